@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top (arrows point down only):
+//   KeelBase      values, source locations, located errors: shared by every layer
+//   KeelTemplate  the Jinja2-compatible engine
+//   KeelModel     YAML -> playbooks, roles, inventory, variables
+//   KeelTransport connections: SSH (libssh2) and local
+//   KeelLab       disposable lab hosts (network namespaces + overlay + sshd)
+//   keel          the command line
+let package = Package(
+    name: "Keel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "keel", targets: ["keel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "KeelBase", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .target(name: "KeelTemplate", dependencies: [
+            "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .target(name: "KeelModel", dependencies: [
+            "KeelBase", "KeelTemplate", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2",
+                       providers: [.apt(["libssh2-1-dev"])]),
+        .target(name: "KeelTransport", dependencies: ["KeelBase", "CLibSSH2"]),
+        .target(name: "KeelLab", dependencies: ["KeelBase"]),
+        .executableTarget(name: "keel", dependencies: [
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelLab",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],
+                path: "Tests/KeelTestSupport"),
+        .testTarget(name: "KeelBaseTests", dependencies: ["KeelBase"]),
+        .testTarget(name: "KeelTemplateTests", dependencies: ["KeelTemplate", "KeelBase"],
+                    resources: [.copy("Corpus")]),
+        .testTarget(name: "KeelModelTests", dependencies: ["KeelModel", "KeelBase"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
+    ]
+)

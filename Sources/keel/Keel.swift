@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Keel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Converge hosts to the state your Ansible playbooks describe, over SSH, fast.",
+        version: KeelVersion.string,
+        subcommands: [RunCommand.self, InventoryCommand.self, LabCommand.self, VersionCommand.self]
+    )
+}

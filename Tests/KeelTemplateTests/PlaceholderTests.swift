@@ -1,0 +1,3 @@
+import Testing
+@testable import KeelTemplate
+@Test func templateTargetBuilds() { #expect(Bool(true)) }
