@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "KeelModelTests", dependencies: ["KeelModel", "KeelBase"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
+        .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
     ]
 )

@@ -1,0 +1,2 @@
+import Testing
+@Test func labPlaceholder() { #expect(Bool(true)) }
