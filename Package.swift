@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "KeelBase", dependencies: [
@@ -31,7 +32,10 @@ let package = Package(
         ]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2",
                        providers: [.apt(["libssh2-1-dev"])]),
-        .target(name: "KeelTransport", dependencies: ["KeelBase", "CLibSSH2"]),
+        .target(name: "KeelTransport", dependencies: [
+            "KeelBase", "CLibSSH2", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
             "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelLab",

@@ -1,0 +1,55 @@
+import Foundation
+
+/// What a command left behind on the host. stdout and stderr are kept apart and as raw bytes (binary-safe).
+public struct CommandResult: Sendable, Equatable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    /// The signal name when the remote process was killed by one ("KILL"), nil otherwise.
+    public var signal: String?
+
+    public init(status: Int32, stdout: Data, stderr: Data, signal: String? = nil) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.signal = signal
+    }
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// Run a command as another user (Ansible's become). Only sudo is implemented; the password, when one is
+/// needed, is given to the connection once (`ConnectionOptions.becomePassword`) and never put in argv.
+public struct Become: Sendable, Equatable {
+    public var user: String
+    public var method: String
+
+    public init(user: String = "root", method: String = "sudo") {
+        self.user = user
+        self.method = method
+    }
+}
+
+/// A way to reach one host: run shell scripts, move files. Implementations: SSH (libssh2) and local.
+/// A connection is opened once per host and kept for the whole run.
+public protocol Connection: AnyObject, Sendable {
+    /// The inventory name of the host, used in every error message.
+    var hostName: String { get }
+
+    /// Runs `script` with /bin/sh on the host, feeding `stdin` to it, optionally through become.
+    func run(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult
+
+    /// Closes the connection; later calls fail.
+    func close() async
+}
+
+extension Connection {
+    public func run(_ script: String) async throws -> CommandResult {
+        try await run(script, stdin: nil, become: nil)
+    }
+
+    public func run(_ script: String, become: Become?) async throws -> CommandResult {
+        try await run(script, stdin: nil, become: become)
+    }
+}

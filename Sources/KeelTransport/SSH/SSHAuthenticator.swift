@@ -1,0 +1,77 @@
+import CLibSSH2
+import Foundation
+
+/// Tries ssh's authentication methods in ssh's order: agent keys, identity files, then password.
+/// Key files may be ed25519, ECDSA or RSA (libssh2 signs RSA with rsa-sha2-256/512 when the server asks).
+struct SSHAuthenticator {
+    let core: SSHSessionCore
+
+    private var session: OpaquePointer? { core.session }
+    private var target: SSHTarget { core.target }
+
+    func authenticate() throws {
+        let user = target.user
+        let offered = try serverMethods(user: user)
+        if libssh2_userauth_authenticated(session) == 1 { return }   // "none" was accepted
+        var tried: [String] = []
+
+        if offered.contains("publickey") {
+            if target.useAgent && !target.identitiesOnly, ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] != nil {
+                tried.append("agent")
+                if try authenticateWithAgent(user: user) { return }
+            }
+            let files = target.identityFiles.isEmpty ? SSHTarget.defaultIdentityFiles : target.identityFiles
+            for file in files where FileManager.default.isReadableFile(atPath: file) {
+                tried.append("publickey \(file)")
+                if try authenticateWithKeyFile(user: user, path: file) { return }
+            }
+        }
+        if let password = target.password, offered.contains("password") {
+            tried.append("password")
+            let rc = try core.retry("password authentication") {
+                libssh2_userauth_password_ex(session, user, UInt32(user.utf8.count), password,
+                                             UInt32(password.utf8.count), nil)
+            }
+            if rc == 0 { return }
+        }
+        throw TransportError.authenticationFailed(host: core.host, user: user, methods: tried, serverAccepts: offered)
+    }
+
+    private func serverMethods(user: String) throws -> [String] {
+        var list: UnsafeMutablePointer<CChar>?
+        while true {
+            list = libssh2_userauth_list(session, user, UInt32(user.utf8.count))
+            if list != nil || libssh2_userauth_authenticated(session) == 1 { break }
+            guard libssh2_session_last_errno(session) == LibSSH2.eagain else {
+                throw core.lost("asking the server for authentication methods")
+            }
+            try core.waitForSocket("authentication")
+        }
+        return list.map { String(cString: $0).split(separator: ",").map(String.init) } ?? []
+    }
+
+    private func authenticateWithKeyFile(user: String, path: String) throws -> Bool {
+        let publicPath = path + ".pub"
+        let hasPublic = FileManager.default.isReadableFile(atPath: publicPath)
+        let rc = try core.retry("public key authentication") {
+            libssh2_userauth_publickey_fromfile_ex(session, user, UInt32(user.utf8.count),
+                                                   hasPublic ? publicPath : nil, path, nil)
+        }
+        return rc == 0
+    }
+
+    private func authenticateWithAgent(user: String) throws -> Bool {
+        guard let agent = libssh2_agent_init(session) else { return false }
+        defer { libssh2_agent_disconnect(agent); libssh2_agent_free(agent) }
+        // The agent socket is local and fast; libssh2 talks to it blocking regardless of session mode.
+        guard libssh2_agent_connect(agent) == 0, libssh2_agent_list_identities(agent) == 0 else { return false }
+        var previous: UnsafeMutablePointer<libssh2_agent_publickey>?
+        var identity: UnsafeMutablePointer<libssh2_agent_publickey>?
+        while libssh2_agent_get_identity(agent, &identity, previous) == 0 {
+            let rc = try core.retry("agent authentication") { libssh2_agent_userauth(agent, user, identity) }
+            if rc == 0 { return true }
+            previous = identity
+        }
+        return false
+    }
+}

@@ -1,0 +1,154 @@
+import CLibSSH2
+import Foundation
+
+/// The fast path: one long-lived `/bin/sh` per session reading requests on its stdin. Each request runs
+/// the script in a subshell, so `cd`, variables and `exit` stay contained, then prints a per-session
+/// random marker with the exit status on stdout and the marker on stderr. Everything before the markers is
+/// the command's output, byte for byte. This skips what an exec channel costs per command (a channel
+/// open, and sshd forking the user's login shell, which may read a slow ~/.bashrc).
+/// Input for the command travels base64-encoded inside the request line, so the shell never has to read
+/// raw data from its own stdin (dash reads ahead, which would swallow it). Big inputs take an exec channel.
+final class SSHShellRunner {
+    static let maxInlineInput = 256 * 1024
+
+    private let core: SSHSessionCore
+    private var channel: OpaquePointer?
+    private var pendingOut = Data()
+    private var pendingErr = Data()
+    private let nonce: String
+    private var counter = 0
+
+    init(core: SSHSessionCore) {
+        self.core = core
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        nonce = "__KEEL_" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    deinit { discard() }
+
+    func run(_ script: String, stdin: Data?) throws -> CommandResult {
+        let channel = try openIfNeeded()
+        counter += 1
+        let marker = "\(nonce)_\(counter)"
+        var request = "( eval \(ShellQuote.quote(script)) )"
+        if let stdin, !stdin.isEmpty {
+            request = "printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(request)"
+        } else {
+            request += " </dev/null"
+        }
+        request += "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2\n"
+        do {
+            try write(Data(request.utf8), to: channel)
+            let (out, status) = try readUntilMarker(marker, stream: 0, channel: channel, withStatus: true)
+            let (err, _) = try readUntilMarker(marker, stream: 1, channel: channel, withStatus: false)
+            return CommandResult(status: status, stdout: out, stderr: err,
+                                 signal: status > 128 ? SSHShellRunner.signalName(status - 128) : nil)
+        } catch let error as ShellGone {
+            discard()
+            throw TransportError.channelFailed(host: core.host, detail: "the remote shell exited while running the command (\(error.detail))")
+        }
+    }
+
+    struct ShellGone: Error { var detail: String }
+
+    private func openIfNeeded() throws -> OpaquePointer {
+        if let channel { return channel }
+        if let reason = core.lostReason { throw TransportError.connectionLost(host: core.host, detail: reason) }
+        let session = core.session
+        guard let opened = try core.retryPointer("opening the shell channel", {
+            libssh2_channel_open_ex(session, "session", 7, SSHCommandRunner.windowSize, SSHCommandRunner.packetSize, nil, 0)
+        }) else { throw core.lost("opening the shell channel") }
+        let command = "exec /bin/sh"
+        let rc = try core.retry("starting the shell") {
+            libssh2_channel_process_startup(opened, "exec", 4, command, UInt32(command.utf8.count))
+        }
+        guard rc == 0 else {
+            libssh2_channel_free(opened)
+            throw TransportError.channelFailed(host: core.host, detail: "cannot start /bin/sh: \(LibSSH2.lastError(session).message)")
+        }
+        channel = opened
+        pendingOut.removeAll()
+        pendingErr.removeAll()
+        return opened
+    }
+
+    private func write(_ data: Data, to channel: OpaquePointer) throws {
+        var sent = 0
+        while sent < data.count {
+            let rc = data.withUnsafeBytes { raw in
+                libssh2_channel_write_ex(channel, 0, raw.baseAddress!.assumingMemoryBound(to: CChar.self).advanced(by: sent),
+                                         min(data.count - sent, 65536))
+            }
+            if rc > 0 { sent += rc; continue }
+            if rc == Int(LibSSH2.eagain) {
+                // The shell may be blocked writing output we have not read yet: read while we wait.
+                try drain(channel)
+                try core.waitForSocket("sending a command")
+                continue
+            }
+            if libssh2_channel_eof(channel) == 1 { throw ShellGone(detail: "its input closed") }
+            throw core.lost("sending a command")
+        }
+    }
+
+    /// Moves whatever output is ready into the pending buffers; true if anything arrived.
+    @discardableResult
+    private func drain(_ channel: OpaquePointer) throws -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var any = false
+        for stream: Int32 in [0, 1] {
+            while true {
+                let rc = buffer.withUnsafeMutableBytes { raw in
+                    libssh2_channel_read_ex(channel, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                }
+                if rc > 0 {
+                    if stream == 0 { pendingOut.append(contentsOf: buffer[0..<rc]) } else { pendingErr.append(contentsOf: buffer[0..<rc]) }
+                    any = true
+                    continue
+                }
+                if rc < 0 && rc != Int(LibSSH2.eagain) { throw core.lost("reading output") }
+                break
+            }
+        }
+        return any
+    }
+
+    /// Reads one stream until `marker` appears; returns what came before it (and the status after it).
+    private func readUntilMarker(_ marker: String, stream: Int32, channel: OpaquePointer, withStatus: Bool) throws -> (Data, Int32) {
+        let needle = Data(marker.utf8)
+        var searchFrom = 0
+        while true {
+            let buffer = stream == 0 ? pendingOut : pendingErr
+            let start = buffer.startIndex + max(0, searchFrom - needle.count)
+            if let range = buffer.range(of: needle, in: start..<buffer.endIndex) {
+                let body = buffer[buffer.startIndex..<range.lowerBound]
+                if let lineEnd = buffer[range.upperBound...].firstIndex(of: 0x0A) {
+                    let tail = String(decoding: buffer[range.upperBound..<lineEnd], as: UTF8.self)
+                    let status = withStatus ? Int32(tail.trimmingCharacters(in: .whitespaces)) ?? -1 : 0
+                    let rest = Data(buffer[(lineEnd + 1)...])
+                    if stream == 0 { pendingOut = rest } else { pendingErr = rest }
+                    return (Data(body), status)
+                }
+            }
+            searchFrom = buffer.count
+            if try drain(channel) { continue }
+            if libssh2_channel_eof(channel) == 1 { throw ShellGone(detail: "end of output before the command finished") }
+            try core.waitForSocket("waiting for the command", maxWaitMs: 5000)
+        }
+    }
+
+    /// Drops the shell (after it died or the session closes); the next command starts a new one.
+    func discard() {
+        guard let channel else { return }
+        self.channel = nil
+        _ = libssh2_channel_send_eof(channel)
+        _ = libssh2_channel_close(channel)
+        libssh2_channel_free(channel)
+    }
+
+    static func signalName(_ number: Int32) -> String? {
+        let names: [Int32: String] = [1: "HUP", 2: "INT", 3: "QUIT", 6: "ABRT", 9: "KILL", 13: "PIPE", 14: "ALRM", 15: "TERM"]
+        return names[number]
+    }
+}
