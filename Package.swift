@@ -36,9 +36,13 @@ let package = Package(
             "KeelBase", "CLibSSH2", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        .target(name: "KeelModules", dependencies: [
+            "KeelBase", "KeelTemplate", "KeelTransport",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelLab",
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelLab",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],
@@ -50,5 +54,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
+        .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
     ]
 )

@@ -11,12 +11,6 @@ public enum Value: Hashable, Sendable {
     case list([Value])
     case dict(OrderedDictionary<String, Value>)
 
-    public static func dict(_ pairs: KeyValuePairs<String, Value>) -> Value {
-        var d = OrderedDictionary<String, Value>()
-        for (k, v) in pairs { d[k] = v }
-        return .dict(d)
-    }
-
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
     public var intValue: Int? { if case .int(let i) = self { return i }; return nil }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }

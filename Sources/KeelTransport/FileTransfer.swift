@@ -13,6 +13,7 @@ extension Connection {
             trap 'rm -f -- "$tmp"' EXIT
             cat > "$tmp"
             chmod \(String(mode, radix: 8)) -- "$tmp"
+            if [ -d "$dest" ]; then echo "$dest is a directory" >&2; exit 1; fi
             mv -f -- "$tmp" "$dest"
             trap - EXIT
             """

@@ -1,0 +1,75 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// A task module: observe the host, plan the difference, apply exactly the plan (Terraform's
+/// read/plan/apply, mgmt's CheckApply). Check mode is the same path stopped before `apply`, and the
+/// engine, not the module, decides whether to stop, so a prediction and a real run cannot disagree.
+public protocol Module: Sendable {
+    /// The typed arguments, decoded after `spec` validated and coerced them.
+    associatedtype Arguments: Decodable & Sendable
+    /// What the host has, as far as this module cares.
+    associatedtype State: Equatable & Sendable
+    /// One change the module will make; a plan is a list of these.
+    associatedtype Step: Sendable
+
+    /// "file"; FQCNs (ansible.builtin.file) and `aliases` map here.
+    static var name: String { get }
+    static var aliases: [String] { get }
+    static var spec: ArgumentSpec { get }
+    static var documentation: ModuleDocumentation { get }
+    /// False for modules whose effect cannot be predicted (command, shell): check mode skips them.
+    static var supportsCheckMode: Bool { get }
+
+    init()
+
+    func observe(_ arguments: Arguments, on host: HostContext) async throws -> State
+    func plan(_ arguments: Arguments, observed: State, on host: HostContext) throws -> Plan<Step>
+    /// Carries out `plan` and returns the module's values for `register`.
+    func apply(_ plan: Plan<Step>, _ arguments: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value>
+}
+
+extension Module {
+    public static var aliases: [String] { [] }
+    public static var supportsCheckMode: Bool { true }
+}
+
+/// What the engine hands a module for one host: the connection and what the module may read about the
+/// run, never the engine itself.
+public struct HostContext: Sendable {
+    /// The inventory hostname.
+    public var name: String
+    public var connection: any Connection
+    public var become: Become?
+    /// `ansible_facts` as gathered (or empty).
+    public var facts: Value
+    /// Finds controller-side files for `src:` (role files/ and templates/, the playbook's directory).
+    public var files: ControllerFiles
+    /// Renders a template's text with the task's variables (the template module uses it).
+    public var renderTemplate: @Sendable (_ source: String, _ path: String) throws -> String
+
+    public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
+                files: ControllerFiles = ControllerFiles(searchPaths: []),
+                renderTemplate: @escaping @Sendable (String, String) throws -> String = { source, _ in source }) {
+        self.name = name
+        self.connection = connection
+        self.become = become
+        self.facts = facts
+        self.files = files
+        self.renderTemplate = renderTemplate
+    }
+
+    /// Runs a script on the host with the task's become settings.
+    public func run(_ script: String, stdin: Data? = nil) async throws -> CommandResult {
+        try await connection.run(script, stdin: stdin, become: become)
+    }
+}
+
+/// Where `src:` paths are looked up on the controller, in order (Ansible's search path: the role's
+/// files/ or templates/, the role, the playbook's directory).
+public struct ControllerFiles: Sendable {
+    public var searchPaths: [String]
+
+    public init(searchPaths: [String]) { self.searchPaths = searchPaths }
+}

@@ -1,0 +1,92 @@
+import KeelBase
+import OrderedCollections
+
+/// Whether a run may change hosts. The engine chooses; modules never look at it.
+public enum RunMode: Sendable, Equatable {
+    case apply
+    case check
+}
+
+/// A module with its types erased, so the engine can run any module from its name without knowing it.
+public struct ModuleRunner: Sendable {
+    public let name: String
+    public let aliases: [String]
+    public let spec: ArgumentSpec
+    public let documentation: ModuleDocumentation
+    public let supportsCheckMode: Bool
+    private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
+
+    public init<M: Module>(_ module: M.Type) {
+        name = M.name
+        aliases = M.aliases
+        spec = M.spec
+        documentation = M.documentation
+        supportsCheckMode = M.supportsCheckMode
+        body = { raw, location, host, mode in
+            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
+            let arguments: M.Arguments
+            do {
+                arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+            } catch {
+                throw KeelError("module '\(M.name)' could not read its arguments: \(error)", at: location)
+            }
+            if mode == .check && !M.supportsCheckMode {
+                return ModuleResult(changed: false, skipped: true, message: "skipped in check mode: '\(M.name)' cannot predict its effect")
+            }
+            let module = M()
+            let observed = try await module.observe(arguments, on: host)
+            let plan = try module.plan(arguments, observed: observed, on: host)
+            if plan.isEmpty {
+                return ModuleResult(changed: false, values: plan.values)
+            }
+            guard mode == .apply else {
+                return ModuleResult(changed: true, diffs: plan.diffs, values: plan.values)
+            }
+            var values = plan.values
+            for (key, value) in try await module.apply(plan, arguments, on: host) { values[key] = value }
+            return ModuleResult(changed: true, diffs: plan.diffs, values: values)
+        }
+    }
+
+    /// Validates the arguments, observes, plans, and (in apply mode) applies.
+    public func run(_ arguments: OrderedDictionary<String, Value>, at location: SourceLocation?, on host: HostContext,
+                    mode: RunMode) async throws -> ModuleResult {
+        try await body(arguments, location, host, mode)
+    }
+
+    /// Validation alone, for load-time checks of literal arguments.
+    public func validate(_ arguments: OrderedDictionary<String, Value>, at location: SourceLocation?) throws {
+        _ = try ArgumentValidator(module: name, spec: spec).validate(arguments, at: location)
+    }
+}
+
+/// Every module Keel knows, by name and alias. The engine looks modules up here; nothing else names them.
+public struct ModuleRegistry: Sendable {
+    public private(set) var runners: [String: ModuleRunner] = [:]
+    private var canonical: [String: String] = [:]
+
+    public init(_ modules: [any Module.Type]) {
+        for module in modules { register(ModuleRunner(module)) }
+    }
+
+    public mutating func register(_ runner: ModuleRunner) {
+        runners[runner.name] = runner
+        canonical[runner.name] = runner.name
+        for alias in runner.aliases { canonical[alias] = runner.name }
+    }
+
+    /// `ansible.builtin.copy`, `ansible.legacy.copy` and declared aliases resolve to the module's name.
+    public func canonicalName(for written: String) -> String? {
+        if let name = canonical[written] { return name }
+        for prefix in ["ansible.builtin.", "ansible.legacy."] where written.hasPrefix(prefix) {
+            return canonical[String(written.dropFirst(prefix.count))]
+        }
+        return nil
+    }
+
+    public func runner(for written: String) -> ModuleRunner? {
+        canonicalName(for: written).flatMap { runners[$0] }
+    }
+
+    public var names: [String] { runners.keys.sorted() }
+}

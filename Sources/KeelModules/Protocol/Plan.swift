@@ -1,0 +1,60 @@
+import KeelBase
+import OrderedCollections
+
+/// The difference between what a host has and what the task wants, as a value: printed in check mode,
+/// applied as-is otherwise. An empty plan means the host is already right ("ok").
+public struct Plan<Step: Sendable>: Sendable {
+    public var steps: [Step]
+    /// Before/after views for `--diff` (one per file or object touched).
+    public var diffs: [Diff]
+    /// Values known without applying (path, state, ...), merged into the result for `register`.
+    public var values: OrderedDictionary<String, Value>
+
+    public init(steps: [Step], diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:]) {
+        self.steps = steps
+        self.diffs = diffs
+        self.values = values
+    }
+
+    public static func unchanged(values: OrderedDictionary<String, Value> = [:]) -> Plan {
+        Plan(steps: [], values: values)
+    }
+
+    public var isEmpty: Bool { steps.isEmpty }
+}
+
+/// A before/after pair for one object, shown as a unified diff (text) or as changed fields.
+public struct Diff: Sendable, Equatable {
+    public var label: String
+    public var before: String
+    public var after: String
+    /// Secret content: shown as a notice that it changed, never as text.
+    public var redacted: Bool
+
+    public init(label: String, before: String, after: String, redacted: Bool = false) {
+        self.label = label
+        self.before = before
+        self.after = after
+        self.redacted = redacted
+    }
+}
+
+/// The outcome of one task on one host, as results and `register` see it.
+public struct ModuleResult: Sendable, Equatable {
+    public var changed: Bool
+    public var failed: Bool = false
+    public var skipped: Bool = false
+    public var message: String?
+    public var diffs: [Diff] = []
+    public var values: OrderedDictionary<String, Value> = [:]
+
+    public init(changed: Bool, failed: Bool = false, skipped: Bool = false, message: String? = nil,
+                diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:]) {
+        self.changed = changed
+        self.failed = failed
+        self.skipped = skipped
+        self.message = message
+        self.diffs = diffs
+        self.values = values
+    }
+}

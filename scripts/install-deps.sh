@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, everything Keel's build, tests and lab hosts need on a Debian machine.
+# Idempotent: apt is only asked when something is missing.
+set -euo pipefail
+# libssh2-1-dev: the SSH transport links libssh2. openssh-*: every lab host runs its own sshd.
+# iproute2, tini: lab hosts (namespaces, PID 1). debootstrap, systemd-container: the --systemd lab flavor.
+# sudo: become tests. python3-venv: the Python oracles (Jinja2, ansible-core, pyinfra).
+PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
+          sudo busybox-static nftables python3-venv pkg-config)
+if [ "$(id -u)" != 0 ]; then
+  echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
+  exit 1
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
