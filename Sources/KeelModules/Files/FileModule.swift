@@ -1,0 +1,193 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `file`: a path is a file, directory, symlink, hard link, touched file, or absent, with the given
+/// mode and ownership (ansible.builtin.file).
+public struct FileModule: Module {
+    public static let name = "file"
+    public static let spec = ArgumentSpec([
+        OptionSpec("path", .path, required: true, aliases: ["dest", "name"], help: "Path to manage."),
+        OptionSpec("state", .string, choices: ["absent", "directory", "file", "hard", "link", "touch"],
+                   help: "What the path should be. Default: what it is now, or 'file'."),
+        OptionSpec("src", .path, help: "Target of a link (state=link or hard)."),
+        OptionSpec("recurse", .bool, default: false, help: "With state=directory, apply mode/owner/group to everything below."),
+        OptionSpec("force", .bool, default: false, help: "Replace an existing file or directory with the link."),
+        OptionSpec("modification_time", .string, help: "For state=touch: 'preserve' keeps the timestamp (idempotent), 'now' (default) updates it."),
+        OptionSpec("access_time", .string, help: "For state=touch: 'preserve' or 'now'."),
+    ] + FileAttributes.options, requiredIf: [RequiredIf("state", is: "link", requires: ["src"]), RequiredIf("state", is: "hard", requires: ["src"])])
+    public static let documentation = ModuleDocumentation(
+        summary: "Manage files, directories, links and their attributes",
+        description: "Creates directories (with parents), links and empty files, removes paths, and sets mode, owner and group. Observes the path in one round trip and changes only what differs.",
+        examples: """
+            - name: Application directory
+              file: path=/srv/app state=directory owner=app group=app mode=0750
+            - file:
+                src: /srv/app/releases/42
+                dest: /srv/app/current
+                state: link
+            - file: path=/tmp/stale state=absent
+            """)
+
+    public struct Arguments: Decodable, Sendable {
+        var path: String
+        var state: String?
+        var src: String?
+        var recurse: Bool
+        var force: Bool
+        var modification_time: String?
+        var access_time: String?
+        var mode: Value?
+        var owner: String?
+        var group: String?
+        var attributes: FileAttributes { FileAttributes(mode: mode, owner: owner, group: group) }
+    }
+
+    public struct State: Equatable, Sendable {
+        var path: RemotePath
+        /// For state=hard: whether path and src are the same inode. For recurse: whether anything below differs.
+        var sameInodeAsSource: Bool
+        var childrenDiffer: Bool
+    }
+
+    public enum Step: Sendable, Equatable {
+        case remove
+        case makeDirectory
+        case link(source: String, hard: Bool, replace: Bool)
+        case touch(createOnly: Bool)
+        case attribute(AttributeChange, recursive: Bool)
+    }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        var script = RemotePath.observationScript(a.path, checksum: false, contentLimit: 0)
+        if a.state == "hard", let src = a.src {
+            script += "\n[ -e \(ShellQuote.quote(src)) ] && [ \"$(stat -c %d:%i -- \(ShellQuote.quote(src)))\" = \"$(stat -c %d:%i -- \"$p\" 2>/dev/null)\" ] && echo KEEL_SAME_INODE"
+        }
+        if a.recurse, a.state == "directory" || a.state == nil {
+            script += "\n" + recursiveMismatchProbe(a)
+        }
+        let result = try await host.run(script)
+        guard result.status == 0 || !result.stdout.isEmpty else {
+            throw KeelError("\(host.name): cannot inspect \(a.path): \(result.stderrText)")
+        }
+        var text = result.stdout
+        let same = removeMarker("KEEL_SAME_INODE", from: &text)
+        let differ = removeMarker("KEEL_CHILD_DIFFERS", from: &text)
+        return State(path: try RemotePath.parse(text), sameInodeAsSource: same, childrenDiffer: differ)
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        let current = observed.path
+        let state = a.state ?? (current.kind == .absent ? "file" : current.kind == .link ? "link" : current.kind.rawValue)
+        var steps: [Step] = []
+        var defaultMode = 0o644
+        switch state {
+        case "absent":
+            if current.kind != .absent { steps.append(.remove) }
+            return plan(steps, a, current, state: "absent", attributes: [])
+        case "directory":
+            defaultMode = 0o755
+            if current.kind == .absent { steps.append(.makeDirectory) }
+            else if current.kind != .directory {
+                throw KeelError("\(a.path) already exists as a \(current.kind.rawValue), not a directory")
+            }
+        case "file":
+            if current.kind == .absent {
+                throw KeelError("file (\(a.path)) is absent, cannot continue: use state=touch to create an empty file")
+            }
+            if current.kind == .directory { throw KeelError("\(a.path) is a directory, not a file") }
+        case "touch":
+            if current.kind == .absent { steps.append(.touch(createOnly: false)) }
+            else if a.modification_time != "preserve" || a.access_time == "now" { steps.append(.touch(createOnly: false)) }
+        case "link", "hard":
+            let source = a.src ?? ""
+            let hard = state == "hard"
+            let right = hard ? observed.sameInodeAsSource : (current.kind == .link && current.linkTarget == source)
+            if !right {
+                if current.kind == .file || current.kind == .directory, !a.force, !(hard && current.kind == .file) {
+                    throw KeelError("refusing to replace the \(current.kind.rawValue) \(a.path) with a link: set force: true")
+                }
+                steps.append(.link(source: source, hard: hard, replace: current.kind != .absent))
+            }
+            let attributes = a.attributes.changes(for: steps.isEmpty ? current : RemotePath(kind: .absent), defaultMode: 0o777)
+                .filter { if case .mode = $0 { return hard }; return true }   // a symlink's own mode means nothing on Linux
+            return plan(steps, a, current, state: state, attributes: attributes)
+        default:
+            break
+        }
+        let fresh = steps.contains(.makeDirectory) || (current.kind == .absent)
+        var attributes = a.attributes.changes(for: fresh ? RemotePath(kind: .absent) : current, defaultMode: defaultMode)
+        if fresh && a.mode == nil { attributes.removeAll { if case .mode = $0 { return true }; return false } }
+        if a.recurse && observed.childrenDiffer {
+            for change in a.attributes.changes(for: RemotePath(kind: .absent)) where !attributes.contains(change) { attributes.append(change) }
+        }
+        return plan(steps, a, current, state: state, attributes: attributes)
+    }
+
+    private func plan(_ steps: [Step], _ a: Arguments, _ current: RemotePath, state: String, attributes: [AttributeChange]) -> Plan<Step> {
+        var all = steps
+        all += attributes.map { .attribute($0, recursive: a.recurse && state == "directory") }
+        let values: OrderedDictionary<String, Value> = ["path": .string(a.path), "state": .string(state)]
+        guard !all.isEmpty else { return .unchanged(values: values) }
+        var before = "path: \(a.path)\nstate: \(current.kind == .link ? "link" : current.kind.rawValue)\n"
+        if current.kind != .absent { before += "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n" }
+        if let target = current.linkTarget { before += "src: \(target)\n" }
+        var after = "path: \(a.path)\nstate: \(state)\n"
+        if state != "absent" {
+            let changed = Dictionary(uniqueKeysWithValues: attributes.map { ($0.diffLine.split(separator: ":")[0], $0.diffLine) })
+            for key in ["mode", "owner", "group"] {
+                if let line = changed[Substring(key)] { after += line + "\n" }
+                else if current.kind != .absent {
+                    after += key == "mode" ? "mode: \(RemotePath.octal(current.mode))\n" : key == "owner" ? "owner: \(current.owner)\n" : "group: \(current.group)\n"
+                }
+            }
+            if let src = a.src, state == "link" || state == "hard" { after += "src: \(src)\n" }
+        }
+        return Plan(steps: all, diffs: [Diff(label: a.path, before: before, after: after)], values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        let p = ShellQuote.quote(a.path)
+        var script = ["set -e"]
+        for step in plan.steps {
+            switch step {
+            case .remove: script.append("rm -rf -- \(p)")
+            case .makeDirectory: script.append("mkdir -p -- \(p)")
+            case .link(let source, let hard, let replace):
+                if replace { script.append("rm -rf -- \(p)") }
+                script.append("ln \(hard ? "" : "-s ")-- \(ShellQuote.quote(source)) \(p)")
+            case .touch:
+                var flags = ""
+                if a.modification_time == "preserve" { flags += " -a" }
+                script.append("touch\(flags) -- \(p)")
+            case .attribute(let change, let recursive):
+                script.append(change.command(for: a.path, recursive: recursive, link: a.state == "link"))
+            }
+        }
+        let result = try await host.run(script.joined(separator: "\n"))
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): file \(a.path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return [:]
+    }
+
+    /// Prints KEEL_CHILD_DIFFERS when any path below differs from the wanted mode/owner/group.
+    private func recursiveMismatchProbe(_ a: Arguments) -> String {
+        var tests: [String] = []
+        if let owner = a.owner { tests.append(Int(owner) != nil ? "! -uid \(owner)" : "! -user \(ShellQuote.quote(owner))") }
+        if let group = a.group { tests.append(Int(group) != nil ? "! -gid \(group)" : "! -group \(ShellQuote.quote(group))") }
+        if case .string(let m)? = a.mode, case .octal(let bits)? = FileMode.parse(m) { tests.append("! -perm \(String(bits, radix: 8))") }
+        if case .int(let bits)? = a.mode { tests.append("! -perm \(String(bits & 0o7777, radix: 8))") }
+        guard !tests.isEmpty else { return "" }
+        return "[ -d \"$p\" ] && [ -n \"$(find \"$p\" -mindepth 1 \\( \(tests.joined(separator: " -o ")) \\) -print -quit 2>/dev/null)\" ] && echo KEEL_CHILD_DIFFERS; true"
+    }
+
+    private func removeMarker(_ marker: String, from data: inout Data) -> Bool {
+        guard let range = data.range(of: Data((marker + "\n").utf8)) else { return false }
+        data.removeSubrange(range)
+        return true
+    }
+}

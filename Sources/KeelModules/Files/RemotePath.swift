@@ -1,0 +1,83 @@
+import Foundation
+import KeelBase
+import KeelTransport
+
+/// What a host has at a path, read in one round trip: type, permissions, ownership, size, link target,
+/// and optionally the content's SHA-256 (and the content itself when it is small, for diffs).
+public struct RemotePath: Sendable, Equatable {
+    public enum Kind: String, Sendable { case absent, file, directory, link, other }
+
+    public var kind: Kind
+    public var mode: Int = 0
+    public var owner: String = ""
+    public var group: String = ""
+    public var size: Int = 0
+    public var uid: Int = -1
+    public var gid: Int = -1
+    public var linkTarget: String?
+    public var sha256: String?
+    /// The current content, when asked for and no larger than the limit.
+    public var content: Data?
+
+    /// A POSIX sh snippet printing one line `kind|mode|owner|group|size|sha256` then, if asked, the
+    /// link target and the content. Used inside bigger observation scripts too.
+    static func observationScript(_ path: String, checksum: Bool, contentLimit: Int) -> String {
+        let p = ShellQuote.quote(path)
+        return """
+            p=\(p)
+            if [ -L "$p" ]; then k=link; elif [ -d "$p" ]; then k=directory; elif [ -f "$p" ]; then k=file; elif [ -e "$p" ]; then k=other; else k=absent; fi
+            if [ "$k" = absent ]; then echo absent; else
+              s=$(stat -c '%a|%U|%G|%s|%u|%g' -- "$p")
+              h=-
+              if [ "$k" = file ] && [ \(checksum ? 1 : 0) = 1 ]; then h=$(sha256sum -- "$p" | cut -d' ' -f1); fi
+              echo "$k|$s|$h"
+              if [ "$k" = link ]; then readlink -- "$p"; else echo; fi
+              if [ "$k" = file ] && [ \(contentLimit) -gt 0 ] && [ "$(stat -c %s -- "$p")" -le \(contentLimit) ]; then echo content; cat -- "$p"; fi
+            fi
+            """
+    }
+
+    /// Parses what `observationScript` printed.
+    static func parse(_ output: Data) throws -> RemotePath {
+        guard let firstNewline = output.firstIndex(of: 0x0A) else {
+            throw KeelError("unexpected observation output: \(String(decoding: output.prefix(200), as: UTF8.self))")
+        }
+        let header = String(decoding: output[output.startIndex..<firstNewline], as: UTF8.self)
+        if header == "absent" { return RemotePath(kind: .absent) }
+        let fields = header.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 8, let kind = Kind(rawValue: fields[0]), let mode = Int(fields[1], radix: 8) else {
+            throw KeelError("unexpected observation output: \(header)")
+        }
+        var result = RemotePath(kind: kind, mode: mode, owner: fields[2], group: fields[3], size: Int(fields[4]) ?? 0,
+                                uid: Int(fields[5]) ?? -1, gid: Int(fields[6]) ?? -1,
+                                sha256: fields[7] == "-" ? nil : fields[7])
+        let rest = output[(firstNewline + 1)...]
+        let linkEnd = rest.firstIndex(of: 0x0A) ?? rest.endIndex
+        let link = String(decoding: rest[rest.startIndex..<linkEnd], as: UTF8.self)
+        if kind == .link { result.linkTarget = link }
+        if linkEnd < rest.endIndex {
+            let afterLink = rest[(linkEnd + 1)...]
+            let marker = Data("content\n".utf8)
+            if afterLink.starts(with: marker) { result.content = Data(afterLink.dropFirst(marker.count)) }
+        }
+        return result
+    }
+
+    public static func observe(_ path: String, on host: HostContext, checksum: Bool = false, contentLimit: Int = 0) async throws -> RemotePath {
+        let result = try await host.run(observationScript(path, checksum: checksum, contentLimit: contentLimit))
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot inspect \(path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return try parse(result.stdout)
+    }
+
+    /// True when `owner` (a name or a numeric uid) is who owns the path.
+    public func isOwned(by owner: String) -> Bool { owner == self.owner || Int(owner) == uid }
+    public func isGrouped(in group: String) -> Bool { group == self.group || Int(group) == gid }
+
+    /// Octal as Ansible reports modes ("0644").
+    public static func octal(_ mode: Int) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+import Testing
+@testable import KeelModules
+
+/// The controller itself is a real host (connection: local): these converge paths in a temporary
+/// directory and inspect them with FileManager, not through the module.
+@Suite("file module on a real host") struct FileModuleTests {
+    let runner = ModuleRunner(FileModule.self)
+    let host = HostContext(name: "localhost", connection: LocalConnection())
+    let root: String
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("keel-file-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    func run(_ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async throws -> ModuleResult {
+        try await runner.run(arguments, at: nil, on: host, mode: mode)
+    }
+
+    func mode(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! Int
+    }
+
+    @Test func aDirectoryIsCreatedOnceWithItsMode() async throws {
+        let path = root + "/a/b"
+        let args: OrderedDictionary<String, Value> = ["path": .string(path), "state": "directory", "mode": "0750"]
+        let check = try await run(args, .check)
+        #expect(check.changed)
+        #expect(!FileManager.default.fileExists(atPath: path), "check mode must not create anything")
+        #expect(try await run(args).changed)
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(try mode(path) == 0o750)
+        #expect(try await run(args).changed == false)
+        #expect(try await run(args, .check).changed == false)
+    }
+
+    @Test func symbolicModesAreAppliedRelativeToTheCurrentMode() async throws {
+        let path = root + "/f"
+        FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o600])
+        let args: OrderedDictionary<String, Value> = ["path": .string(path), "mode": "g+r,o+r"]
+        let first = try await run(args)
+        #expect(first.changed)
+        #expect(first.diffs.first?.before.contains("mode: 0600") == true)
+        #expect(first.diffs.first?.after.contains("mode: 0644") == true)
+        #expect(try mode(path) == 0o644)
+        #expect(try await run(args).changed == false)
+    }
+
+    @Test func linksPointWhereTheyShouldAndAbsentRemoves() async throws {
+        let target = root + "/release-1", link = root + "/current"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let args: OrderedDictionary<String, Value> = ["src": .string(target), "dest": .string(link), "state": "link"]
+        #expect(try await run(args).changed)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(try await run(args).changed == false)
+        #expect(try await run(["path": .string(link), "state": "absent"]).changed)
+        #expect(!FileManager.default.fileExists(atPath: link))
+        #expect(try await run(["path": .string(link), "state": "absent"]).changed == false)
+    }
+
+    @Test func touchWithPreservedTimesIsIdempotent() async throws {
+        let path = root + "/marker"
+        let args: OrderedDictionary<String, Value> = ["path": .string(path), "state": "touch",
+                                                      "modification_time": "preserve", "access_time": "preserve"]
+        #expect(try await run(args).changed)
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(try await run(args).changed == false)
+    }
+
+    @Test func stateFileOnAMissingPathFailsClearly() async throws {
+        await #expect { try await run(["path": .string(root + "/nope")]) } throws: { error in
+            "\(error)".contains("is absent, cannot continue")
+        }
+    }
+}
