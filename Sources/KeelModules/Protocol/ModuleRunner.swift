@@ -44,7 +44,11 @@ public struct ModuleRunner: Sendable {
             }
             var values = plan.values
             for (key, value) in try await module.apply(plan, arguments, on: host) { values[key] = value }
-            return ModuleResult(changed: true, diffs: plan.diffs, values: values)
+            // A module reports a failure that still has results (a command's rc and output) through
+            // `failed`/`msg` in its values, as Ansible modules do.
+            let failed = values.removeValue(forKey: "failed")?.isTruthy ?? false
+            return ModuleResult(changed: true, failed: failed, message: failed ? values["msg"]?.stringValue : nil,
+                                diffs: plan.diffs, values: values)
         }
     }
 

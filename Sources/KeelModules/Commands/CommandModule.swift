@@ -1,0 +1,189 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `command` and `shell`: run something on the host. `command` passes its words to the program without
+/// a shell (no pipes, globs or variables, as in Ansible); `shell` runs the text with /bin/sh.
+/// `creates`/`removes` make them idempotent: the command is skipped when the path already exists (or is
+/// already gone). In check mode the command never runs; the task is predicted changed unless a
+/// creates/removes guard says it would be skipped, so the prediction matches what a real run reports.
+public struct CommandModule: Module {
+    public static let name = "command"
+    public static let spec = commandSpec(shell: false)
+    public static let documentation = ModuleDocumentation(
+        summary: "Run a command without a shell",
+        description: "Runs the program with its arguments, without a shell, so `|`, `>`, `*` and `$VAR` are passed literally. Reports changed whenever it runs; use creates/removes (or changed_when) to make it idempotent.",
+        examples: """
+            - command: /usr/sbin/make-ssl-cert generate-default-snakeoil creates=/etc/ssl/certs/ssl-cert-snakeoil.pem
+            - command:
+                argv: [/usr/bin/git, -C, /srv/app, rev-parse, HEAD]
+              register: head
+              changed_when: false
+            """,
+        deviations: ["In check mode a command that would run is reported as changed (Ansible reports it skipped), so --check predicts exactly what a real run changes."])
+
+    public struct Arguments: Decodable, Sendable {
+        var _raw_params: String?
+        var cmd: String?
+        var argv: [String]?
+        var creates: String?
+        var removes: String?
+        var chdir: String?
+        var stdin: String?
+        var stdin_add_newline: Bool
+        var strip_empty_ends: Bool
+        var executable: String?
+    }
+
+    public enum State: Equatable, Sendable { case mustRun, skip(String) }
+    public struct Step: Sendable { var script: String }
+
+    public init() {}
+
+    static func commandSpec(shell: Bool) -> ArgumentSpec {
+        ArgumentSpec([
+            OptionSpec("cmd", .string, help: "The command line (instead of the free-form text)."),
+            OptionSpec("argv", .list(.string), help: shell ? "Not used by shell." : "The program and its arguments as a list."),
+            OptionSpec("creates", .path, help: "Skip when this path exists."),
+            OptionSpec("removes", .path, help: "Skip unless this path exists."),
+            OptionSpec("chdir", .path, help: "Change into this directory first."),
+            OptionSpec("stdin", .string, help: "Text to feed on standard input."),
+            OptionSpec("stdin_add_newline", .bool, default: true, help: "Add a newline after stdin."),
+            OptionSpec("strip_empty_ends", .bool, default: true, help: "Strip trailing newlines from stdout and stderr in the result."),
+            OptionSpec("executable", .path, help: shell ? "The shell to use (default /bin/sh)." : "Not used by command."),
+        ], mutuallyExclusive: [["_raw_params", "cmd", "argv"]], acceptsFreeForm: true)
+    }
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        try await CommandModule.observeGuards(a, on: host)
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        try CommandModule.plan(a, observed: observed, shell: false)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        try await CommandModule.execute(plan.steps[0].script, a, on: host)
+    }
+
+    // Shared with ShellModule.
+
+    static func observeGuards(_ a: Arguments, on host: HostContext) async throws -> State {
+        guard a.creates != nil || a.removes != nil else { return .mustRun }
+        var script = ""
+        if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) 2>/dev/null; " }
+        if let creates = a.creates { script += "for f in \(globbable(creates)); do [ -e \"$f\" ] && { echo creates; exit 0; }; done; " }
+        if let removes = a.removes { script += "found=; for f in \(globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }; " }
+        script += "echo run"
+        let answer = try await host.run(script).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch answer {
+        case "creates": return .skip("skipped, since \(a.creates!) exists")
+        case "removes": return .skip("skipped, since \(a.removes!) does not exist")
+        default: return .mustRun
+        }
+    }
+
+    /// creates/removes accept globs, as in Ansible: quote everything but the glob characters.
+    static func globbable(_ path: String) -> String {
+        guard path.contains(where: { "*?[".contains($0) }) else { return ShellQuote.quote(path) }
+        return path.map { "*?[]".contains($0) ? String($0) : ShellQuote.quote(String($0)) }.joined()
+    }
+
+    static func plan(_ a: Arguments, observed: State, shell: Bool) throws -> Plan<Step> {
+        let commandLine: String
+        if let argv = a.argv, !argv.isEmpty {
+            commandLine = argv.map(ShellQuote.quote).joined(separator: " ")
+        } else if let text = a._raw_params ?? a.cmd, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            commandLine = shell ? text : ShellWords.split(text).map(ShellQuote.quote).joined(separator: " ")
+        } else {
+            throw KeelError("no command given: write it after the module name, or use cmd: or argv:")
+        }
+        var values: OrderedDictionary<String, Value> = ["cmd": .string(a.argv.map { $0.joined(separator: " ") } ?? a._raw_params ?? a.cmd ?? "")]
+        if case .skip(let message) = observed {
+            values["msg"] = .string(message)
+            values["rc"] = 0
+            values["stdout"] = ""
+            values["stderr"] = ""
+            return .unchanged(values: values)
+        }
+        var script = ""
+        if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) || exit 1\n" }
+        if shell, let executable = a.executable {
+            script += "exec \(ShellQuote.quote(executable)) -c \(ShellQuote.quote(commandLine))"
+        } else {
+            script += commandLine
+        }
+        return Plan(steps: [Step(script: script)], values: values)
+    }
+
+    static func execute(_ script: String, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        var input: Data?
+        if let stdin = a.stdin { input = Data((stdin + (a.stdin_add_newline ? "\n" : "")).utf8) }
+        let start = Date()
+        let result = try await host.connection.run(script, stdin: input, become: host.become)
+        let end = Date()
+        func clean(_ text: String) -> String {
+            guard a.strip_empty_ends else { return text }
+            var t = text
+            while t.hasSuffix("\n") || t.hasSuffix("\r") { t.removeLast() }
+            return t
+        }
+        let stdout = clean(result.stdoutText), stderr = clean(result.stderrText)
+        var values: OrderedDictionary<String, Value> = [
+            "rc": .int(Int(result.status)),
+            "stdout": .string(stdout), "stderr": .string(stderr),
+            "stdout_lines": .list(stdout.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }),
+            "stderr_lines": .list(stderr.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }),
+            "start": .string(timestamp(start)), "end": .string(timestamp(end)),
+            "delta": .string(String(format: "0:00:%09.6f", end.timeIntervalSince(start))),
+        ]
+        if stdout.isEmpty { values["stdout_lines"] = .list([]) }
+        if stderr.isEmpty { values["stderr_lines"] = .list([]) }
+        if result.status != 0 {
+            values["failed"] = true
+            values["msg"] = "non-zero return code"
+        }
+        return values
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+        return formatter.string(from: date)
+    }
+}
+
+/// `shell`: like command, through /bin/sh (pipes, redirections, variables, globs work).
+public struct ShellModule: Module {
+    public static let name = "shell"
+    public static let spec = CommandModule.commandSpec(shell: true)
+    public static let documentation = ModuleDocumentation(
+        summary: "Run a command line through the shell",
+        description: "Runs the text with /bin/sh (or `executable`), so pipes, redirections and variables work. Reports changed whenever it runs; use creates/removes or changed_when.",
+        examples: """
+            - shell: ls /etc/*.conf | wc -l
+              register: count
+              changed_when: false
+            """,
+        deviations: CommandModule.documentation.deviations)
+
+    public typealias Arguments = CommandModule.Arguments
+    public typealias State = CommandModule.State
+    public typealias Step = CommandModule.Step
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        try await CommandModule.observeGuards(a, on: host)
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        try CommandModule.plan(a, observed: observed, shell: true)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        try await CommandModule.execute(plan.steps[0].script, a, on: host)
+    }
+}

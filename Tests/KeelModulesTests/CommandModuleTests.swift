@@ -1,0 +1,55 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+import Testing
+@testable import KeelModules
+
+@Suite("command and shell on a real host") struct CommandModuleTests {
+    let host = HostContext(name: "localhost", connection: LocalConnection())
+
+    func run(_ module: any Module.Type, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async throws -> ModuleResult {
+        try await ModuleRunner(module).run(arguments, at: nil, on: host, mode: mode)
+    }
+
+    @Test func commandDoesNotInterpretShellSyntax() async throws {
+        let result = try await run(CommandModule.self, ["_raw_params": "echo $HOME '|' *"])
+        #expect(result.changed)
+        #expect(result.values["stdout"] == "$HOME | *")
+        #expect(result.values["rc"] == 0)
+    }
+
+    @Test func shellDoes() async throws {
+        let result = try await run(ShellModule.self, ["_raw_params": "printf 'a\\nb\\n' | wc -l"])
+        #expect(result.values["stdout"]?.stringValue?.trimmingCharacters(in: .whitespaces) == "2")
+    }
+
+    @Test func aNonZeroStatusFailsTheTaskButKeepsTheOutput() async throws {
+        let result = try await run(ShellModule.self, ["_raw_params": "echo partial; echo bad >&2; exit 3"])
+        #expect(result.failed)
+        #expect(result.message == "non-zero return code")
+        #expect(result.values["rc"] == 3)
+        #expect(result.values["stdout"] == "partial")
+        #expect(result.values["stderr_lines"] == ["bad"])
+    }
+
+    @Test func createsMakesItIdempotentAndCheckModePredictsIt() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("keel-creates-\(UUID().uuidString)").path
+        let args: OrderedDictionary<String, Value> = ["_raw_params": .string("touch \(marker)"), "creates": .string(marker)]
+        let predicted = try await run(CommandModule.self, args, .check)
+        #expect(predicted.changed)
+        #expect(!FileManager.default.fileExists(atPath: marker), "check mode must not run the command")
+        #expect(try await run(CommandModule.self, args).changed)
+        #expect(FileManager.default.fileExists(atPath: marker))
+        let again = try await run(CommandModule.self, args)
+        #expect(!again.changed)
+        #expect(again.values["msg"] == .string("skipped, since \(marker) exists"))
+        #expect(try await run(CommandModule.self, args, .check).changed == false)
+        try FileManager.default.removeItem(atPath: marker)
+    }
+
+    @Test func argvChdirAndStdinAreHonoured() async throws {
+        let result = try await run(CommandModule.self, ["argv": ["sh", "-c", "pwd; cat"], "chdir": "/usr", "stdin": "hello"])
+        #expect(result.values["stdout"] == "/usr\nhello")
+    }
+}
