@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "KeelModules", dependencies: [
             "KeelBase", "KeelTemplate", "KeelTransport",
             .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [

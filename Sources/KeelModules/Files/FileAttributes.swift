@@ -44,7 +44,11 @@ public enum AttributeChange: Sendable, Equatable {
 
     /// The shell command applying this change to `path` (`-h`: links themselves, not their targets).
     public func command(for path: String, recursive: Bool = false, link: Bool = false) -> String {
-        let p = ShellQuote.quote(path)
+        command(forShellWord: ShellQuote.quote(path), recursive: recursive, link: link)
+    }
+
+    /// The same, for a path given as a shell word (already quoted, or a variable such as "$tmp").
+    public func command(forShellWord p: String, recursive: Bool = false, link: Bool = false) -> String {
         let r = recursive ? "-R " : ""
         switch self {
         case .mode(let m): return "chmod \(r)\(String(m, radix: 8)) -- \(p)"

@@ -22,8 +22,12 @@ public struct RemotePath: Sendable, Equatable {
     /// A POSIX sh snippet printing one line `kind|mode|owner|group|size|sha256` then, if asked, the
     /// link target and the content. Used inside bigger observation scripts too.
     static func observationScript(_ path: String, checksum: Bool, contentLimit: Int) -> String {
-        let p = ShellQuote.quote(path)
-        return """
+        observationScript(shellWord: ShellQuote.quote(path), checksum: checksum, contentLimit: contentLimit)
+    }
+
+    /// The same for a path given as a shell word (quoted text, or a variable such as "$d").
+    static func observationScript(shellWord p: String, checksum: Bool, contentLimit: Int) -> String {
+        """
             p=\(p)
             if [ -L "$p" ]; then k=link; elif [ -d "$p" ]; then k=directory; elif [ -f "$p" ]; then k=file; elif [ -e "$p" ]; then k=other; else k=absent; fi
             if [ "$k" = absent ]; then echo absent; else

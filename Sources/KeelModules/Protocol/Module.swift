@@ -72,4 +72,17 @@ public struct ControllerFiles: Sendable {
     public var searchPaths: [String]
 
     public init(searchPaths: [String]) { self.searchPaths = searchPaths }
+
+    /// An absolute path as is; a relative one in each search path's `kind` folder (files/, templates/),
+    /// then in the search path itself, as Ansible looks them up.
+    public func find(_ path: String, kind: String) -> String? {
+        if path.hasPrefix("/") { return FileManager.default.fileExists(atPath: path) ? path : nil }
+        for base in searchPaths {
+            for candidate in ["\(base)/\(kind)/\(path)", "\(base)/\(path)"] where FileManager.default.fileExists(atPath: candidate) {
+                return candidate
+            }
+        }
+        if searchPaths.isEmpty, FileManager.default.fileExists(atPath: path) { return path }
+        return nil
+    }
 }
