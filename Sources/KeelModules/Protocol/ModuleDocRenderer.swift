@@ -1,0 +1,46 @@
+import KeelBase
+
+/// `keel doc MODULE` as text: built from the module's spec, so it always matches what is accepted.
+public enum ModuleDocRenderer {
+    public static func render(_ runner: ModuleRunner) -> String {
+        var out = "\(runner.name): \(runner.documentation.summary)\n"
+        if !runner.aliases.isEmpty { out += "aliases: \(runner.aliases.joined(separator: ", "))\n" }
+        if !runner.documentation.description.isEmpty { out += "\n" + wrap(runner.documentation.description, indent: "") + "\n" }
+        out += "\nOPTIONS (= is required)\n"
+        for option in runner.spec.options.sorted(by: { ($0.required ? 0 : 1, $0.name) < ($1.required ? 0 : 1, $1.name) }) {
+            out += "\n\(option.required ? "=" : "-") \(option.name)  (\(option.type))\n"
+            out += wrap(option.help, indent: "    ") + "\n"
+            if let choices = option.choices { out += "    choices: \(choices.map(show).joined(separator: ", "))\n" }
+            if let value = option.defaultValue { out += "    default: \(show(value))\n" }
+            if !option.aliases.isEmpty { out += "    aliases: \(option.aliases.joined(separator: ", "))\n" }
+        }
+        if runner.spec.acceptsFreeForm { out += "\n- free-form text after the module name is the command line\n" }
+        let groups = runner.spec.mutuallyExclusive.map { $0.joined(separator: " | ") }
+        if !groups.isEmpty { out += "\nmutually exclusive: \(groups.joined(separator: "; "))\n" }
+        out += "\ncheck mode: \(runner.supportsCheckMode ? "supported" : "skipped")\n"
+        if !runner.documentation.examples.isEmpty { out += "\nEXAMPLES\n\n" + runner.documentation.examples + "\n" }
+        if !runner.documentation.deviations.isEmpty {
+            out += "\nDIFFERENCES FROM ANSIBLE\n" + runner.documentation.deviations.map { "\n" + wrap("- " + $0, indent: "  ") }.joined() + "\n"
+        }
+        return out
+    }
+
+    static func show(_ value: Value) -> String {
+        if case .string(let s) = value { return s }
+        return value.jsonString()
+    }
+
+    static func wrap(_ text: String, indent: String, width: Int = 100) -> String {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > width, line.trimmingCharacters(in: .whitespaces).count > 0 {
+                lines.append(line)
+                line = indent
+            }
+            line += (line == indent ? "" : " ") + word
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
+}
