@@ -41,6 +41,9 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "KeelReport", dependencies: [
+            "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
             "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelLab",
@@ -56,5 +59,6 @@ let package = Package(
         .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
+        .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
     ]
 )
