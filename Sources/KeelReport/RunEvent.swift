@@ -1,0 +1,123 @@
+import KeelBase
+import OrderedCollections
+
+/// What happens during a run, as the engine reports it. Sinks (console, JSON lines, GitHub annotations)
+/// turn these into output; the engine never prints.
+public enum RunEvent: Sendable {
+    case runStarted(RunInfo)
+    case playStarted(PlayInfo)
+    case taskStarted(TaskInfo)
+    case hostResult(HostTaskResult)
+    case warning(message: String, location: SourceLocation?)
+    case recap([HostRecap], elapsedSeconds: Double)
+}
+
+public struct RunInfo: Sendable, Equatable {
+    public var playbooks: [String]
+    public var checkMode: Bool
+    public var diffMode: Bool
+
+    public init(playbooks: [String], checkMode: Bool, diffMode: Bool) {
+        self.playbooks = playbooks
+        self.checkMode = checkMode
+        self.diffMode = diffMode
+    }
+}
+
+public struct PlayInfo: Sendable, Equatable {
+    public var name: String
+    public var hosts: [String]
+    public var location: SourceLocation?
+
+    public init(name: String, hosts: [String], location: SourceLocation? = nil) {
+        self.name = name
+        self.hosts = hosts
+        self.location = location
+    }
+}
+
+public struct TaskInfo: Sendable, Equatable {
+    public var name: String
+    public var module: String
+    public var location: SourceLocation?
+    public var isHandler: Bool
+
+    public init(name: String, module: String, location: SourceLocation? = nil, isHandler: Bool = false) {
+        self.name = name
+        self.module = module
+        self.location = location
+        self.isHandler = isHandler
+    }
+}
+
+/// One task's outcome on one host (or one loop item of it).
+public struct HostTaskResult: Sendable, Equatable {
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        // In the order of Ansible's PLAY RECAP.
+        case ok, changed, unreachable, failed, skipped, rescued, ignored
+    }
+
+    public var host: String
+    public var task: TaskInfo
+    public var status: Status
+    public var message: String?
+    public var item: String?
+    /// Before/after texts, already redacted by the engine under no_log.
+    public var diffs: [ReportedDiff]
+    public var checkMode: Bool
+    public var elapsedSeconds: Double
+    /// The module's values (what `register` stores), already redacted under no_log.
+    public var values: OrderedDictionary<String, Value>
+
+    public init(host: String, task: TaskInfo, status: Status, message: String? = nil, item: String? = nil,
+                diffs: [ReportedDiff] = [], checkMode: Bool = false, elapsedSeconds: Double = 0,
+                values: OrderedDictionary<String, Value> = [:]) {
+        self.host = host
+        self.task = task
+        self.status = status
+        self.message = message
+        self.item = item
+        self.diffs = diffs
+        self.checkMode = checkMode
+        self.elapsedSeconds = elapsedSeconds
+        self.values = values
+    }
+}
+
+public struct ReportedDiff: Sendable, Equatable {
+    public var label: String
+    public var before: String
+    public var after: String
+    public var redacted: Bool
+
+    public init(label: String, before: String, after: String, redacted: Bool = false) {
+        self.label = label
+        self.before = before
+        self.after = after
+        self.redacted = redacted
+    }
+
+    /// The unified diff, or a notice for redacted content.
+    public var unified: String {
+        if redacted { return "--- \(label)\n+++ \(label)\n(content hidden: no_log)\n" }
+        return UnifiedDiff.render(before: before, after: after, fromLabel: "before: \(label)", toLabel: "after: \(label)")
+    }
+}
+
+/// Ansible's PLAY RECAP line for a host.
+public struct HostRecap: Sendable, Equatable {
+    public var host: String
+    public var counts: [HostTaskResult.Status: Int]
+
+    public init(host: String, counts: [HostTaskResult.Status: Int] = [:]) {
+        self.host = host
+        self.counts = counts
+    }
+
+    public subscript(status: HostTaskResult.Status) -> Int { counts[status] ?? 0 }
+}
+
+/// Where events go.
+public protocol ReportSink: Sendable {
+    func handle(_ event: RunEvent) async
+}
