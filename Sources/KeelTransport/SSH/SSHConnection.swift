@@ -93,6 +93,11 @@ public final class SSHConnection: Connection, @unchecked Sendable {
         }
     }
 
+    /// A connection dropped without close() still ends its session, on its own thread.
+    deinit {
+        thread.stop(after: { [core] in core.teardown() })
+    }
+
     public func close() async {
         _ = try? await thread.perform { [self] in
             tunnels.removeAll()

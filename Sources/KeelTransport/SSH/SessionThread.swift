@@ -31,7 +31,8 @@ final class SessionThread: @unchecked Sendable {
         wakeWrite = fds[1]
         _ = fcntl(wakeRead, F_SETFL, O_NONBLOCK)
         _ = fcntl(wakeWrite, F_SETFL, O_NONBLOCK)
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread keeps its SessionThread alive until the loop ends (after stop()).
+        let thread = Thread { [self] in self.loop() }
         thread.name = "keel-ssh-\(name)"
         thread.stackSize = 1 << 20
         self.thread = thread
@@ -53,9 +54,10 @@ final class SessionThread: @unchecked Sendable {
         }
     }
 
-    /// Stops the thread after the queued jobs have run.
-    func stop() {
+    /// Stops the thread after the queued jobs have run, running `last` (if given) as its final job.
+    func stop(after last: (() -> Void)? = nil) {
         lock.lock()
+        if let last, !stopping { jobs.append(last) }
         stopping = true
         lock.unlock()
         wake()
