@@ -6,6 +6,7 @@ public enum StandardModules {
         ShellModule.self,
         FileModule.self,
         CopyModule.self,
+        LineInFileModule.self,
     ]
 
     public static var registry: ModuleRegistry { ModuleRegistry(all) }

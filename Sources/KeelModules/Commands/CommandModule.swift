@@ -126,7 +126,7 @@ public struct CommandModule: Module {
         func clean(_ text: String) -> String {
             guard a.strip_empty_ends else { return text }
             var t = text
-            while t.hasSuffix("\n") || t.hasSuffix("\r") { t.removeLast() }
+            while let last = t.unicodeScalars.last, last == "\n" || last == "\r" { t.unicodeScalars.removeLast() }
             return t
         }
         let stdout = clean(result.stdoutText), stderr = clean(result.stderrText)

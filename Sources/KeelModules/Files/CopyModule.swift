@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelBase
 import KeelTransport
@@ -50,9 +49,7 @@ public struct CopyModule: Module {
         var desiredContent: Data
     }
 
-    public enum Step: Sendable { case write(FileWrite), attribute(AttributeChange) }
-
-    static let diffLimit = 64 * 1024
+    public typealias Step = ContentStep
 
     public init() {}
 
@@ -64,7 +61,7 @@ public struct CopyModule: Module {
             d=\(ShellQuote.quote(a.dest))
             case "$d" in */) d="$d"\(ShellQuote.quote(baseName));; *) if [ -d "$d" ] && [ ! -L "$d" ] && [ -n \(ShellQuote.quote(baseName)) ]; then d="$d/"\(ShellQuote.quote(baseName)); fi;; esac
             echo "$d"
-            """ + "\n" + RemotePath.observationScript(shellWord: "\"$d\"", checksum: true, contentLimit: CopyModule.diffLimit)
+            """ + "\n" + RemotePath.observationScript(shellWord: "\"$d\"", checksum: true, contentLimit: ContentConvergence.diffLimit)
         let result = try await host.run(script)
         guard result.status == 0, let newline = result.stdout.firstIndex(of: 0x0A) else {
             throw KeelError("\(host.name): cannot inspect \(a.dest): \(result.stderrText)")
@@ -74,52 +71,18 @@ public struct CopyModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        let current = observed.current
-        if current.kind == .directory { throw KeelError("\(observed.path) is a directory") }
-        let wanted = SHA256.hash(data: observed.desiredContent).map { String(format: "%02x", $0) }.joined()
-        let exists = current.kind != .absent
-        let contentDiffers = !exists || (a.force && current.sha256 != wanted)
-        var values: OrderedDictionary<String, Value> = ["dest": .string(observed.path), "checksum": .string(wanted),
+        var convergence = ContentConvergence(path: observed.path, current: observed.current, desired: observed.desiredContent,
+                                             attributes: FileAttributes(mode: a.mode, owner: a.owner, group: a.group),
+                                             validate: a.validate, backup: a.backup)
+        convergence.replaceExisting = a.force
+        var values: OrderedDictionary<String, Value> = ["dest": .string(observed.path), "checksum": .string(convergence.desiredSHA256),
                                                         "size": .int(observed.desiredContent.count)]
         if let src = a.src { values["src"] = .string(src) }
-        let attributes = FileAttributes(mode: a.mode, owner: a.owner, group: a.group)
-        var steps: [Step] = []
-        var diffs: [Diff] = []
-        if contentDiffers {
-            // Attributes go onto the temporary file, so the file appears complete in one rename.
-            let changes = attributes.changes(for: RemotePath(kind: .absent))
-            steps.append(.write(FileWrite(destination: observed.path, content: observed.desiredContent, attributes: changes,
-                                          validate: a.validate, backup: a.backup)))
-            diffs.append(Diff(label: observed.path, before: exists ? CopyModule.text(current.content, size: current.size) : "",
-                              after: CopyModule.text(observed.desiredContent, size: observed.desiredContent.count)))
-        } else {
-            let changes = attributes.changes(for: current)
-            steps += changes.map(Step.attribute)
-            if !changes.isEmpty {
-                diffs.append(Diff(label: observed.path, before: "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n",
-                                  after: changes.map(\.diffLine).joined(separator: "\n") + "\n"))
-            }
-        }
-        return steps.isEmpty ? .unchanged(values: values) : Plan(steps: steps, diffs: diffs, values: values)
+        return try convergence.plan(values: values)
     }
 
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        var values: OrderedDictionary<String, Value> = [:]
-        var attributeCommands: [String] = []
-        let path = plan.values["dest"]?.stringValue ?? a.dest
-        for step in plan.steps {
-            switch step {
-            case .write(let write):
-                if let backup = try await write.perform(on: host) { values["backup_file"] = .string(backup) }
-            case .attribute(let change):
-                attributeCommands.append(change.command(for: path))
-            }
-        }
-        if !attributeCommands.isEmpty {
-            let result = try await host.run("set -e\n" + attributeCommands.joined(separator: "\n"))
-            guard result.status == 0 else { throw KeelError("\(host.name): \(path): \(result.stderrText)") }
-        }
-        return values
+        try await ContentConvergence.apply(plan, path: plan.values["dest"]?.stringValue ?? a.dest, on: host)
     }
 
     func desiredContent(_ a: Arguments, on host: HostContext) async throws -> Data {
@@ -138,13 +101,5 @@ public struct CopyModule: Module {
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw KeelError("cannot read \(path)") }
         return data
-    }
-
-    /// Content as diff text: the text itself when it is small UTF-8, a summary otherwise.
-    static func text(_ data: Data?, size: Int) -> String {
-        guard let data else { return "(\(size) bytes, not shown)\n" }
-        if data.count > diffLimit { return "(\(data.count) bytes, not shown)\n" }
-        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else { return "(binary, \(data.count) bytes)\n" }
-        return text
     }
 }

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+import KeelBase
+import OrderedCollections
+
+/// The shared plan of every module that decides a file's whole content (copy, template, lineinfile,
+/// blockinfile, replace): write when the content differs (attributes go onto the temporary file, so the
+/// file appears complete in one rename), otherwise fix only the attributes that differ.
+public enum ContentStep: Sendable {
+    case write(FileWrite)
+    case attribute(AttributeChange)
+}
+
+public struct ContentConvergence: Sendable {
+    public var path: String
+    public var current: RemotePath
+    public var desired: Data
+    public var attributes: FileAttributes
+    public var validate: String?
+    public var backup: Bool
+    /// False leaves an existing file's content alone (copy's force: false).
+    public var replaceExisting = true
+
+    public init(path: String, current: RemotePath, desired: Data, attributes: FileAttributes, validate: String?, backup: Bool) {
+        self.path = path
+        self.current = current
+        self.desired = desired
+        self.attributes = attributes
+        self.validate = validate
+        self.backup = backup
+    }
+
+    public static let diffLimit = 64 * 1024
+
+    public var desiredSHA256: String { SHA256.hash(data: desired).map { String(format: "%02x", $0) }.joined() }
+
+    public func plan(values: OrderedDictionary<String, Value>) throws -> Plan<ContentStep> {
+        if current.kind == .directory { throw KeelError("\(path) is a directory, not a file") }
+        let exists = current.kind != .absent
+        let contentDiffers = !exists || (replaceExisting && current.sha256 != desiredSHA256)
+        var steps: [ContentStep] = []
+        var diffs: [Diff] = []
+        if contentDiffers {
+            steps.append(.write(FileWrite(destination: path, content: desired, attributes: attributes.changes(for: RemotePath(kind: .absent)),
+                                          validate: validate, backup: backup)))
+            diffs.append(Diff(label: path, before: exists ? Self.text(current.content, size: current.size) : "",
+                              after: Self.text(desired, size: desired.count)))
+        } else {
+            let changes = attributes.changes(for: current)
+            steps += changes.map(ContentStep.attribute)
+            if !changes.isEmpty {
+                diffs.append(Diff(label: path, before: "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n",
+                                  after: changes.map(\.diffLine).joined(separator: "\n") + "\n"))
+            }
+        }
+        return steps.isEmpty ? .unchanged(values: values) : Plan(steps: steps, diffs: diffs, values: values)
+    }
+
+    /// Carries out a content plan; returns `backup_file` when a backup was made.
+    public static func apply(_ plan: Plan<ContentStep>, path: String, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        var values: OrderedDictionary<String, Value> = [:]
+        var commands: [String] = []
+        for step in plan.steps {
+            switch step {
+            case .write(let write):
+                if let backup = try await write.perform(on: host) { values["backup_file"] = .string(backup) }
+            case .attribute(let change):
+                commands.append(change.command(for: path))
+            }
+        }
+        if !commands.isEmpty {
+            let result = try await host.run("set -e\n" + commands.joined(separator: "\n"))
+            guard result.status == 0 else { throw KeelError("\(host.name): \(path): \(result.stderrText)") }
+        }
+        return values
+    }
+
+    /// Content as diff text: the text itself when it is small UTF-8, a summary otherwise.
+    public static func text(_ data: Data?, size: Int) -> String {
+        guard let data else { return "(\(size) bytes, not shown)\n" }
+        if data.count > diffLimit { return "(\(data.count) bytes, not shown)\n" }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else { return "(binary, \(data.count) bytes)\n" }
+        return text
+    }
+}
