@@ -29,7 +29,12 @@ struct InventoryOracle {
     func listHosts(inventory: [String], pattern: String, limit: String? = nil) throws -> [String] {
         var arguments = inventory.flatMap { ["-i", $0] } + [pattern, "--list-hosts"]
         if let limit { arguments += ["--limit", limit] }
-        let output = try run("ansible", arguments)
+        let output: String
+        do {
+            output = try run("ansible", arguments)
+        } catch let error as KeelError where error.message.contains("leaves us with no hosts") {
+            return []   // ansible refuses to run with no hosts; for a pattern that is an empty selection
+        }
         return output.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
