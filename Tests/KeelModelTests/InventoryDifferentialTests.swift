@@ -23,6 +23,8 @@ struct InventoryDifferentialTests {
         ("two -i sources merged", ["multi-source/first.ini", "multi-source/second.yml"]),
         ("format detection without extensions", ["detection"]),
         ("which group_vars file wins: no extension, .yml, .yaml, .json", ["vars-file-choice/hosts.ini"]),
+        ("all:vars in INI with group_vars and host_vars files", ["playbook-adjacent/inventory/hosts.ini"]),
+        ("patterns fixture: IPs, dashes, ungrouped", ["patterns/hosts.ini"]),
     ]
 
     @Test("--list", arguments: cases.map(\.name))

@@ -2,6 +2,13 @@ import KeelBase
 import OrderedCollections
 
 extension Inventory {
+    /// `group_vars/` and `host_vars/` beside a playbook (or any directory) for this inventory's groups and
+    /// hosts; pass the result as `playbookAdjacent` to rank them above the inventory's own files.
+    public func loadAdjacentVariables(beside directory: String) throws -> AdjacentVariables {
+        try AdjacentVariables.load(beside: InventorySourceLoader.absolute(directory), groups: Array(groupsByName.keys),
+                                   hosts: Array(hostsByName.keys))
+    }
+
     /// Variables Ansible computes itself and never takes from inventory files; `ansible-inventory` hides them.
     public static let internalVariableNames: Set<String> = [
         "ansible_async_path", "ansible_collection_name", "ansible_config_file", "ansible_dependent_role_names",

@@ -7,7 +7,7 @@ import OrderedCollections
 extension Inventory {
     /// The `--list` document. Groups with neither hosts nor children are left out (but still named as
     /// children); `all` lists no hosts of its own; hosts outside `limit` are dropped everywhere.
-    public func listing(limit: String? = nil) throws -> Value {
+    public func listing(limit: String? = nil, playbookAdjacent: [AdjacentVariables] = []) throws -> Value {
         let available = try select(pattern: "all", limit: limit)
         let availableSet = Set(available)
         var result = OrderedDictionary<String, Value>()
@@ -31,7 +31,7 @@ extension Inventory {
         format("all")
         var hostvars = OrderedDictionary<String, Value>()
         for host in available {
-            let vars = hostVariables(host)
+            let vars = hostVariables(host, playbookAdjacent: playbookAdjacent)
             if !vars.isEmpty { hostvars[host] = .dict(vars) }
         }
         result["_meta"] = ["hostvars": .dict(hostvars), "profile": "inventory_legacy"]
@@ -57,13 +57,13 @@ extension Inventory {
     }
 
     /// The `--host` document: the one host `name` selects, its variables. Throws unless exactly one host matches.
-    public func hostListing(_ name: String) throws -> Value {
+    public func hostListing(_ name: String, playbookAdjacent: [AdjacentVariables] = []) throws -> Value {
         let hosts = try select(pattern: name)
         guard hosts.count == 1 else {
             throw KeelError("you must pass a single valid host to --host", expected: "one host", found: "\(hosts.count) hosts match '\(name)'",
                             suggestion: hosts.isEmpty ? Suggestion.closest(to: name, among: hostNames) : nil)
         }
-        return .dict(hostVariables(hosts[0]))
+        return .dict(hostVariables(hosts[0], playbookAdjacent: playbookAdjacent))
     }
 }
 
