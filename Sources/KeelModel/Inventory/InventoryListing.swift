@@ -68,7 +68,7 @@ extension Inventory {
 }
 
 extension Value {
-    /// JSON as Python's `json.dumps(value, sort_keys=True, indent=4)` writes it (what ansible-inventory prints).
+    /// JSON as ansible-inventory prints it: Python's `json.dumps(value, sort_keys=True, indent=4)`, non-ASCII kept.
     public func prettyJSON(indent: Int = 4, sortedKeys: Bool = true) -> String {
         var out = ""
         writePretty(into: &out, level: 0, indent: indent, sortedKeys: sortedKeys)
@@ -91,11 +91,13 @@ extension Value {
             out += "{\n"
             let keys = sortedKeys ? dict.keys.sorted() : Array(dict.keys)
             for (i, key) in keys.enumerated() {
-                out += pad + Value.jsonQuote(key) + ": "
+                out += pad + Value.jsonQuote(key, ensureASCII: false) + ": "
                 dict[key]!.writePretty(into: &out, level: level + 1, indent: indent, sortedKeys: sortedKeys)
                 out += i == keys.count - 1 ? "\n" : ",\n"
             }
             out += closePad + "}"
+        case .string(let s):
+            out += Value.jsonQuote(s, ensureASCII: false)   // ansible-inventory prints non-ASCII as is
         default:
             out += jsonString()
         }
