@@ -25,6 +25,7 @@ struct InventoryDifferentialTests {
         ("which group_vars file wins: no extension, .yml, .yaml, .json", ["vars-file-choice/hosts.ini"]),
         ("all:vars in INI with group_vars and host_vars files", ["playbook-adjacent/inventory/hosts.ini"]),
         ("patterns fixture: IPs, dashes, ungrouped", ["patterns/hosts.ini"]),
+        ("INI hosts leave ungrouped once in a group; a dashed group name", ["ini-ungrouped-moves/hosts.ini"]),
     ]
 
     @Test("--list", arguments: cases.map(\.name))

@@ -141,4 +141,20 @@ struct InventoryErrorTests {
             (error as? KeelError)?.message.contains("/nonexistent/inventory.ini") == true
         }
     }
+
+    @Test("a !vault value in group_vars is refused at its location")
+    func vaultValue() throws {
+        let vaulted = "password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n"
+        let (error, file) = try loadError("[web]\nw1\n", extra: ["group_vars/web.yml": vaulted])
+        #expect(error.location?.file == (file as NSString).deletingLastPathComponent + "/group_vars/web.yml")
+        #expect(error.location?.line == 1)
+        #expect(error.message.contains("vault"))
+    }
+
+    @Test("a vault-encrypted inventory file is refused")
+    func vaultFile() throws {
+        let (error, file) = try loadError("$ANSIBLE_VAULT;1.1;AES256\n6162\n", name: "hosts.yml")
+        #expect(error.location == SourceLocation(file: file, line: 1, column: 1))
+        #expect(error.message.contains("vault"))
+    }
 }

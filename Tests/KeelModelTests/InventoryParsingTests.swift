@@ -91,4 +91,11 @@ struct InventoryParsingTests {
         #expect(inventory.groups["all"]?.count == 4)
         #expect(inventory.groups["ungrouped"] == [])
     }
+
+    @Test("group names that are not valid variable names load, with a warning")
+    func invalidGroupNameWarns() throws {
+        let inventory = try Inventory.load(sources: [InventoryFixtures.path("ini-ungrouped-moves/hosts.ini")])
+        #expect(inventory.groupNames(of: "db1") == ["db-servers"])
+        #expect(inventory.warnings.contains { $0.contains("'db-servers'") })
+    }
 }
