@@ -49,10 +49,10 @@ struct InventoryErrorTests {
         #expect(error.found == "just_a_word")
     }
 
-    @Test("a host variable without '=' expects key=value")
+    @Test("a host variable without '=' expects key=value, pointing at the word")
     func hostVariableWithoutEquals() throws {
-        let (error, file) = try loadError("[web]\nw1 ansible_user\n")
-        #expect(error.location == SourceLocation(file: file, line: 2, column: 1))
+        let (error, file) = try loadError("[web]\n  w1 x=1 ansible_user\n")
+        #expect(error.location == SourceLocation(file: file, line: 2, column: 10))
         #expect(error.found == "ansible_user")
     }
 
