@@ -10,9 +10,9 @@ struct InventoryCommand: ParsableCommand {
         commandName: "inventory",
         abstract: "Show an inventory: its groups and hosts (--list, --graph) or one host's variables (--host).",
         discussion: """
-        Reads Ansible inventories (INI or YAML files, directories of them, group_vars/ and host_vars/ beside
-        them) exactly as Ansible does. Output matches `ansible-inventory`: --list prints JSON with
-        `_meta.hostvars`, --graph prints the group tree.
+        Reads Ansible inventories (INI or YAML files, directories of them, group_vars/ and host_vars/ \
+        beside them) exactly as Ansible does. Output matches `ansible-inventory`: --list prints JSON \
+        with `_meta.hostvars`, --graph prints the group tree.
         """
     )
 
