@@ -26,6 +26,8 @@ struct InventoryDifferentialTests {
         ("all:vars in INI with group_vars and host_vars files", ["playbook-adjacent/inventory/hosts.ini"]),
         ("patterns fixture: IPs, dashes, ungrouped", ["patterns/hosts.ini"]),
         ("INI hosts leave ungrouped once in a group; a dashed group name", ["ini-ungrouped-moves/hosts.ini"]),
+        ("INI edge cases: odd literals, unicode, priorities, [ungrouped], all:vars", ["ini-edge/hosts.ini"]),
+        ("YAML edge cases: IPv6 with port, ranges with ports, string hosts, dates, octal", ["yaml-edge/hosts.yml"]),
     ]
 
     @Test("--list", arguments: cases.map(\.name))

@@ -107,3 +107,26 @@ struct VariablesPrecedenceTests {
         #expect(vars["ansible_host"] == "192.168.1.10")
     }
 }
+
+@Suite("Variable precedence from an inventory")
+struct VariablesInventoryPrecedenceTests {
+    @Test("extra vars beat every inventory level")
+    func extraVarsWin() throws {
+        let inventory = try Inventory.load(sources: [InventoryFixtures.path("playbook-adjacent/inventory/hosts.ini")])
+        let precedence = inventory.precedence(for: "w1", extraVars: try ExtraVars.parse(["level=cli"]))
+        #expect(precedence["level"] == "cli")
+        #expect(precedence.level(of: "level") == .extraVars)
+        #expect(precedence.level(of: "web_file") == .inventoryGroupVarsFiles)
+    }
+
+    @Test("an engine level slots in by rank: play vars beat host_vars, lose to extra vars")
+    func engineLevels() throws {
+        let inventory = try Inventory.load(sources: [InventoryFixtures.path("playbook-adjacent/inventory/hosts.ini")])
+        var precedence = inventory.precedence(for: "w1")
+        precedence.set(.playVars, ["level": "play"])
+        #expect(precedence["level"] == "play")
+        precedence.set(.roleDefaults, ["level": "default", "only_default": 1])
+        #expect(precedence["level"] == "play")
+        #expect(precedence["only_default"] == 1)
+    }
+}

@@ -77,3 +77,15 @@ extension Inventory {
         return result
     }
 }
+
+extension Inventory {
+    /// A host's precedence stack as far as the inventory and the command line know it: the inventory levels
+    /// (with the playbook's group_vars/host_vars if given) and the extra vars. The engine adds the play,
+    /// role, block, task and fact levels, and the magic variables on top of the merge.
+    public func precedence(for host: String, playbookAdjacent: [AdjacentVariables] = [],
+                           extraVars: OrderedDictionary<String, Value> = [:]) -> VariablePrecedence {
+        var precedence = VariablePrecedence(variableLayers(of: host, playbookAdjacent: playbookAdjacent))
+        if !extraVars.isEmpty { precedence.set(.extraVars, extraVars) }
+        return precedence
+    }
+}
