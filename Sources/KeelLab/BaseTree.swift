@@ -1,0 +1,85 @@
+import Foundation
+import KeelBase
+
+/// The Debian bookworm tree systemd hosts boot from, built once with debootstrap and kept in a cache
+/// directory between runs (every host is an overlay on top of it, so the tree itself is never changed).
+struct BaseTree {
+    static let suite = "bookworm"
+    static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2"]
+
+    let cache: String
+
+    /// `/var/cache/keel/lab`, or `KEEL_LAB_CACHE`.
+    static var defaultCache: String {
+        ProcessInfo.processInfo.environment["KEEL_LAB_CACHE"] ?? "/var/cache/keel/lab"
+    }
+
+    var path: String { "\(cache)/\(Self.suite)" }
+    /// Written last: a tree without it is half-built and is built again.
+    var stamp: String { "\(cache)/\(Self.suite).stamp" }
+
+    /// Builds the tree unless a complete one is there. Takes its own lock, so two labs share one build.
+    func ensure() throws {
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        try LabLock.holding(cache) {
+            if FileManager.default.fileExists(atPath: stamp), FileManager.default.fileExists(atPath: path) { return }
+            try build()
+        }
+    }
+
+    private func build() throws {
+        let started = Date()
+        let staging = "\(path).building"
+        let debs = "\(cache)/debs"
+        try removeTree(staging)
+        try FileManager.default.createDirectory(atPath: debs, withIntermediateDirectories: true)
+        let mirror = try Self.mirror()
+        let result = try Subprocess.run([
+            "debootstrap", "--variant=minbase", "--include=\(Self.packages.joined(separator: ","))",
+            "--cache-dir=\(debs)", Self.suite, staging, mirror,
+        ])
+        guard result.status == 0 else {
+            throw KeelError("lab: debootstrap could not build the \(Self.suite) tree for systemd hosts",
+                            found: String((result.stderr + result.stdout).suffix(2000)))
+        }
+        try personalize(staging)
+        try removeTree(path)
+        try FileManager.default.moveItem(atPath: staging, toPath: path)
+        let seconds = String(format: "%.0f", Date().timeIntervalSince(started))
+        try Data("built \(Date()) from \(mirror) in \(seconds) s\n".utf8).write(to: URL(fileURLWithPath: stamp))
+    }
+
+    /// Strips what must differ per host, and points apt at the same mirror as this machine.
+    private func personalize(_ tree: String) throws {
+        let files = FileManager.default
+        for key in (try? files.contentsOfDirectory(atPath: "\(tree)/etc/ssh")) ?? [] where key.hasPrefix("ssh_host_") {
+            try files.removeItem(atPath: "\(tree)/etc/ssh/\(key)")
+        }
+        // Empty machine-id: systemd makes one at boot; each host's upper layer gets its own.
+        try Data().write(to: URL(fileURLWithPath: "\(tree)/etc/machine-id"))
+        try? files.removeItem(atPath: "\(tree)/var/lib/dbus/machine-id")
+        try? files.createSymbolicLink(atPath: "\(tree)/var/lib/dbus/machine-id", withDestinationPath: "/etc/machine-id")
+        try? files.removeItem(atPath: "\(tree)/etc/resolv.conf")
+        try Data("nameserver 127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/resolv.conf"))
+        let sources = "/etc/apt/sources.list.d/debian.sources"
+        if files.fileExists(atPath: sources) {
+            try? files.removeItem(atPath: "\(tree)/etc/apt/sources.list")
+            try? files.removeItem(atPath: "\(tree)/etc/apt/sources.list.d/debian.sources")
+            try files.copyItem(atPath: sources, toPath: "\(tree)/etc/apt/sources.list.d/debian.sources")
+        }
+    }
+
+    /// The first `URIs:` of this machine's Debian sources, else deb.debian.org.
+    static func mirror() throws -> String {
+        let text = (try? String(contentsOfFile: "/etc/apt/sources.list.d/debian.sources", encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") where line.hasPrefix("URIs:") {
+            if let uri = line.dropFirst("URIs:".count).split(separator: " ").first { return String(uri) }
+        }
+        return "http://deb.debian.org/debian"
+    }
+
+    private func removeTree(_ tree: String) throws {
+        guard FileManager.default.fileExists(atPath: tree) else { return }
+        try Subprocess.check(["rm", "-rf", "--one-file-system", tree], doing: "removing \(tree)")
+    }
+}
