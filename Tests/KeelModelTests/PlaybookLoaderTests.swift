@@ -54,7 +54,7 @@ import KeelBase
     }
 
     @Test func varsKeepTheirOrderAndStayUnrendered() {
-        #expect(Array(play.keywords.vars.keys) == ["http_port", "motd"])
+        #expect(Array(play.keywords.vars.keys) == ["http_port", "batch", "motd"])
         #expect(play.keywords.vars["motd"] == "Welcome to {{ inventory_hostname }}")
         #expect(play.keywords.vars["http_port"] == 80)
     }
