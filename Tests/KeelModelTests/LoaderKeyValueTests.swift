@@ -45,6 +45,8 @@ import OrderedCollections
             "echo {{ a == b }} x=1", "path=/x state=directory mode=0755", #"echo a\=b"#, #"x="a\nb""#,
             #"echo "quoted  spaces" removes=/y"#, "msg={{ 'a b' | upper }} var=x", "cmd=ls -l", "a= b",
             #"name='{{ item }}' state=present"#, "echo 'it''s' executable=/bin/bash", "one\ntwo k=v",
+            "set -e\nfor x in a b; do\n  echo $x\ndone\n", "if true; then\n    echo 'a  b'\nfi\nchdir=/tmp",
+            "echo \"{{ x }}\" > /tmp/{{ y }}.txt", "a=1  b=2", "  leading k=v", "echo {% if a %}x{% endif %} k=v",
         ]
         let python = try oraclePython()
         let script = """

@@ -54,6 +54,9 @@ import KeelBase
         "hosts: all\n",
         "- hosts: all\n  tasks: [a, b\n",
         "- hosts: all\n  tasks:\n    - include: x.yml\n",
+        "- hosts: all\n  tasks:\n    - name: x\n      rescue:\n        - ping:\n",
+        "- hosts: all\n  tasks:\n    - debug: msg=x\n      listen: foo\n",
+        "- hosts: all\n  vars:\n    my-var: 1\n",
         "- hosts: all\n  tasks:\n    - debug: var=item\n      loop: [1]\n      with_items: [2]\n",
     ])
     func badInputRejectedByAnsibleIsRejectedByKeel(playbook: String) throws {

@@ -90,7 +90,9 @@ enum KeyValueArguments {
                 quote = c
                 current.append(c)
             } else if c == " " {
-                if !current.isEmpty { words.append(current); current = "" }
+                // Leading spaces: Ansible keeps an empty first word that the following spaces attach to.
+                if words.isEmpty && current.isEmpty && previous == nil { words.append("") }
+                else if !current.isEmpty { words.append(current); current = "" }
                 else if !words.isEmpty && previous == " " { words[words.count - 1] += " " }
             } else if c == "\n" {
                 push("\n")
