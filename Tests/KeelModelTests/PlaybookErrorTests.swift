@@ -316,3 +316,74 @@ final class SeenTemplates: @unchecked Sendable {
     func add(_ text: String) { lock.lock(); texts.append(text); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return texts }
 }
+
+/// Notifications are checked against the play's handlers at load time.
+@Suite struct PlaybookHandlerCheckTests {
+    @Test func aNotificationForAMissingHandlerSuggestsTheClosest() {
+        let error = loadError("""
+            - hosts: all
+              tasks:
+                - ping:
+                  notify: restart ngnix
+              handlers:
+                - name: restart nginx
+                  service: name=nginx state=restarted
+            """)
+        #expect(error.shortLocation == "play.yml:4:15")
+        #expect(error.message == "handler 'restart ngnix' not found")
+        #expect(error.suggestion == "restart nginx")
+    }
+
+    @Test func listenTopicsAndRoleQualifiedNamesSatisfyNotifications() throws {
+        let play = try loadScratch("""
+            - hosts: all
+              roles: [web]
+              tasks:
+                - ping:
+                  notify: [web changed, "web : reload web", "{{ dynamic }}"]
+              handlers:
+                - name: restart
+                  ping:
+                  listen: web changed
+            """, files: ["roles/web/handlers/main.yml": "- name: reload web\n  ping:\n"]).plays[0]
+        #expect(play.tasks.first?.allTasks.first?.notify.count == 3)
+    }
+
+    @Test func playsThatIncludeRolesAtRunTimeAreNotChecked() throws {
+        let play = try loadScratch("""
+            - hosts: all
+              tasks:
+                - include_role: {name: later}
+                - ping:
+                  notify: from the included role
+            """).plays[0]
+        #expect(play.tasks.count == 2)
+    }
+}
+
+@Suite struct PlaybookIncludeCheckTests {
+    @Test func applyTakesOnlyBlockKeywords() {
+        let error = loadError("""
+            - hosts: all
+              tasks:
+                - include_tasks:
+                    file: x.yml
+                    apply: {tagz: [a]}
+            """)
+        #expect(error.shortLocation == "play.yml:5:16")
+        #expect(error.message == "unknown keyword 'tagz' in 'apply'")
+        #expect(error.suggestion == "tags")
+    }
+
+    @Test func includeTasksNeedsAFile() {
+        let error = loadError("- hosts: all\n  tasks:\n    - include_tasks:\n        apply: {tags: a}\n")
+        #expect(error.shortLocation == "play.yml:4:9")
+        #expect(error.message == "'include_tasks' needs a file")
+    }
+
+    @Test func importTasksCannotUseARunTimeFileName() {
+        let error = loadError("- hosts: all\n  tasks:\n    - import_tasks: \"{{ os }}.yml\"\n")
+        #expect(error.shortLocation == "play.yml:3:21")
+        #expect(error.message == "the file of 'import_tasks' cannot be a template in Keel")
+    }
+}

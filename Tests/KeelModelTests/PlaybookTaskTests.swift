@@ -170,7 +170,8 @@ import KeelBase
     }
 
     @Test func resultKeywordsAreTyped() throws {
-        let task = try firstTask("""
+        let handlers = "  handlers:\n    - {name: restart a, ping: }\n    - {name: restart b, ping: }\n"
+        let play = try loadScratch("- hosts: all\n  tasks:\n" + """
             - command: /bin/check
               register: check_result
               changed_when: false
@@ -182,7 +183,9 @@ import KeelBase
               delay: "{{ wait }}"
               notify: [restart a, restart b]
               ignore_errors: yes
-        """)
+
+        """ + handlers).plays[0]
+        let task = try #require(play.tasks.first?.allTasks.first)
         #expect(task.register == "check_result")
         #expect(task.changedWhen.map(\.expression) == ["False"])
         #expect(task.failedWhen.map(\.expression) == ["check_result.rc != 0", "'error' in check_result.stdout"])

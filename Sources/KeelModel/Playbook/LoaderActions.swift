@@ -40,9 +40,11 @@ extension PlaybookLoader {
         case "include_tasks":
             try allowOnly(["file", "apply", "_raw_params"], in: task)
             _ = try includedFile(task)
+            try checkApply(task)
             return [.task(task)]
         case "include_role":
             try allowOnly(KeywordTable.includeRoleArgs, in: task)
+            try checkApply(task)
             _ = try roleRequest(task, checkOnly: true)
             return [.task(task)]
         case "import_playbook":
@@ -58,6 +60,21 @@ extension PlaybookLoader {
             return [.task(task)]
         default:
             return [.task(task)]
+        }
+    }
+
+    /// `apply:` holds keywords for the included tasks, as a block would.
+    private func checkApply(_ task: Task) throws {
+        guard let apply = task.args["apply"] else { return }
+        let location = task.argLocations["apply"] ?? task.argsLocation
+        guard case .dict(let keywords) = apply else {
+            throw KeelError("'apply' must be a mapping of task keywords", at: location,
+                            expected: "a mapping such as {tags: [x], become: true}", found: apply.typeName)
+        }
+        let allowed = KeywordTable.block.subtracting(["block", "rescue", "always"])
+        for key in keywords.keys where !allowed.contains(key) {
+            throw KeelError("unknown keyword '\(key)' in 'apply'", at: location, expected: "block keywords",
+                            found: "'\(key)'", suggestion: Suggestion.closest(to: key, among: allowed))
         }
     }
 

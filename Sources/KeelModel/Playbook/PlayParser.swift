@@ -58,6 +58,7 @@ extension PlaybookLoader {
                 _ = try reader.readCommonKeyword(key, value, into: &play.keywords, owner: "the play")
             }
         }
+        try play.checkNotifications()
         return play
     }
 

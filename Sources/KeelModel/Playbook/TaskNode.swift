@@ -57,6 +57,7 @@ public struct Task: Sendable, Hashable {
     public var loopControl: LoopControl?
     public var register: String?
     public var notify: [String] = []
+    public var notifyLocation: SourceLocation?
     /// Handlers only: extra topics this handler answers to.
     public var listen: [String] = []
     public var changedWhen: [Conditional] = []

@@ -91,7 +91,9 @@ extension PlaybookLoader {
                                     found: "'\(name)'")
                 }
                 fields.register = name
-            case "notify": fields.notify = try reader.stringList(value, key)
+            case "notify":
+                fields.notify = try reader.stringList(value, key)
+                fields.notifyLocation = value.location
             case "listen": fields.listen = try reader.stringList(value, key)
             case "loop": loops.append((key, LoopSpec(kind: .loop, items: try loopItems(value), location: pair.keyLocation)))
             case "loop_control": fields.loopControl = try loopControl(value)
@@ -308,6 +310,7 @@ struct TaskFields {
     var name: String?
     var register: String?
     var notify: [String] = []
+    var notifyLocation: SourceLocation?
     var listen: [String] = []
     var loopControl: LoopControl?
     var changedWhen: [Conditional] = []
@@ -322,6 +325,7 @@ struct TaskFields {
         task.name = name
         task.register = register
         task.notify = notify
+        task.notifyLocation = notifyLocation
         task.listen = listen
         task.loopControl = loopControl
         task.changedWhen = changedWhen
