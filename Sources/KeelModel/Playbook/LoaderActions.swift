@@ -41,7 +41,13 @@ extension PlaybookLoader {
             try allowOnly(["file", "apply", "_raw_params"], in: task)
             _ = try includedFile(task)
             try checkApply(task)
-            return [.task(task)]
+            var normalized = task
+            // Ansible keeps the file under `_raw_params` whichever way it was written.
+            if let file = normalized.args.removeValue(forKey: "file"), normalized.args["_raw_params"] == nil {
+                normalized.args["_raw_params"] = file
+                normalized.argLocations["_raw_params"] = normalized.argLocations.removeValue(forKey: "file")
+            }
+            return [.task(normalized)]
         case "include_role":
             try allowOnly(KeywordTable.includeRoleArgs, in: task)
             try checkApply(task)
