@@ -70,7 +70,9 @@ import KeelBase
                 walk(t.block); walk(t.rescue); walk(t.always)
             elif not t.implicit:
                 action = t.action.removeprefix('ansible.builtin.').removeprefix('ansible.legacy.')
-                out.append({'action': action, 'args': plain(t.args), 'when': [str(w) for w in t.when]})
+                out.append({'action': action, 'args': plain(t.args), 'when': [str(w) for w in t.when],
+                            'tags': plain(t.tags), 'loop': plain(t.loop), 'loop_with': t.loop_with,
+                            'register': t.register, 'notify': plain(t.notify), 'delegate_to': t.delegate_to})
     for play in playbook.get_plays():
         for block in play.compile():
             walk([block])
@@ -80,23 +82,35 @@ import KeelBase
     /// The same walk over Keel's model.
     func keelTasks(_ playbook: Playbook) -> [Value] {
         var out: [Value] = []
-        func walk(_ nodes: [TaskNode], _ when: [String]) {
+        func walk(_ nodes: [TaskNode], _ parent: Keywords) {
             for node in nodes {
                 switch node {
                 case .block(let b):
-                    let inner = when + b.keywords.when.map(\.expression)
+                    let inner = parent.applied(to: b.keywords)
                     walk(b.block, inner); walk(b.rescue, inner); walk(b.always, inner)
                 case .task(let t):
+                    let k = parent.applied(to: t.keywords)
+                    var loop: Value = .null
+                    var loopWith: Value = .null
+                    switch t.loop?.kind {
+                    case .loop?: loop = t.loop!.items
+                    case .with(let lookup)?: loop = t.loop!.items; loopWith = .string(lookup)
+                    case nil: break
+                    }
                     out.append(["action": .string(t.action), "args": .dict(t.args),
-                                "when": .list((when + t.keywords.when.map(\.expression)).map(Value.string))])
+                                "when": .list(k.when.map { .string($0.expression) }),
+                                "tags": .list(k.tags.map(Value.string)), "loop": loop, "loop_with": loopWith,
+                                "register": t.register.map(Value.string) ?? .null,
+                                "notify": t.notify.isEmpty ? .null : .list(t.notify.map(Value.string)),
+                                "delegate_to": k.delegateTo.map(Value.string) ?? .null])
                 }
             }
         }
         for play in playbook.plays {
-            walk(play.preTasks, [])
-            for role in play.roleRuns { walk(role.tasks, role.keywords.when.map(\.expression)) }
-            walk(play.tasks, [])
-            walk(play.postTasks, [])
+            walk(play.preTasks, play.keywords)
+            for role in play.roleRuns { walk(role.tasks, play.keywords.applied(to: role.keywords)) }
+            walk(play.tasks, play.keywords)
+            walk(play.postTasks, play.keywords)
         }
         return out
     }
