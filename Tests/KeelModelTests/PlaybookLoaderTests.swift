@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KeelBase
 @testable import KeelModel
@@ -162,5 +163,20 @@ import KeelBase
     @Test func allHandlersListRoleHandlersBeforeThePlays() throws {
         let names = play.allHandlers.flatMap(\.allTasks).compactMap(\.name)
         #expect(names == ["reload base", "restart nginx", "restart web"])
+    }
+}
+
+@Suite struct PlaybookPathTests {
+    @Test func locationsUseThePathAsTheUserWroteIt() throws {
+        let dir = try scratchDirectory(["sub/play.yml": "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n",
+                                        "sub/t.yml": "- ping:\n"])
+        // A relative path to the scratch directory from the current one (the working directory is
+        // shared by parallel tests, so it is not changed).
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        let relative = "./" + String(repeating: "../", count: depth) + dir.dropFirst() + "/sub/play.yml"
+        let playbook = try loader().loadPlaybook(at: relative)
+        let expected = String(repeating: "../", count: depth) + dir.dropFirst() + "/sub"
+        #expect(playbook.plays[0].location.file == expected + "/play.yml")
+        #expect(playbook.plays[0].tasks[0].location.file == expected + "/t.yml")
     }
 }

@@ -18,8 +18,9 @@ public struct PlaybookLoader: Sendable {
 
     /// A playbook with its `import_playbook`s resolved (relative to the importing file).
     public func loadPlaybook(at path: String) throws -> Playbook {
-        let absolute = joinPath(FileManager.default.currentDirectoryPath, path)
-        return Playbook(path: path, plays: try loadPlays(absolute, displayPath: path, chain: []))
+        // Paths stay as the user wrote them (normalised), so error locations read as they typed them.
+        let normalized = joinPath(".", path)
+        return Playbook(path: path, plays: try loadPlays(normalized, displayPath: path, chain: []))
     }
 
     /// A task file for `include_tasks`, resolved as Ansible does: under the role's tasks/ first (when
