@@ -73,6 +73,12 @@ import KeelBase
         #expect(error.suggestion == "template")
     }
 
+    @Test func swappedLettersSuggestTheWordWithThoseLetters() {
+        let error = loadError("- hosts: all\n  tasks:\n    - fiel: {path: /x}\n")
+        #expect(error.shortLocation == "play.yml:3:7")
+        #expect(error.suggestion == "file")
+    }
+
     @Test func twoModulesInOneTaskConflict() {
         let error = loadError("""
             - hosts: all

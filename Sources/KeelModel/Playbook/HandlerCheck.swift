@@ -23,7 +23,7 @@ extension Play {
             for name in task.notify where !NodeReader.isTemplate(name) && !known.contains(name) {
                 throw KeelError("handler '\(name)' not found", at: task.notifyLocation ?? task.location,
                                 expected: "the name or a 'listen' topic of a handler of this play",
-                                found: "'\(name)'", suggestion: Suggestion.closest(to: name, among: known))
+                                found: "'\(name)'", suggestion: closestName(to: name, among: known))
             }
         }
     }

@@ -61,7 +61,7 @@ extension PlaybookLoader {
                !KeywordTable.metaActions.contains(action) {
                 throw KeelError("unknown meta action '\(action)'", at: task.argsLocation,
                                 expected: KeywordTable.metaActions.joined(separator: ", "), found: "'\(action)'",
-                                suggestion: Suggestion.closest(to: action, among: KeywordTable.metaActions))
+                                suggestion: closestName(to: action, among: KeywordTable.metaActions))
             }
             return [.task(task)]
         default:
@@ -80,7 +80,7 @@ extension PlaybookLoader {
         let allowed = KeywordTable.block.subtracting(["block", "rescue", "always"])
         for key in keywords.keys where !allowed.contains(key) {
             throw KeelError("unknown keyword '\(key)' in 'apply'", at: location, expected: "block keywords",
-                            found: "'\(key)'", suggestion: Suggestion.closest(to: key, among: allowed))
+                            found: "'\(key)'", suggestion: closestName(to: key, among: allowed))
         }
     }
 
@@ -94,7 +94,7 @@ extension PlaybookLoader {
         for key in task.args.keys where !names.contains(key) {
             throw KeelError("'\(task.writtenAction)' has no option '\(key)'", at: task.argLocations[key] ?? task.argsLocation,
                             expected: names.filter { $0 != "_raw_params" }.sorted().joined(separator: ", "),
-                            found: "'\(key)'", suggestion: Suggestion.closest(to: key, among: names))
+                            found: "'\(key)'", suggestion: closestName(to: key, among: names))
         }
     }
 

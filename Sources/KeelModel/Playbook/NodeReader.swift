@@ -219,5 +219,16 @@ struct NodeReader: Sendable {
 /// "unknown … keyword" with the closest candidate as a suggestion.
 func unknownKey(_ key: String, what: String, at location: SourceLocation, candidates: [String]) -> KeelError {
     KeelError("unknown \(what) '\(key)'", at: location, expected: "one of the \(what)s",
-              found: "'\(key)'", suggestion: Suggestion.closest(to: key, among: candidates))
+              found: "'\(key)'", suggestion: closestName(to: key, among: candidates))
+}
+
+/// `Suggestion.closest`, except that a candidate with exactly the same letters in another order wins:
+/// swapped letters ("fiel", "whne") are the commonest typo, and plain edit distance counts a swap as two
+/// edits, which ties "fiel" with "fail".
+func closestName<S: Sequence>(to word: String, among candidates: S) -> String? where S.Element == String {
+    let letters = word.lowercased().sorted()
+    let swapped = candidates.filter {
+        $0.count == word.count && $0.lowercased().sorted() == letters && Suggestion.editDistance(word, $0) <= 2
+    }
+    return swapped.min() ?? Suggestion.closest(to: word, among: candidates)
 }

@@ -51,7 +51,7 @@ extension PlaybookLoader {
                     throw KeelError("unknown host order '\(text)'", at: value.location,
                                     expected: PlayOrder.allCases.map(\.rawValue).joined(separator: ", "),
                                     found: "'\(text)'",
-                                    suggestion: Suggestion.closest(to: text, among: PlayOrder.allCases.map(\.rawValue)))
+                                    suggestion: closestName(to: text, among: PlayOrder.allCases.map(\.rawValue)))
                 }
                 play.order = order
             default:

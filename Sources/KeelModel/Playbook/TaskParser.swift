@@ -219,7 +219,7 @@ extension PlaybookLoader {
         if let canonical = KeywordTable.loaderAction(written) ?? catalog.canonicalName(for: written) { return canonical }
         throw KeelError("unknown module '\(written)'", at: location, expected: "a module Keel knows",
                         found: "'\(written)'",
-                        suggestion: Suggestion.closest(to: written, among: catalog.allNames + Array(KeywordTable.loaderActions)))
+                        suggestion: closestName(to: written, among: catalog.allNames + Array(KeywordTable.loaderActions)))
     }
 
     /// `args:` fills in what the module's own value does not set (the inline arguments win).
