@@ -15,6 +15,7 @@ import KeelBase
     @Test func importedPlaybooksAreInlinedAfterTheImportingPlays() {
         #expect(playbook.plays.count == 2)
         #expect(playbook.plays[1].file.hasSuffix("playbooks/imported.yml"))
+        #expect(playbook.plays[1].playbookDirectory.hasSuffix("Fixtures/playbooks"))
     }
 
     @Test func playKeepsNameHostsAndLocation() {

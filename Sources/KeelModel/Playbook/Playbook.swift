@@ -38,6 +38,9 @@ public struct Play: Sendable, Hashable {
     public var order: PlayOrder?
     /// The file this play was written in (differs from the playbook's for imported playbooks).
     public var file: String
+    /// The directory relative paths of this play resolve against (roles/, include_tasks files, vars_files):
+    /// the directory of the file the play was written in, as Ansible's basedir for imported playbooks.
+    public var playbookDirectory: String { directoryOf(file) }
     public var location: SourceLocation
 
     public init(hosts: [String], keywords: Keywords = Keywords(), file: String, location: SourceLocation) {
