@@ -181,3 +181,45 @@ import KeelBase
         #expect(playbook.plays[0].tasks[0].location.file == expected + "/t.yml")
     }
 }
+
+@Suite struct PlaybookSmallFormsTests {
+    @Test func hostsMayBeAList() throws {
+        let play = try loadScratch("- hosts: [web, db]\n").plays[0]
+        #expect(play.hosts == ["web", "db"])
+    }
+
+    @Test func varsMayBeAListOfMappings() throws {
+        let play = try loadScratch("- hosts: all\n  vars:\n    - a: 1\n    - b: 2\n").plays[0]
+        #expect(play.keywords.vars == ["a": 1, "b": 2])
+    }
+
+    @Test func aSingleVarsFileMayBeAString() throws {
+        let play = try loadScratch("- hosts: all\n  vars_files: common.yml\n").plays[0]
+        #expect(play.varsFiles.map(\.alternatives) == [["common.yml"]])
+    }
+
+    @Test func anUnknownHostOrderSuggestsOne() {
+        let error = loadError("- hosts: all\n  order: sortd\n")
+        #expect(error.shortLocation == "play.yml:2:10")
+        #expect(error.message == "unknown host order 'sortd'")
+        #expect(error.suggestion == "sorted")
+    }
+
+    @Test func variablesFilesLoadAsOrderedMappings() throws {
+        let dir = try scratchDirectory(["v.yml": "z: 1\na: \"{{ z }}\"\n"])
+        let vars = try loader().loadVariables(at: dir + "/v.yml")
+        #expect(Array(vars.keys) == ["z", "a"])
+        #expect(vars["a"] == "{{ z }}")
+    }
+
+    @Test func aVariablesFileMustHoldAMapping() throws {
+        let dir = try scratchDirectory(["v.yml": "- a\n- b\n"])
+        do {
+            _ = try loader().loadVariables(at: dir + "/v.yml")
+            Issue.record("expected an error")
+        } catch let error as KeelError {
+            #expect(error.shortLocation == "v.yml:1:1")
+            #expect(error.message == "a variables file must hold a mapping")
+        }
+    }
+}
