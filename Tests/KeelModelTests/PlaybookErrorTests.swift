@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import KeelBase
+import OrderedCollections
 @testable import KeelModel
 
 /// Every kind of bad input is reported before any host is touched, as a KeelError that says where
@@ -390,6 +391,59 @@ final class SeenTemplates: @unchecked Sendable {
     @Test func importTasksCannotUseARunTimeFileName() {
         let error = loadError("- hosts: all\n  tasks:\n    - import_tasks: \"{{ os }}.yml\"\n")
         #expect(error.shortLocation == "play.yml:3:21")
-        #expect(error.message == "the file of 'import_tasks' cannot be a template in Keel")
+        #expect(error.message == "the file of 'import_tasks' cannot be a template when no variables are available at load time")
+    }
+}
+
+/// Names of static imports rendered with the variables known at load time, through the engine's hook.
+@Suite struct PlaybookStaticNameTests {
+    /// Replaces `{{ name }}` with the variable's text, and fails for unknown variables.
+    static let fakeRenderer: @Sendable (String, OrderedDictionary<String, Value>, KeelBase.SourceLocation) throws -> String = { text, vars, _ in
+        var result = text
+        while let open = result.range(of: "{{ "), let close = result.range(of: " }}", range: open.upperBound..<result.endIndex) {
+            let name = String(result[open.upperBound..<close.lowerBound])
+            guard let value = vars[name]?.stringValue else { throw KeelError("'\(name)' is undefined") }
+            result.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
+        }
+        return result
+    }
+
+    let rendering = PlaybookLoader(catalog: testCatalog,
+                                   options: LoaderOptions(environment: [:], renderStaticName: PlaybookStaticNameTests.fakeRenderer))
+
+    @Test func importTasksFileNamesUsePlayVars() throws {
+        let play = try loadScratch("""
+            - hosts: all
+              tasks:
+                - import_tasks: "{{ flavour }}.yml"
+              vars:
+                flavour: debian
+            """, files: ["debian.yml": "- debug: msg=deb\n"], using: rendering).plays[0]
+        #expect(play.tasks.flatMap(\.allTasks).map { $0.args["msg"] } == ["deb"])
+    }
+
+    @Test func roleNamesUseImportVars() throws {
+        let play = try loadScratch("""
+            - hosts: all
+              tasks:
+                - import_role:
+                    name: "{{ which }}"
+                  vars:
+                    which: r
+            """, files: ["roles/r/tasks/main.yml": "- ping:\n"], using: rendering).plays[0]
+        guard case .block(let block) = play.tasks[0] else { Issue.record("expected a block"); return }
+        #expect(block.role?.name == "r")
+    }
+
+    @Test func importPlaybookFileNamesUseTheImportsVars() throws {
+        let playbook = try loadScratch("- import_playbook: \"{{ pb }}.yml\"\n  vars: {pb: other}\n",
+                                       files: ["other.yml": "- hosts: all\n"], using: rendering)
+        #expect(playbook.plays.count == 1)
+    }
+
+    @Test func anUndefinedVariableInAStaticNameIsLocated() {
+        let error = loadError("- hosts: all\n  roles: [\"{{ missing }}\"]\n", using: rendering)
+        #expect(error.shortLocation == "play.yml:2:11")
+        #expect(error.message == "'missing' is undefined")
     }
 }

@@ -1,4 +1,5 @@
 import KeelBase
+import OrderedCollections
 
 /// Where the loader is while it reads a file: which file, which playbook, which role, and which files are
 /// being imported (to stop import cycles).
@@ -8,8 +9,28 @@ struct LoadContext: Sendable {
     var role: RoleRef?
     var importChain: [String] = []
     var isHandler = false
+    /// Variables known at load time (play vars, import vars), for names of static imports.
+    var staticVars = OrderedDictionary<String, Value>()
 
     var directory: String { directoryOf(file) }
+}
+
+extension PlaybookLoader {
+    /// A name a static import needs now: literal, or rendered through `renderStaticName`.
+    func staticName(_ text: String, _ ctx: LoadContext, at location: SourceLocation, what: String,
+                    alternative: String) throws -> String {
+        guard NodeReader.isTemplate(text) else { return text }
+        guard let render = options.renderStaticName else {
+            throw KeelError("\(what) cannot be a template when no variables are available at load time",
+                            at: location, expected: "a literal name, or '\(alternative)' to choose it at run time",
+                            found: "'\(text)'")
+        }
+        do {
+            return try render(text, ctx.staticVars, location)
+        } catch let error as KeelError {
+            throw error.located(at: location)
+        }
+    }
 }
 
 func directoryOf(_ path: String) -> String {

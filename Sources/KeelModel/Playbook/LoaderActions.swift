@@ -9,7 +9,8 @@ extension PlaybookLoader {
         case "import_tasks":
             try forbidLoop(task, use: "include_tasks")
             try allowOnly(["file", "_raw_params"], in: task)
-            let file = try includedFile(task)
+            let file = try staticName(try includedFile(task), ctx, at: task.argsLocation,
+                                      what: "the file of 'import_tasks'", alternative: "include_tasks")
             let path = try resolveTaskFile(file, ctx, at: task.argsLocation)
             if ctx.importChain.contains(path) {
                 throw KeelError("import_tasks of '\(file)' imports itself", at: task.location,
@@ -18,6 +19,7 @@ extension PlaybookLoader {
             var inner = ctx
             inner.file = path
             inner.importChain.append(path)
+            for (key, value) in task.keywords.vars { inner.staticVars[key] = value }
             let nodes = try parseTaskFile(path, inner)
             // The import's keywords act as a parent of every imported task or block.
             return nodes.map { node in
@@ -28,8 +30,12 @@ extension PlaybookLoader {
         case "import_role":
             try forbidLoop(task, use: "include_role")
             try allowOnly(KeywordTable.includeRoleArgs, in: task)
-            let request = try roleRequest(task)
-            let role = try loadRole(request, ctx: ctx, keywords: Keywords(), at: task.location, chain: [])
+            var roleContext = ctx
+            for (key, value) in task.keywords.vars { roleContext.staticVars[key] = value }
+            var request = try roleRequest(task)
+            request.name = try staticName(request.name, roleContext, at: task.argsLocation,
+                                          what: "the role of 'import_role'", alternative: "include_role")
+            let role = try loadRole(request, ctx: roleContext, keywords: Keywords(), at: task.location, chain: [])
             var block = role.runBlock
             block.keywords = task.keywords.applied(to: block.keywords)
             block.name = task.name
@@ -106,11 +112,6 @@ extension PlaybookLoader {
                             expected: "'\(task.writtenAction): tasks.yml' or 'file: tasks.yml'",
                             found: value.map { $0.typeName } ?? "no file")
         }
-        if task.action == "import_tasks" && NodeReader.isTemplate(file) {
-            throw KeelError("the file of 'import_tasks' cannot be a template in Keel", at: task.argsLocation,
-                            expected: "a literal path, or 'include_tasks' to choose the file at run time",
-                            found: "'\(file)'")
-        }
         return file
     }
 
@@ -133,10 +134,6 @@ extension PlaybookLoader {
         request.varsFrom = try option("vars_from")
         request.defaultsFrom = try option("defaults_from")
         request.handlersFrom = try option("handlers_from")
-        if task.action == "import_role" && NodeReader.isTemplate(name) {
-            throw KeelError("the role of 'import_role' cannot be a template in Keel", at: task.argsLocation,
-                            expected: "a literal role name, or 'include_role' to choose it at run time", found: "'\(name)'")
-        }
         return request
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import OrderedCollections
 
 /// How the loader finds roles and checks templates.
 public struct LoaderOptions: Sendable {
@@ -12,13 +13,20 @@ public struct LoaderOptions: Sendable {
     public var checkTemplate: (@Sendable (String, SourceLocation) throws -> Void)?
     /// The process environment; `ANSIBLE_ROLES_PATH` (colon-separated) adds to `rolesPath`.
     public var environment: [String: String]
+    /// Renders a template in a name that static imports need at load time (`import_tasks`,
+    /// `import_playbook`, `import_role` and `roles:` names), given the variables known then: the play's
+    /// vars and those of enclosing imports. The engine adds extra vars, as Ansible does. Without it,
+    /// such names must be literal.
+    public var renderStaticName: (@Sendable (String, OrderedDictionary<String, Value>, SourceLocation) throws -> String)?
 
     public init(rolesPath: [String] = [],
                 checkTemplate: (@Sendable (String, SourceLocation) throws -> Void)? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                renderStaticName: (@Sendable (String, OrderedDictionary<String, Value>, SourceLocation) throws -> String)? = nil) {
         self.rolesPath = rolesPath
         self.checkTemplate = checkTemplate
         self.environment = environment
+        self.renderStaticName = renderStaticName
     }
 
     /// Configured role directories in search order.

@@ -16,12 +16,16 @@ extension PlaybookLoader {
                             found: hostsPair.value.shapeDescription)
         }
         var play = Play(hosts: hosts, file: ctx.file, location: node.location)
-        // Roles first: Ansible loads them before tasks, and task-list errors then point past them.
+        var ctx = ctx
+        if let varsPair = pairs.first(where: { $0.key == "vars" }) {
+            ctx.staticVars = try reader.vars(varsPair.value, owner: "the play")
+        }
         for pair in pairs {
             let key = pair.key
             let value = pair.value
             switch key {
             case "hosts": break
+            case "vars": play.keywords.vars = ctx.staticVars   // read (and checked) once, above
             case "name": play.name = try reader.optionalString(value, key)
             case "pre_tasks": play.preTasks = try parseTaskList(value, key, ctx)
             case "tasks": play.tasks = try parseTaskList(value, key, ctx)

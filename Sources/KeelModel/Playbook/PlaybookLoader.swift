@@ -97,11 +97,10 @@ public struct PlaybookLoader: Sendable {
                                  candidates: Array(KeywordTable.importPlaybook))
             }
         }
-        let file = try reader.string(key.value, key.key)
-        if NodeReader.isTemplate(file) {
-            throw KeelError("the file of 'import_playbook' cannot be a template", at: key.value.location,
-                            expected: "a literal path", found: "'\(file)'")
-        }
+        var importContext = ctx
+        importContext.staticVars = imported.vars
+        let file = try staticName(try reader.string(key.value, key.key), importContext, at: key.value.location,
+                                  what: "the file of 'import_playbook'", alternative: "a literal path")
         let path = joinPath(ctx.directory, file)
         guard isFile(path) else {
             throw KeelError("imported playbook '\(file)' not found", at: key.value.location,

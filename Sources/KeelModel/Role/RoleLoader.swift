@@ -8,7 +8,8 @@ import OrderedCollections
 extension PlaybookLoader {
     func loadRole(_ request: RoleRequest, ctx: LoadContext, keywords: Keywords, at location: SourceLocation,
                   chain: [String]) throws -> Role {
-        let path = try findRole(request.name, ctx: ctx, at: location)
+        let path = try findRole(try staticName(request.name, ctx, at: location, what: "a role name in 'roles:'",
+                                               alternative: "include_role"), ctx: ctx, at: location)
         if chain.contains(path) {
             throw KeelError("role '\(request.name)' depends on itself", at: location, expected: "no dependency cycle",
                             found: (chain + [path]).map { ($0 as NSString).lastPathComponent }.joined(separator: " -> "))
@@ -19,6 +20,7 @@ extension PlaybookLoader {
         let meta = try roleMeta(path)
         let ref = RoleRef(name: name, path: path, params: request.params, defaults: defaults, vars: vars)
         var inner = LoadContext(file: path + "/tasks/main.yml", playbookDirectory: ctx.playbookDirectory, role: ref)
+        inner.staticVars = ctx.staticVars
         let tasks = try roleTaskFile(path, "tasks", from: request.tasksFrom, at: location)
             .map { file -> [TaskNode] in inner.file = file; return try parseTaskFile(file, inner) } ?? []
         inner.isHandler = true
@@ -56,10 +58,6 @@ extension PlaybookLoader {
     }
 
     func findRole(_ name: String, ctx: LoadContext, at location: SourceLocation) throws -> String {
-        if NodeReader.isTemplate(name) {
-            throw KeelError("a role name cannot be a template at load time in Keel", at: location,
-                            expected: "a literal role name, or 'include_role' to choose it at run time", found: "'\(name)'")
-        }
         let candidates = name.hasPrefix("/") ? [name] : roleSearchPaths(ctx).map { joinPath($0, name) }
         if let found = candidates.first(where: isDirectory) { return found }
         throw KeelError("role '\(name)' not found; searched: \(candidates.joined(separator: ", "))", at: location,
