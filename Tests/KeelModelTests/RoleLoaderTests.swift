@@ -214,3 +214,26 @@ import KeelBase
         #expect(sibling.path == dir + "/lib/b")
     }
 }
+
+@Suite struct RoleSourceNameTests {
+    /// Expected names as ansible-core 2.19's RoleRequirement.role_yaml_parse gives them.
+    @Test(arguments: [
+        ("https://github.com/org/nginx-role.git", "nginx-role"),
+        ("git+https://git.example.com/repos/web.git,v1.2", "web.git"),
+        ("https://example.com/roles/tools.tar.gz", "tools"),
+        ("git@github.com:org/base.git", "base"),
+        ("https://example.com/x.git,v1,custom", "x.git"),
+        ("plain_name", "plain_name"),
+    ])
+    func galaxySourcesNameTheRole(source: String, name: String) {
+        #expect(PlaybookLoader.roleName(fromSource: source) == name)
+    }
+
+    @Test func galaxyStyleDependenciesAreFoundByTheirDerivedName() throws {
+        let play = try loadScratch("- hosts: all\n  roles: [a]\n", files: [
+            "roles/a/meta/main.yml": "dependencies:\n  - src: https://example.com/org/b.git\n    version: v1\n",
+            "roles/b/tasks/main.yml": "- ping:\n",
+        ]).plays[0]
+        #expect(play.roleRuns.map(\.name) == ["b", "a"])
+    }
+}

@@ -73,6 +73,13 @@ extension PlaybookLoader {
         guard let pairs = node.pairs else {
             throw reader.typeError("roles", node, expected: "a role name or a mapping with 'role:'")
         }
+        if !pairs.contains(where: { $0.key == "role" || $0.key == "name" }),
+           let source = pairs.first(where: { $0.key == "src" }) {
+            // Galaxy-style dependency (`src: https://host/roles/x.git,v1`): the role is named after its source.
+            var request = RoleRequest(name: Self.roleName(fromSource: try reader.string(source.value, "src")))
+            for pair in pairs { request.params[pair.key] = try reader.value(pair.value) }
+            return (request, Keywords(), node.location)
+        }
         guard let namePair = pairs.first(where: { $0.key == "role" }) ?? pairs.first(where: { $0.key == "name" }) else {
             throw KeelError("a role entry needs 'role'", at: node.location, expected: "'role: <name>'",
                             found: "keys \(pairs.map(\.key).joined(separator: ", "))")
@@ -88,6 +95,16 @@ extension PlaybookLoader {
             request.params[pair.key] = try reader.value(pair.value)
         }
         return (request, keywords, node.location)
+    }
+
+    /// ansible-galaxy's naming of a role from its `src` (its repo_url_to_role_name): a URL gives its last
+    /// path component without `.git`/`.tar.gz` and without a `,version`; anything else is the name itself.
+    static func roleName(fromSource source: String) -> String {
+        guard source.contains("://") || source.contains("@") else { return source }
+        var tail = source.split(separator: "/").last.map(String.init) ?? source
+        for suffix in [".git", ".tar.gz"] where tail.hasSuffix(suffix) { tail.removeLast(suffix.count) }
+        if let comma = tail.firstIndex(of: ",") { tail = String(tail[..<comma]) }
+        return tail
     }
 
     struct RoleMeta {
