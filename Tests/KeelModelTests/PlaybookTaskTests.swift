@@ -196,6 +196,15 @@ import KeelBase
         #expect(task.keywords.ignoreErrors == .value(true))
     }
 
+    @Test func fractionalDelaysRoundUpToWholeSeconds() throws {
+        let task = try firstTask("""
+            - ping:
+              retries: 2
+              delay: 1.5
+        """)
+        #expect(task.delay == .value(2))
+    }
+
     @Test func executionKeywordsAreTyped() throws {
         let task = try firstTask("""
             - debug: msg=x

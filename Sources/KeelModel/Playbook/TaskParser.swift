@@ -101,7 +101,13 @@ extension PlaybookLoader {
             case "failed_when": fields.failedWhen = try reader.conditionals(value, key)
             case "until": fields.until = try reader.conditionals(value, key)
             case "retries": fields.retries = try reader.int(value, key)
-            case "delay": fields.delay = try reader.int(value, key)
+            case "delay":
+                // Ansible's delay is a float; the model keeps whole seconds, rounding fractions up.
+                if case .scalar(.double(let seconds)) = value.kind, seconds >= 0 {
+                    fields.delay = .value(Int(seconds.rounded(.up)))
+                } else {
+                    fields.delay = try reader.int(value, key)
+                }
             case "async": fields.asyncSeconds = try reader.int(value, key)
             case "poll": fields.poll = try reader.int(value, key)
             case "delegate_to":
