@@ -1,0 +1,44 @@
+import KeelBase
+import OrderedCollections
+
+/// Where a template finds its variables. The engine's caller implements this with lazy variable
+/// templating (a host's variables are rendered only when a template asks for them).
+public protocol TemplateContext {
+    /// The variable's value, or nil when it is undefined.
+    func lookup(_ name: String) throws -> Value?
+}
+
+/// A context over a fixed set of variables.
+public struct DictionaryContext: TemplateContext {
+    public var variables: OrderedDictionary<String, Value>
+    public init(_ vars: OrderedDictionary<String, Value>) { variables = vars }
+    public func lookup(_ name: String) throws -> Value? { variables[name] }
+}
+
+/// Jinja2 environment settings that change rendered output.
+public struct TemplateOptions: Sendable, Hashable {
+    /// Drop the first newline after a block tag (`{% ... %}`) or comment.
+    public var trimBlocks: Bool
+    /// Strip spaces and tabs before a block tag or comment that starts a line.
+    public var lstripBlocks: Bool
+    /// Keep a single trailing newline of the template (Jinja2's `keep_trailing_newline`).
+    public var keepTrailingNewline: Bool
+    /// Ansible's fix-up after rendering: if the template ends with more newlines than the output, append
+    /// the difference (so `"{{ x }}\n"` keeps its newline without changing `{% include %}` behaviour).
+    public var preserveTrailingNewlines: Bool
+
+    public init(trimBlocks: Bool = false, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false,
+                preserveTrailingNewlines: Bool = false) {
+        self.trimBlocks = trimBlocks
+        self.lstripBlocks = lstripBlocks
+        self.keepTrailingNewline = keepTrailingNewline
+        self.preserveTrailingNewlines = preserveTrailingNewlines
+    }
+
+    /// What Ansible uses for variables and for the `template` module's defaults: trim_blocks on,
+    /// lstrip_blocks off, keep_trailing_newline off with trailing newlines restored afterwards.
+    public static let ansible = TemplateOptions(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: false,
+                                                preserveTrailingNewlines: true)
+    /// Plain Jinja2 defaults.
+    public static let jinja = TemplateOptions()
+}

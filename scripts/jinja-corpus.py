@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Fills in or checks the expectations of Keel's template corpus with the real thing.
+
+Every case in Tests/KeelTemplateTests/Corpus/*.json is rendered by Jinja2 3.1.6 configured as Ansible
+configures it (trim_blocks, StrictUndefined with Ansible's chaining of attribute access on undefined
+values, the loopcontrols and do extensions) with ansible-core's own filters and tests imported from its
+plugins. Run it with the oracle venv's python (bash scripts/python-oracles.sh prints the venv path):
+
+    $VENV/bin/python scripts/jinja-corpus.py --write   # record expectations
+    $VENV/bin/python scripts/jinja-corpus.py --check   # fail naming every case that differs
+"""
+import argparse
+import copy
+import glob
+import json
+import os
+import re
+import sys
+import warnings
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "False")
+
+try:
+    import jinja2
+    from jinja2 import Environment, StrictUndefined
+    from ansible.plugins.filter import core as filter_core, mathstuff as filter_math, urls as filter_urls
+    from ansible.plugins.test import core as test_core, mathstuff as test_math
+    from ansible._internal._templating._jinja_common import UndefinedMarker
+except ImportError as error:  # pragma: no cover - setup problem
+    sys.exit(f"missing oracle ({error}); run: bash scripts/python-oracles.sh and use its venv's python")
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "KeelTemplateTests", "Corpus")
+
+
+class ChainedStrictUndefined(UndefinedMarker):
+    """StrictUndefined as Ansible's filters and tests recognise it (an UndefinedMarker), keeping Jinja2's
+    messages; attribute and item access on an undefined value stay undefined, as Ansible's undefined does
+    (so `foo.bar | default(1)` works when foo is undefined)."""
+
+    def __init__(self, hint=None, obj=jinja2.utils.missing, name=None, exc=jinja2.exceptions.UndefinedError):
+        StrictUndefined.__init__(self, hint, obj, name, exc)
+        self._marker_template_source = None
+
+    def __getattr__(self, name):
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+
+def environment(options):
+    env = Environment(
+        undefined=ChainedStrictUndefined,
+        trim_blocks=options.get("trim_blocks", True),
+        lstrip_blocks=options.get("lstrip_blocks", False),
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
+    )
+    for module in (filter_core, filter_math, filter_urls):
+        env.filters.update(module.FilterModule().filters())
+    for module in (test_core, test_math):
+        env.tests.update(module.TestModule().tests())
+    return env
+
+
+def count_trailing_newlines(text):
+    return len(text) - len(text.rstrip("\n"))
+
+
+def plain(value):
+    """Native values as JSON: tuples are lists, keys are strings."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # raises the undefined error
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+SINGLE_EXPRESSION = re.compile(r"^\{\{-?(.*?)-?\}\}\n?$", re.S)
+
+
+def run(case):
+    env = environment(case.get("options", {}))
+    variables = copy.deepcopy(case.get("vars", {}))  # templates may mutate them ({% do l.append(1) %})
+    source = case["template"]
+    try:
+        if case.get("mode") == "native":
+            match = SINGLE_EXPRESSION.match(source)
+            body = env.parse(source).body
+            single = (match and len(body) == 1 and isinstance(body[0], jinja2.nodes.Output)
+                      and len(body[0].nodes) == 1 and not isinstance(body[0].nodes[0], jinja2.nodes.TemplateData))
+            if single:
+                value = env.compile_expression(match.group(1), undefined_to_none=False)(**variables)
+                return {"expected": plain(value)}
+        text = env.from_string(source).render(**variables)
+        missing = count_trailing_newlines(source) - count_trailing_newlines(text)
+        if missing > 0:
+            text += "\n" * missing
+        return {"expected": text}
+    except Exception as error:  # every failure is an expectation too
+        kind = "UndefinedError" if isinstance(error, jinja2.exceptions.UndefinedError) else type(error).__name__
+        return {"error": {"type": kind, "message": str(error).split("\n")[0]}}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", action="store_true", help="record expectations into the corpus files")
+    group.add_argument("--check", action="store_true", help="exit non-zero naming cases whose expectation differs")
+    args = parser.parse_args()
+    differing = []
+    total = 0
+    seen = set()
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            cases = json.load(handle)
+        for case in cases:
+            total += 1
+            if case["id"] in seen:
+                sys.exit(f"duplicate case id {case['id']} in {path}")
+            seen.add(case["id"])
+            outcome = run(case)
+            recorded = {k: case[k] for k in ("expected", "error") if k in case}
+            if recorded != outcome:
+                differing.append(case["id"])
+            if args.write:
+                case.pop("expected", None)
+                case.pop("error", None)
+                case.update(outcome)
+        if args.write:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n]\n")
+    if args.write:
+        print(f"{total} cases written, {len(differing)} changed")
+        return 0
+    if differing:
+        print(f"{len(differing)} of {total} cases differ from Jinja2: " + ", ".join(differing))
+        return 1
+    print(f"all {total} cases match Jinja2")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
