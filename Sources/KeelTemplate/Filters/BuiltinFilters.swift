@@ -94,14 +94,14 @@ enum BuiltinFilters {
         },
         "center": { v, a, k, _ in
             let s = try v.pythonStr()
-            let width = try FilterArguments(a, k).int(0, "width", 80)
+            let width = Swift.min(try FilterArguments(a, k).int(0, "width", 80), 100_000)
             let pad = Swift.max(0, width - s.count)
             let left = pad / 2 + (pad & width & 1)
             return .string(String(repeating: " ", count: left) + s + String(repeating: " ", count: pad - left))
         },
         "indent": { v, a, k, _ in
             let args = FilterArguments(a, k)
-            let width = args[0, "width"].map { w -> String in if case .string(let s) = w { return s }; return String(repeating: " ", count: (try? Conversions.toIntStrict(w)) ?? 4) } ?? "    "
+            let width = args[0, "width"].map { w -> String in if case .string(let s) = w { return s }; return String(repeating: " ", count: Swift.min(Swift.max(0, (try? Conversions.toIntStrict(w)) ?? 4), 1000)) } ?? "    "
             let first = try args.bool(1, "first", false)
             let blank = try args.bool(2, "blank", false)
             var s = try v.pythonStr()
@@ -177,6 +177,7 @@ enum BuiltinFilters {
         "slice": { v, a, k, _ in
             let args = FilterArguments(a, k)
             let slices = try args.int(0, "slices", 1)
+            guard slices > 0 else { throw KeelError("slice count must be positive") }
             let fill = args[1, "fill_with"]
             let items = try Operators.iterate(v)
             let per = items.count / slices, extra = items.count % slices

@@ -9,7 +9,9 @@ enum Conversions {
         switch try Operators.defined(v) {
         case .int(let i): return i
         case .bool(let b): return b ? 1 : 0
-        case .double(let d) where d.isFinite: return Int(d)
+        case .double(let d) where d.isFinite:
+            guard let i = Int(exactly: d.rounded(.towardZero)) else { throw KeelError("\(PythonText.floatRepr(d)) is too large for a 64-bit integer") }
+            return i
         case .string(let s):
             if let i = Int(s.trimmingCharacters(in: .whitespaces)) { return i }
             throw KeelError("invalid literal for int() with base 10: \(PythonText.stringRepr(s))")
@@ -22,7 +24,7 @@ enum Conversions {
         switch v {
         case .int(let i): return i
         case .bool(let b): return b ? 1 : 0
-        case .double(let d): return d.isFinite ? Int(d) : def
+        case .double(let d): return Int(exactly: d.rounded(.towardZero)) ?? def
         case .string(var s):
             s = s.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "_", with: "")
             if base != 10 {
@@ -31,7 +33,7 @@ enum Conversions {
                 return Int(s, radix: base) ?? def
             }
             if let i = Int(s) { return i }
-            if let d = Double(s), d.isFinite { return Int(d) }
+            if let d = Double(s), let i = Int(exactly: d.rounded(.towardZero)) { return i }
             return def
         default: return def
         }

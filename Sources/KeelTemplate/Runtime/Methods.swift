@@ -106,14 +106,14 @@ enum Methods {
         case "isupper": return { _, _ in .bool(s.contains { $0.isLetter } && s == s.uppercased()) }
         case "zfill":
             return { a, _ in
-                let w = try Conversions.toIntStrict(a.first ?? .int(0))
+                let w = min(try Conversions.toIntStrict(a.first ?? .int(0)), 100_000)
                 let pad = max(0, w - s.count)
                 if let f = s.first, f == "-" || f == "+" { return .string(String(f) + String(repeating: "0", count: pad) + s.dropFirst()) }
                 return .string(String(repeating: "0", count: pad) + s)
             }
         case "center", "ljust", "rjust":
             return { a, _ in
-                let w = try Conversions.toIntStrict(a.first ?? .int(0))
+                let w = min(try Conversions.toIntStrict(a.first ?? .int(0)), 100_000)
                 let fill = try str(arg(a, 1)) ?? " "
                 let pad = max(0, w - s.count)
                 switch name {

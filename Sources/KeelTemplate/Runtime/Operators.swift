@@ -41,8 +41,16 @@ enum Operators {
             if case .list = a { throw KeelError("can only concatenate list (not \"\(b.typeName)\") to list") }
         case "*":
             switch (a, b) {
-            case (.string(let s), .int(let n)), (.int(let n), .string(let s)): return .string(String(repeating: s, count: max(0, n)))
-            case (.list(let l), .int(let n)), (.int(let n), .list(let l)): return .list(Array([[RValue]](repeating: l, count: max(0, n)).joined()))
+            case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
+                guard n < 50_000_000, s.count.multipliedReportingOverflow(by: max(0, n)).partialValue <= 50_000_000 else {
+                    throw KeelError("the repeated string would be too large")
+                }
+                return .string(String(repeating: s, count: max(0, n)))
+            case (.list(let l), .int(let n)), (.int(let n), .list(let l)):
+                guard n < 10_000_000, l.count.multipliedReportingOverflow(by: max(0, n)).partialValue <= 10_000_000 else {
+                    throw KeelError("the repeated list would be too large")
+                }
+                return .list(Array([[RValue]](repeating: l, count: max(0, n)).joined()))
             default: break
             }
         case "%":
@@ -64,9 +72,11 @@ enum Operators {
                 return .double(Double(i) / Double(j))
             case "//":
                 guard j != 0 else { throw KeelError("integer division or modulo by zero") }
+                if j == -1 && i == .min { return .double(-Double(i)) }
                 return .int(floorDiv(i, j))
             case "%":
                 guard j != 0 else { throw KeelError("integer modulo by zero") }
+                if j == -1 { return .int(0) }
                 return .int(i - floorDiv(i, j) * j)
             case "**":
                 if j >= 0 {
@@ -112,7 +122,7 @@ enum Operators {
         guard let n = value.numeric else { throw KeelError("bad operand type for unary \(op): '\(value.typeName)'") }
         if op == "+" { return n.value }
         switch n {
-        case .int(let i): return .int(-i)
+        case .int(let i): return i == .min ? .double(-Double(i)) : .int(-i)
         case .double(let d): return .double(-d)
         }
     }

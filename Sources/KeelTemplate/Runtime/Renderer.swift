@@ -7,6 +7,9 @@ final class Renderer {
     let context: any TemplateContext
     let root: Scope
     var scope: Scope
+    /// Macro calls in progress; a runaway recursive macro is an error, not a crashed process.
+    var callDepth = 0
+    static let maximumCallDepth = 200
 
     init(library: Library, context: any TemplateContext) {
         self.library = library
@@ -103,7 +106,8 @@ final class Renderer {
             return out
         }
         let recurse: Callable? = loop.recursive ? Callable("loop") { [unowned self] args, _ in
-            .string(try self.runLoop(loop, iterable: args.first ?? .list([]), depth: depth + 1))
+            guard depth < Renderer.maximumCallDepth else { throw KeelError("recursive loop nests deeper than \(Renderer.maximumCallDepth) levels") }
+            return .string(try self.runLoop(loop, iterable: args.first ?? .list([]), depth: depth + 1))
         } : nil
         let state = LoopState(items: items, depth0: depth, recurse: recurse)
         let body = Scope(parent: outer)
@@ -145,6 +149,11 @@ final class Renderer {
 
     func makeMacro(_ def: MacroDefinition, scope defining: Scope) -> Callable {
         Callable(def.name) { [unowned self] args, kwargs in
+            guard self.callDepth < Renderer.maximumCallDepth else {
+                throw KeelError("macro '\(def.name)' nests deeper than \(Renderer.maximumCallDepth) calls; is its recursion unbounded?")
+            }
+            self.callDepth += 1
+            defer { self.callDepth -= 1 }
             let inner = Scope(parent: defining)
             var kwargs = kwargs
             for (i, p) in def.parameters.enumerated() {
