@@ -16,7 +16,7 @@ import Testing
         process.arguments = [root.appendingPathComponent("scripts/jinja-corpus.py").path, "--check"]
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
