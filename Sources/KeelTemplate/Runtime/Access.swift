@@ -14,6 +14,9 @@ enum Access {
         case .dict(let d):
             if let m = Methods.bind(base, name) { return m }
             return d[.string(name)] ?? .undefined(.attribute(name, of: base))
+        case .tuple(let t) where t.count == 2 && (name == "grouper" || name == "list"):
+            // groupby's items are named tuples (grouper, list).
+            return name == "grouper" ? t[0] : t[1]
         default:
             return Methods.bind(base, name) ?? .undefined(.attribute(name, of: base))
         }
@@ -46,7 +49,7 @@ enum Access {
         }
         if case .string(let name) = key {
             if case .dict = base { return .undefined(.attribute(name, of: base)) }
-            return Methods.bind(base, name) ?? .undefined(.attribute(name, of: base))
+            return try attribute(base, name)
         }
         if case .undefined(let u) = key { throw u.error }
         return .undefined(.element(key, of: base))

@@ -79,6 +79,14 @@ enum Methods {
                 }.joined(separator: s))
             }
         case "title": return { _, _ in .string(StringOps.title(s)) }
+        case "partition", "rpartition":
+            return { a, _ in
+                guard let sep = try str(arg(a, 0)), !sep.isEmpty else { throw KeelError("empty separator") }
+                guard let r = name == "partition" ? s.range(of: sep) : s.range(of: sep, options: .backwards) else {
+                    return name == "partition" ? .tuple([.string(s), .string(""), .string("")]) : .tuple([.string(""), .string(""), .string(s)])
+                }
+                return .tuple([.string(String(s[..<r.lowerBound])), .string(sep), .string(String(s[r.upperBound...]))])
+            }
         case "capitalize": return { _, _ in .string(StringOps.capitalize(s)) }
         case "find", "index", "rfind":
             return { a, _ in
