@@ -22,6 +22,17 @@ import Testing
         #expect(e?.location == SourceLocation(file: "site.yml", line: 10, column: 10))
     }
 
+    @Test func columnsCountCharactersNotBytes() {
+        let e = error { try engine.render("héé {{ }}", context: context, origin: origin) }
+        #expect(e?.location == SourceLocation(file: "site.yml", line: 10, column: 14))
+    }
+
+    @Test func runtimeErrorInsideALoopPointsAtTheInnerTag() {
+        let e = error { try engine.render("{% for i in [1] %}\n  x\n    {{ i.nope.deeper + 1 }}\n{% endfor %}", context: context, origin: origin) }
+        #expect(e?.location == SourceLocation(file: "site.yml", line: 12, column: 5))
+        #expect(e?.message == "'int object' has no attribute 'nope'")
+    }
+
     @Test func syntaxErrorSaysWhatWasExpectedAndFound() {
         let e = error { try engine.render("{{ }}", context: context, origin: origin) }
         #expect(e?.message.contains("expected an expression, found '}}'") == true)

@@ -85,7 +85,6 @@ struct Library: Sendable {
                 for (k, v) in kwargs { attrs[k] = v }
                 return .namespace(Namespace(attrs))
             })
-        case "lipsum", "cycler", "joiner": return nil
         default: return nil
         }
     }

@@ -30,7 +30,10 @@ struct Lexer {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        return TemplatePosition(line: lo + 1, column: offset - lineStarts[lo] + 1)
+        // Columns count characters, as editors do, not UTF-8 bytes.
+        var column = 1
+        for i in lineStarts[lo]..<min(offset, bytes.count) where bytes[i] & 0xC0 != 0x80 { column += 1 }
+        return TemplatePosition(line: lo + 1, column: column)
     }
 
     func error(_ message: String, at offset: Int, expected: String? = nil, found: String? = nil) -> TemplateSyntaxError {
@@ -65,7 +68,8 @@ struct Lexer {
                       tagKind == UInt8(ascii: "%") || tagKind == UInt8(ascii: "#") {
                 var k = text.count
                 while k > 0, text[k - 1] == 32 || text[k - 1] == 9 { k -= 1 }
-                let atLineStart = k == 0 ? (textStart == 0 || bytes[textStart - 1] == 10 || strippedLineStart(textStart)) : text[k - 1] == 10
+                // Only indentation at the start of a line is stripped, not spaces after an earlier tag.
+                let atLineStart = k == 0 ? (textStart == 0 || bytes[textStart - 1] == 10) : text[k - 1] == 10
                 if atLineStart { text.removeSubrange(k...) }
             }
             emitData(text, at: textStart)
@@ -87,9 +91,6 @@ struct Lexer {
         tokens.append(Token(kind: .end, position: position(bytes.count)))
         return tokens
     }
-
-    /// lstrip_blocks after an earlier tag on the same line does not apply: only real line starts count.
-    func strippedLineStart(_ textStart: Int) -> Bool { false }
 
     mutating func emitData(_ raw: [UInt8], at offset: Int) {
         var text = raw[...]
