@@ -2,7 +2,7 @@
 """Fills in or checks the expectations of Keel's template corpus with the real thing.
 
 Every case in Tests/KeelTemplateTests/Corpus/*.json is rendered by Jinja2 3.1.6 configured as Ansible
-configures it (trim_blocks, StrictUndefined with Ansible's chaining of attribute access on undefined
+configures it (trim_blocks, Ansible's output finalization, StrictUndefined with Ansible's chaining of attribute access on undefined
 values, the loopcontrols and do extensions) with ansible-core's own filters and tests imported from its
 plugins. Run it with the oracle venv's python (bash scripts/python-oracles.sh prints the venv path):
 
@@ -51,8 +51,25 @@ class ChainedStrictUndefined(UndefinedMarker):
         return self
 
 
+def ansible_finalize(value):
+    """Ansible 2.19 drops None-valued output nodes (no literal "None" in rendered text) and stores
+    template results in lists, never tuples; mirror both so the expectations are what Ansible prints."""
+    if value is None:
+        return ""
+    return detuple(value)
+
+
+def detuple(value):
+    if isinstance(value, (list, tuple)):
+        return [detuple(v) for v in value]
+    if isinstance(value, dict):
+        return {k: detuple(v) for k, v in value.items()}
+    return value
+
+
 def environment(options):
     env = Environment(
+        finalize=ansible_finalize,
         undefined=ChainedStrictUndefined,
         trim_blocks=options.get("trim_blocks", True),
         lstrip_blocks=options.get("lstrip_blocks", False),

@@ -42,6 +42,11 @@ import Testing
         #expect(out == "HI? True looked up env")
     }
 
+    @Test func noneOutputPrintsNothingAsAnsibleDoes() throws {
+        let out = try TemplateEngine().render("x {{ none }} y {{ [none] }} {{ (1, 2) }}", context: context, origin: nil)
+        #expect(out == "x  y [None] [1, 2]")
+    }
+
     @Test func containsTemplateSpotsAllThreeOpeners() {
         #expect(TemplateEngine.containsTemplate("a {{ b }}"))
         #expect(TemplateEngine.containsTemplate("{% if %}"))

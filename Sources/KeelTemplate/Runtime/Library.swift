@@ -89,6 +89,11 @@ struct Library: Sendable {
         }
     }
 
-    /// What `{{ }}` prints: Python's `str()`; undefined fails.
-    func finalize(_ value: RValue) throws -> String { try value.pythonStr() }
+    /// What `{{ }}` prints, as Ansible 2.19 finalizes output: Python's `str()`, except that a `None`
+    /// result prints nothing (Ansible drops None-valued nodes) and tuples print as the lists Ansible turns
+    /// them into. Undefined fails.
+    func finalize(_ value: RValue) throws -> String {
+        if case .none = value { return "" }
+        return try value.withTuplesAsLists().pythonStr()
+    }
 }

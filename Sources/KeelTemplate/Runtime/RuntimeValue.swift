@@ -65,6 +65,18 @@ enum RValue {
         }
     }
 
+    /// Ansible stores template results in lists, never tuples.
+    func withTuplesAsLists() -> RValue {
+        switch self {
+        case .tuple(let l), .list(let l): return .list(l.map { $0.withTuplesAsLists() })
+        case .dict(let d):
+            var out = OrderedDictionary<RValue, RValue>(minimumCapacity: d.count)
+            for (k, v) in d { out[k] = v.withTuplesAsLists() }
+            return .dict(out)
+        default: return self
+        }
+    }
+
     var isUndefined: Bool { if case .undefined = self { return true }; return false }
     var isNone: Bool { if case .none = self { return true }; return false }
 
