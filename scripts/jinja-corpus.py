@@ -67,8 +67,42 @@ def detuple(value):
     return value
 
 
+class VerbatimStringLexer(jinja2.lexer.Lexer):
+    """Ansible's escape_backslashes for strings from YAML: backslashes in string literals inside {{ }}
+    are doubled before Jinja2 interprets escapes, so they are kept as written. Template files (the
+    `template` module) and bare expressions (`when:`) are compiled without it."""
+
+    def __init__(self, environment, expression_mode):
+        super().__init__(environment)
+        self.expression_mode = expression_mode
+
+    def tokeniter(self, source, name, filename=None, state=None):
+        in_variable = self.expression_mode and state == "variable"
+        for token in super().tokeniter(source, name, filename, state):
+            kind = token[1]
+            if kind == jinja2.lexer.TOKEN_VARIABLE_BEGIN:
+                in_variable = True
+            elif kind == jinja2.lexer.TOKEN_VARIABLE_END:
+                in_variable = False
+            elif in_variable and kind == jinja2.lexer.TOKEN_STRING:
+                token = (token[0], kind, token[2].replace("\\", "\\\\"))
+            yield token
+
+
+class AnsibleLikeEnvironment(Environment):
+    escape_backslashes = True
+    # A native case's "{{ expr }}" is compiled as an expression here but as a template by Ansible.
+    expression_mode = False
+
+    @property
+    def lexer(self):
+        if not self.escape_backslashes:
+            return jinja2.lexer.get_lexer(self)
+        return VerbatimStringLexer(self, self.expression_mode)
+
+
 def environment(options):
-    env = Environment(
+    env = AnsibleLikeEnvironment(
         finalize=ansible_finalize,
         undefined=ChainedStrictUndefined,
         trim_blocks=options.get("trim_blocks", True),
@@ -76,6 +110,7 @@ def environment(options):
         keep_trailing_newline=False,
         extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
     )
+    env.escape_backslashes = options.get("escape_backslashes", True)
     for module in (filter_core, filter_math, filter_urls):
         env.filters.update(module.FilterModule().filters())
     for module in (test_core, test_math):
@@ -116,6 +151,7 @@ def run(case):
             single = (match and len(body) == 1 and isinstance(body[0], jinja2.nodes.Output)
                       and len(body[0].nodes) == 1 and not isinstance(body[0].nodes[0], jinja2.nodes.TemplateData))
             if single:
+                env.expression_mode = True
                 value = env.compile_expression(match.group(1), undefined_to_none=False)(**variables)
                 return {"expected": plain(value)}
         text = env.from_string(source).render(**variables)

@@ -26,19 +26,29 @@ public struct TemplateOptions: Sendable, Hashable {
     /// Ansible's fix-up after rendering: if the template ends with more newlines than the output, append
     /// the difference (so `"{{ x }}\n"` keeps its newline without changing `{% include %}` behaviour).
     public var preserveTrailingNewlines: Bool
+    /// Ansible's treatment of strings from YAML: inside `{{ }}`, backslashes in string literals are kept
+    /// as written (`'\d+'` is backslash, d, plus), so playbook authors need one level of escaping, not two.
+    /// Off for template files and for bare expressions (`when:`), as in Ansible.
+    public var escapeBackslashes: Bool
 
     public init(trimBlocks: Bool = false, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false,
-                preserveTrailingNewlines: Bool = false) {
+                preserveTrailingNewlines: Bool = false, escapeBackslashes: Bool = false) {
         self.trimBlocks = trimBlocks
         self.lstripBlocks = lstripBlocks
         self.keepTrailingNewline = keepTrailingNewline
         self.preserveTrailingNewlines = preserveTrailingNewlines
+        self.escapeBackslashes = escapeBackslashes
     }
 
-    /// What Ansible uses for variables and for the `template` module's defaults: trim_blocks on,
-    /// lstrip_blocks off, keep_trailing_newline off with trailing newlines restored afterwards.
+    /// What Ansible uses for strings in playbooks, roles and variables: trim_blocks on, lstrip_blocks off,
+    /// keep_trailing_newline off with trailing newlines restored afterwards, backslashes kept verbatim.
     public static let ansible = TemplateOptions(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: false,
-                                                preserveTrailingNewlines: true)
+                                                preserveTrailingNewlines: true, escapeBackslashes: true)
+
+    /// What the `template` module uses for template files by default (its `trim_blocks` / `lstrip_blocks`
+    /// arguments change the first two): like `.ansible`, but string escapes such as `'\n'` are interpreted.
+    public static let ansibleTemplateFile = TemplateOptions(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: false,
+                                                            preserveTrailingNewlines: true, escapeBackslashes: false)
     /// Plain Jinja2 defaults.
     public static let jinja = TemplateOptions()
 }

@@ -116,8 +116,7 @@ public final class TemplateEngine: Sendable {
                 let (statements, _) = try parser.parseBody(until: [], opener: nil)
                 parsed = ParsedTemplate(statements: statements)
             } else {
-                var lexer = Lexer(source, options: TemplateOptions(trimBlocks: options.trimBlocks, lstripBlocks: options.lstripBlocks,
-                                                                   keepTrailingNewline: options.keepTrailingNewline))
+                var lexer = Lexer(source, options: options)
                 var parser = Parser(tokens: try lexer.tokenize())
                 let (statements, _) = try parser.parseBody(until: [], opener: nil)
                 parsed = ParsedTemplate(statements: statements)

@@ -32,6 +32,7 @@ import Testing
                 if let o = item["options"] {
                     options.trimBlocks = o["trim_blocks"]?.boolValue ?? true
                     options.lstripBlocks = o["lstrip_blocks"]?.boolValue ?? false
+                    options.escapeBackslashes = o["escape_backslashes"]?.boolValue ?? true
                 }
                 cases.append(Case(id: item["id"]?.stringValue ?? "?", template: item["template"]?.stringValue ?? "",
                                   variables: item["vars"]?.dictValue ?? [:], native: item["mode"]?.stringValue == "native",

@@ -112,16 +112,31 @@ enum AnsibleFilters {
             let s = try v.pythonStr()
             let re = try PythonRegex.compile(try pattern.pythonStr(), ignoreCase: try k["ignorecase"].map(Operators.truthy) ?? false,
                                              multiline: try k["multiline"].map(Operators.truthy) ?? false)
-            guard let m = PythonRegex.matches(re, s, limit: 1).first else { return .none }
-            if a.count == 1 { return PythonRegex.group(m, 0, in: s) }
-            return .list(try a.dropFirst().map { ref in
+            // Group references ('\\1', '\\g<name>') are checked before searching, as Ansible does.
+            enum GroupRef { case number(Int), name(String) }
+            let refs: [GroupRef] = try a.dropFirst().map { ref in
                 let r = try ref.pythonStr()
-                if r.hasPrefix("\\g<"), r.hasSuffix(">") {
-                    let name = String(r.dropFirst(3).dropLast())
-                    return Int(name).map { PythonRegex.group(m, $0, in: s) } ?? PythonRegex.namedGroup(m, name, in: s)
+                if r.hasPrefix("\\g") {
+                    guard r.dropFirst(2).hasPrefix("<"), let close = r.firstIndex(of: ">") else {
+                        throw KeelError("regex_search: malformed group reference '\(r)'", expected: "\\g<name> or \\1")
+                    }
+                    let name = String(r[r.index(r.startIndex, offsetBy: 3)..<close])
+                    return Int(name).map(GroupRef.number) ?? .name(name)
                 }
-                if r.hasPrefix("\\"), let i = Int(r.dropFirst()) { return PythonRegex.group(m, i, in: s) }
+                if r.hasPrefix("\\") {
+                    let digits = r.dropFirst().prefix { $0.isNumber }
+                    guard let i = Int(digits) else { throw KeelError("regex_search: malformed group reference '\(r)'", expected: "\\g<name> or \\1") }
+                    return .number(i)
+                }
                 throw KeelError("Unknown argument")
+            }
+            guard let m = PythonRegex.matches(re, s, limit: 1).first else { return .none }
+            if refs.isEmpty { return PythonRegex.group(m, 0, in: s) }
+            return .list(refs.map { ref in
+                switch ref {
+                case .number(let i): return PythonRegex.group(m, i, in: s)
+                case .name(let n): return PythonRegex.namedGroup(m, n, in: s)
+                }
             })
         },
         "regex_findall": { v, a, k, _ in

@@ -199,7 +199,9 @@ struct Lexer {
             let b = bytes[index]
             let pos = position(index)
             if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
-                tokens.append(Token(kind: .string(try lexString(quote: b)), position: pos))
+                // Ansible keeps backslashes of string literals in {{ }} as written when templating YAML strings.
+                let verbatim = options.escapeBackslashes && closer == UInt8(ascii: "}")
+                tokens.append(Token(kind: .string(try lexString(quote: b, verbatim: verbatim)), position: pos))
             } else if b >= 0x30 && b <= 0x39 {
                 tokens.append(Token(kind: lexNumber(), position: pos))
             } else if Lexer.isIdent(b) {
@@ -251,13 +253,17 @@ struct Lexer {
         return Int(text).map { .integer($0) } ?? .float(Double(text) ?? 0)
     }
 
-    mutating func lexString(quote: UInt8) throws -> String {
+    mutating func lexString(quote: UInt8, verbatim: Bool = false) throws -> String {
         let start = index
         index += 1
         var out: [UInt8] = []
         while index < bytes.count {
             let c = bytes[index]
             if c == quote { index += 1; return String(decoding: out, as: UTF8.self) }
+            if verbatim, c == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                out.append(c); out.append(bytes[index + 1]); index += 2
+                continue
+            }
             if c == UInt8(ascii: "\\"), index + 1 < bytes.count {
                 let e = bytes[index + 1]
                 index += 2
