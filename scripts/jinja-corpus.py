@@ -14,7 +14,6 @@ import copy
 import glob
 import json
 import os
-import re
 import sys
 import warnings
 
@@ -24,6 +23,7 @@ os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "False")
 try:
     import jinja2
     from jinja2 import Environment, StrictUndefined
+    from jinja2.nativetypes import NativeCodeGenerator
     from ansible.plugins.filter import core as filter_core, mathstuff as filter_math, urls as filter_urls
     from ansible.plugins.test import core as test_core, mathstuff as test_math
     from ansible._internal._templating._jinja_common import UndefinedMarker
@@ -72,12 +72,8 @@ class VerbatimStringLexer(jinja2.lexer.Lexer):
     are doubled before Jinja2 interprets escapes, so they are kept as written. Template files (the
     `template` module) and bare expressions (`when:`) are compiled without it."""
 
-    def __init__(self, environment, expression_mode):
-        super().__init__(environment)
-        self.expression_mode = expression_mode
-
     def tokeniter(self, source, name, filename=None, state=None):
-        in_variable = self.expression_mode and state == "variable"
+        in_variable = False
         for token in super().tokeniter(source, name, filename, state):
             kind = token[1]
             if kind == jinja2.lexer.TOKEN_VARIABLE_BEGIN:
@@ -91,19 +87,22 @@ class VerbatimStringLexer(jinja2.lexer.Lexer):
 
 class AnsibleLikeEnvironment(Environment):
     escape_backslashes = True
-    # A native case's "{{ expr }}" is compiled as an expression here but as a template by Ansible.
-    expression_mode = False
 
     @property
     def lexer(self):
         if not self.escape_backslashes:
             return jinja2.lexer.get_lexer(self)
-        return VerbatimStringLexer(self, self.expression_mode)
+        return VerbatimStringLexer(self)
 
 
-def environment(options):
-    env = AnsibleLikeEnvironment(
-        finalize=ansible_finalize,
+class NativeAnsibleLikeEnvironment(AnsibleLikeEnvironment):
+    """Output nodes keep their Python values (Jinja2's native code generator)."""
+    code_generator_class = NativeCodeGenerator
+
+
+def environment(options, native=False):
+    env = (NativeAnsibleLikeEnvironment if native else AnsibleLikeEnvironment)(
+        finalize=native_finalize if native else ansible_finalize,
         undefined=ChainedStrictUndefined,
         trim_blocks=options.get("trim_blocks", True),
         lstrip_blocks=options.get("lstrip_blocks", False),
@@ -116,6 +115,16 @@ def environment(options):
     for module in (test_core, test_math):
         env.tests.update(module.TestModule().tests())
     return env
+
+
+@jinja2.pass_context
+def native_finalize(_context, value):
+    """Like Ansible's finalize: taking the context stops Jinja2 from folding constant output into text."""
+    return detuple(value)
+
+
+def native_environment(options):
+    return environment(options, native=True)
 
 
 def count_trailing_newlines(text):
@@ -137,23 +146,23 @@ def plain(value):
     return str(value)
 
 
-SINGLE_EXPRESSION = re.compile(r"^\{\{-?(.*?)-?\}\}\n?$", re.S)
-
-
 def run(case):
     env = environment(case.get("options", {}))
     variables = copy.deepcopy(case.get("vars", {}))  # templates may mutate them ({% do l.append(1) %})
     source = case["template"]
     try:
         if case.get("mode") == "native":
-            match = SINGLE_EXPRESSION.match(source)
-            body = env.parse(source).body
-            single = (match and len(body) == 1 and isinstance(body[0], jinja2.nodes.Output)
-                      and len(body[0].nodes) == 1 and not isinstance(body[0].nodes[0], jinja2.nodes.TemplateData))
-            if single:
-                env.expression_mode = True
-                value = env.compile_expression(match.group(1), undefined_to_none=False)(**variables)
-                return {"expected": plain(value)}
+            # Ansible's native rendering: the template's output nodes, None-valued ones dropped; one node
+            # keeps its type, none is None, several are joined as text.
+            template = native_environment(case.get("options", {})).from_string(source)
+            nodes = [n for n in template.root_render_func(template.new_context(variables)) if n is not None]
+            if len(nodes) == 1:
+                return {"expected": plain(nodes[0])}
+            if not nodes:
+                return {"expected": None}
+            text = "".join(str(detuple(n)) for n in nodes)
+            missing = count_trailing_newlines(source) - count_trailing_newlines(text)
+            return {"expected": text + "\n" * max(0, missing)}
         text = env.from_string(source).render(**variables)
         missing = count_trailing_newlines(source) - count_trailing_newlines(text)
         if missing > 0:

@@ -63,17 +63,19 @@ public final class TemplateEngine: Sendable {
         return text
     }
 
-    /// Renders with Ansible's native typing: a string that is exactly one `{{ expression }}` yields the
-    /// expression's value with its type (a list stays a list); anything else renders to a string.
+    /// Renders with Ansible's native typing: when the output is a single node (one `{{ expression }}`,
+    /// possibly inside `{% if %}`, after dropping nodes whose value is None) the result keeps that value's
+    /// type (a list stays a list); no output at all is null; anything else renders to a string.
     public func renderValue(_ source: String, context: some TemplateContext, origin: SourceLocation?) throws -> Value {
         if !TemplateEngine.containsTemplate(source) { return .string(source) }
         let parsed = try parse(source, origin: origin)
-        if parsed.statements.count == 1, case .output(let expr, let pos) = parsed.statements[0] {
-            return try run(context: context, origin: origin) { renderer in
-                try renderer.located(pos) { try renderer.evaluate(expr).toValue() }
-            }
+        let value = try run(context: context, origin: origin) { renderer in try renderer.renderNative(parsed.statements).toValue() }
+        if options.preserveTrailingNewlines, case .string(var text) = value {
+            let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
+            if missing > 0 { text += String(repeating: "\n", count: missing) }
+            return .string(text)
         }
-        return .string(try render(source, context: context, origin: origin))
+        return value
     }
 
     /// Evaluates a bare expression (`when:`, `failed_when:`, `until:`) to its native value.

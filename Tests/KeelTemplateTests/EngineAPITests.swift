@@ -20,6 +20,9 @@ import Testing
     @Test func twoExpressionsMakeAString() throws { #expect(try value("{{ n }}{{ n }}") == "77") }
     @Test func aStringWithoutTemplatesIsReturnedAsIs() throws { #expect(try value("plain {text}") == "plain {text}") }
     @Test func aStringResultStaysAString() throws { #expect(try value("{{ '5' }}") == "5") }
+    @Test func aConditionalAroundOneExpressionKeepsItsType() throws { #expect(try value("{% if n %}{{ l }}{% endif %}") == [1, "a"]) }
+    @Test func noOutputAtAllIsNull() throws { #expect(try value("{% if false %}x{% endif %}") == .null) }
+    @Test func noneNodesAreDroppedBeforeCounting() throws { #expect(try value("{{ none }}{{ n }}") == 7) }
 }
 
 @Suite struct EngineAPITests {

@@ -20,10 +20,42 @@ final class Renderer {
 
     // MARK: Statements
 
+    /// When set, the top level's output is collected as separate nodes (text and values) instead of
+    /// text, for Ansible's native typing. Nested renders (macros, block sets, filter blocks) make text.
+    var nodes: [RValue]?
+
     func render(_ statements: [Statement]) throws -> String {
+        let saved = nodes
+        nodes = nil
+        defer { nodes = saved }
         var out = ""
         try execute(statements, into: &out)
         return out
+    }
+
+    /// Ansible's native rendering: output nodes whose value is None are dropped; no node gives None, a
+    /// single node gives its value with its type, several nodes are joined as text.
+    func renderNative(_ statements: [Statement]) throws -> RValue {
+        nodes = []
+        defer { nodes = nil }
+        var unused = ""
+        try execute(statements, into: &unused)
+        let collected = nodes ?? []
+        switch collected.count {
+        case 0: return .none
+        case 1: return collected[0].withTuplesAsLists()
+        default: return .string(try collected.map { try library.finalize($0) }.joined())
+        }
+    }
+
+    /// One piece of output: text, or an expression's value.
+    func emit(_ value: RValue, into out: inout String) throws {
+        if nodes != nil {
+            if case .undefined(let u) = value { throw u.error }
+            if !value.isNone { nodes!.append(value) }
+        } else {
+            out += try library.finalize(value)
+        }
     }
 
     func execute(_ statements: [Statement], into out: inout String) throws {
@@ -36,9 +68,9 @@ final class Renderer {
 
     func execute(_ statement: Statement, into out: inout String) throws {
         switch statement {
-        case .text(let s): out += s
+        case .text(let s): if nodes != nil { nodes!.append(.string(s)) } else { out += s }
         case .output(let expr, let pos):
-            out += try located(pos) { try library.finalize(try evaluate(expr)) }
+            try located(pos) { try emit(try evaluate(expr), into: &out) }
         case .ifChain(let branches, let otherwise, let pos):
             for (condition, body) in branches where try located(pos, { try Operators.truthy(try evaluate(condition)) }) {
                 try execute(body, into: &out)
@@ -58,16 +90,16 @@ final class Renderer {
         case .callBlock(let callExpr, let def, let pos):
             guard case .call(let callee, let args, _) = callExpr else { return }
             let caller = makeMacro(def, scope: scope)
-            out += try located(pos) {
+            try located(pos) {
                 let f = try evaluate(callee)
                 var (positional, keywords) = try evaluateArguments(args)
                 keywords["caller"] = .callable(caller)
-                return try library.finalize(try call(f, positional, keywords))
+                try emit(try call(f, positional, keywords), into: &out)
             }
         case .filterBlock(let filters, let body, let pos):
             var value = RValue.string(try render(body))
             for (name, args, _) in filters { value = try located(pos) { try applyFilter(name, value, args) } }
-            out += try located(pos) { try library.finalize(value) }
+            try located(pos) { try emit(value, into: &out) }
         case .with(let assignments, let body, let pos):
             let inner = Scope(parent: scope)
             for (target, expr) in assignments {
@@ -107,6 +139,9 @@ final class Renderer {
         }
         let recurse: Callable? = loop.recursive ? Callable("loop") { [unowned self] args, _ in
             guard depth < Renderer.maximumCallDepth else { throw KeelError("recursive loop nests deeper than \(Renderer.maximumCallDepth) levels") }
+            let saved = self.nodes
+            self.nodes = nil
+            defer { self.nodes = saved }
             return .string(try self.runLoop(loop, iterable: args.first ?? .list([]), depth: depth + 1))
         } : nil
         let state = LoopState(items: items, depth0: depth, recurse: recurse)
