@@ -167,6 +167,18 @@ enum AnsibleFilters {
             return value
         },
         "urldecode": { v, _, _, _ in .string(try v.pythonStr().replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? v.pythonStr()) },
+        "human_readable": { v, a, k, _ in
+            let args = FilterArguments(a, k)
+            let size = try Conversions.toNumber(v).asDouble
+            let isBits = try args.bool(0, "isbits", false)
+            let unit = try args.optionalString(1, "unit")
+            return .string(SizeUnits.toHuman(size, isBits: isBits, unit: unit))
+        },
+        "human_to_bytes": { v, a, k, _ in
+            let args = FilterArguments(a, k)
+            return .int(try SizeUnits.toBytes(try v.pythonStr(), defaultUnit: try args.optionalString(0, "default_unit"),
+                                              isBits: try args.bool(1, "isbits", false)))
+        },
         "log": { v, a, _, _ in
             let x = try Conversions.toNumber(v).asDouble
             if let base = a.first { return .double(Foundation.log(x) / Foundation.log(try Conversions.toNumber(base).asDouble)) }
