@@ -183,7 +183,16 @@ final class Renderer {
     }
 
     func makeMacro(_ def: MacroDefinition, scope defining: Scope) -> Callable {
-        Callable(def.name) { [unowned self] args, kwargs in
+        let takesVarargs = NameReferences.mentions("varargs", in: def.body)
+        let takesKwargs = NameReferences.mentions("kwargs", in: def.body)
+        return Callable(def.name) { [unowned self] args, kwargs in
+            if args.count > def.parameters.count, !takesVarargs {
+                throw KeelError("macro '\(def.name)' takes not more than \(def.parameters.count) argument(s)")
+            }
+            if !takesKwargs, let extra = kwargs.keys.first(where: { k in k != "caller" && !def.parameters.contains { $0.name == k } }) {
+                throw KeelError("macro '\(def.name)' takes no keyword argument '\(extra)'",
+                                suggestion: Suggestion.closest(to: extra, among: def.parameters.map(\.name)))
+            }
             guard self.callDepth < Renderer.maximumCallDepth else {
                 throw KeelError("macro '\(def.name)' nests deeper than \(Renderer.maximumCallDepth) calls; is its recursion unbounded?")
             }
