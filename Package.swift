@@ -25,7 +25,7 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelTemplate", dependencies: [
-            "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KeelBase", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelModel", dependencies: [
             "KeelBase", "KeelTemplate", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),

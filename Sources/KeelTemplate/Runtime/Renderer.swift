@@ -1,0 +1,338 @@
+import KeelBase
+import OrderedCollections
+
+/// Runs a parsed template against a context: one instance per render call, never shared.
+final class Renderer {
+    let library: Library
+    let context: any TemplateContext
+    let root: Scope
+    var scope: Scope
+    /// Macro calls in progress; a runaway recursive macro is an error, not a crashed process.
+    var callDepth = 0
+    static let maximumCallDepth = 200
+
+    init(library: Library, context: any TemplateContext) {
+        self.library = library
+        self.context = context
+        root = Scope(parent: nil)
+        scope = root
+    }
+
+    // MARK: Statements
+
+    /// When set, the top level's output is collected as separate nodes (text and values) instead of
+    /// text, for Ansible's native typing. Nested renders (macros, block sets, filter blocks) make text.
+    var nodes: [RValue]?
+
+    func render(_ statements: [Statement]) throws -> String {
+        let saved = nodes
+        nodes = nil
+        defer { nodes = saved }
+        var out = ""
+        try execute(statements, into: &out)
+        return out
+    }
+
+    /// Ansible's native rendering: output nodes whose value is None are dropped; no node gives None, a
+    /// single node gives its value with its type, several nodes are joined as text.
+    func renderNative(_ statements: [Statement]) throws -> RValue {
+        nodes = []
+        defer { nodes = nil }
+        var unused = ""
+        try execute(statements, into: &unused)
+        let collected = nodes ?? []
+        switch collected.count {
+        case 0: return .none
+        case 1: return collected[0].withTuplesAsLists()
+        default: return .string(try collected.map { try library.finalize($0) }.joined())
+        }
+    }
+
+    /// One piece of output: text, or an expression's value.
+    func emit(_ value: RValue, into out: inout String) throws {
+        if nodes != nil {
+            if case .undefined(let u) = value { throw u.error }
+            if !value.isNone { nodes!.append(value) }
+        } else {
+            out += try library.finalize(value)
+        }
+    }
+
+    func execute(_ statements: [Statement], into out: inout String) throws {
+        for statement in statements { try execute(statement, into: &out) }
+    }
+
+    func located<T>(_ position: TemplatePosition, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as KeelError { throw TemplateRuntimeError(error: e, position: position) }
+    }
+
+    func execute(_ statement: Statement, into out: inout String) throws {
+        switch statement {
+        case .text(let s): if nodes != nil { nodes!.append(.string(s)) } else { out += s }
+        case .output(let expr, let pos):
+            try located(pos) { try emit(try evaluate(expr), into: &out) }
+        case .ifChain(let branches, let otherwise, let pos):
+            for (condition, body) in branches where try located(pos, { try Operators.truthy(try evaluate(condition)) }) {
+                try execute(body, into: &out)
+                return
+            }
+            try execute(otherwise, into: &out)
+        case .forLoop(let loop):
+            out += try runLoop(loop, iterable: try located(loop.position) { try evaluate(loop.iterable) }, depth: 0)
+        case .set(let target, let expr, let pos):
+            try located(pos) { try assign(target, try evaluate(expr)) }
+        case .setBlock(let target, let filters, let body, let pos):
+            var value = RValue.string(try render(body))
+            for (name, args, _) in filters { value = try located(pos) { try applyFilter(name, value, args) } }
+            try located(pos) { try assign(target, value) }
+        case .macro(let def):
+            scope.variables[def.name] = .callable(makeMacro(def, scope: scope))
+        case .callBlock(let callExpr, let def, let pos):
+            guard case .call(let callee, let args, _) = callExpr else { return }
+            let caller = makeMacro(def, scope: scope)
+            try located(pos) {
+                let f = try evaluate(callee)
+                var (positional, keywords) = try evaluateArguments(args)
+                keywords["caller"] = .callable(caller)
+                try emit(try call(f, positional, keywords), into: &out)
+            }
+        case .filterBlock(let filters, let body, let pos):
+            var value = RValue.string(try render(body))
+            for (name, args, _) in filters { value = try located(pos) { try applyFilter(name, value, args) } }
+            try located(pos) { try emit(value, into: &out) }
+        case .with(let assignments, let body, let pos):
+            let inner = Scope(parent: scope)
+            for (target, expr) in assignments {
+                let v = try located(pos) { try evaluate(expr) }
+                let saved = scope; scope = inner
+                defer { scope = saved }
+                try located(pos) { try assign(target, v) }
+            }
+            let saved = scope; scope = inner
+            defer { scope = saved }
+            try execute(body, into: &out)
+        case .doExpression(let expr, let pos):
+            _ = try located(pos) { try evaluate(expr) }
+        case .breakLoop: throw LoopControl.breakLoop
+        case .continueLoop: throw LoopControl.continueLoop
+        }
+    }
+
+    func runLoop(_ loop: ForLoop, iterable: RValue, depth: Int) throws -> String {
+        var items = try located(loop.position) { try Operators.iterate(iterable) }
+        let outer = scope
+        if let condition = loop.condition {
+            let filterScope = Scope(parent: outer)
+            scope = filterScope
+            defer { scope = outer }
+            items = try items.filter { item in
+                try located(loop.position) {
+                    try assign(loop.target, item)
+                    return try Operators.truthy(try evaluate(condition))
+                }
+            }
+        }
+        var out = ""
+        if items.isEmpty {
+            try execute(loop.otherwise, into: &out)
+            return out
+        }
+        let recurse: Callable? = loop.recursive ? Callable("loop") { [unowned self] args, _ in
+            guard depth < Renderer.maximumCallDepth else { throw KeelError("recursive loop nests deeper than \(Renderer.maximumCallDepth) levels") }
+            let saved = self.nodes
+            self.nodes = nil
+            defer { self.nodes = saved }
+            return .string(try self.runLoop(loop, iterable: args.first ?? .list([]), depth: depth + 1))
+        } : nil
+        let state = LoopState(items: items, depth0: depth, recurse: recurse)
+        let body = Scope(parent: outer)
+        scope = body
+        defer { scope = outer }
+        for (i, item) in items.enumerated() {
+            state.index0 = i
+            body.variables = [:]
+            body.variables["loop"] = .loop(state)
+            try located(loop.position) { try assign(loop.target, item) }
+            do {
+                try execute(loop.body, into: &out)
+            } catch LoopControl.breakLoop {
+                break
+            } catch LoopControl.continueLoop {
+                continue
+            }
+        }
+        return out
+    }
+
+    func assign(_ target: AssignTarget, _ value: RValue) throws {
+        switch target {
+        case .name(let n): scope.variables[n] = value
+        case .attribute(let n, let attr):
+            guard case .namespace(let ns)? = lookup(n) else {
+                throw KeelError("can only set attributes on a namespace object; '\(n)' is not one")
+            }
+            ns.attributes[attr] = value
+        case .tuple(let targets):
+            let items = try Operators.iterate(value)
+            guard items.count == targets.count else {
+                throw KeelError(items.count > targets.count ? "too many values to unpack (expected \(targets.count))"
+                                : "not enough values to unpack (expected \(targets.count), got \(items.count))")
+            }
+            for (t, v) in zip(targets, items) { try assign(t, v) }
+        }
+    }
+
+    func makeMacro(_ def: MacroDefinition, scope defining: Scope) -> Callable {
+        let takesVarargs = NameReferences.mentions("varargs", in: def.body)
+        let takesKwargs = NameReferences.mentions("kwargs", in: def.body)
+        return Callable(def.name) { [unowned self] args, kwargs in
+            if args.count > def.parameters.count, !takesVarargs {
+                throw KeelError("macro '\(def.name)' takes not more than \(def.parameters.count) argument(s)")
+            }
+            if !takesKwargs, let extra = kwargs.keys.first(where: { k in k != "caller" && !def.parameters.contains { $0.name == k } }) {
+                throw KeelError("macro '\(def.name)' takes no keyword argument '\(extra)'",
+                                suggestion: Suggestion.closest(to: extra, among: def.parameters.map(\.name)))
+            }
+            guard self.callDepth < Renderer.maximumCallDepth else {
+                throw KeelError("macro '\(def.name)' nests deeper than \(Renderer.maximumCallDepth) calls; is its recursion unbounded?")
+            }
+            self.callDepth += 1
+            defer { self.callDepth -= 1 }
+            let inner = Scope(parent: defining)
+            var kwargs = kwargs
+            for (i, p) in def.parameters.enumerated() {
+                if i < args.count {
+                    inner.variables[p.name] = args[i]
+                } else if let v = kwargs.removeValue(forKey: p.name) {
+                    inner.variables[p.name] = v
+                } else if let d = p.defaultValue {
+                    let saved = self.scope; self.scope = inner
+                    defer { self.scope = saved }
+                    inner.variables[p.name] = try self.evaluate(d)
+                } else {
+                    inner.variables[p.name] = .undefined(UndefinedValue(message: "parameter '\(p.name)' was not provided"))
+                }
+            }
+            inner.variables["varargs"] = .tuple(args.count > def.parameters.count ? Array(args[def.parameters.count...]) : [])
+            if let caller = kwargs.removeValue(forKey: "caller") { inner.variables["caller"] = caller }
+            var extra = OrderedDictionary<RValue, RValue>()
+            for (k, v) in kwargs { extra[.string(k)] = v }
+            inner.variables["kwargs"] = .dict(extra)
+            let saved = self.scope; self.scope = inner
+            defer { self.scope = saved }
+            return .string(try self.render(def.body))
+        }
+    }
+
+    // MARK: Expressions
+
+    func lookup(_ name: String) -> RValue? {
+        if let v = scope.lookup(name) { return v }
+        return nil
+    }
+
+    func resolve(_ name: String) throws -> RValue {
+        if let v = scope.lookup(name) { return v }
+        if let v = try context.lookup(name) {
+            let r = RValue(v)
+            root.variables[name] = r
+            return r
+        }
+        if let f = library.global(name, renderer: self) { return f }
+        return .undefined(.variable(name))
+    }
+
+    func evaluate(_ expr: Expr) throws -> RValue {
+        switch expr {
+        case .literal(let l): return RValue(l)
+        case .name(let n, _): return try resolve(n)
+        case .list(let items): return .list(try items.map(evaluate))
+        case .tuple(let items): return .tuple(try items.map(evaluate))
+        case .dict(let pairs):
+            var d = OrderedDictionary<RValue, RValue>()
+            for (k, v) in pairs { d[try Operators.defined(try evaluate(k))] = try evaluate(v) }
+            return .dict(d)
+        case .attribute(let base, let name, _):
+            return try Access.attribute(try evaluate(base), name)
+        case .item(let base, let key, _):
+            return try Access.item(try evaluate(base), try evaluate(key))
+        case .slice(let base, let start, let stop, let step, _):
+            func bound(_ e: Expr?) throws -> Int? {
+                guard let e else { return nil }
+                let v = try evaluate(e)
+                if case .none = v { return nil }
+                return try Conversions.toIntStrict(v)
+            }
+            return try Operators.slice(try evaluate(base), try bound(start), try bound(stop), try bound(step))
+        case .call(let callee, let args, _):
+            if case .attribute(.name(let varName, _), let method, _) = callee, Methods.mutating.contains(method),
+               try !resolve(varName).isUndefined, let owner = scope.owner(of: varName) {
+                let (positional, _) = try evaluateArguments(args)
+                let (newValue, result) = try Methods.mutate(owner.variables[varName]!, method, positional)
+                owner.variables[varName] = newValue
+                return result
+            }
+            let f = try evaluate(callee)
+            let (positional, keywords) = try evaluateArguments(args)
+            return try call(f, positional, keywords)
+        case .filter(let base, let name, let args, _):
+            let input = try base.map(evaluate) ?? .none
+            return try applyFilter(name, input, args)
+        case .test(let base, let name, let args, let negated, _):
+            let input = try evaluate(base)
+            let (positional, keywords) = try evaluateArguments(args)
+            let result = try library.test(name, input, positional, keywords, renderer: self)
+            return .bool(negated ? !result : result)
+        case .unary(let op, let e, _): return try Operators.unary(op, try evaluate(e))
+        case .binary(let op, let l, let r, _): return try Operators.binary(op, try evaluate(l), try evaluate(r))
+        case .compare(let first, let ops, _):
+            var left = try evaluate(first)
+            for (op, e) in ops {
+                let right = try evaluate(e)
+                if !(try Operators.compare(op, left, right)) { return .bool(false) }
+                left = right
+            }
+            return .bool(true)
+        case .and(let l, let r):
+            let a = try evaluate(l)
+            return try Operators.truthy(a) ? try evaluate(r) : a
+        case .or(let l, let r):
+            let a = try evaluate(l)
+            return try Operators.truthy(a) ? a : try evaluate(r)
+        case .not(let e): return .bool(!(try Operators.truthy(try evaluate(e))))
+        case .conditional(let test, let then, let otherwise):
+            if try Operators.truthy(try evaluate(test)) { return try evaluate(then) }
+            if let otherwise { return try evaluate(otherwise) }
+            return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined."))
+        case .concat(let items, _):
+            return .string(try items.map { try evaluate($0).pythonStr() }.joined())
+        }
+    }
+
+    func evaluateArguments(_ args: Arguments) throws -> ([RValue], KeywordArguments) {
+        var positional = try args.positional.map(evaluate)
+        if let star = args.star { positional += try Operators.iterate(try evaluate(star)) }
+        var keywords = KeywordArguments()
+        for (k, e) in args.keyword { keywords[k] = try evaluate(e) }
+        if let ds = args.doubleStar, case .dict(let d) = try evaluate(ds) {
+            for (k, v) in d { keywords[try k.pythonStr()] = v }
+        }
+        return (positional, keywords)
+    }
+
+    func call(_ f: RValue, _ args: [RValue], _ kwargs: KeywordArguments) throws -> RValue {
+        switch f {
+        case .callable(let c): return try c.body(args, kwargs)
+        case .loop(let l):
+            guard let r = l.recurse else { throw KeelError("'LoopContext' object is not callable; add 'recursive' to the for loop") }
+            return try r.body(args, kwargs)
+        case .undefined(let u): throw u.error
+        default: throw KeelError("'\(f.typeName)' object is not callable")
+        }
+    }
+
+    func applyFilter(_ name: String, _ input: RValue, _ args: Arguments) throws -> RValue {
+        let (positional, keywords) = try evaluateArguments(args)
+        return try library.filter(name, input, positional, keywords, renderer: self)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import KeelBase
+import OrderedCollections
+
+/// Ansible-compatible Jinja2 templating. Thread-safe: one engine serves every host. Parsed templates are
+/// cached by source text, because the same task arguments are rendered for many hosts.
+///
+/// Register filters, tests and functions before the first render; a registration made later applies
+/// only to renders that start after it.
+public final class TemplateEngine: Sendable {
+    public let options: TemplateOptions
+    private let state: LockedState
+
+    public init(options: TemplateOptions = .ansible) {
+        self.options = options
+        state = LockedState()
+    }
+
+    // MARK: Extension points
+
+    public func registerFilter(_ name: String, _ body: @escaping @Sendable (Value, [Value], OrderedDictionary<String, Value>) throws -> Value) {
+        state.withLock { s in
+            s.library.filters[name] = { input, args, kwargs, _ in
+                var kw = OrderedDictionary<String, Value>()
+                for (k, v) in kwargs { kw[k] = try v.toValue() }
+                return RValue(try body(try input.toValue(), try args.map { try $0.toValue() }, kw))
+            }
+        }
+    }
+
+    public func registerTest(_ name: String, _ body: @escaping @Sendable (Value, [Value]) throws -> Bool) {
+        state.withLock { s in
+            s.library.tests[name] = { input, args, _ in try body(try input.toValue(), try args.map { try $0.toValue() }) }
+        }
+    }
+
+    /// A global function such as `lookup(...)` or `query(...)`.
+    public func registerFunction(_ name: String, _ body: @escaping @Sendable ([Value], OrderedDictionary<String, Value>) throws -> Value) {
+        state.withLock { s in s.library.functions[name] = body }
+    }
+
+    // MARK: Rendering
+
+    /// Parses without rendering: syntax errors, unknown filters and tests.
+    public func check(_ source: String, origin: SourceLocation?) throws {
+        let parsed = try parse(source, origin: origin)
+        let library = state.withLock { $0.library }
+        if let problem = NameCheck(library: library).firstProblem(in: parsed.statements) {
+            throw KeelError(problem.message, at: TemplateEngine.shift(origin, problem.position), found: problem.found,
+                            suggestion: problem.suggestion)
+        }
+    }
+
+    /// Renders to text, as the `template` module and string arguments do.
+    public func render(_ source: String, context: some TemplateContext, origin: SourceLocation?) throws -> String {
+        if !TemplateEngine.containsTemplate(source) { return source }
+        let parsed = try parse(source, origin: origin)
+        var text = try run(context: context, origin: origin) { renderer in try renderer.render(parsed.statements) }
+        if options.preserveTrailingNewlines {
+            let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
+            if missing > 0 { text += String(repeating: "\n", count: missing) }
+        }
+        return text
+    }
+
+    /// Renders with Ansible's native typing: when the output is a single node (one `{{ expression }}`,
+    /// possibly inside `{% if %}`, after dropping nodes whose value is None) the result keeps that value's
+    /// type (a list stays a list); no output at all is null; anything else renders to a string.
+    public func renderValue(_ source: String, context: some TemplateContext, origin: SourceLocation?) throws -> Value {
+        if !TemplateEngine.containsTemplate(source) { return .string(source) }
+        let parsed = try parse(source, origin: origin)
+        let value = try run(context: context, origin: origin) { renderer in try renderer.renderNative(parsed.statements).toValue() }
+        if options.preserveTrailingNewlines, case .string(var text) = value {
+            let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
+            if missing > 0 { text += String(repeating: "\n", count: missing) }
+            return .string(text)
+        }
+        return value
+    }
+
+    /// Evaluates a bare expression (`when:`, `failed_when:`, `until:`) to its native value.
+    public func evaluate(expression: String, context: some TemplateContext, origin: SourceLocation?) throws -> Value {
+        let parsed = try parse(expression, origin: origin, bareExpression: true)
+        guard case .output(let expr, let pos)? = parsed.statements.first else { return .null }
+        return try run(context: context, origin: origin) { renderer in
+            try renderer.located(pos) { try renderer.evaluate(expr).toValue() }
+        }
+    }
+
+    /// Whether a string needs templating at all (`{{`, `{%` or `{#` somewhere in it).
+    public static func containsTemplate(_ s: String) -> Bool {
+        s.contains("{{") || s.contains("{%") || s.contains("{#")
+    }
+
+    // MARK: Internals
+
+    private func run<T>(context: some TemplateContext, origin: SourceLocation?, _ body: (Renderer) throws -> T) throws -> T {
+        let library = state.withLock { $0.library }
+        do {
+            return try body(Renderer(library: library, context: context))
+        } catch let e as TemplateRuntimeError {
+            throw e.error.located(at: TemplateEngine.shift(origin, e.position))
+        } catch let e as KeelError {
+            throw e.located(at: origin)
+        } catch is LoopControl {
+            throw KeelError("'break' or 'continue' outside of a loop", at: origin)
+        }
+    }
+
+    private func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false) throws -> ParsedTemplate {
+        let key = CacheKey(source: source, bare: bareExpression)
+        if let hit = state.withLock({ $0.cache[key] }) { return hit }
+        let parsed: ParsedTemplate
+        do {
+            if bareExpression {
+                var lexer = Lexer("{{" + source + "}}", options: .jinja)
+                var parser = Parser(tokens: try lexer.tokenize())
+                let (statements, _) = try parser.parseBody(until: [], opener: nil)
+                parsed = ParsedTemplate(statements: statements)
+            } else {
+                var lexer = Lexer(source, options: options)
+                var parser = Parser(tokens: try lexer.tokenize())
+                let (statements, _) = try parser.parseBody(until: [], opener: nil)
+                parsed = ParsedTemplate(statements: statements)
+            }
+        } catch var e as TemplateSyntaxError {
+            if bareExpression, e.position.line == 1 { e.position.column = max(1, e.position.column - 2) }
+            throw KeelError("template syntax error: \(e.message)", at: TemplateEngine.shift(origin, e.position),
+                            expected: e.expected, found: e.found)
+        }
+        state.withLock { s in
+            if s.cache.count > 20_000 { s.cache.removeAll(keepingCapacity: true) }
+            s.cache[key] = parsed
+        }
+        return parsed
+    }
+
+    /// A position inside the template, as a position in the file the template came from.
+    static func shift(_ origin: SourceLocation?, _ position: TemplatePosition) -> SourceLocation? {
+        guard let origin else { return nil }
+        if position.line == 1 {
+            return SourceLocation(file: origin.file, line: origin.line, column: origin.column + position.column - 1)
+        }
+        return SourceLocation(file: origin.file, line: origin.line + position.line - 1, column: position.column)
+    }
+
+    static func trailingNewlines(_ s: String) -> Int {
+        var n = 0
+        for c in s.reversed() { if c == "\n" { n += 1 } else if c == "\r\n" { n += 1 } else { break } }
+        return n
+    }
+}
+
+struct ParsedTemplate: Sendable {
+    var statements: [Statement]
+}
+
+struct CacheKey: Hashable, Sendable {
+    var source: String
+    var bare: Bool
+}
+
+/// The engine's mutable parts behind a lock: the library (changed only by registration) and the cache.
+final class LockedState: @unchecked Sendable {
+    struct Contents {
+        var library = Library()
+        var cache: [CacheKey: ParsedTemplate] = [:]
+    }
+    private var contents = Contents()
+    private let lock = NSLock()
+
+    func withLock<T>(_ body: (inout Contents) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&contents)
+    }
+}

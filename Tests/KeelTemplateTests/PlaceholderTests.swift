@@ -1,3 +1,0 @@
-import Testing
-@testable import KeelTemplate
-@Test func templateTargetBuilds() { #expect(Bool(true)) }
