@@ -1,0 +1,179 @@
+import Foundation
+import KeelBase
+import OrderedCollections
+
+/// Finding a role on disk and loading its parts: defaults/, vars/, meta/ (dependencies), tasks/ and
+/// handlers/, each from main.yml, main.yaml, main.json or main (or a `*_from` file), and for
+/// variables also a directory of files.
+extension PlaybookLoader {
+    func loadRole(_ request: RoleRequest, ctx: LoadContext, keywords: Keywords, at location: SourceLocation,
+                  chain: [String]) throws -> Role {
+        let path = try findRole(request.name, ctx: ctx, at: location)
+        if chain.contains(path) {
+            throw KeelError("role '\(request.name)' depends on itself", at: location, expected: "no dependency cycle",
+                            found: (chain + [path]).map { ($0 as NSString).lastPathComponent }.joined(separator: " -> "))
+        }
+        let name = (path as NSString).lastPathComponent
+        let defaults = try roleVariables(path, "defaults", from: request.defaultsFrom, at: location)
+        let vars = try roleVariables(path, "vars", from: request.varsFrom, at: location)
+        let meta = try roleMeta(path)
+        let ref = RoleRef(name: name, path: path, params: request.params, defaults: defaults, vars: vars)
+        var inner = LoadContext(file: path + "/tasks/main.yml", playbookDirectory: ctx.playbookDirectory, role: ref)
+        let tasks = try roleTaskFile(path, "tasks", from: request.tasksFrom, at: location)
+            .map { file -> [TaskNode] in inner.file = file; return try parseTaskFile(file, inner) } ?? []
+        inner.isHandler = true
+        let handlers = try roleTaskFile(path, "handlers", from: request.handlersFrom, at: location)
+            .map { file -> [TaskNode] in inner.file = file; return try parseTaskFile(file, inner) } ?? []
+        var dependencies: [Role] = []
+        for entry in meta.dependencies {
+            let (depRequest, depKeywords, depLocation) = try parseRoleEntry(entry)
+            var depContext = ctx
+            depContext.role = ref
+            dependencies.append(try loadRole(depRequest, ctx: depContext, keywords: keywords.applied(to: depKeywords),
+                                             at: depLocation, chain: chain + [path]))
+        }
+        var role = Role(name: name, path: path, params: request.params, defaults: defaults, vars: vars, tasks: tasks,
+                        handlers: handlers, dependencies: dependencies, allowDuplicates: meta.allowDuplicates,
+                        keywords: keywords, location: location)
+        role.tasksFrom = request.tasksFrom
+        role.varsFrom = request.varsFrom
+        role.defaultsFrom = request.defaultsFrom
+        role.handlersFrom = request.handlersFrom
+        return role
+    }
+
+    /// Search order: beside the role that names it (for dependencies), `roles/` beside the playbook,
+    /// the configured roles paths, then the playbook's directory; a name with a slash is also a path.
+    func roleSearchPaths(_ ctx: LoadContext) -> [String] {
+        var paths: [String] = []
+        if let parent = ctx.role { paths.append(directoryOf(parent.path)) }
+        paths.append(joinPath(ctx.playbookDirectory, "roles"))
+        paths += options.configuredRolePaths.map { joinPath(ctx.playbookDirectory, $0) }
+        paths.append(ctx.playbookDirectory)
+        var unique: [String] = []
+        for p in paths where !unique.contains(p) { unique.append(p) }
+        return unique
+    }
+
+    func findRole(_ name: String, ctx: LoadContext, at location: SourceLocation) throws -> String {
+        if NodeReader.isTemplate(name) {
+            throw KeelError("a role name cannot be a template at load time in Keel", at: location,
+                            expected: "a literal role name, or 'include_role' to choose it at run time", found: "'\(name)'")
+        }
+        let candidates = name.hasPrefix("/") ? [name] : roleSearchPaths(ctx).map { joinPath($0, name) }
+        if let found = candidates.first(where: isDirectory) { return found }
+        throw KeelError("role '\(name)' not found; searched: \(candidates.joined(separator: ", "))", at: location,
+                        expected: "a role directory named '\(name)'", found: "no such directory")
+    }
+
+    /// A `roles:` entry or dependency: a name, or a mapping with `role:` (or `name:`), keywords, and
+    /// parameters (every other key).
+    func parseRoleEntry(_ node: YAMLNode) throws -> (RoleRequest, Keywords, SourceLocation) {
+        if case .scalar = node.kind {
+            return (RoleRequest(name: try reader.string(node, "role")), Keywords(), node.location)
+        }
+        guard let pairs = node.pairs else {
+            throw reader.typeError("roles", node, expected: "a role name or a mapping with 'role:'")
+        }
+        guard let namePair = pairs.first(where: { $0.key == "role" }) ?? pairs.first(where: { $0.key == "name" }) else {
+            throw KeelError("a role entry needs 'role'", at: node.location, expected: "'role: <name>'",
+                            found: "keys \(pairs.map(\.key).joined(separator: ", "))")
+        }
+        var request = RoleRequest(name: try reader.string(namePair.value, namePair.key))
+        var keywords = Keywords()
+        for pair in pairs where pair.key != namePair.key {
+            if pair.key == "name" { continue }
+            if KeywordTable.roleEntry.contains(pair.key),
+               try reader.readCommonKeyword(pair.key, pair.value, into: &keywords, owner: "role '\(request.name)'") {
+                continue
+            }
+            request.params[pair.key] = try reader.value(pair.value)
+        }
+        return (request, keywords, node.location)
+    }
+
+    struct RoleMeta {
+        var dependencies: [YAMLNode] = []
+        var allowDuplicates = false
+    }
+
+    func roleMeta(_ rolePath: String) throws -> RoleMeta {
+        var meta = RoleMeta()
+        guard let file = firstExisting(in: rolePath + "/meta", base: "main"),
+              let root = try YAMLLoader.load(file: file) else { return meta }
+        if case .scalar(.null) = root.kind { return meta }
+        for pair in try reader.mapping(root, "meta") {
+            switch pair.key {
+            case "dependencies": meta.dependencies = try reader.list(pair.value, "dependencies")
+            case "allow_duplicates":
+                guard case .value(let b) = try reader.bool(pair.value, pair.key) else {
+                    throw reader.typeError(pair.key, pair.value, expected: "true or false")
+                }
+                meta.allowDuplicates = b
+            case "galaxy_info", "argument_specs", "collections": break
+            default:
+                throw unknownKey(pair.key, what: "role meta key", at: pair.keyLocation,
+                                 candidates: Array(KeywordTable.roleMeta))
+            }
+        }
+        return meta
+    }
+
+    /// defaults/ or vars/: `main` (or the `*_from` name) as a file, or as a directory of files merged in
+    /// name order.
+    func roleVariables(_ rolePath: String, _ part: String, from: String?, at location: SourceLocation) throws
+        -> OrderedDictionary<String, Value> {
+        let directory = rolePath + "/" + part
+        let base = from ?? "main"
+        var files: [String] = []
+        if let file = firstExisting(in: directory, base: base) {
+            files = [file]
+        } else if isDirectory(joinPath(directory, base)) {
+            files = variableFiles(under: joinPath(directory, base))
+        } else if from != nil {
+            throw KeelError("role file '\(part)/\(base)' not found in '\(rolePath)'", at: location,
+                            expected: "\(directory)/\(base)(.yml|.yaml|.json)", found: "no such file")
+        }
+        var result = OrderedDictionary<String, Value>()
+        for file in files {
+            for (key, value) in try reader.variablesFile(try YAMLLoader.load(file: file), file: file) { result[key] = value }
+        }
+        return result
+    }
+
+    /// tasks/ or handlers/: the file to load, nil when the role has none (which is fine for main).
+    func roleTaskFile(_ rolePath: String, _ part: String, from: String?, at location: SourceLocation) throws -> String? {
+        let directory = rolePath + "/" + part
+        if let file = firstExisting(in: directory, base: from ?? "main") { return file }
+        guard let from else { return nil }
+        throw KeelError("role file '\(part)/\(from)' not found in '\(rolePath)'", at: location,
+                        expected: "\(directory)/\(from)(.yml|.yaml)", found: "no such file")
+    }
+
+    func firstExisting(in directory: String, base: String) -> String? {
+        let names = [base + ".yml", base + ".yaml", base + ".json", base]
+        return names.map { joinPath(directory, $0) }.first(where: isFile)
+    }
+
+    func variableFiles(under directory: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var files: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let full = joinPath(directory, relative)
+            guard isFile(full), !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+            let ext = (relative as NSString).pathExtension
+            if ["", "yml", "yaml", "json"].contains(ext) { files.append(full) }
+        }
+        return files.sorted()
+    }
+}
+
+func isFile(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+}
+
+func isDirectory(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+}
