@@ -10,9 +10,9 @@ struct InventoryCommand: ParsableCommand {
         commandName: "inventory",
         abstract: "Show an inventory: its groups and hosts (--list, --graph) or one host's variables (--host).",
         discussion: """
-        Reads Ansible inventories (INI or YAML files, directories of them, group_vars/ and host_vars/ beside
-        them) exactly as Ansible does. Output matches `ansible-inventory`: --list prints JSON with
-        `_meta.hostvars`, --graph prints the group tree.
+        Reads Ansible inventories (INI or YAML files, directories of them, group_vars/ and host_vars/ \
+        beside them) exactly as Ansible does. Output matches `ansible-inventory`: --list prints JSON \
+        with `_meta.hostvars`, --graph prints the group tree.
         """
     )
 
@@ -31,6 +31,9 @@ struct InventoryCommand: ParsableCommand {
     @Option(name: [.short, .customLong("limit")], help: ArgumentHelp("Only these hosts (a host pattern, or @file with one host per line).", valueName: "PATTERN"))
     var limit: String?
 
+    @Option(name: .customLong("playbook-dir"), help: ArgumentHelp("Also read group_vars/ and host_vars/ beside this playbook directory.", valueName: "DIR"))
+    var playbookDirectory: String?
+
     @Argument(help: ArgumentHelp("With --graph: the group to start from.", valueName: "GROUP"))
     var group: String?
 
@@ -46,12 +49,13 @@ struct InventoryCommand: ParsableCommand {
         do {
             let inventory = try Inventory.load(sources: inventories)
             for warning in inventory.warnings { printError("warning: \(warning)") }
+            let playbookAdjacent = try playbookDirectory.map { [try inventory.loadAdjacentVariables(beside: $0)] } ?? []
             if list {
-                print(try inventory.listing(limit: limit).prettyJSON())
+                print(try inventory.listing(limit: limit, playbookAdjacent: playbookAdjacent).prettyJSON())
             } else if graph {
                 print(try inventory.graph(from: group ?? "all"))
             } else if let host {
-                print(try inventory.hostListing(host).prettyJSON())
+                print(try inventory.hostListing(host, playbookAdjacent: playbookAdjacent).prettyJSON())
             }
         } catch let error as KeelError {
             printError(error.description)

@@ -50,7 +50,7 @@ struct INIInventoryParser {
             }
             do {
                 switch state {
-                case "hosts": try parseHostLine(line, group: group, at: at(1), into: &graph)
+                case "hosts": try parseHostLine(line, group: group, at: at, into: &graph)
                 case "vars":
                     guard let equals = line.firstIndex(of: "=") else {
                         throw KeelError("expected key=value", at: at(1), expected: "key=value", found: line)
@@ -95,9 +95,10 @@ struct INIInventoryParser {
         pending[group] = nil
     }
 
-    private func parseHostLine(_ line: String, group: String, at location: SourceLocation, into graph: inout InventoryGraph) throws {
-        let tokens = try ShellWords.split(line, comments: true)
-        guard let first = tokens.first else { return }
+    private func parseHostLine(_ line: String, group: String, at column: (Int) -> SourceLocation, into graph: inout InventoryGraph) throws {
+        let location = column(1)
+        let tokens = try ShellWords.splitWithOffsets(line, comments: true)
+        guard let first = tokens.first?.word else { return }
         let (pattern, port) = HostAddress.split(first)
         if first.hasSuffix(":") && port == nil {
             throw KeelError("invalid host pattern '\(first)': ending in ':' is not allowed, that character introduces a port",
@@ -108,9 +109,9 @@ struct INIInventoryParser {
             throw KeelError("invalid host pattern '---': this looks like a YAML file", at: location)
         }
         var variables: [(String, Value)] = []
-        for token in tokens.dropFirst() {
+        for (token, offset) in tokens.dropFirst() {
             guard let equals = token.firstIndex(of: "=") else {
-                throw KeelError("expected key=value host variable assignment", at: location, expected: "key=value", found: token)
+                throw KeelError("expected key=value host variable assignment", at: column(offset + 1), expected: "key=value", found: token)
             }
             variables.append((String(token[..<equals]), PythonLiteral.evaluate(String(token[token.index(after: equals)...]))))
         }

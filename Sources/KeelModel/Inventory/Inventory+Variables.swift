@@ -2,6 +2,13 @@ import KeelBase
 import OrderedCollections
 
 extension Inventory {
+    /// `group_vars/` and `host_vars/` beside a playbook (or any directory) for this inventory's groups and
+    /// hosts; pass the result as `playbookAdjacent` to rank them above the inventory's own files.
+    public func loadAdjacentVariables(beside directory: String) throws -> AdjacentVariables {
+        try AdjacentVariables.load(beside: InventorySourceLoader.absolute(directory), groups: Array(groupsByName.keys),
+                                   hosts: Array(hostsByName.keys))
+    }
+
     /// Variables Ansible computes itself and never takes from inventory files; `ansible-inventory` hides them.
     public static let internalVariableNames: Set<String> = [
         "ansible_async_path", "ansible_collection_name", "ansible_config_file", "ansible_dependent_role_names",
@@ -68,5 +75,17 @@ extension Inventory {
         result["inventory_file"] = hostsByName[host]?.vars["inventory_file"] ?? .null
         result["inventory_dir"] = hostsByName[host]?.vars["inventory_dir"] ?? .null
         return result
+    }
+}
+
+extension Inventory {
+    /// A host's precedence stack as far as the inventory and the command line know it: the inventory levels
+    /// (with the playbook's group_vars/host_vars if given) and the extra vars. The engine adds the play,
+    /// role, block, task and fact levels, and the magic variables on top of the merge.
+    public func precedence(for host: String, playbookAdjacent: [AdjacentVariables] = [],
+                           extraVars: OrderedDictionary<String, Value> = [:]) -> VariablePrecedence {
+        var precedence = VariablePrecedence(variableLayers(of: host, playbookAdjacent: playbookAdjacent))
+        if !extraVars.isEmpty { precedence.set(.extraVars, extraVars) }
+        return precedence
     }
 }

@@ -6,15 +6,18 @@ import OrderedCollections
 /// A value: load it once, share it across tasks.
 public struct Inventory: Sendable {
     /// Groups in the order Ansible created them (`all` and `ungrouped` first).
-    public private(set) var groupsByName: OrderedDictionary<String, InventoryGroup>
+    public let groupsByName: OrderedDictionary<String, InventoryGroup>
     /// Hosts in inventory order (the order they were first named).
-    public private(set) var hostsByName: OrderedDictionary<String, InventoryHost>
+    public let hostsByName: OrderedDictionary<String, InventoryHost>
     /// The sources as given to `load`, made absolute (directories and files).
     public let sources: [String]
     /// `group_vars/`/`host_vars/` beside each source, in source order.
     public let adjacentVariables: [AdjacentVariables]
     /// Things Ansible would warn about (skipped YAML keys, …), each prefixed with its location.
     public let warnings: [String]
+    /// The `groups` magic variable: every group with all its hosts (including children's), in order.
+    /// Computed once at load: every host's variables need it.
+    public let groups: OrderedDictionary<String, [String]>
 
     /// Host names Ansible treats as the controller itself when no inventory entry exists for them.
     public static let localhostNames: Set<String> = ["localhost", "127.0.0.1", "::1"]
@@ -36,8 +39,31 @@ public struct Inventory: Sendable {
             adjacent.append(try AdjacentVariables.load(beside: directory, groups: Array(loader.graph.groups.keys),
                                                        hosts: Array(loader.graph.hosts.keys)))
         }
+        var warnings = loader.warnings
+        for name in loader.graph.groups.keys where !Self.isValidVariableName(name) {
+            warnings.append("group name '\(name)' has characters not allowed in variable names; Ansible keeps it but warns, "
+                            + "and it cannot be used as a Jinja2 attribute (groups.\(name))")
+        }
         return Inventory(groupsByName: loader.graph.groups, hostsByName: loader.graph.hosts, sources: absolute,
-                         adjacentVariables: adjacent, warnings: loader.warnings)
+                         adjacentVariables: adjacent, warnings: warnings)
+    }
+
+    init(groupsByName: OrderedDictionary<String, InventoryGroup>, hostsByName: OrderedDictionary<String, InventoryHost>,
+         sources: [String], adjacentVariables: [AdjacentVariables], warnings: [String]) {
+        self.groupsByName = groupsByName
+        self.hostsByName = hostsByName
+        self.sources = sources
+        self.adjacentVariables = adjacentVariables
+        self.warnings = warnings
+        var groups = OrderedDictionary<String, [String]>()
+        for name in groupsByName.keys { groups[name] = Self.hosts(inGroup: name, of: groupsByName) }
+        self.groups = groups
+    }
+
+    /// Letters, digits and '_', not starting with a digit (Python identifiers, ASCII for simplicity).
+    static func isValidVariableName(_ name: String) -> Bool {
+        guard let first = name.first, !first.isNumber else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
     }
 
     /// Every host, in inventory order.
@@ -49,15 +75,12 @@ public struct Inventory: Sendable {
         (hostsByName[host]?.allGroups ?? []).filter { $0 != "all" }.sorted()
     }
 
-    /// The `groups` magic variable: every group with all its hosts (including children's), in order.
-    public var groups: OrderedDictionary<String, [String]> {
-        var result = OrderedDictionary<String, [String]>()
-        for name in groupsByName.keys { result[name] = hosts(inGroup: name) }
-        return result
-    }
-
     /// A group's hosts and its descendants' hosts, breadth first, each once.
     public func hosts(inGroup name: String) -> [String] {
+        groups[name] ?? []
+    }
+
+    static func hosts(inGroup name: String, of groupsByName: OrderedDictionary<String, InventoryGroup>) -> [String] {
         guard groupsByName[name] != nil else { return [] }
         var order: [String] = [name] + groupsByName[name]!.children
         var seen = Set(order)

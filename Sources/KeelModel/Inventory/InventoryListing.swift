@@ -7,7 +7,7 @@ import OrderedCollections
 extension Inventory {
     /// The `--list` document. Groups with neither hosts nor children are left out (but still named as
     /// children); `all` lists no hosts of its own; hosts outside `limit` are dropped everywhere.
-    public func listing(limit: String? = nil) throws -> Value {
+    public func listing(limit: String? = nil, playbookAdjacent: [AdjacentVariables] = []) throws -> Value {
         let available = try select(pattern: "all", limit: limit)
         let availableSet = Set(available)
         var result = OrderedDictionary<String, Value>()
@@ -31,7 +31,7 @@ extension Inventory {
         format("all")
         var hostvars = OrderedDictionary<String, Value>()
         for host in available {
-            let vars = hostVariables(host)
+            let vars = hostVariables(host, playbookAdjacent: playbookAdjacent)
             if !vars.isEmpty { hostvars[host] = .dict(vars) }
         }
         result["_meta"] = ["hostvars": .dict(hostvars), "profile": "inventory_legacy"]
@@ -57,18 +57,18 @@ extension Inventory {
     }
 
     /// The `--host` document: the one host `name` selects, its variables. Throws unless exactly one host matches.
-    public func hostListing(_ name: String) throws -> Value {
+    public func hostListing(_ name: String, playbookAdjacent: [AdjacentVariables] = []) throws -> Value {
         let hosts = try select(pattern: name)
         guard hosts.count == 1 else {
             throw KeelError("you must pass a single valid host to --host", expected: "one host", found: "\(hosts.count) hosts match '\(name)'",
                             suggestion: hosts.isEmpty ? Suggestion.closest(to: name, among: hostNames) : nil)
         }
-        return .dict(hostVariables(hosts[0]))
+        return .dict(hostVariables(hosts[0], playbookAdjacent: playbookAdjacent))
     }
 }
 
 extension Value {
-    /// JSON as Python's `json.dumps(value, sort_keys=True, indent=4)` writes it (what ansible-inventory prints).
+    /// JSON as ansible-inventory prints it: Python's `json.dumps(value, sort_keys=True, indent=4)`, non-ASCII kept.
     public func prettyJSON(indent: Int = 4, sortedKeys: Bool = true) -> String {
         var out = ""
         writePretty(into: &out, level: 0, indent: indent, sortedKeys: sortedKeys)
@@ -91,11 +91,13 @@ extension Value {
             out += "{\n"
             let keys = sortedKeys ? dict.keys.sorted() : Array(dict.keys)
             for (i, key) in keys.enumerated() {
-                out += pad + Value.jsonQuote(key) + ": "
+                out += pad + Value.jsonQuote(key, ensureASCII: false) + ": "
                 dict[key]!.writePretty(into: &out, level: level + 1, indent: indent, sortedKeys: sortedKeys)
                 out += i == keys.count - 1 ? "\n" : ",\n"
             }
             out += closePad + "}"
+        case .string(let s):
+            out += Value.jsonQuote(s, ensureASCII: false)   // ansible-inventory prints non-ASCII as is
         default:
             out += jsonString()
         }

@@ -44,6 +44,7 @@ struct InventorySourceLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw KeelError("inventory file '\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
         }
+        try VaultCheck.rejectVaultFile(text, file: path)
         let ext = AdjacentVariables.pythonExtension((path as NSString).lastPathComponent)
         if ext == ".toml" {
             throw KeelError("TOML inventories are not supported", at: SourceLocation(file: path, line: 1, column: 1),

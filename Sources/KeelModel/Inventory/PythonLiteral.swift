@@ -23,7 +23,8 @@ struct PythonLiteral {
         while let c = current, c == " " || c == "\t" { index += 1 }
         guard let first = expressionList(allowBareTuple: true) else { return nil }
         skipSpace()
-        return current == nil ? first : nil
+        guard current == nil else { return Optional<Value>.none }
+        return first
     }
 
     /// Whitespace and a trailing `# comment`, which Python's tokenizer ignores.
@@ -196,7 +197,8 @@ struct PythonLiteral {
                 break
             }
         }
-        return sawOne ? .string(text) : nil
+        guard sawOne else { return Optional<Value>.none }
+        return .string(text)
     }
 
     private mutating func stringBody(quote: Unicode.Scalar, raw: Bool) -> String? {

@@ -5,7 +5,13 @@ import KeelBase
 /// '#' starts a comment anywhere outside quotes (even inside a word).
 enum ShellWords {
     static func split(_ line: String, comments: Bool) throws -> [String] {
-        var words: [String] = []
+        try splitWithOffsets(line, comments: comments).map(\.word)
+    }
+
+    /// Words with the 0-based character offset where each starts (for error columns).
+    static func splitWithOffsets(_ line: String, comments: Bool) throws -> [(word: String, offset: Int)] {
+        var words: [(word: String, offset: Int)] = []
+        var start = 0
         var word = ""
         var inWord = false
         var quote: Character?
@@ -19,22 +25,25 @@ enum ShellWords {
                     word.append(iterator[i + 1]); i += 1
                 } else { word.append(c) }
             } else if c == " " || c == "\t" || c == "\n" || c == "\r" {
-                if inWord { words.append(word); word = ""; inWord = false }
+                if inWord { words.append((word, start)); word = ""; inWord = false }
             } else if comments && c == "#" {
                 break
             } else if c == "'" || c == "\"" {
+                if !inWord { start = i }
                 quote = c; inWord = true
             } else if c == "\\" {
+                if !inWord { start = i }
                 inWord = true
                 if i + 1 < iterator.count { word.append(iterator[i + 1]); i += 1 }
                 else { throw KeelError("no escaped character", expected: "a character after '\\'", found: "end of line") }
             } else {
+                if !inWord { start = i }
                 word.append(c); inWord = true
             }
             i += 1
         }
         if quote != nil { throw KeelError("no closing quotation", expected: "a closing \(quote!)", found: line) }
-        if inWord { words.append(word) }
+        if inWord { words.append((word, start)) }
         iterator.removeAll()
         return words
     }

@@ -72,7 +72,11 @@ public struct AdjacentVariables: Sendable, Equatable {
 
     /// A variables file must hold a mapping; an empty file contributes nothing.
     static func loadMapping(_ file: String) throws -> OrderedDictionary<String, Value> {
+        if let head = FileManager.default.contents(atPath: file)?.prefix(VaultCheck.fileHeader.utf8.count) {
+            try VaultCheck.rejectVaultFile(String(decoding: head, as: UTF8.self), file: file)
+        }
         guard let node = try YAMLLoader.load(file: file) else { return [:] }
+        try VaultCheck.rejectVaultTags(in: node)
         switch node.value {
         case .null: return [:]
         case .dict(let d): return d
