@@ -44,9 +44,13 @@ let package = Package(
         .target(name: "KeelReport", dependencies: [
             "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        .target(name: "KeelEngine", dependencies: [
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelLab",
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport", "KeelEngine", "KeelLab",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],

@@ -48,6 +48,8 @@ final class HostIterator {
 
     private var stack: [Frame] = []
     let isHandlerList: Bool
+    /// Set when a failure reached the top of the list (possibly after an `always` section ran).
+    private(set) var hostFailed = false
 
     init(tasks: [TaskNode], keywords: Keywords, id: String, isHandlerList: Bool = false) {
         self.isHandlerList = isHandlerList
@@ -96,7 +98,7 @@ final class HostIterator {
                 stack.removeLast()
             case .always:
                 stack.removeLast()
-                if top.pendingFailure, propagate() == .hostFailed { stack.removeAll(); return nil }
+                if top.pendingFailure, propagate() == .hostFailed { stack.removeAll(); hostFailed = true; return nil }
             }
         }
         return nil
@@ -105,7 +107,7 @@ final class HostIterator {
     /// The task just returned by `next()` failed.
     func fail() -> FailureOutcome {
         let outcome = propagate()
-        if outcome == .hostFailed { stack.removeAll() }
+        if outcome == .hostFailed { stack.removeAll(); hostFailed = true }
         return outcome
     }
 
