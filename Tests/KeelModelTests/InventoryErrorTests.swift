@@ -17,6 +17,7 @@ struct InventoryErrorTests {
         }
         let file = dir.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: dir) }
         do {
             _ = try Inventory.load(sources: [file.path])
         } catch let error as KeelError {

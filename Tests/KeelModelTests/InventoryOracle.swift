@@ -8,15 +8,22 @@ struct InventoryOracle {
     let venv: String
     let scratch: URL
 
-    /// Fails loudly (never skips) when the venv is missing, naming the setup command.
+    /// One oracle (and one scratch directory) per test process; fails loudly (never skips) when the venv
+    /// is missing, naming the setup command.
     static func make() throws -> InventoryOracle {
+        try shared.get()
+    }
+
+    private static let shared = Result { try create() }
+
+    private static func create() throws -> InventoryOracle {
         let venv = ProcessInfo.processInfo.environment["KEEL_VENV"] ?? "/var/cache/keel/venv"
         guard FileManager.default.isExecutableFile(atPath: venv + "/bin/ansible-inventory") else {
             throw KeelError("the Ansible oracle is missing: \(venv)/bin/ansible-inventory not found; run `bash scripts/python-oracles.sh` (or set KEEL_VENV)")
         }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("keel-inventory-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("tmp"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: scratch.appendingPathComponent("ansible.cfg").path, contents: Data())
+        try Data().write(to: scratch.appendingPathComponent("ansible.cfg"))
         return InventoryOracle(venv: venv, scratch: scratch)
     }
 

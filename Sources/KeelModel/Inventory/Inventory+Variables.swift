@@ -37,7 +37,7 @@ extension Inventory {
         for group in groups { for (k, v) in groupsByName[group]!.vars { groupVars[k] = v } }
         var hostVars = hostsByName[host]?.vars ?? [:]
         if isImplicitLocalhost(host) { hostVars["ansible_connection"] = "local" }
-        for name in Self.internalVariableNames { hostVars[name] = nil }
+        hostVars.removeAll { Self.internalVariableNames.contains($0.key) }
         return [
             VariableLayer(.inventoryGroupVarsAll, groupsByName["all"]?.vars ?? [:]),
             VariableLayer(.inventoryGroupVars, groupVars),
@@ -57,7 +57,7 @@ extension Inventory {
         var precedence = VariablePrecedence()
         for layer in variableLayers(of: host, playbookAdjacent: playbookAdjacent) { precedence.set(layer.level, layer.variables) }
         var result = precedence.merged()
-        for name in Self.internalVariableNames { result[name] = nil }
+        result.removeAll { Self.internalVariableNames.contains($0.key) }
         return result
     }
 

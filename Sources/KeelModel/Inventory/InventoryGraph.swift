@@ -40,6 +40,13 @@ struct InventoryGraph: Sendable {
     var hosts = OrderedDictionary<String, InventoryHost>()
     /// The file being parsed: new hosts remember it as `inventory_file`.
     var currentSource: String?
+    /// (group, host) pairs already linked, so adding thousands of hosts to one group stays linear.
+    private var memberships = Set<Membership>()
+
+    private struct Membership: Hashable {
+        var group: String
+        var host: String
+    }
 
     init() {
         groups["all"] = InventoryGroup(name: "all")
@@ -64,7 +71,7 @@ struct InventoryGraph: Sendable {
         }
         if let group {
             guard groups[group] != nil else { throw KeelError("could not find group \(group) in inventory") }
-            if !groups[group]!.hosts.contains(name) {
+            if memberships.insert(Membership(group: group, host: name)).inserted {
                 groups[group]!.hosts.append(name)
                 hosts[name]!.directGroups.append(group)
             }
@@ -130,26 +137,27 @@ struct InventoryGraph: Sendable {
             try addChild(name, to: "all")
         }
         for name in hosts.keys {
-            var memberships = Set<String>()
+            var hostGroups = Set<String>()
             for group in hosts[name]!.directGroups {
-                memberships.insert(group)
-                memberships.formUnion(ancestors(of: group))
+                hostGroups.insert(group)
+                hostGroups.formUnion(ancestors(of: group))
             }
             if hosts[name]!.directGroups.contains("ungrouped") {
-                if !memberships.subtracting(["all", "ungrouped"]).isEmpty {
+                if !hostGroups.subtracting(["all", "ungrouped"]).isEmpty {
                     groups["ungrouped"]!.hosts.removeAll { $0 == name }
+                    self.memberships.remove(Membership(group: "ungrouped", host: name))
                     hosts[name]!.directGroups.removeAll { $0 == "ungrouped" }
-                    memberships = []
+                    hostGroups = []
                     for group in hosts[name]!.directGroups {
-                        memberships.insert(group)
-                        memberships.formUnion(ancestors(of: group))
+                        hostGroups.insert(group)
+                        hostGroups.formUnion(ancestors(of: group))
                     }
                 }
-            } else if memberships.isEmpty || memberships == ["all"] {
+            } else if hostGroups.isEmpty || hostGroups == ["all"] {
                 try addHost(name, to: "ungrouped", port: nil)
-                memberships.formUnion(["ungrouped", "all"])
+                hostGroups.formUnion(["ungrouped", "all"])
             }
-            hosts[name]!.allGroups = memberships
+            hosts[name]!.allGroups = hostGroups
         }
         var depths: [String: Int] = [:]
         for name in groups.keys { groups[name]!.depth = depth(of: name, memo: &depths) }
