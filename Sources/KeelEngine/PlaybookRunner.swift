@@ -71,7 +71,8 @@ public struct PlaybookRunner: Sendable {
             }
         }
         await context.closeConnections()
-        let names = inventory.hostNames + (context.hosts["localhost"].map { $0.recap.isEmpty ? [] : ["localhost"] } ?? [])
+        var names = inventory.hostNames
+        if !names.contains("localhost") { names.append("localhost") }
         let recaps = names.compactMap { name -> HostRecap? in
             let state = context.state(name)
             guard !state.recap.isEmpty else { return nil }

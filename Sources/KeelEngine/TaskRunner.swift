@@ -63,7 +63,7 @@ struct TaskRunner {
                                                      "last": .bool(index == items.count - 1), "length": .int(items.count)]
                     itemScope = scope.adding(.taskVars, [:], magic: loopVariables)
                 }
-                let label = item.map { try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") } ?? nil
+                let label = item.flatMap { _ in try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") }
                 let labelText = item == nil ? nil : (label ?? item?.jsonString())
                 // when is checked per item, as in Ansible.
                 if !(try itemScope.holds(entry.keywords.when)) {
@@ -76,7 +76,7 @@ struct TaskRunner {
                 var result = try await attempt(scope: itemScope, state: state)
                 result = try applyOverrides(result, scope: itemScope)
                 if let pause = task.loopControl?.pause, let seconds = pause.intValue ?? pause.stringValue.flatMap(Int.init), seconds > 0, index < items.count - 1 {
-                    try await Task.sleep(for: .seconds(seconds))
+                    try await _Concurrency.Task.sleep(for: .seconds(seconds))
                 }
                 var registered = result.registerValue
                 if let item { registered[loopVar] = item; registered["ansible_loop_var"] = .string(loopVar) }
@@ -85,7 +85,7 @@ struct TaskRunner {
                 effects += result.effects
                 itemVars.append(loopVariables)
                 await emit(info, result.status, item: labelText, message: result.message, diffs: result.diffs,
-                           values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started))
+                           values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
                 if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
             }
             return try finish(statuses: statuses, itemResults: itemResults, effects: effects, itemVars: itemVars, scope: scope, state: state)
@@ -126,6 +126,7 @@ struct TaskRunner {
         var values: OrderedDictionary<String, Value> = [:]
         var diffs: [Diff] = []
         var effects: [ControlOutcome.Effect] = []
+        var display = false
 
         var registerValue: OrderedDictionary<String, Value> {
             var v = values
@@ -160,7 +161,7 @@ struct TaskRunner {
                 result.values["attempts"] = .int(tries)
                 return result
             }
-            if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
+            if delay > 0 { try await _Concurrency.Task.sleep(for: .seconds(delay)) }
         }
     }
 
@@ -191,7 +192,7 @@ struct TaskRunner {
             let context = EngineControlContext(scope: scope, host: host, run: run, play: play, entry: entry)
             let outcome = try await control.run(arguments, at: task.argsLocation, in: context)
             let status: HostTaskResult.Status = outcome.failed ? .failed : outcome.skipped ? .skipped : outcome.changed ? .changed : .ok
-            return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects)
+            return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
         guard let module = run.registry.runner(for: task.action) else {
             throw KeelError("no module named '\(task.writtenAction)'", at: task.location)
@@ -284,13 +285,15 @@ struct TaskRunner {
     }
 
     private func emit(_ info: TaskInfo, _ status: HostTaskResult.Status, item: String?, message: String?, diffs: [Diff],
-                      values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double) async {
+                      values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, display: Bool = false) async {
         let reported = diffs.map { ReportedDiff(label: $0.label, before: $0.before, after: $0.after, redacted: noLog || $0.redacted) }
         let shown: OrderedDictionary<String, Value> = noLog ? ["censored": .string(Self.hiddenMessage)] : values
         let checkMode = (try? bool(entry.keywords.checkMode, EmptyScope.shared)) .flatMap { $0 } ?? run.options.checkMode
-        await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,
-                                                  item: noLog ? nil : item, diffs: reported, checkMode: checkMode,
-                                                  elapsedSeconds: elapsed, values: shown)))
+        var result = HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,
+                                    item: noLog ? nil : item, diffs: reported, checkMode: checkMode,
+                                    elapsedSeconds: elapsed, values: shown)
+        result.display = display
+        await run.emit(.hostResult(result))
     }
 
     private func report(_ status: HostTaskResult.Status, message: String, info: TaskInfo? = nil) async -> TaskOutcome {

@@ -22,10 +22,10 @@ public struct DebugAction: ControlAction {
         if let name = a["var"]?.stringValue {
             let value: Value
             do { value = try context.evaluate(name) } catch { value = .string("VARIABLE IS NOT DEFINED!") }
-            return ControlOutcome(message: nil, values: [name: value])
+            return ControlOutcome(message: nil, values: [name: value], display: true)
         }
         let message = a["msg"] ?? "Hello world!"
-        return ControlOutcome(message: message.stringValue ?? message.jsonString(), values: ["msg": message])
+        return ControlOutcome(message: message.stringValue ?? message.jsonString(), values: ["msg": message], display: true)
     }
 }
 

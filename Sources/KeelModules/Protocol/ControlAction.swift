@@ -61,9 +61,12 @@ public struct ControlOutcome: Sendable {
     public var message: String?
     public var values: OrderedDictionary<String, Value> = [:]
     public var effects: [Effect] = []
+    /// Show `values` in the normal output (debug's whole purpose); other results only with -v.
+    public var display = false
 
     public init(changed: Bool = false, failed: Bool = false, skipped: Bool = false, message: String? = nil,
-                values: OrderedDictionary<String, Value> = [:], effects: [Effect] = []) {
+                values: OrderedDictionary<String, Value> = [:], effects: [Effect] = [], display: Bool = false) {
+        self.display = display
         self.changed = changed
         self.failed = failed
         self.skipped = skipped
