@@ -25,7 +25,7 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelTemplate", dependencies: [
-            "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KeelBase", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelModel", dependencies: [
             "KeelBase", "KeelTemplate", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
@@ -64,5 +64,6 @@ let package = Package(
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
+        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase"]),
     ]
 )

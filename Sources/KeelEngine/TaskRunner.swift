@@ -41,6 +41,7 @@ struct TaskRunner {
         let info = TaskInfo(name: displayName(scope), module: task.writtenAction, location: task.location, isHandler: entry.isHandler)
         do {
             let noLog = try bool(entry.keywords.noLog, scope) ?? false
+            let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
             let items: [Value?]
             if let loop = task.loop {
                 items = try LoopItems.resolve(loop, in: scope).map { Optional($0) }
@@ -84,7 +85,8 @@ struct TaskRunner {
                 statuses.append(result.status)
                 effects += result.effects
                 itemVars.append(loopVariables)
-                await emit(info, result.status, item: labelText, message: result.message, diffs: result.diffs,
+                let shownStatus: HostTaskResult.Status = result.status == .failed && ignoreErrors ? .ignored : result.status
+                await emit(info, shownStatus, item: labelText, message: result.message, diffs: result.diffs,
                            values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
                 if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
             }
