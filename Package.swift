@@ -44,9 +44,13 @@ let package = Package(
         .target(name: "KeelReport", dependencies: [
             "KeelBase", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        .target(name: "KeelEngine", dependencies: [
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelLab",
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport", "KeelEngine", "KeelLab",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],
@@ -60,5 +64,6 @@ let package = Package(
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
+        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase"]),
     ]
 )

@@ -1,4 +1,4 @@
-/// The task library Keel ships. The engine receives this list through the registry and never names a
+/// The task library Keel ships. The engine receives these lists through the registry and never names a
 /// module itself; adding a module means adding it here.
 public enum StandardModules {
     public static let all: [any Module.Type] = [
@@ -9,5 +9,18 @@ public enum StandardModules {
         LineInFileModule.self,
     ]
 
-    public static var registry: ModuleRegistry { ModuleRegistry(all) }
+    public static let controlActions: [any ControlAction.Type] = [
+        DebugAction.self,
+        SetFactAction.self,
+        AssertAction.self,
+        FailAction.self,
+        MetaAction.self,
+        IncludeVarsAction.self,
+        IncludeTasksAction.self,
+        IncludeRoleAction.self,
+        GatherFactsAction.self,
+        PauseAction.self,
+    ]
+
+    public static var registry: ModuleRegistry { ModuleRegistry(all, controlActions: controlActions) }
 }

@@ -74,7 +74,11 @@ public actor ConsoleReporter: ReportSink {
         case .unreachable: text = paint("fatal: [\(result.host)]: UNREACHABLE! => \(result.message ?? "")", .red)
         case .rescued: text = paint("rescued: [\(result.host)]\(item)", .cyan)
         }
-        if style.verbosity > 0, result.status != .failed, let message = result.message { text += " => \(message)" }
+        if result.display || (style.verbosity > 0 && !result.values.isEmpty), result.status == .ok || result.status == .changed {
+            text += " => " + Value.dict(result.values).prettyJSON(indent: 4, sortedKeys: false)
+        } else if style.verbosity > 0, result.status != .failed, let message = result.message {
+            text += " => \(message)"
+        }
         text += "\n"
         if style.showDiffs {
             for diff in result.diffs {

@@ -68,6 +68,8 @@ public struct HostTaskResult: Sendable, Equatable {
     public var elapsedSeconds: Double
     /// The module's values (what `register` stores), already redacted under no_log.
     public var values: OrderedDictionary<String, Value>
+    /// Print `values` even without -v (debug).
+    public var display = false
 
     public init(host: String, task: TaskInfo, status: Status, message: String? = nil, item: String? = nil,
                 diffs: [ReportedDiff] = [], checkMode: Bool = false, elapsedSeconds: Double = 0,

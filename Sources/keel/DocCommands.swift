@@ -9,8 +9,8 @@ struct ModulesCommand: ParsableCommand {
         let registry = StandardModules.registry
         let width = registry.names.map(\.count).max() ?? 0
         for name in registry.names {
-            let runner = registry.runners[name]!
-            print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + runner.documentation.summary)
+            let summary = registry.runners[name]?.documentation.summary ?? registry.controls[name]?.documentation.summary ?? ""
+            print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary)
         }
     }
 }
@@ -23,6 +23,10 @@ struct DocCommand: ParsableCommand {
 
     func run() throws {
         let registry = StandardModules.registry
+        if let control = registry.control(for: module) {
+            print(ModuleDocRenderer.render(control), terminator: "")
+            return
+        }
         guard let runner = registry.runner(for: module) else {
             let hint = Suggestion.closest(to: module, among: registry.names).map { " (did you mean '\($0)'?)" } ?? ""
             throw ValidationError("unknown module '\(module)'\(hint); `keel modules` lists them")

@@ -6,6 +6,6 @@ struct Keel: AsyncParsableCommand {
         commandName: "keel",
         abstract: "Converge hosts to the state your Ansible playbooks describe, over SSH, fast.",
         version: KeelVersion.string,
-        subcommands: [RunCommand.self, InventoryCommand.self, ModulesCommand.self, DocCommand.self, LabCommand.self, VersionCommand.self]
+        subcommands: [PlayCommand.self, RunCommand.self, InventoryCommand.self, ModulesCommand.self, DocCommand.self, LabCommand.self, VersionCommand.self]
     )
 }

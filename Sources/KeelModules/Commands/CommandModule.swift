@@ -121,7 +121,7 @@ public struct CommandModule: Module {
         var input: Data?
         if let stdin = a.stdin { input = Data((stdin + (a.stdin_add_newline ? "\n" : "")).utf8) }
         let start = Date()
-        let result = try await host.connection.run(script, stdin: input, become: host.become)
+        let result = try await host.run(script, stdin: input)
         let end = Date()
         func clean(_ text: String) -> String {
             guard a.strip_empty_ends else { return text }

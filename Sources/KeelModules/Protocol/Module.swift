@@ -48,6 +48,8 @@ public struct HostContext: Sendable {
     public var files: ControllerFiles
     /// Renders a template's text with the task's variables (the template module uses it).
     public var renderTemplate: @Sendable (_ source: String, _ path: String) throws -> String
+    /// The task's `environment:` keyword: exported for every command the module runs.
+    public var environment: [String: String] = [:]
 
     public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
                 files: ControllerFiles = ControllerFiles(searchPaths: []),
@@ -60,9 +62,11 @@ public struct HostContext: Sendable {
         self.renderTemplate = renderTemplate
     }
 
-    /// Runs a script on the host with the task's become settings.
+    /// Runs a script on the host with the task's become settings and environment.
     public func run(_ script: String, stdin: Data? = nil) async throws -> CommandResult {
-        try await connection.run(script, stdin: stdin, become: become)
+        guard !environment.isEmpty else { return try await connection.run(script, stdin: stdin, become: become) }
+        let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)=\(ShellQuote.quote($0.value))" }
+        return try await connection.run(exports.joined(separator: "\n") + "\n" + script, stdin: stdin, become: become)
     }
 }
 

@@ -3,6 +3,25 @@ import KeelBase
 /// `keel doc MODULE` as text: built from the module's spec, so it always matches what is accepted.
 public enum ModuleDocRenderer {
     public static func render(_ runner: ModuleRunner) -> String {
+        render(Page(name: runner.name, aliases: runner.aliases, spec: runner.spec, documentation: runner.documentation,
+                    supportsCheckMode: runner.supportsCheckMode, runsOnController: false))
+    }
+
+    public static func render(_ control: ControlRunner) -> String {
+        render(Page(name: control.name, aliases: control.aliases, spec: control.spec, documentation: control.documentation,
+                    supportsCheckMode: true, runsOnController: true))
+    }
+
+    struct Page {
+        var name: String
+        var aliases: [String]
+        var spec: ArgumentSpec
+        var documentation: ModuleDocumentation
+        var supportsCheckMode: Bool
+        var runsOnController: Bool
+    }
+
+    static func render(_ runner: Page) -> String {
         var out = "\(runner.name): \(runner.documentation.summary)\n"
         if !runner.aliases.isEmpty { out += "aliases: \(runner.aliases.joined(separator: ", "))\n" }
         if !runner.documentation.description.isEmpty { out += "\n" + wrap(runner.documentation.description, indent: "") + "\n" }
@@ -18,6 +37,7 @@ public enum ModuleDocRenderer {
         let groups = runner.spec.mutuallyExclusive.map { $0.joined(separator: " | ") }
         if !groups.isEmpty { out += "\nmutually exclusive: \(groups.joined(separator: "; "))\n" }
         out += "\ncheck mode: \(runner.supportsCheckMode ? "supported" : "skipped")\n"
+        if runner.runsOnController { out += "runs on: the controller (steers the run; changes nothing on hosts)\n" }
         if !runner.documentation.examples.isEmpty { out += "\nEXAMPLES\n\n" + runner.documentation.examples + "\n" }
         if !runner.documentation.deviations.isEmpty {
             out += "\nDIFFERENCES FROM ANSIBLE\n" + runner.documentation.deviations.map { "\n" + wrap("- " + $0, indent: "  ") }.joined() + "\n"

@@ -67,10 +67,29 @@ public struct ModuleRunner: Sendable {
 /// Every module Keel knows, by name and alias. The engine looks modules up here; nothing else names them.
 public struct ModuleRegistry: Sendable {
     public private(set) var runners: [String: ModuleRunner] = [:]
+    public private(set) var controls: [String: ControlRunner] = [:]
     private var canonical: [String: String] = [:]
 
-    public init(_ modules: [any Module.Type]) {
+    public init(_ modules: [any Module.Type], controlActions: [any ControlAction.Type] = []) {
         for module in modules { register(ModuleRunner(module)) }
+        for action in controlActions {
+            let runner = ControlRunner(action)
+            controls[runner.name] = runner
+            canonical[runner.name] = runner.name
+            for alias in runner.aliases { canonical[alias] = runner.name }
+        }
+    }
+
+    public func control(for written: String) -> ControlRunner? {
+        canonicalName(for: written).flatMap { controls[$0] }
+    }
+
+    /// Names and aliases a playbook may write, for the loader's catalog.
+    public var allNames: [String] { canonical.keys.sorted() }
+
+    /// Modules whose string form is a free-form command line.
+    public func takesFreeForm(_ name: String) -> Bool {
+        runners[name]?.spec.acceptsFreeForm ?? controls[name]?.spec.acceptsFreeForm ?? false
     }
 
     public mutating func register(_ runner: ModuleRunner) {
@@ -92,5 +111,5 @@ public struct ModuleRegistry: Sendable {
         canonicalName(for: written).flatMap { runners[$0] }
     }
 
-    public var names: [String] { runners.keys.sorted() }
+    public var names: [String] { (Array(runners.keys) + Array(controls.keys)).sorted() }
 }

@@ -1,0 +1,159 @@
+import KeelBase
+import KeelModel
+import OrderedCollections
+
+/// One task as a host will run it: the task, the keywords it inherits from its blocks, the block vars
+/// gathered on the way down, and an identity that is the same for every host at the same task (so the
+/// linear strategy can run them together).
+struct TaskEntry: Sendable {
+    var task: Task
+    /// The task's keywords with everything its enclosing blocks and imports gave it.
+    var keywords: Keywords
+    /// Vars of the enclosing blocks (Ansible's level 16); the task's own vars are in task.keywords.vars.
+    var blockVars: OrderedDictionary<String, Value>
+    var role: RoleRef?
+    var id: String
+    var isHandler: Bool
+}
+
+/// A host's position in a task list: a stack of blocks, each in its block, rescue or always section.
+/// Failures move a host the way Ansible's do: a failure inside `block` continues in `rescue` (the host is
+/// rescued), else in `always`, after which the failure goes on to the enclosing block; at the top the
+/// host has failed.
+final class HostIterator {
+    enum Phase: String { case block, rescue, always }
+
+    struct Frame {
+        var block: Block
+        var keywords: Keywords
+        var blockVars: OrderedDictionary<String, Value>
+        var role: RoleRef?
+        var phase: Phase = .block
+        var index = 0
+        /// A failure waits for `always` to finish before it moves on.
+        var pendingFailure = false
+        var id: String
+        var isRoot = false
+
+        var current: [TaskNode] {
+            switch phase {
+            case .block: return block.block
+            case .rescue: return block.rescue
+            case .always: return block.always
+            }
+        }
+    }
+
+    enum FailureOutcome { case rescued, deferred, hostFailed }
+
+    private var stack: [Frame] = []
+    let isHandlerList: Bool
+    /// Set when a failure reached the top of the list (possibly after an `always` section ran).
+    private(set) var hostFailed = false
+
+    init(tasks: [TaskNode], keywords: Keywords, id: String, isHandlerList: Bool = false) {
+        self.isHandlerList = isHandlerList
+        var root = Frame(block: Block(block: tasks, location: tasks.first?.location ?? SourceLocation(file: "", line: 0, column: 0)),
+                         keywords: keywords, blockVars: [:], id: id)
+        root.isRoot = true
+        stack = [root]
+    }
+
+    var isFinished: Bool { stack.isEmpty }
+
+    /// The next task for this host, descending into blocks; nil when the list is done.
+    func next() -> TaskEntry? {
+        while var top = stack.last {
+            let list = top.current
+            if top.index < list.count {
+                let node = list[top.index]
+                let position = "\(top.id)/\(top.phase.rawValue)\(top.index)"
+                top.index += 1
+                stack[stack.count - 1] = top
+                switch node {
+                case .block(let block):
+                    let keywords = top.keywords.applied(to: block.keywords)
+                    var vars = top.blockVars
+                    for (k, v) in block.keywords.vars { vars[k] = v }
+                    stack.append(Frame(block: block, keywords: withoutVars(keywords), blockVars: vars,
+                                       role: block.role ?? top.role, id: position))
+                case .task(let task):
+                    let keywords = top.keywords.applied(to: task.keywords)
+                    var own = keywords
+                    own.vars = task.keywords.vars
+                    return TaskEntry(task: task, keywords: own, blockVars: top.blockVars, role: task.role ?? top.role,
+                                     id: position, isHandler: isHandlerList)
+                }
+                continue
+            }
+            // This section is done.
+            switch top.phase {
+            case .block, .rescue:
+                if !top.block.always.isEmpty {
+                    top.phase = .always
+                    top.index = 0
+                    stack[stack.count - 1] = top
+                    continue
+                }
+                stack.removeLast()
+            case .always:
+                stack.removeLast()
+                if top.pendingFailure, propagate() == .hostFailed { stack.removeAll(); hostFailed = true; return nil }
+            }
+        }
+        return nil
+    }
+
+    /// The task just returned by `next()` failed.
+    func fail() -> FailureOutcome {
+        let outcome = propagate()
+        if outcome == .hostFailed { stack.removeAll(); hostFailed = true }
+        return outcome
+    }
+
+    /// Moves the innermost frame to where a failure takes it.
+    private func propagate() -> FailureOutcome {
+        while var top = stack.last {
+            if top.isRoot { return .hostFailed }
+            switch top.phase {
+            case .block where !top.block.rescue.isEmpty:
+                top.phase = .rescue
+                top.index = 0
+                stack[stack.count - 1] = top
+                return .rescued
+            case .block, .rescue:
+                if !top.block.always.isEmpty {
+                    top.phase = .always
+                    top.index = 0
+                    top.pendingFailure = true
+                    stack[stack.count - 1] = top
+                    return .deferred
+                }
+                stack.removeLast()
+            case .always:
+                stack.removeLast()
+            }
+        }
+        return .hostFailed
+    }
+
+    /// Runs `tasks` next (a dynamic include), as a block carrying the include's keywords and vars.
+    func insert(_ tasks: [TaskNode], keywords: Keywords, vars: OrderedDictionary<String, Value>, role: RoleRef?, id: String) {
+        guard let top = stack.last else { return }
+        var block = Block(block: tasks, location: tasks.first?.location ?? top.block.location)
+        block.role = role
+        var blockVars = top.blockVars
+        for (k, v) in vars { blockVars[k] = v }
+        stack.append(Frame(block: block, keywords: withoutVars(top.keywords.applied(to: keywords)), blockVars: blockVars,
+                           role: role ?? top.role, id: id))
+    }
+
+    /// Ends this host's list (meta: end_play / end_host).
+    func stop() { stack.removeAll() }
+
+    private func withoutVars(_ keywords: Keywords) -> Keywords {
+        var k = keywords
+        k.vars = [:]
+        return k
+    }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+import KeelReport
+import OrderedCollections
+
+/// Runs one play with Ansible's linear strategy: every host has its own iterator (blocks, rescue, always,
+/// includes), and at each step the hosts that are at the same task run it together, in parallel up to
+/// `forks`, before anyone moves on. Handlers run after pre_tasks, after roles and tasks, after post_tasks,
+/// and at `meta: flush_handlers`, once per notified host, in the order they are defined.
+struct PlayRunner {
+    let run: RunContext
+    let play: Play
+    let playbookPath: String
+    let tagFilter: TagFilter
+
+    func execute() async throws {
+        let playbookDirectory = (absolute(playbookPath) as NSString).deletingLastPathComponent
+        let pattern = play.hosts.joined(separator: ",")
+        var hosts = try run.inventory.select(pattern: pattern, limit: run.options.limit)
+        if hosts.isEmpty, play.hosts.contains("localhost") { hosts = ["localhost"] }
+        hosts = order(hosts)
+        let adjacent = try loadAdjacent(playbookDirectory)
+        let title = play.name ?? pattern
+        await run.emit(.playStarted(PlayInfo(name: title, hosts: hosts, location: play.location)))
+        guard !hosts.isEmpty else {
+            await run.emit(.warning(message: "no hosts matched '\(pattern)'", location: play.location))
+            return
+        }
+        for batch in batches(hosts) {
+            let scope = PlayScope(run: run, play: play, hosts: batch, playbookDirectory: playbookDirectory, adjacent: adjacent)
+            let active = batch.filter { run.state($0).isActive }
+            for host in active {
+                do { try scope.loadVarsFiles(for: host) } catch {
+                    await fail(host, task: "vars_files", message: "\(error)", location: play.location)
+                }
+            }
+            try await gatherFacts(scope: scope, hosts: batch.filter { run.state($0).isActive })
+            var handlers = HandlerQueue(handlers: play.allHandlers)
+            let sections: [[TaskNode]] = [play.preTasks, play.roleRuns.map { .block($0.taskBlock) } + play.tasks, play.postTasks]
+            for (index, section) in sections.enumerated() {
+                let ended = try await runSection(section, id: "s\(index)", scope: scope, handlers: &handlers)
+                try await flush(&handlers, scope: scope)
+                if ended { break }
+            }
+            if let limit = try maxFailPercentage(scope), !batch.isEmpty {
+                let failed = batch.filter { !run.state($0).isActive }.count
+                if Double(failed) / Double(batch.count) * 100 > limit { break }
+            }
+        }
+    }
+
+    /// Runs a task list on the play's active hosts in lockstep; true when the play was ended (meta: end_play).
+    private func runSection(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue,
+                            isHandlers: Bool = false) async throws -> Bool {
+        guard !tasks.isEmpty else { return false }
+        var iterators: [String: HostIterator] = [:]
+        for host in scope.hosts where run.state(host).isActive {
+            iterators[host] = HostIterator(tasks: tasks, keywords: play.keywords, id: id, isHandlerList: isHandlers)
+        }
+        var pending: [String: TaskEntry] = [:]
+        while true {
+            for host in scope.hosts {
+                guard let iterator = iterators[host], pending[host] == nil else { continue }
+                if !run.state(host).isActive { iterators[host] = nil; continue }
+                while let entry = iterator.next() {
+                    if tagFilter.selects(entry.keywords.tags) { pending[host] = entry; break }
+                }
+                if pending[host] == nil {
+                    if iterator.hostFailed { run.state(host).failed = true }
+                    iterators[host] = nil
+                }
+            }
+            guard let first = scope.hosts.first(where: { pending[$0] != nil }), let entry = pending[first] else { return false }
+            let group = scope.hosts.filter { pending[$0]?.id == entry.id }
+            for host in group { pending[host] = nil }
+            let endPlay = try await runTask(entry, on: group, scope: scope, iterators: iterators, handlers: &handlers)
+            if endPlay { return true }
+            if entry.keywords.anyErrorsFatal?.literal == true || play.keywords.anyErrorsFatal?.literal == true,
+               group.contains(where: { !run.state($0).isActive }) {
+                for host in scope.hosts { run.state(host).failed = run.state(host).failed || run.state(host).isActive }
+                return true
+            }
+        }
+    }
+
+    /// One task on a group of hosts, in parallel; applies the outcomes. True when the play should end.
+    private func runTask(_ entry: TaskEntry, on group: [String], scope: PlayScope, iterators: [String: HostIterator],
+                         handlers: inout HandlerQueue) async throws -> Bool {
+        let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
+                            location: entry.task.location, isHandler: entry.isHandler)
+        await run.emit(.taskStarted(info))
+        let runOnce = entry.keywords.runOnce?.literal == true
+        let targets = runOnce ? Array(group.prefix(1)) : group
+        let run = self.run
+        let outcomes = await concurrentMap(targets, limit: run.options.forks) { host in
+            (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
+        }
+        var results = Dictionary(uniqueKeysWithValues: outcomes)
+        if runOnce, let only = outcomes.first {
+            for host in group.dropFirst() {
+                results[host] = only.1
+                if let name = entry.task.register, let value = run.state(only.0).hostFacts[name] { run.state(host).setHostFact(name, value) }
+            }
+        }
+        var endPlay = false
+        for host in group {
+            guard let outcome = results[host] else { continue }
+            let state = run.state(host)
+            state.count(outcome.status.rawValue)
+            switch outcome.status {
+            case .failed:
+                let scopeVars = ["ansible_failed_task": Value.dict(["name": .string(info.name), "action": .string(entry.task.action)]),
+                                 "ansible_failed_result": outcome.failedResult ?? .dict([:])]
+                switch iterators[host]?.fail() ?? .hostFailed {
+                case .rescued:
+                    state.count("rescued")
+                    state.recap["failed", default: 1] -= 1
+                    for (k, v) in scopeVars { state.setHostFact(k, v) }
+                case .deferred:
+                    // `always` runs first; the iterator re-raises the failure after it.
+                    for (k, v) in scopeVars { state.setHostFact(k, v) }
+                case .hostFailed:
+                    state.failed = true
+                }
+            case .unreachable:
+                state.unreachable = true
+            default:
+                break
+            }
+            for name in outcome.notify { handlers.notify(name, host: host) }
+            endPlay = try await apply(outcome.effects, itemVars: outcome.itemVars, entry: entry, host: host, scope: scope,
+                                      iterator: iterators[host], handlers: &handlers) || endPlay
+        }
+        return endPlay
+    }
+
+    /// Effects of control actions: facts, includes, meta.
+    private func apply(_ effects: [ControlOutcome.Effect], itemVars: [OrderedDictionary<String, Value>], entry: TaskEntry, host: String,
+                       scope: PlayScope, iterator: HostIterator?, handlers: inout HandlerQueue) async throws -> Bool {
+        let state = run.state(host)
+        var endPlay = false
+        for (index, effect) in effects.enumerated() {
+            let vars = index < itemVars.count ? itemVars[index] : [:]
+            switch effect {
+            case .setFacts(let facts): for (k, v) in facts { state.setHostFact(k, v) }
+            case .includeVars(let vars): for (k, v) in vars { state.setIncludeVar(k, v) }
+            case .includeTasks(let file, _):
+                do {
+                    let tasks = try run.loader.loadTasks(at: file, includedFrom: entry.task.location.file, playbookDirectory: scope.playbookDirectory,
+                                                         role: entry.role, isHandler: entry.isHandler, location: entry.task.location)
+                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)")
+                } catch {
+                    await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
+                }
+            case .includeRole(let name, let tasksFrom, let varsFrom, let defaultsFrom, _):
+                do {
+                    let role = try run.loader.loadRole(RoleRequest(name: name, tasksFrom: tasksFrom, varsFrom: varsFrom, defaultsFrom: defaultsFrom),
+                                                       playbookDirectory: scope.playbookDirectory, parentRole: entry.role,
+                                                       keywords: entry.task.keywords, location: entry.task.location)
+                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)")
+                    handlers.add(role.handlers)
+                } catch {
+                    await fail(host, task: entry.task.name ?? "include_role", message: "\(error)", location: entry.task.location)
+                }
+            case .meta(let directive):
+                switch directive {
+                case "flush_handlers": try await flush(&handlers, scope: scope)
+                case "end_play": endPlay = true
+                case "end_host", "end_batch": iterator?.stop()
+                case "clear_facts": state.setFacts([:])
+                case "clear_host_errors": state.failed = false
+                case "reset_connection":
+                    if let connection = state.connection { await connection.close() }
+                    state.connection = nil
+                default: break
+                }
+            case .gatherFacts:
+                try await gatherFacts(scope: scope, hosts: [host], force: true)
+            }
+        }
+        return endPlay
+    }
+
+    /// Runs the handlers notified so far, in definition order, each on the hosts that notified it.
+    private func flush(_ handlers: inout HandlerQueue, scope: PlayScope) async throws {
+        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || (play.forceHandlers?.literal ?? false) }) {
+            let handlerScope = PlayScope(run: run, play: play, hosts: scope.hosts.filter(hosts.contains), playbookDirectory: scope.playbookDirectory,
+                                         adjacent: scope.adjacent)
+            _ = try await runSection([handler], id: "h\(handlers.generation)", scope: handlerScope, handlers: &handlers, isHandlers: true)
+        }
+    }
+
+    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false) async throws {
+        if !force {
+            if case .value(false)? = play.gatherFacts { return }
+        }
+        guard !hosts.isEmpty else { return }
+        let info = TaskInfo(name: "Gathering Facts", module: "gather_facts", location: play.location)
+        await run.emit(.taskStarted(info))
+        let run = self.run
+        _ = await concurrentMap(hosts, limit: run.options.forks) { host -> Void in
+            let state = run.state(host)
+            do {
+                let variables = scope.connectionVariables(for: host, scope: scope.playScope(for: host))
+                let connection = try await run.connection(for: host, variables: variables)
+                state.setFacts(try await FactGatherer.gather(on: connection))
+                state.count("ok")
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: run.options.checkMode)))
+            } catch {
+                state.unreachable = true
+                state.count("unreachable")
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .unreachable, message: "\(error)")))
+            }
+        }
+    }
+
+    private func fail(_ host: String, task: String, message: String, location: SourceLocation?) async {
+        let state = run.state(host)
+        state.failed = true
+        state.count("failed")
+        await run.emit(.hostResult(HostTaskResult(host: host, task: TaskInfo(name: task, module: task, location: location), status: .failed, message: message)))
+    }
+
+    private func batches(_ hosts: [String]) -> [[String]] {
+        guard !play.serial.isEmpty else { return [hosts] }
+        var result: [[String]] = []
+        var remaining = hosts[...]
+        var steps = play.serial
+        while !remaining.isEmpty {
+            let step = steps.count > 1 ? steps.removeFirst() : steps[0]
+            var size: Int
+            switch step {
+            case .count(let n): size = n
+            case .percent(let p): size = Int((Double(hosts.count) * p / 100).rounded(.down))
+            case .template(let t): size = Int(t) ?? hosts.count
+            }
+            size = max(1, size)
+            result.append(Array(remaining.prefix(size)))
+            remaining = remaining.dropFirst(size)
+        }
+        return result
+    }
+
+    private func order(_ hosts: [String]) -> [String] {
+        switch play.order {
+        case .reverseInventory?: return hosts.reversed()
+        case .sorted?: return hosts.sorted()
+        case .reverseSorted?: return hosts.sorted().reversed()
+        case .shuffle?: return hosts.shuffled()
+        default: return hosts
+        }
+    }
+
+    private func maxFailPercentage(_ scope: PlayScope) throws -> Double? {
+        switch play.maxFailPercentage {
+        case .value(let v)?: return v
+        case .template(let t)?: return Double(t)
+        case nil: return nil
+        }
+    }
+
+    private func loadAdjacent(_ directory: String) throws -> [AdjacentVariables] {
+        let groups = Array(run.inventory.groups.keys)
+        return [try AdjacentVariables.load(beside: directory, groups: groups, hosts: run.inventory.hostNames)]
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+/// Notified handlers, by name or `listen` topic, each host at most once per flush.
+struct HandlerQueue {
+    private(set) var handlers: [TaskNode]
+    private var notified: [Int: Set<String>] = [:]
+    private(set) var generation = 0
+
+    init(handlers: [TaskNode]) { self.handlers = handlers }
+
+    mutating func add(_ more: [TaskNode]) { handlers += more }
+
+    mutating func notify(_ name: String, host: String) {
+        for (index, node) in handlers.enumerated() {
+            guard case .task(let task) = node else { continue }
+            if task.name == name || task.listen.contains(name) { notified[index, default: []].insert(host) }
+        }
+    }
+
+    /// The first notified handler (in definition order) and its hosts, removed from the queue.
+    mutating func takeNext(activeOnly: (String) -> Bool) -> (TaskNode, Set<String>)? {
+        for index in handlers.indices {
+            guard let hosts = notified.removeValue(forKey: index) else { continue }
+            let live = hosts.filter(activeOnly)
+            if live.isEmpty { continue }
+            generation += 1
+            return (handlers[index], live)
+        }
+        return nil
+    }
+}
+
+/// --tags / --skip-tags with Ansible's special tags (always, never, all, tagged, untagged).
+struct TagFilter: Sendable {
+    var only: Set<String>
+    var skip: Set<String>
+
+    func selects(_ tags: [String]) -> Bool {
+        let tags = Set(tags)
+        if !skip.isEmpty {
+            if !skip.isDisjoint(with: tags) { return false }
+            if skip.contains("tagged") && !tags.isEmpty { return false }
+            if skip.contains("untagged") && tags.isEmpty { return false }
+        }
+        if tags.contains("never") && only.isDisjoint(with: tags.subtracting(["never"])) && !only.contains("never") { return false }
+        if only.isEmpty || only.contains("all") { return true }
+        if tags.contains("always") { return true }
+        if only.contains("tagged") && !tags.isEmpty { return true }
+        if only.contains("untagged") && tags.isEmpty { return true }
+        return !only.isDisjoint(with: tags)
+    }
+}

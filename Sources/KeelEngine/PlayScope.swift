@@ -1,0 +1,140 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelTemplate
+import OrderedCollections
+
+/// A play as it runs: its hosts, its vars and vars_files, and how to build the variable scope of a task
+/// on one of its hosts.
+final class PlayScope: @unchecked Sendable {
+    // @unchecked: immutable after init except `varsFiles`, which is filled per host before its first task.
+    let run: RunContext
+    let play: Play
+    let hosts: [String]
+    let playbookDirectory: String
+    let adjacent: [AdjacentVariables]
+    private let lock = NSLockLike()
+    private var varsFilesByHost: [String: OrderedDictionary<String, Value>] = [:]
+
+    init(run: RunContext, play: Play, hosts: [String], playbookDirectory: String, adjacent: [AdjacentVariables]) {
+        self.run = run
+        self.play = play
+        self.hosts = hosts
+        self.playbookDirectory = playbookDirectory
+        self.adjacent = adjacent
+    }
+
+    /// The layers every task of this play on `host` starts from, lowest first.
+    func baseLayers(for host: String) -> VariablePrecedence {
+        var precedence = run.inventory.hostNames.contains(host)
+            ? run.inventory.precedence(for: host, playbookAdjacent: adjacent, extraVars: run.options.extraVars)
+            : VariablePrecedence([VariableLayer(.extraVars, run.options.extraVars)])
+        let state = run.state(host)
+        var facts = OrderedDictionary<String, Value>()
+        let gathered = state.facts
+        if !gathered.isEmpty {
+            facts["ansible_facts"] = .dict(gathered)
+            for (k, v) in gathered { facts["ansible_" + k] = v }   // INJECT_FACTS_AS_VARS
+        }
+        precedence.set(.hostFacts, facts)
+        precedence.set(.playVars, play.keywords.vars)
+        precedence.set(.playVarsFiles, lock.withLock { varsFilesByHost[host] ?? [:] })
+        precedence.set(.includeVars, state.includeVars)
+        precedence.set(.setFacts, state.hostFacts)
+        return precedence
+    }
+
+    /// The scope of `entry` on `host`.
+    func scope(for host: String, entry: TaskEntry) throws -> VariableScope {
+        var precedence = baseLayers(for: host)
+        if let role = entry.role {
+            precedence.set(.roleDefaults, role.defaults)
+            precedence.set(.roleVars, role.vars)
+            precedence.set(.roleParams, role.params)
+        }
+        precedence.set(.blockVars, entry.blockVars)
+        precedence.set(.taskVars, entry.keywords.vars)
+        var magic = magicVariables(for: host)
+        if let role = entry.role {
+            magic["role_path"] = .string(role.path)
+            magic["role_name"] = .string(role.name)
+        }
+        return VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
+    }
+
+    /// A scope for play-level templates (play name, vars_files paths).
+    func playScope(for host: String) -> VariableScope {
+        VariableScope(precedence: baseLayers(for: host), magic: magicVariables(for: host), templates: run.templates,
+                      hostvars: hostvarsProvider())
+    }
+
+    func magicVariables(for host: String) -> OrderedDictionary<String, Value> {
+        var magic = run.inventory.hostNames.contains(host) ? run.inventory.magicVariables(of: host) : [
+            "inventory_hostname": .string(host), "inventory_hostname_short": .string(String(host.split(separator: ".").first ?? "")),
+            "group_names": [], "groups": .dict(run.inventory.groups.mapValues { .list($0.map(Value.string)) }),
+        ]
+        let active = hosts.filter { run.state($0).isActive }
+        magic["play_hosts"] = .list(active.map(Value.string))
+        magic["ansible_play_hosts"] = .list(active.map(Value.string))
+        magic["ansible_play_hosts_all"] = .list(hosts.map(Value.string))
+        magic["ansible_play_batch"] = .list(active.map(Value.string))
+        magic["ansible_play_name"] = .string(play.name ?? play.hosts.joined(separator: ","))
+        magic["playbook_dir"] = .string(playbookDirectory)
+        magic["ansible_check_mode"] = .bool(run.options.checkMode)
+        magic["ansible_diff_mode"] = .bool(run.options.diffMode)
+        magic["ansible_version"] = ["full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0 (keel)"]
+        magic["omit"] = .string(VariableScope.omitToken)
+        return magic
+    }
+
+    /// hostvars: every host's variables (inventory, facts, set_facts), unrendered, built on demand.
+    func hostvarsProvider() -> @Sendable () -> Value {
+        { [self] in
+            var all = OrderedDictionary<String, Value>()
+            for name in self.run.inventory.hostNames {
+                var vars = self.baseLayers(for: name).merged()
+                for (k, v) in self.run.inventory.magicVariables(of: name) { vars[k] = v }
+                all[name] = .dict(vars)
+            }
+            return .dict(all)
+        }
+    }
+
+    /// The variables connection settings are read from (ansible_host, ansible_user, ...), rendered.
+    func connectionVariables(for host: String, scope: VariableScope) -> OrderedDictionary<String, Value> {
+        var result = OrderedDictionary<String, Value>()
+        for (key, _) in scope.precedence.merged() where key.hasPrefix("ansible_") {
+            if let value = try? scope.lookup(key) { result[key] = value }
+        }
+        if let user = play.keywords.remoteUser, result["ansible_user"] == nil { result["ansible_user"] = .string(user) }
+        if let connection = play.keywords.connection, result["ansible_connection"] == nil { result["ansible_connection"] = .string(connection) }
+        return result
+    }
+
+    /// vars_files, read per host (their paths may use host variables); the first existing alternative wins.
+    func loadVarsFiles(for host: String) throws {
+        guard !play.varsFiles.isEmpty else { return }
+        let scope = playScope(for: host)
+        var merged = OrderedDictionary<String, Value>()
+        for file in play.varsFiles {
+            var loaded = false
+            for alternative in file.alternatives {
+                let name = try scope.renderString(alternative, origin: file.location)
+                let path = name.hasPrefix("/") ? name : (play.file as NSString).deletingLastPathComponent + "/" + name
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                for (k, v) in try run.loader.loadVariables(at: path) { merged[k] = v }
+                loaded = true
+                break
+            }
+            if !loaded {
+                throw KeelError("vars_files: none of \(file.alternatives.joined(separator: ", ")) exists", at: file.location)
+            }
+        }
+        lock.withLock { varsFilesByHost[host] = merged }
+    }
+}
+
+extension VariableScope {
+    /// Ansible's `omit`: an argument whose value is this token is left out.
+    static let omitToken = "__omit_place_holder__keel"
+}

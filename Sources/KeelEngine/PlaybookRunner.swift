@@ -1,0 +1,88 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+import KeelReport
+import KeelTemplate
+import OrderedCollections
+
+/// `keel play`: loads the inventory and every playbook first (all errors before any host is touched),
+/// then runs the plays in order and reports the recap.
+public struct PlaybookRunner: Sendable {
+    /// Exit codes, stable and documented in docs/exit-codes.md.
+    public enum ExitStatus: Int32, Sendable {
+        case ok = 0
+        case usageOrParseError = 1
+        case hostFailed = 2
+        case hostUnreachable = 4
+    }
+
+    public let options: RunOptions
+    public let sinks: [any ReportSink]
+    public let registry: ModuleRegistry
+
+    public init(options: RunOptions, sinks: [any ReportSink], registry: ModuleRegistry = StandardModules.registry) {
+        self.options = options
+        self.sinks = sinks
+        self.registry = registry
+    }
+
+    /// A catalog for the loader made from the registry (the model never names modules itself).
+    struct RegistryCatalog: ModuleCatalog {
+        let registry: ModuleRegistry
+        func canonicalName(for written: String) -> String? { registry.canonicalName(for: written) }
+        var allNames: [String] { registry.allNames }
+        func takesFreeForm(_ canonical: String) -> Bool { registry.takesFreeForm(canonical) }
+    }
+
+    /// Loads everything, or throws the first located error.
+    public func load(_ playbooks: [String]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
+        let templates = TemplateEngine()
+        var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
+        loaderOptions.checkTemplate = { text, location in try templates.check(text, origin: location) }
+        let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
+        let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
+        let loaded = try playbooks.map { try loader.loadPlaybook(at: $0) }
+        return (inventory, loaded, loader, templates)
+    }
+
+    /// Runs the playbooks; returns the exit status.
+    public func run(_ playbooks: [String]) async -> ExitStatus {
+        let started = Date()
+        let inventory: Inventory, loaded: [Playbook], loader: PlaybookLoader, templates: TemplateEngine
+        do {
+            (inventory, loaded, loader, templates) = try load(playbooks)
+        } catch {
+            // Nothing has touched a host: the located error is all there is to say.
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            return .usageOrParseError
+        }
+        let context = RunContext(options: options, inventory: inventory, registry: registry, templates: templates,
+                                 loader: loader, sinks: sinks)
+        await context.emit(.runStarted(RunInfo(playbooks: playbooks, checkMode: options.checkMode, diffMode: options.diffMode)))
+        let filter = TagFilter(only: Set(options.tags), skip: Set(options.skipTags))
+        for playbook in loaded {
+            for play in playbook.plays {
+                do {
+                    try await PlayRunner(run: context, play: play, playbookPath: playbook.path, tagFilter: filter).execute()
+                } catch {
+                    await context.emit(.warning(message: "\(error)", location: (error as? KeelError)?.location ?? play.location))
+                }
+            }
+        }
+        await context.closeConnections()
+        var names = inventory.hostNames
+        if !names.contains("localhost") { names.append("localhost") }
+        let recaps = names.compactMap { name -> HostRecap? in
+            let state = context.state(name)
+            guard !state.recap.isEmpty else { return nil }
+            var counts: [HostTaskResult.Status: Int] = [:]
+            for (key, value) in state.recap { if let status = HostTaskResult.Status(rawValue: key) { counts[status] = max(0, value) } }
+            return HostRecap(host: name, counts: counts)
+        }
+        await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))
+        if context.hosts.values.contains(where: \.unreachable) { return .hostUnreachable }
+        if context.hosts.values.contains(where: \.failed) { return .hostFailed }
+        return .ok
+    }
+}

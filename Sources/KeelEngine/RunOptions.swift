@@ -1,0 +1,25 @@
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// Everything `keel play` was told on its command line.
+public struct RunOptions: Sendable {
+    public var inventorySources: [String] = []
+    public var checkMode = false
+    public var diffMode = false
+    public var forks = 10
+    public var limit: String?
+    public var tags: [String] = []
+    public var skipTags: [String] = []
+    public var extraVars: OrderedDictionary<String, Value> = [:]
+    /// `--become` on the command line: every play becomes unless it says otherwise.
+    public var become = false
+    public var becomeUser: String?
+    public var becomePassword: String?
+    public var startAtTask: String?
+    public var hostKeyPolicy: HostKeyPolicy?
+    public var rolesPath: [String] = []
+    public var verbosity = 0
+
+    public init() {}
+}

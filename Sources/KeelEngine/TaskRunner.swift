@@ -1,0 +1,313 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+import KeelReport
+import KeelTemplate
+import KeelTransport
+import OrderedCollections
+
+/// What one task did on one host, for the strategy: the recap status, what to notify, and what the
+/// task asks the run to do next (includes, meta).
+struct TaskOutcome: Sendable {
+    var status: HostTaskResult.Status
+    var notify: [String] = []
+    var effects: [ControlOutcome.Effect] = []
+    var failedResult: Value?
+    /// Loop items for effects that apply per item (include_tasks in a loop).
+    var itemVars: [OrderedDictionary<String, Value>] = []
+}
+
+/// Runs one task on one host: conditions, loop, arguments, the module (or control action), retries,
+/// changed_when/failed_when, register, and the events for the report.
+struct TaskRunner {
+    let run: RunContext
+    let play: PlayScope
+    let entry: TaskEntry
+    let host: String
+
+    var task: Task { entry.task }
+
+    static let hiddenMessage = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+
+    func execute() async -> TaskOutcome {
+        let state = run.state(host)
+        let scope: VariableScope
+        do {
+            scope = try play.scope(for: host, entry: entry)
+        } catch {
+            return await report(.failed, message: "\(error)")
+        }
+        let info = TaskInfo(name: displayName(scope), module: task.writtenAction, location: task.location, isHandler: entry.isHandler)
+        do {
+            let noLog = try bool(entry.keywords.noLog, scope) ?? false
+            let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
+            let items: [Value?]
+            if let loop = task.loop {
+                items = try LoopItems.resolve(loop, in: scope).map { Optional($0) }
+            } else {
+                items = [nil]
+            }
+            var itemResults: [Value] = []
+            var statuses: [HostTaskResult.Status] = []
+            var effects: [ControlOutcome.Effect] = []
+            var itemVars: [OrderedDictionary<String, Value>] = []
+            let loopVar = task.loopControl?.loopVar ?? "item"
+            for (index, item) in items.enumerated() {
+                var itemScope = scope
+                var loopVariables = OrderedDictionary<String, Value>()
+                if let item {
+                    loopVariables[loopVar] = item
+                    if let indexVar = task.loopControl?.indexVar { loopVariables[indexVar] = .int(index) }
+                    loopVariables["ansible_loop_var"] = .string(loopVar)
+                    loopVariables["ansible_loop"] = ["index": .int(index + 1), "index0": .int(index), "first": .bool(index == 0),
+                                                     "last": .bool(index == items.count - 1), "length": .int(items.count)]
+                    itemScope = scope.adding(.taskVars, [:], magic: loopVariables)
+                }
+                let label = item.flatMap { _ in try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") }
+                let labelText = item == nil ? nil : (label ?? item?.jsonString())
+                // when is checked per item, as in Ansible.
+                if !(try itemScope.holds(entry.keywords.when)) {
+                    statuses.append(.skipped)
+                    itemResults.append(["changed": false, "skipped": true, "skip_reason": "Conditional result was False"])
+                    await emit(info, .skipped, item: labelText, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0)
+                    continue
+                }
+                let started = Date()
+                var result = try await attempt(scope: itemScope, state: state)
+                result = try applyOverrides(result, scope: itemScope)
+                if let pause = task.loopControl?.pause, let seconds = pause.intValue ?? pause.stringValue.flatMap(Int.init), seconds > 0, index < items.count - 1 {
+                    try await _Concurrency.Task.sleep(for: .seconds(seconds))
+                }
+                var registered = result.registerValue
+                if let item { registered[loopVar] = item; registered["ansible_loop_var"] = .string(loopVar) }
+                itemResults.append(.dict(registered))
+                statuses.append(result.status)
+                effects += result.effects
+                itemVars.append(loopVariables)
+                let shownStatus: HostTaskResult.Status = result.status == .failed && ignoreErrors ? .ignored : result.status
+                await emit(info, shownStatus, item: labelText, message: result.message, diffs: result.diffs,
+                           values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
+                if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
+            }
+            return try finish(statuses: statuses, itemResults: itemResults, effects: effects, itemVars: itemVars, scope: scope, state: state)
+        } catch {
+            return await report(.failed, message: "\(error)", info: info)
+        }
+    }
+
+    /// Aggregates item results into the task's status, stores `register`, decides on notify.
+    private func finish(statuses: [HostTaskResult.Status], itemResults: [Value], effects: [ControlOutcome.Effect],
+                        itemVars: [OrderedDictionary<String, Value>], scope: VariableScope, state: HostState) throws -> TaskOutcome {
+        let changed = statuses.contains(.changed)
+        let failed = statuses.contains(.failed)
+        let unreachable = statuses.contains(.unreachable)
+        let allSkipped = !statuses.isEmpty && statuses.allSatisfy { $0 == .skipped }
+        var status: HostTaskResult.Status = unreachable ? .unreachable : failed ? .failed : changed ? .changed : allSkipped ? .skipped : .ok
+        let registered: Value
+        if task.loop != nil {
+            registered = ["results": .list(itemResults), "changed": .bool(changed), "failed": .bool(failed),
+                          "skipped": .bool(allSkipped), "msg": failed ? "One or more items failed" : "All items completed"]
+        } else {
+            registered = itemResults.first ?? ["changed": false, "skipped": true]
+        }
+        if let name = task.register { state.setHostFact(name, registered) }
+        if status == .failed, try bool(entry.keywords.ignoreErrors, scope) == true { status = .ignored }
+        if status == .unreachable, try bool(entry.keywords.ignoreUnreachable, scope) == true { status = .ignored }
+        var outcome = TaskOutcome(status: status, effects: effects, itemVars: itemVars)
+        if status == .failed { outcome.failedResult = registered }
+        if changed && !failed {
+            outcome.notify = try task.notify.map { try scope.renderString($0) }
+        }
+        return outcome
+    }
+
+    struct Attempt {
+        var status: HostTaskResult.Status
+        var message: String?
+        var values: OrderedDictionary<String, Value> = [:]
+        var diffs: [Diff] = []
+        var effects: [ControlOutcome.Effect] = []
+        var display = false
+
+        var registerValue: OrderedDictionary<String, Value> {
+            var v = values
+            v["changed"] = .bool(status == .changed)
+            if status == .failed { v["failed"] = true }
+            if status == .skipped { v["skipped"] = true }
+            if let message, v["msg"] == nil { v["msg"] = .string(message) }
+            if !diffs.isEmpty {
+                v["diff"] = .list(diffs.map { ["before": .string($0.before), "after": .string($0.after), "before_header": .string($0.label), "after_header": .string($0.label)] })
+            }
+            return v
+        }
+    }
+
+    /// Runs the action, repeating it for `until`/`retries`.
+    private func attempt(scope: VariableScope, state: HostState) async throws -> Attempt {
+        var tries = 0
+        let retries = try int(task.retries, scope) ?? 3
+        let delay = try int(task.delay, scope) ?? 5
+        while true {
+            var result = try await perform(scope: scope, state: state)
+            guard !task.until.isEmpty, result.status != .unreachable else { return result }
+            let withResult = scope.adding(.setFacts, task.register.map { [$0: .dict(result.registerValue)] } ?? [:])
+            if try withResult.holds(task.until) {
+                result.values["attempts"] = .int(tries + 1)
+                return result
+            }
+            tries += 1
+            if tries > retries {
+                result.status = .failed
+                result.message = "Retried \(retries) times, the condition was never met"
+                result.values["attempts"] = .int(tries)
+                return result
+            }
+            if delay > 0 { try await _Concurrency.Task.sleep(for: .seconds(delay)) }
+        }
+    }
+
+    /// changed_when / failed_when, which see the result under the register name.
+    private func applyOverrides(_ result: Attempt, scope: VariableScope) throws -> Attempt {
+        guard result.status != .unreachable, result.status != .skipped, !task.changedWhen.isEmpty || !task.failedWhen.isEmpty else { return result }
+        var result = result
+        let withResult = scope.adding(.setFacts, task.register.map { [$0: .dict(result.registerValue)] } ?? [:])
+        if !task.changedWhen.isEmpty {
+            let changed = try withResult.holds(task.changedWhen)
+            if result.status == .changed || result.status == .ok { result.status = changed ? .changed : .ok }
+        }
+        if !task.failedWhen.isEmpty {
+            let failed = try withResult.holds(task.failedWhen)
+            if failed { result.status = .failed; if result.message == nil { result.message = "failed_when condition was true" } }
+            else if result.status == .failed { result.status = result.values["changed"]?.isTruthy == true ? .changed : .ok; result.message = nil }
+        }
+        return result
+    }
+
+    /// One execution of the task's action.
+    private func perform(scope: VariableScope, state: HostState) async throws -> Attempt {
+        if let control = run.registry.control(for: task.action) {
+            var arguments = OrderedDictionary<String, Value>()
+            for (key, value) in task.args {
+                arguments[key] = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
+            }
+            let context = EngineControlContext(scope: scope, host: host, run: run, play: play, entry: entry)
+            let outcome = try await control.run(arguments, at: task.argsLocation, in: context)
+            let status: HostTaskResult.Status = outcome.failed ? .failed : outcome.skipped ? .skipped : outcome.changed ? .changed : .ok
+            return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
+        }
+        guard let module = run.registry.runner(for: task.action) else {
+            throw KeelError("no module named '\(task.writtenAction)'", at: task.location)
+        }
+        let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)
+        // `omit` leaves an argument out, as if it had not been written.
+        let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
+        let target = try await delegateTarget(scope)
+        let connection: any Connection
+        do {
+            connection = try await run.connection(for: target.name, variables: target.variables)
+        } catch {
+            return Attempt(status: .unreachable, message: "\(error)")
+        }
+        let checkMode = try bool(entry.keywords.checkMode, scope) ?? run.options.checkMode
+        var context = HostContext(name: host, connection: connection, become: try become(scope),
+                                  facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
+                                  renderTemplate: { [scope] source, path in
+                                      try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
+                                  })
+        context.environment = try environment(scope)
+        do {
+            let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: checkMode ? .check : .apply)
+            let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
+            let showDiff = try bool(entry.keywords.diff, scope) ?? run.options.diffMode
+            return Attempt(status: status, message: result.message, values: result.values, diffs: showDiff ? result.diffs : [])
+        } catch let error as TransportError where error.isUnreachable {
+            state.connection = nil
+            return Attempt(status: .unreachable, message: "\(error)")
+        }
+    }
+
+    /// delegate_to: the module runs over the delegate's connection, with this host's variables.
+    private func delegateTarget(_ scope: VariableScope) async throws -> (name: String, variables: OrderedDictionary<String, Value>) {
+        guard let delegate = entry.keywords.delegateTo else { return (host, play.connectionVariables(for: host, scope: scope)) }
+        let name = try scope.renderString(delegate)
+        var variables = run.inventory.hostNames.contains(name) ? run.inventory.hostVariables(name) : [:]
+        if name == "localhost" || name == "127.0.0.1", variables["ansible_connection"] == nil { variables["ansible_connection"] = "local" }
+        return (name, variables)
+    }
+
+    private func become(_ scope: VariableScope) throws -> Become? {
+        let enabled = try bool(entry.keywords.become, scope) ?? run.options.become
+        guard enabled else { return nil }
+        let user = try entry.keywords.becomeUser.map { try scope.renderString($0) } ?? run.options.becomeUser ?? "root"
+        return Become(user: user, method: entry.keywords.becomeMethod ?? "sudo")
+    }
+
+    private func environment(_ scope: VariableScope) throws -> [String: String] {
+        guard let raw = entry.keywords.environment else { return [:] }
+        var result: [String: String] = [:]
+        func add(_ value: Value) {
+            guard case .dict(let d) = value else { return }
+            for (k, v) in d { result[k] = v.stringValue ?? v.jsonString() }
+        }
+        let rendered = try scope.render(raw)
+        if case .list(let items) = rendered { items.forEach(add) } else { add(rendered) }
+        return result
+    }
+
+    private func searchPaths() -> [String] {
+        var paths: [String] = []
+        if let role = entry.role { paths.append(role.path) }
+        paths.append(play.playbookDirectory)
+        return paths
+    }
+
+    private func displayName(_ scope: VariableScope) -> String {
+        let base = task.name.flatMap { try? scope.renderString($0) } ?? task.writtenAction
+        if let role = entry.role?.name { return "\(role) : \(base)" }
+        return base
+    }
+
+    func bool(_ value: Templatable<Bool>?, _ scope: VariableScope) throws -> Bool? {
+        switch value {
+        case .value(let b)?: return b
+        case .template(let t)?: return scope.truthy(try scope.render(.string(t)))
+        case nil: return nil
+        }
+    }
+
+    func int(_ value: Templatable<Int>?, _ scope: VariableScope) throws -> Int? {
+        switch value {
+        case .value(let i)?: return i
+        case .template(let t)?:
+            let v = try scope.render(.string(t))
+            return v.intValue ?? v.stringValue.flatMap { Int($0) }
+        case nil: return nil
+        }
+    }
+
+    private func emit(_ info: TaskInfo, _ status: HostTaskResult.Status, item: String?, message: String?, diffs: [Diff],
+                      values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, display: Bool = false) async {
+        let reported = diffs.map { ReportedDiff(label: $0.label, before: $0.before, after: $0.after, redacted: noLog || $0.redacted) }
+        let shown: OrderedDictionary<String, Value> = noLog ? ["censored": .string(Self.hiddenMessage)] : values
+        let checkMode = (try? bool(entry.keywords.checkMode, EmptyScope.shared)) .flatMap { $0 } ?? run.options.checkMode
+        var result = HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,
+                                    item: noLog ? nil : item, diffs: reported, checkMode: checkMode,
+                                    elapsedSeconds: elapsed, values: shown)
+        result.display = display
+        await run.emit(.hostResult(result))
+    }
+
+    private func report(_ status: HostTaskResult.Status, message: String, info: TaskInfo? = nil) async -> TaskOutcome {
+        let info = info ?? TaskInfo(name: task.name ?? task.writtenAction, module: task.writtenAction, location: task.location, isHandler: entry.isHandler)
+        await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: status, message: message)))
+        var outcome = TaskOutcome(status: status)
+        if status == .failed { outcome.failedResult = ["failed": true, "msg": .string(message)] }
+        return outcome
+    }
+}
+
+/// For keywords that are literal (the common case) when no scope is at hand.
+enum EmptyScope {
+    static let shared = VariableScope(precedence: VariablePrecedence(), magic: [:], templates: TemplateEngine(), hostvars: { .dict([:]) })
+}

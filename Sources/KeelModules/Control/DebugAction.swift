@@ -1,0 +1,222 @@
+import KeelBase
+import OrderedCollections
+
+/// `debug`: print a message or a variable's value.
+public struct DebugAction: ControlAction {
+    public static let name = "debug"
+    public static let spec = ArgumentSpec([
+        OptionSpec("msg", .raw, help: "The message to print (default 'Hello world!')."),
+        OptionSpec("var", .string, help: "A variable name or expression to print instead of msg."),
+        OptionSpec("verbosity", .int, default: 0, help: "Only print with at least this many -v."),
+    ], mutuallyExclusive: [["msg", "var"]])
+    public static let documentation = ModuleDocumentation(summary: "Print a message or a variable during the run",
+        examples: "- debug: msg=\"{{ ansible_facts.hostname }} runs {{ ansible_facts.distribution }}\"\n- debug: var=result.stdout_lines")
+    public static let unrenderedArguments: Set<String> = ["var"]
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        if let verbosity = a["verbosity"]?.intValue, verbosity > context.verbosity {
+            return ControlOutcome(skipped: true, message: "verbosity threshold not met")
+        }
+        if let name = a["var"]?.stringValue {
+            let value: Value
+            do { value = try context.evaluate(name) } catch { value = .string("VARIABLE IS NOT DEFINED!") }
+            return ControlOutcome(message: nil, values: [name: value], display: true)
+        }
+        let message = a["msg"] ?? "Hello world!"
+        return ControlOutcome(message: message.stringValue ?? message.jsonString(), values: ["msg": message], display: true)
+    }
+}
+
+/// `set_fact`: host variables for the rest of the run.
+public struct SetFactAction: ControlAction {
+    public static let name = "set_fact"
+    public static let spec = ArgumentSpec([OptionSpec("cacheable", .bool, default: false, help: "Accepted for compatibility (no fact cache yet).")])
+    public static let documentation = ModuleDocumentation(summary: "Set host variables for the rest of the run",
+        examples: "- set_fact:\n    release_dir: \"/srv/app/releases/{{ release }}\"")
+    public static let acceptsAnyArguments = true
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        var facts = a
+        facts.removeValue(forKey: "cacheable")
+        if facts.isEmpty { return ControlOutcome(failed: true, message: "set_fact needs at least one variable") }
+        for key in facts.keys where !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) || key.first?.isNumber == true {
+            return ControlOutcome(failed: true, message: "the variable name '\(key)' is not valid")
+        }
+        return ControlOutcome(values: ["ansible_facts": .dict(facts)], effects: [.setFacts(facts)])
+    }
+}
+
+/// `assert`: fail unless every expression holds.
+public struct AssertAction: ControlAction {
+    public static let name = "assert"
+    public static let spec = ArgumentSpec([
+        OptionSpec("that", .list(.raw), required: true, help: "Expressions that must all be true."),
+        OptionSpec("fail_msg", .raw, aliases: ["msg"], help: "Message when an expression is false."),
+        OptionSpec("success_msg", .raw, help: "Message when all hold."),
+        OptionSpec("quiet", .bool, default: false, help: "Less output."),
+    ])
+    public static let documentation = ModuleDocumentation(summary: "Fail unless conditions hold",
+        examples: "- assert:\n    that:\n      - ansible_facts.os_family == 'Debian'\n      - port | int > 1024\n    fail_msg: unsupported host")
+    public static let unrenderedArguments: Set<String> = ["that"]
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        for condition in a["that"]?.listValue ?? [] {
+            let expression: String
+            switch condition {
+            case .string(let s): expression = s
+            case .bool(let b): expression = b ? "True" : "False"
+            default: expression = condition.jsonString()
+            }
+            if !(try context.isTrue(expression)) {
+                let message = a["fail_msg"].map { $0.stringValue ?? $0.jsonString() } ?? "Assertion failed"
+                return ControlOutcome(failed: true, message: message, values: ["assertion": .string(expression), "evaluated_to": false])
+            }
+        }
+        let message = a["success_msg"].map { $0.stringValue ?? $0.jsonString() } ?? "All assertions passed"
+        return ControlOutcome(message: message)
+    }
+}
+
+/// `fail`: fail the host with a message.
+public struct FailAction: ControlAction {
+    public static let name = "fail"
+    public static let spec = ArgumentSpec([OptionSpec("msg", .raw, default: "Failed as requested from task", help: "The failure message.")])
+    public static let documentation = ModuleDocumentation(summary: "Fail with a message",
+        examples: "- fail: msg=\"unsupported distribution {{ ansible_facts.distribution }}\"\n  when: ansible_facts.os_family not in ['Debian', 'RedHat']")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        let message = a["msg"].map { $0.stringValue ?? $0.jsonString() } ?? "Failed as requested from task"
+        return ControlOutcome(failed: true, message: message)
+    }
+}
+
+/// `meta`: steer the run (flush_handlers, end_play, end_host, ...).
+public struct MetaAction: ControlAction {
+    public static let name = "meta"
+    static let directives: [Value] = ["flush_handlers", "end_play", "end_host", "end_batch", "clear_facts", "clear_host_errors",
+                                      "noop", "refresh_inventory", "reset_connection", "end_role"]
+    public static let spec = ArgumentSpec([OptionSpec("_raw_params", .string, required: true, choices: directives, help: "The directive.")],
+                                          acceptsFreeForm: true)
+    public static let documentation = ModuleDocumentation(summary: "Steer the run: run handlers now, end the play or a host",
+        examples: "- meta: flush_handlers\n- meta: end_host\n  when: skip_this_host | default(false)")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        let directive = a["_raw_params"]?.stringValue ?? "noop"
+        return ControlOutcome(effects: [.meta(directive)])
+    }
+}
+
+/// `include_vars`: variables from a file, for the rest of the run.
+public struct IncludeVarsAction: ControlAction {
+    public static let name = "include_vars"
+    public static let spec = ArgumentSpec([
+        OptionSpec("_raw_params", .string, help: "The file (free form)."),
+        OptionSpec("file", .path, help: "The YAML or JSON file to read."),
+        OptionSpec("name", .string, help: "Put the variables under this one name instead of at the top."),
+    ], mutuallyExclusive: [["_raw_params", "file"]], acceptsFreeForm: true)
+    public static let documentation = ModuleDocumentation(summary: "Load variables from a file",
+        examples: "- include_vars: \"{{ ansible_facts.os_family }}.yml\"\n- include_vars:\n    file: secrets.yml\n    name: secrets")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        guard let file = a["file"]?.stringValue ?? a["_raw_params"]?.stringValue else {
+            return ControlOutcome(failed: true, message: "include_vars needs a file")
+        }
+        var variables = try context.loadVariables(file)
+        if let name = a["name"]?.stringValue { variables = [name: .dict(variables)] }
+        return ControlOutcome(values: ["ansible_facts": .dict(variables)], effects: [.includeVars(variables)])
+    }
+}
+
+/// `include_tasks`: run a task file now (dynamic: decided per host at run time).
+public struct IncludeTasksAction: ControlAction {
+    public static let name = "include_tasks"
+    public static let spec = ArgumentSpec([
+        OptionSpec("_raw_params", .string, help: "The file (free form)."),
+        OptionSpec("file", .path, help: "The task file."),
+        OptionSpec("apply", .dict, help: "Keywords for the included tasks (accepted, not applied yet)."),
+    ], mutuallyExclusive: [["_raw_params", "file"]], acceptsFreeForm: true)
+    public static let documentation = ModuleDocumentation(summary: "Run the tasks of a file, decided at run time",
+        examples: "- include_tasks: \"setup-{{ ansible_facts.os_family }}.yml\"")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        guard let file = a["file"]?.stringValue ?? a["_raw_params"]?.stringValue else {
+            return ControlOutcome(failed: true, message: "include_tasks needs a file")
+        }
+        return ControlOutcome(effects: [.includeTasks(file: file, vars: [:])])
+    }
+}
+
+/// `include_role`: run a role now (dynamic).
+public struct IncludeRoleAction: ControlAction {
+    public static let name = "include_role"
+    public static let spec = ArgumentSpec([
+        OptionSpec("name", .string, required: true, help: "The role."),
+        OptionSpec("tasks_from", .string, help: "Task file of the role to run instead of main."),
+        OptionSpec("vars_from", .string, help: "Vars file of the role to load instead of main."),
+        OptionSpec("defaults_from", .string, help: "Defaults file of the role to load instead of main."),
+        OptionSpec("handlers_from", .string, help: "Accepted for compatibility."),
+        OptionSpec("public", .bool, default: false, help: "Accepted for compatibility."),
+        OptionSpec("apply", .dict, help: "Accepted, not applied yet."),
+        OptionSpec("allow_duplicates", .bool, default: true, help: "Accepted for compatibility."),
+    ])
+    public static let documentation = ModuleDocumentation(summary: "Run a role, decided at run time",
+        examples: "- include_role:\n    name: app\n    tasks_from: deploy")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        ControlOutcome(effects: [.includeRole(name: a["name"]?.stringValue ?? "", tasksFrom: a["tasks_from"]?.stringValue,
+                                              varsFrom: a["vars_from"]?.stringValue, defaultsFrom: a["defaults_from"]?.stringValue, vars: [:])])
+    }
+}
+
+/// `setup` / `gather_facts` as a task.
+public struct GatherFactsAction: ControlAction {
+    public static let name = "setup"
+    public static let aliases = ["gather_facts"]
+    public static let spec = ArgumentSpec([
+        OptionSpec("gather_subset", .list(.string), help: "Accepted; Keel gathers its compact set in one round trip."),
+        OptionSpec("filter", .list(.string), help: "Accepted for compatibility."),
+    ])
+    public static let documentation = ModuleDocumentation(summary: "Gather facts about the host (one round trip, no Python)")
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        ControlOutcome(effects: [.gatherFacts])
+    }
+}
+
+/// `pause`: wait (never prompts: runs are non-interactive).
+public struct PauseAction: ControlAction {
+    public static let name = "pause"
+    public static let spec = ArgumentSpec([
+        OptionSpec("seconds", .int, help: "Seconds to wait."),
+        OptionSpec("minutes", .int, help: "Minutes to wait."),
+        OptionSpec("prompt", .string, help: "Shown, not waited for: Keel runs are non-interactive."),
+        OptionSpec("echo", .bool, default: true, help: "Accepted for compatibility."),
+    ])
+    public static let documentation = ModuleDocumentation(summary: "Wait a while", deviations: ["Never waits for a key press."])
+
+    public init() {}
+
+    public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
+        let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (a["minutes"]?.intValue ?? 0)
+        if seconds > 0 { try await Task.sleep(for: .seconds(seconds)) }
+        return ControlOutcome(message: a["prompt"]?.stringValue, values: ["delta": .int(seconds)])
+    }
+}

@@ -1,0 +1,103 @@
+import KeelBase
+import OrderedCollections
+
+/// The small sibling of `Module` for actions that run on the controller and steer the run instead of
+/// converging a host: debug, set_fact, assert, fail, meta, include_vars, include_tasks, include_role, pause.
+/// They return effects as data; the engine applies effects without knowing which action produced them.
+public protocol ControlAction: Sendable {
+    static var name: String { get }
+    static var aliases: [String] { get }
+    static var spec: ArgumentSpec { get }
+    static var documentation: ModuleDocumentation { get }
+    /// Arguments the engine must pass as written (expressions such as assert's `that`, debug's `var`).
+    static var unrenderedArguments: Set<String> { get }
+    /// True when the action accepts any keys (set_fact's variable names).
+    static var acceptsAnyArguments: Bool { get }
+
+    init()
+    func run(_ arguments: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome
+}
+
+extension ControlAction {
+    public static var aliases: [String] { [] }
+    public static var unrenderedArguments: Set<String> { [] }
+    public static var acceptsAnyArguments: Bool { false }
+}
+
+/// What a control action may ask of the engine for the current host and task.
+public protocol ControlContext: Sendable {
+    var hostName: String { get }
+    /// The value of a variable, rendered (nil when undefined).
+    func variable(_ name: String) throws -> Value?
+    /// A bare Jinja2 expression's value (assert's `that`, debug's `var`).
+    func evaluate(_ expression: String) throws -> Value
+    /// Whether an expression is true by Ansible's rules.
+    func isTrue(_ expression: String) throws -> Bool
+    /// Reads a YAML or JSON variables file (include_vars), relative paths from the role's vars/ and the playbook.
+    func loadVariables(_ path: String) throws -> OrderedDictionary<String, Value>
+    /// The -v count, for debug's verbosity.
+    var verbosity: Int { get }
+}
+
+/// What happened and what the engine should do about it.
+public struct ControlOutcome: Sendable {
+    public enum Effect: Sendable, Equatable {
+        /// set_fact / register-like: host variables that persist for the run (level 19).
+        case setFacts(OrderedDictionary<String, Value>)
+        /// include_vars (level 18).
+        case includeVars(OrderedDictionary<String, Value>)
+        /// include_tasks: load this file and run its tasks next, with these vars.
+        case includeTasks(file: String, vars: OrderedDictionary<String, Value>)
+        /// include_role.
+        case includeRole(name: String, tasksFrom: String?, varsFrom: String?, defaultsFrom: String?, vars: OrderedDictionary<String, Value>)
+        /// meta: flush_handlers, end_play, end_host, end_batch, clear_facts, clear_host_errors, noop, reset_connection.
+        case meta(String)
+        case gatherFacts
+    }
+
+    public var changed = false
+    public var failed = false
+    public var skipped = false
+    public var message: String?
+    public var values: OrderedDictionary<String, Value> = [:]
+    public var effects: [Effect] = []
+    /// Show `values` in the normal output (debug's whole purpose); other results only with -v.
+    public var display = false
+
+    public init(changed: Bool = false, failed: Bool = false, skipped: Bool = false, message: String? = nil,
+                values: OrderedDictionary<String, Value> = [:], effects: [Effect] = [], display: Bool = false) {
+        self.display = display
+        self.changed = changed
+        self.failed = failed
+        self.skipped = skipped
+        self.message = message
+        self.values = values
+        self.effects = effects
+    }
+}
+
+/// A control action with its types erased, for the registry.
+public struct ControlRunner: Sendable {
+    public let name: String
+    public let aliases: [String]
+    public let spec: ArgumentSpec
+    public let documentation: ModuleDocumentation
+    public let unrenderedArguments: Set<String>
+    private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, ControlContext) async throws -> ControlOutcome
+
+    public init<A: ControlAction>(_ action: A.Type) {
+        name = A.name
+        aliases = A.aliases
+        spec = A.spec
+        documentation = A.documentation
+        unrenderedArguments = A.unrenderedArguments
+        body = { arguments, location, context in
+            let checked = A.acceptsAnyArguments ? arguments : try ArgumentValidator(module: A.name, spec: A.spec).validate(arguments, at: location)
+            return try await A().run(checked, in: context)
+        }
+    }
+
+    public func run(_ arguments: OrderedDictionary<String, Value>, at location: SourceLocation?, in context: ControlContext) async throws -> ControlOutcome {
+        try await body(arguments, location, context)
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import KeelBase
+import KeelEngine
+import KeelModel
+import KeelReport
+import KeelTransport
+
+/// `keel play site.yml -i inventory`: converge hosts to what the playbooks describe.
+struct PlayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Run playbooks against an inventory.",
+        discussion: """
+            Everything is parsed and checked before any host is touched. With --check nothing is changed on
+            any host; the run reports what would change, and --diff shows how.
+            Exit status: 0 all hosts ok, 2 a task failed on a host, 4 a host was unreachable, 1 usage or
+            parse error (see docs/exit-codes.md).
+            """)
+
+    @Argument(help: "Playbook files, run in order.")
+    var playbooks: [String]
+
+    @Option(name: [.short, .customLong("inventory")], help: "Inventory file, directory or comma-separated host list (repeatable).")
+    var inventory: [String] = []
+
+    @Flag(name: [.customShort("C"), .long], help: "Predict changes without making them.")
+    var check = false
+
+    @Flag(name: [.customShort("D"), .long], help: "Show a unified diff of every change.")
+    var diff = false
+
+    @Option(name: [.short, .long], help: "Further limit the play's hosts to this pattern.")
+    var limit: String?
+
+    @Option(name: [.short, .long], help: "Only run tasks with these tags (comma-separated, repeatable).")
+    var tags: [String] = []
+
+    @Option(name: .customLong("skip-tags"), help: "Skip tasks with these tags (comma-separated, repeatable).")
+    var skipTags: [String] = []
+
+    @Option(name: [.short, .customLong("extra-vars")], help: "k=v pairs, a JSON or YAML mapping, or @file (repeatable; highest precedence).")
+    var extraVars: [String] = []
+
+    @Option(name: [.short, .long], help: "Hosts to work on at once.")
+    var forks: Int = 10
+
+    @Flag(name: [.short, .long], help: "Run every play with become (sudo) unless it says otherwise.")
+    var become = false
+
+    @Option(name: .customLong("become-user"), help: "The user to become.")
+    var becomeUser: String?
+
+    @Flag(name: [.customShort("K"), .customLong("ask-become-pass")], help: "Ask for the sudo password once.")
+    var askBecomePass = false
+
+    @Option(name: .customLong("host-key-checking"), help: "strict (default), accept-new, or off.")
+    var hostKeyChecking: String?
+
+    @Option(name: .customLong("roles-path"), help: "More directories to find roles in (repeatable).")
+    var rolesPath: [String] = []
+
+    @Option(name: .long, help: "human (default), json (one event per line), or github (workflow annotations).")
+    var output: String = "human"
+
+    @Flag(name: .short, help: "More output (repeat for more).")
+    var verbose: Int
+
+    mutating func validate() throws {
+        guard ["human", "json", "github"].contains(output) else { throw ValidationError("--output takes human, json or github, not '\(output)'") }
+        if forks < 1 { throw ValidationError("--forks must be at least 1") }
+    }
+
+    func run() async throws {
+        var options = RunOptions()
+        options.inventorySources = inventory
+        options.checkMode = check
+        options.diffMode = diff
+        options.limit = limit
+        options.tags = tags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.skipTags = skipTags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.forks = forks
+        options.become = become
+        options.becomeUser = becomeUser
+        options.rolesPath = rolesPath
+        options.verbosity = verbose
+        if let mode = hostKeyChecking {
+            guard let policy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) else {
+                throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")
+            }
+            options.hostKeyPolicy = policy
+        }
+        do {
+            for text in extraVars {
+                for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
+        let sink: any ReportSink
+        switch output {
+        case "json": sink = JSONLinesReporter()
+        case "github": sink = GitHubReporter()
+        default: sink = ConsoleReporter(style: .detect(verbosity: verbose, showDiffs: diff))
+        }
+        let status = await PlaybookRunner(options: options, sinks: [sink]).run(playbooks)
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
