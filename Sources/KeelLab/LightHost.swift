@@ -14,8 +14,8 @@ enum LightHost {
     }
 
     /// Starts the host's init in new mount/UTS/IPC/PID namespaces inside its network namespace.
-    static func start(name: String, directory: HostDirectory, initScript: String) throws -> RecordedProcess {
-        let namespace = LabAddressing.namespaceName(for: name)
+    static func start(name: String, slot: Int, directory: HostDirectory, initScript: String) throws -> RecordedProcess {
+        let namespace = LabAddressing.namespaceName(for: name, slot: slot)
         let pid = try Subprocess.launchDetached([
             "nsenter", "--net=/run/netns/\(namespace)",
             "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private",
