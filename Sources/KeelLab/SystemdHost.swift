@@ -109,6 +109,15 @@ enum Mounts {
         all().contains(path)
     }
 
+    /// True when some mount's options name `path` (an overlay with it as lower layer, say).
+    static func optionsMention(_ path: String) -> Bool {
+        let text = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[3].split(separator: ",").contains { $0.hasSuffix("=\(path)") || $0.contains("=\(path):") }
+        }
+    }
+
     /// Mount points at or below `path`.
     static func under(_ path: String) -> [String] {
         all().filter { $0 == path || $0.hasPrefix(path + "/") }

@@ -104,7 +104,9 @@ struct LabTests {
                 "is-system-running said \(state.stdout) \(state.stderr)")
         #expect(try lab.exec(host.name, "cat /proc/1/comm").stdout == "systemd\n")
         let inventory = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
-        #expect(inventory.contains("[lab_systemd]\nt-systemd-1\n"))
+        let systemdGroup = inventory.components(separatedBy: "[lab_systemd]\n").last?
+            .components(separatedBy: "\n\n").first ?? ""
+        #expect(systemdGroup.split(separator: "\n").contains("t-systemd-1"))
 
         // systemd hosts mount their root on this machine: down must take it away again.
         let root = "\(lab.directory)/hosts/t-systemd-1/root"
@@ -114,6 +116,16 @@ struct LabTests {
         #expect(!(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root)))
         #expect(!pids.contains(where: isProcessAlive))
         #expect(try !hasNamespace("t-systemd-1"))
+    }
+
+    @Test func systemdHostWithoutSSHIsRevivedByUp() throws {
+        let host = try lab.up(names: ["t-sdrevive-1"], flavor: .systemd)[0]
+        try lab.stopSSH(host.name)
+        #expect(try StrictSSH.run(lab, host, "true").status != 0)
+        #expect(try !lab.isRunning(host.name))
+        let revived = try lab.up(names: [host.name], flavor: .systemd)[0]
+        #expect(revived == host)
+        #expect(try StrictSSH.run(lab, host, "hostname").stdout == "\(host.name)\n")
     }
 
     @Test func hostNamesMustBeHostnames() throws {
