@@ -71,7 +71,12 @@ public struct Lab: Sendable {
         try LabNetwork.ensureBridge()
         var started: [String] = []
         for name in unique {
-            if let record = state[name], isRunning(record) { continue }
+            if var record = state[name], isRunning(record) {
+                // Naming a host in `up` trusts the key it has now (even after a rekey).
+                record.trustedKey = record.host.hostKey
+                state.put(record)
+                continue
+            }
             let record = try start(name: name, flavor: flavor, state: &state)
             state.put(record)
             // Saved at once: if we die now, `down` still knows what to clean up.
@@ -121,11 +126,12 @@ public struct Lab: Sendable {
         try LabNetwork.createHostNetwork(name: name, slot: record.slot, address: record.host.address)
         switch flavor {
         case .light:
-            record.launcher = try LightHost.start(name: name, slot: record.slot, directory: hostDirectory, initScript: initScriptPath)
+            record.launcher = try LightHost.start(name: name, slot: record.slot, directory: hostDirectory, lab: directory, initScript: initScriptPath)
         case .systemd:
             record.launcher = try SystemdHost.start(name: name, slot: record.slot, directory: hostDirectory, tree: baseTree)
         }
         record.initProcess = nil
+        record.trustedKey = record.host.hostKey
         return record
     }
 
@@ -275,8 +281,8 @@ public struct Lab: Sendable {
     }
 
     /// Gives the host a new ed25519 key and makes its sshd serve it (existing sessions survive). The
-    /// state remembers the new key, but known_hosts is deliberately left alone until the next `up` or
-    /// `down` rewrites it: strict clients refuse the host meanwhile, as they would a re-installed server.
+    /// returned host (and `list`) carry the new key, but known_hosts keeps the old one until the host is
+    /// named in an `up` again: strict clients refuse it meanwhile, as they would a re-installed server.
     public func rekey(_ name: String) throws -> LabHost {
         try Self.requireRoot()
         return try LabLock.holding(directory) {
@@ -340,7 +346,7 @@ public struct Lab: Sendable {
 
     private func writeClientFiles(_ state: LabState) throws {
         let hosts = state.hosts.map(\.host)
-        try writeAtomically(Data(LabFiles.knownHosts(hosts).utf8), to: knownHostsPath)
+        try writeAtomically(Data(LabFiles.knownHosts(state.hosts.map(\.knownHost)).utf8), to: knownHostsPath)
         try writeAtomically(Data(LabFiles.inventory(hosts, clientKey: clientKeyPath,
                                                     knownHosts: knownHostsPath).utf8), to: inventoryPath)
     }

@@ -9,6 +9,15 @@ struct LabHostRecord: Codable, Sendable, Equatable {
     var launcher: RecordedProcess?
     /// PID 1 of the host's PID namespace (`tini` or systemd).
     var initProcess: RecordedProcess?
+    /// The key known_hosts vouches for. It differs from `host.hostKey` after `rekey` until the host is
+    /// named in an `up` again; other hosts' `up` and `down` leave it alone (tests rekey in parallel).
+    var trustedKey: String?
+
+    var knownHost: LabHost {
+        var known = host
+        known.hostKey = trustedKey ?? host.hostKey
+        return known
+    }
 }
 
 /// The lab's state file, `state.json`, read and written whole (always under the lab lock; written to a

@@ -34,6 +34,8 @@ struct LabTests {
         #expect(write.status == 0 && write.stdout == "here\n", "\(write.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker))
         #expect(try lab.exec(hosts[1].name, "test -e \(marker)").status != 0)
+        // Nor can a host peek at another's files (or the lab's key) through the lab directory underneath.
+        #expect(try lab.exec(hosts[1].name, "ls -A \(lab.directory)").stdout.isEmpty)
     }
 
     @Test func inventoryListsHostsWithTheirAddresses() async throws {
@@ -57,6 +59,11 @@ struct LabTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
                 || refused.stderr.contains("Host key verification failed"), "stderr: \(refused.stderr)")
+        // Other hosts coming up leave the stale entry alone; naming the host in `up` trusts its new key.
+        _ = try lab.up(names: ["t-rekey-2"], flavor: .light)
+        #expect(try StrictSSH.run(lab, host, "true").status != 0)
+        _ = try lab.up(names: [host.name], flavor: .light)
+        #expect(try StrictSSH.run(lab, host, "true").status == 0)
     }
 
     @Test func downRemovesNamespaceMountsAndProcesses() throws {
