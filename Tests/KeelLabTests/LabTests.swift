@@ -115,6 +115,9 @@ struct LabTests {
             .components(separatedBy: "\n\n").first ?? ""
         #expect(systemdGroup.split(separator: "\n").contains("t-systemd-1"))
 
+        // rekey works under systemd too (sshd restarted by SIGHUP serves the new key, or rekey throws).
+        #expect(try lab.rekey(host.name).hostKey != host.hostKey)
+
         // systemd hosts mount their root on this machine: down must take it away again.
         let root = "\(lab.directory)/hosts/t-systemd-1/root"
         #expect(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root))
