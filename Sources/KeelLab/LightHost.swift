@@ -27,9 +27,3 @@ enum LightHost {
         return launcher
     }
 }
-
-/// The last lines of a log, for error messages.
-func tail(of path: String, lines: Int = 15) -> String {
-    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
-}

@@ -54,7 +54,8 @@ enum SystemdHost {
     /// Undoes what `start` left on the machine besides processes: the root mount, nspawn's propagation
     /// directory and the host's cgroups.
     static func cleanUp(name: String, slot: Int, directory: HostDirectory) throws {
-        if Mounts.isMountPoint(directory.root) {
+        // A loop, not an if: a crashed run may have stacked two mounts on the same point.
+        for _ in 0..<5 where Mounts.isMountPoint(directory.root) {
             if try Subprocess.run(["umount", directory.root]).status != 0 {
                 try Subprocess.check(["umount", "-l", directory.root], doing: "unmounting the root of \(name)")
             }
@@ -91,35 +92,5 @@ enum SystemdHost {
             }
         }
         rmdir(path)
-    }
-}
-
-/// Reading /proc/mounts.
-enum Mounts {
-    /// Mount points as the kernel lists them (with its octal escapes undone for spaces).
-    static func all() -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 1 ? fields[1].replacingOccurrences(of: "\\040", with: " ") : nil
-        }
-    }
-
-    static func isMountPoint(_ path: String) -> Bool {
-        all().contains(path)
-    }
-
-    /// True when some mount's options name `path` (an overlay with it as lower layer, say).
-    static func optionsMention(_ path: String) -> Bool {
-        let text = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 3 && fields[3].split(separator: ",").contains { $0.hasSuffix("=\(path)") || $0.contains("=\(path):") }
-        }
-    }
-
-    /// Mount points at or below `path`.
-    static func under(_ path: String) -> [String] {
-        all().filter { $0 == path || $0.hasPrefix(path + "/") }
     }
 }

@@ -75,7 +75,7 @@ struct LabTests {
         try timed("down 1 light host") { try lab.down(names: [host.name]) }
         #expect(try !hasNamespace("t-down-1"))
         #expect(!pids.contains(where: isProcessAlive))
-        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        let mounts = readProcFile("/proc/mounts") ?? ""
         #expect(!mounts.contains("/hosts/t-down-1"))
         #expect(!FileManager.default.fileExists(atPath: "\(lab.directory)/hosts/t-down-1"))
         #expect(!(try lab.list().contains { $0.name == host.name }))
@@ -120,10 +120,10 @@ struct LabTests {
 
         // systemd hosts mount their root on this machine: down must take it away again.
         let root = "\(lab.directory)/hosts/t-systemd-1/root"
-        #expect(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root))
+        #expect((readProcFile("/proc/mounts") ?? "").contains(root))
         let pids = try lab.processes(host.name)
         try timed("down 1 systemd host") { try lab.down(names: [host.name]) }
-        #expect(!(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root)))
+        #expect(!(readProcFile("/proc/mounts") ?? "").contains(root))
         #expect(!pids.contains(where: isProcessAlive))
         #expect(try !hasNamespace("t-systemd-1"))
     }
