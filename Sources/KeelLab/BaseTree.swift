@@ -43,7 +43,7 @@ struct BaseTree {
                             found: String((result.stderr + result.stdout).suffix(2000)))
         }
         try personalize(staging)
-        try removeTree(path)
+        try retireOldTree()
         try FileManager.default.moveItem(atPath: staging, toPath: path)
         let seconds = String(format: "%.0f", Date().timeIntervalSince(started))
         try Data("built \(Date()) from \(mirror) in \(seconds) s\n".utf8).write(to: URL(fileURLWithPath: stamp))
@@ -76,6 +76,22 @@ struct BaseTree {
             if let uri = line.dropFirst("URIs:".count).split(separator: " ").first { return String(uri) }
         }
         return "http://deb.debian.org/debian"
+    }
+
+    /// Moves an old tree out of the way. Running hosts may still have it as their overlay's lower layer:
+    /// then it is only renamed (their mounts keep working) and removed by a later build.
+    private func retireOldTree() throws {
+        let files = FileManager.default
+        for old in (try? files.contentsOfDirectory(atPath: cache)) ?? [] where old.hasPrefix("\(Self.suite).retired-") {
+            let oldPath = "\(cache)/\(old)"
+            if !Mounts.optionsMention(oldPath) { try removeTree(oldPath) }
+        }
+        guard files.fileExists(atPath: path) else { return }
+        if Mounts.optionsMention(path) {
+            try files.moveItem(atPath: path, toPath: "\(path).retired-\(UUID().uuidString)")
+        } else {
+            try removeTree(path)
+        }
     }
 
     private func removeTree(_ tree: String) throws {

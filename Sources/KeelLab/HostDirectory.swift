@@ -65,3 +65,9 @@ struct HostDirectory {
         try LabSSH.generateKey(at: hostKey, comment: "root@\(name)")
     }
 }
+
+/// The last lines of a log, for error messages.
+func tail(of path: String, lines: Int = 15) -> String {
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+}

@@ -28,6 +28,9 @@ public struct Lab: Sendable {
     /// An Ansible INI inventory of all hosts.
     public var inventoryPath: String { "\(directory)/inventory.ini" }
     var statePath: String { "\(directory)/state.json" }
+    /// Locked (inside the lab's own lock) around every change to machine-wide things: the bridge, slots,
+    /// namespaces, links. Any number of lab directories share those.
+    static let machineLockDirectory = "/run/keel-lab"
     var initScriptPath: String { "\(directory)/\(LightHostInit.fileName)" }
 
     // MARK: - Bringing hosts up
@@ -54,34 +57,46 @@ public struct Lab: Sendable {
                 }
             }
             try ensureClientKey()
-            try LabNetwork.ensureBridge()
             if flavor == .systemd { try baseTree.ensure() }
             try writeAtomically(Data(LightHostInit.script.utf8), to: initScriptPath, permissions: 0o755)
-
-            var started: [String] = []
-            for name in unique {
-                if let record = state[name], isRunning(record) { continue }
-                let record = try start(name: name, flavor: flavor, state: &state)
-                state.put(record)
-                // Saved at once: if we die now, `down` still knows what to clean up.
-                try state.save(to: statePath)
-                started.append(name)
+            try FileManager.default.createDirectory(atPath: Self.machineLockDirectory,
+                                                    withIntermediateDirectories: true)
+            return try LabLock.holding(Self.machineLockDirectory) {
+                try startAndWait(unique, flavor: flavor, state: &state)
             }
-            var failure: Error?
-            for name in started {
-                guard var record = state[name] else { continue }
-                do {
-                    try waitUntilReady(&record)
-                } catch {
-                    failure = failure ?? error
-                }
-                state.put(record)
-            }
-            try state.save(to: statePath)
-            try writeClientFiles(state)
-            if let failure { throw failure }
-            return unique.compactMap { state[$0]?.host }
         }
+    }
+
+    private func startAndWait(_ unique: [String], flavor: LabFlavor, state: inout LabState) throws -> [LabHost] {
+        try LabNetwork.ensureBridge()
+        var started: [String] = []
+        for name in unique {
+            if var record = state[name], isRunning(record) {
+                // Naming a host in `up` trusts the key it has now (even after a rekey).
+                record.trustedKey = record.host.hostKey
+                state.put(record)
+                continue
+            }
+            let record = try start(name: name, flavor: flavor, state: &state)
+            state.put(record)
+            // Saved at once: if we die now, `down` still knows what to clean up.
+            try state.save(to: statePath)
+            started.append(name)
+        }
+        var failure: Error?
+        for name in started {
+            guard var record = state[name] else { continue }
+            do {
+                try waitUntilReady(&record)
+            } catch {
+                failure = failure ?? error
+            }
+            state.put(record)
+        }
+        try state.save(to: statePath)
+        try writeClientFiles(state)
+        if let failure { throw failure }
+        return unique.compactMap { state[$0]?.host }
     }
 
     /// Creates (or, for a dead host, re-creates) the host's network and starts its init.
@@ -91,7 +106,7 @@ public struct Lab: Sendable {
         if let existing = state[name] {
             record = existing
             stopProcesses(record)
-            if flavor == .systemd { try SystemdHost.cleanUp(name: name, directory: hostDirectory) }
+            if flavor == .systemd { try SystemdHost.cleanUp(name: name, slot: record.slot, directory: hostDirectory) }
         } else {
             if hostDirectory.exists { try removeHostDirectory(hostDirectory) }
             let slot = state.freeSlot(for: name)
@@ -111,11 +126,12 @@ public struct Lab: Sendable {
         try LabNetwork.createHostNetwork(name: name, slot: record.slot, address: record.host.address)
         switch flavor {
         case .light:
-            record.launcher = try LightHost.start(name: name, directory: hostDirectory, initScript: initScriptPath)
+            record.launcher = try LightHost.start(name: name, slot: record.slot, directory: hostDirectory, lab: directory, initScript: initScriptPath)
         case .systemd:
-            record.launcher = try SystemdHost.start(name: name, directory: hostDirectory, tree: baseTree)
+            record.launcher = try SystemdHost.start(name: name, slot: record.slot, directory: hostDirectory, tree: baseTree)
         }
         record.initProcess = nil
+        record.trustedKey = record.host.hostKey
         return record
     }
 
@@ -158,7 +174,8 @@ public struct Lab: Sendable {
     public func down(names: [String]?) throws {
         try Self.requireRoot()
         guard FileManager.default.fileExists(atPath: directory) else { return }
-        try LabLock.holding(directory) {
+        try FileManager.default.createDirectory(atPath: Self.machineLockDirectory, withIntermediateDirectories: true)
+        try LabLock.holding(directory) { try LabLock.holding(Self.machineLockDirectory) {
             var state = try LabState.load(from: statePath)
             let targets = names ?? state.hosts.map(\.host.name)
             for name in targets {
@@ -166,7 +183,7 @@ public struct Lab: Sendable {
                 stopProcesses(record)
                 let hostDirectory = HostDirectory(lab: directory, name: name)
                 if record.host.flavor == .systemd {
-                    try SystemdHost.cleanUp(name: name, directory: hostDirectory)
+                    try SystemdHost.cleanUp(name: name, slot: record.slot, directory: hostDirectory)
                 }
                 LabNetwork.removeHostNetwork(name: name, slot: record.slot, address: record.host.address)
                 try removeHostDirectory(hostDirectory)
@@ -179,7 +196,7 @@ public struct Lab: Sendable {
                 let ports = try? Subprocess.run(["ip", "-o", "link", "show", "master", LabAddressing.bridge])
                 if let ports, ports.status == 0, ports.stdout.isEmpty { LabNetwork.removeBridge() }
             }
-        }
+        } }
     }
 
     /// Kills the host's init (which takes its whole PID namespace with it), then its launcher.
@@ -264,8 +281,8 @@ public struct Lab: Sendable {
     }
 
     /// Gives the host a new ed25519 key and makes its sshd serve it (existing sessions survive). The
-    /// state remembers the new key, but known_hosts is deliberately left alone until the next `up` or
-    /// `down` rewrites it: strict clients refuse the host meanwhile, as they would a re-installed server.
+    /// returned host (and `list`) carry the new key, but known_hosts keeps the old one until the host is
+    /// named in an `up` again: strict clients refuse it meanwhile, as they would a re-installed server.
     public func rekey(_ name: String) throws -> LabHost {
         try Self.requireRoot()
         return try LabLock.holding(directory) {
@@ -329,7 +346,7 @@ public struct Lab: Sendable {
 
     private func writeClientFiles(_ state: LabState) throws {
         let hosts = state.hosts.map(\.host)
-        try writeAtomically(Data(LabFiles.knownHosts(hosts).utf8), to: knownHostsPath)
+        try writeAtomically(Data(LabFiles.knownHosts(state.hosts.map(\.knownHost)).utf8), to: knownHostsPath)
         try writeAtomically(Data(LabFiles.inventory(hosts, clientKey: clientKeyPath,
                                                     knownHosts: knownHostsPath).utf8), to: inventoryPath)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 
 /// Where each host sits on the lab network, derived from a small integer (its slot) so that a host keeps
@@ -5,7 +6,8 @@ import KeelBase
 ///
 /// The whole lab lives in 198.18.0.0/15 (RFC 2544 benchmarking space, never routed on the internet):
 /// the controller's bridge has 198.18.0.1; hosts named `labK` get 198.18.0.10+K; any other name gets the
-/// next free slot counted from 198.19.0.10.
+/// next free slot counted from 198.19.0.10. Slots are unique on the whole machine, not just in one lab
+/// directory: all labs share the bridge.
 enum LabAddressing {
     static let bridge = "keel-lab0"
     static let bridgeAddress = "198.18.0.1"
@@ -38,8 +40,14 @@ enum LabAddressing {
     /// The controller-side end of the host's veth pair (interface names have at most 15 characters).
     static func vethName(slot: Int) -> String { "kl\(slot)" }
 
-    /// The name under /run/netns.
-    static func namespaceName(for host: String) -> String { "keel-\(host)" }
+    /// The name under /run/netns. It carries the slot because namespaces are machine-wide while host names
+    /// are only unique within one lab directory (tests run labs side by side).
+    static func namespaceName(for host: String, slot: Int) -> String { "keel-\(slot)-\(host)" }
+
+    /// True while some lab on this machine (any lab directory) holds the slot: its veth exists.
+    static func isSlotInUse(_ slot: Int) -> Bool {
+        FileManager.default.fileExists(atPath: "/sys/class/net/\(vethName(slot: slot))")
+    }
 
     private static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef")

@@ -48,7 +48,7 @@ enum LabNetwork {
     /// earlier run left behind.
     static func createHostNetwork(name: String, slot: Int, address: String) throws {
         removeHostNetwork(name: name, slot: slot, address: address)
-        let namespace = LabAddressing.namespaceName(for: name)
+        let namespace = LabAddressing.namespaceName(for: name, slot: slot)
         let veth = LabAddressing.vethName(slot: slot)
         let steps: [[String]] = [
             ["ip", "netns", "add", namespace],
@@ -66,7 +66,7 @@ enum LabNetwork {
 
     /// Removes the namespace, the veth pair and the controller's neighbour entry; missing pieces are fine.
     static func removeHostNetwork(name: String, slot: Int, address: String) {
-        let namespace = LabAddressing.namespaceName(for: name)
+        let namespace = LabAddressing.namespaceName(for: name, slot: slot)
         _ = try? Subprocess.run(["ip", "link", "del", LabAddressing.vethName(slot: slot)])
         if FileManager.default.fileExists(atPath: "/run/netns/\(namespace)") {
             _ = try? Subprocess.run(["ip", "netns", "del", namespace])

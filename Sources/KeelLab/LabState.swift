@@ -9,6 +9,15 @@ struct LabHostRecord: Codable, Sendable, Equatable {
     var launcher: RecordedProcess?
     /// PID 1 of the host's PID namespace (`tini` or systemd).
     var initProcess: RecordedProcess?
+    /// The key known_hosts vouches for. It differs from `host.hostKey` after `rekey` until the host is
+    /// named in an `up` again; other hosts' `up` and `down` leave it alone (tests rekey in parallel).
+    var trustedKey: String?
+
+    var knownHost: LabHost {
+        var known = host
+        known.hostKey = trustedKey ?? host.hostKey
+        return known
+    }
 }
 
 /// The lab's state file, `state.json`, read and written whole (always under the lab lock; written to a
@@ -48,12 +57,15 @@ struct LabState: Codable, Sendable {
         hosts.removeAll { $0.host.name == name }
     }
 
-    /// `labK` gets slot K when free; every other name the lowest free slot of the named range.
-    func freeSlot(for name: String) -> Int {
+    /// `labK` gets slot K when free; every other name the lowest free slot of the named range. A slot is
+    /// free when no host of this lab has it and no lab on the machine uses it (`inUse`; callers hold the
+    /// machine-wide lock so the answer stays true until the veth is made).
+    func freeSlot(for name: String, inUse: (Int) -> Bool = LabAddressing.isSlotInUse) -> Int {
         let taken = Set(hosts.map(\.slot))
-        if let wanted = LabAddressing.numberedSlot(for: name), !taken.contains(wanted) { return wanted }
+        func free(_ slot: Int) -> Bool { !taken.contains(slot) && !inUse(slot) }
+        if let wanted = LabAddressing.numberedSlot(for: name), free(wanted) { return wanted }
         var slot = LabAddressing.firstNamedSlot
-        while taken.contains(slot) { slot += 1 }
+        while !free(slot) { slot += 1 }
         return slot
     }
 }

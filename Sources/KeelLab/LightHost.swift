@@ -14,22 +14,16 @@ enum LightHost {
     }
 
     /// Starts the host's init in new mount/UTS/IPC/PID namespaces inside its network namespace.
-    static func start(name: String, directory: HostDirectory, initScript: String) throws -> RecordedProcess {
-        let namespace = LabAddressing.namespaceName(for: name)
+    static func start(name: String, slot: Int, directory: HostDirectory, lab: String, initScript: String) throws -> RecordedProcess {
+        let namespace = LabAddressing.namespaceName(for: name, slot: slot)
         let pid = try Subprocess.launchDetached([
             "nsenter", "--net=/run/netns/\(namespace)",
             "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private",
-            "/bin/sh", initScript, name, directory.path,
+            "/bin/sh", initScript, name, directory.path, lab,
         ], log: directory.console)
         guard let launcher = RecordedProcess.current(pid) else {
             throw KeelError("lab: \(name) exited as soon as it started", found: tail(of: directory.console))
         }
         return launcher
     }
-}
-
-/// The last lines of a log, for error messages.
-func tail(of path: String, lines: Int = 15) -> String {
-    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
 }

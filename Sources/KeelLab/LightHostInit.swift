@@ -7,13 +7,16 @@ enum LightHostInit {
 
     static let script = #"""
         #!/bin/sh
-        # Written by keel lab. Usage: light-host-init.sh NAME HOST_DIRECTORY
+        # Written by keel lab. Usage: light-host-init.sh NAME HOST_DIRECTORY LAB_DIRECTORY
         set -eu
         name=$1
         dir=$2
+        lab=$3
         root=$dir/root
         hostname "$name"
         mount -t overlay overlay -o "lowerdir=/,upperdir=$dir/upper,workdir=$dir/work" "$root"
+        # The lab directory (client key, other hosts' upper layers) is part of the lower layer: hide it.
+        mount -t tmpfs -o mode=700,size=1m tmpfs "$root$lab"
         mount -t proc proc "$root/proc"
         mount -t sysfs sysfs "$root/sys"
         mount -t tmpfs -o mode=755,size=64m tmpfs "$root/dev"

@@ -50,7 +50,7 @@ struct RecordedProcess: Codable, Sendable, Equatable {
     var children: [Int32] {
         guard isAlive else { return [] }
         let path = "/proc/\(pid)/task/\(pid)/children"
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let text = readProcFile(path) ?? ""
         return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
@@ -73,7 +73,7 @@ struct RecordedProcess: Codable, Sendable, Equatable {
 
     /// `NSpid:` in /proc/PID/status lists the PID in each nested namespace; the last one is 1 for an init.
     private static func isNamespaceInit(_ pid: Int32) -> Bool {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        guard let status = readProcFile("/proc/\(pid)/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return false }
         let pids = line.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" })
         return pids.count > 1 && pids.last == "1"
@@ -82,7 +82,7 @@ struct RecordedProcess: Codable, Sendable, Equatable {
     /// The fields of /proc/PID/stat after the command name (which may itself contain spaces and parens);
     /// index 0 is the state, index 19 the start time.
     private static func statFields(_ pid: Int32) -> [Substring]? {
-        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard pid > 0, let stat = readProcFile("/proc/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ")
     }

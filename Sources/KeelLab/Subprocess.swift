@@ -46,8 +46,21 @@ struct Subprocess {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
+        // The child starts with no blocked signals and default handlers: test runners block or ignore
+        // SIGCHLD in their threads, and a shell inheriting that never reaps its own children (`wait`
+        // hung forever on zombies), nor would a host's tini.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, cArguments, cEnvironment)
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, cEnvironment)
         guard spawned == 0 else {
             throw KeelError("could not start \(argv.first ?? "a command"): \(String(cString: strerror(spawned)))")
         }

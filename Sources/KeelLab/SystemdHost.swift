@@ -14,7 +14,7 @@ enum SystemdHost {
         }
     }
 
-    static func start(name: String, directory: HostDirectory, tree: BaseTree) throws -> RecordedProcess {
+    static func start(name: String, slot: Int, directory: HostDirectory, tree: BaseTree) throws -> RecordedProcess {
         if !Mounts.isMountPoint(directory.root) {
             try Subprocess.check([
                 "mount", "-t", "overlay", "overlay", "-o",
@@ -23,7 +23,7 @@ enum SystemdHost {
         }
         // Each nspawn must start in a cgroup of its own: with --keep-unit it creates payload/ and supervisor/
         // below the cgroup it was started in, and two hosts started from one cgroup would share them.
-        let cgroups = cgroupDirectories(for: name)
+        let cgroups = cgroupDirectories(for: "\(slot)-\(name)")
         for cgroup in cgroups {
             try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: true)
         }
@@ -32,7 +32,7 @@ enum SystemdHost {
             "systemd-nspawn", "--quiet", "--boot", "--directory=\(directory.root)", "--machine=\(name)",
             // No systemd on this machine to register with or to make a scope unit for us.
             "--register=no", "--keep-unit",
-            "--network-namespace-path=/run/netns/\(LabAddressing.namespaceName(for: name))",
+            "--network-namespace-path=/run/netns/\(LabAddressing.namespaceName(for: name, slot: slot))",
             // firewalld needs CAP_NET_ADMIN; podman (runc) needs BPF for its device cgroup.
             "--capability=CAP_NET_ADMIN,CAP_BPF", "--system-call-filter=bpf",
             "--resolv-conf=off", "--timezone=off", "--console=read-only",
@@ -53,28 +53,31 @@ enum SystemdHost {
 
     /// Undoes what `start` left on the machine besides processes: the root mount, nspawn's propagation
     /// directory and the host's cgroups.
-    static func cleanUp(name: String, directory: HostDirectory) throws {
-        if Mounts.isMountPoint(directory.root) {
+    static func cleanUp(name: String, slot: Int, directory: HostDirectory) throws {
+        // A loop, not an if: a crashed run may have stacked two mounts on the same point.
+        for _ in 0..<5 where Mounts.isMountPoint(directory.root) {
             if try Subprocess.run(["umount", directory.root]).status != 0 {
                 try Subprocess.check(["umount", "-l", directory.root], doing: "unmounting the root of \(name)")
             }
         }
         try? FileManager.default.removeItem(atPath: "/run/systemd/nspawn/propagate/\(name)")
-        for cgroup in cgroupDirectories(for: name) {
+        for cgroup in cgroupDirectories(for: "\(slot)-\(name)") {
             removeCgroup(cgroup)
+            // The shared keel-lab/ parent goes once the last host is gone (rmdir fails while it has any).
+            rmdir((cgroup as NSString).deletingLastPathComponent)
         }
     }
 
-    /// `keel-lab/<name>` in the hierarchies systemd-nspawn looks at: the named systemd hierarchy and the
+    /// `keel-lab/<slot>-<name>` in the hierarchies systemd-nspawn looks at: the named systemd hierarchy and the
     /// cgroup2 one on a hybrid machine, or the single cgroup2 hierarchy.
-    static func cgroupDirectories(for name: String) -> [String] {
+    static func cgroupDirectories(for id: String) -> [String] {
         let files = FileManager.default
         if files.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
-            return ["/sys/fs/cgroup/keel-lab/\(name)"]
+            return ["/sys/fs/cgroup/keel-lab/\(id)"]
         }
         return ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"]
             .filter { files.fileExists(atPath: $0) }
-            .map { "\($0)/keel-lab/\(name)" }
+            .map { "\($0)/keel-lab/\(id)" }
     }
 
     /// cgroup directories are removed with rmdir, innermost first (their files cannot be deleted).
@@ -89,26 +92,5 @@ enum SystemdHost {
             }
         }
         rmdir(path)
-    }
-}
-
-/// Reading /proc/mounts.
-enum Mounts {
-    /// Mount points as the kernel lists them (with its octal escapes undone for spaces).
-    static func all() -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 1 ? fields[1].replacingOccurrences(of: "\\040", with: " ") : nil
-        }
-    }
-
-    static func isMountPoint(_ path: String) -> Bool {
-        all().contains(path)
-    }
-
-    /// Mount points at or below `path`.
-    static func under(_ path: String) -> [String] {
-        all().filter { $0 == path || $0.hasPrefix(path + "/") }
     }
 }

@@ -6,7 +6,8 @@ enum StrictSSH {
     static func arguments(_ lab: Lab, _ host: LabHost, _ command: String) -> [String] {
         ["ssh", "-i", lab.clientKeyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
          "-o", "UserKnownHostsFile=\(lab.knownHostsPath)", "-o", "GlobalKnownHostsFile=/dev/null",
-         "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+         "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10",
+         "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2", "-o", "LogLevel=ERROR",
          "root@\(host.address)", command]
     }
 
@@ -38,8 +39,13 @@ func isProcessAlive(_ pid: Int32) -> Bool {
     RecordedProcess.current(pid)?.isAlive ?? false
 }
 
-func netnsList() throws -> String {
-    try Subprocess.run(["ip", "netns", "list"]).stdout
+/// True when `ip netns list` shows the host's namespace (`keel-<slot>-<name>`).
+func hasNamespace(_ name: String) throws -> Bool {
+    try Subprocess.run(["ip", "netns", "list"]).stdout.split(separator: "\n").contains { line in
+        let namespace = line.split(separator: " ").first ?? ""
+        return namespace.hasPrefix("keel-") && namespace.hasSuffix("-\(name)")
+            && namespace.dropFirst(5).dropLast(name.count + 1).allSatisfy(\.isNumber)
+    }
 }
 
 /// Seconds `body` took, printed so test logs carry the lab's timings.

@@ -34,6 +34,8 @@ struct LabTests {
         #expect(write.status == 0 && write.stdout == "here\n", "\(write.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker))
         #expect(try lab.exec(hosts[1].name, "test -e \(marker)").status != 0)
+        // Nor can a host peek at another's files (or the lab's key) through the lab directory underneath.
+        #expect(try lab.exec(hosts[1].name, "ls -A \(lab.directory)").stdout.isEmpty)
     }
 
     @Test func inventoryListsHostsWithTheirAddresses() async throws {
@@ -57,18 +59,23 @@ struct LabTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
                 || refused.stderr.contains("Host key verification failed"), "stderr: \(refused.stderr)")
+        // Other hosts coming up leave the stale entry alone; naming the host in `up` trusts its new key.
+        _ = try lab.up(names: ["t-rekey-2"], flavor: .light)
+        #expect(try StrictSSH.run(lab, host, "true").status != 0)
+        _ = try lab.up(names: [host.name], flavor: .light)
+        #expect(try StrictSSH.run(lab, host, "true").status == 0)
     }
 
     @Test func downRemovesNamespaceMountsAndProcesses() throws {
         let host = try lab.up(names: ["t-down-1"], flavor: .light)[0]
         let pids = try lab.processes(host.name)
         #expect(pids.count == 2 && pids.allSatisfy(isProcessAlive))
-        #expect(try netnsList().contains("keel-t-down-1"))
+        #expect(try hasNamespace("t-down-1"))
 
         try timed("down 1 light host") { try lab.down(names: [host.name]) }
-        #expect(!(try netnsList().contains("keel-t-down-1")))
+        #expect(try !hasNamespace("t-down-1"))
         #expect(!pids.contains(where: isProcessAlive))
-        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        let mounts = readProcFile("/proc/mounts") ?? ""
         #expect(!mounts.contains("/hosts/t-down-1"))
         #expect(!FileManager.default.fileExists(atPath: "\(lab.directory)/hosts/t-down-1"))
         #expect(!(try lab.list().contains { $0.name == host.name }))
@@ -104,16 +111,31 @@ struct LabTests {
                 "is-system-running said \(state.stdout) \(state.stderr)")
         #expect(try lab.exec(host.name, "cat /proc/1/comm").stdout == "systemd\n")
         let inventory = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
-        #expect(inventory.contains("[lab_systemd]\nt-systemd-1\n"))
+        let systemdGroup = inventory.components(separatedBy: "[lab_systemd]\n").last?
+            .components(separatedBy: "\n\n").first ?? ""
+        #expect(systemdGroup.split(separator: "\n").contains("t-systemd-1"))
+
+        // rekey works under systemd too (sshd restarted by SIGHUP serves the new key, or rekey throws).
+        #expect(try lab.rekey(host.name).hostKey != host.hostKey)
 
         // systemd hosts mount their root on this machine: down must take it away again.
         let root = "\(lab.directory)/hosts/t-systemd-1/root"
-        #expect(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root))
+        #expect((readProcFile("/proc/mounts") ?? "").contains(root))
         let pids = try lab.processes(host.name)
         try timed("down 1 systemd host") { try lab.down(names: [host.name]) }
-        #expect(!(try String(contentsOfFile: "/proc/mounts", encoding: .utf8).contains(root)))
+        #expect(!(readProcFile("/proc/mounts") ?? "").contains(root))
         #expect(!pids.contains(where: isProcessAlive))
-        #expect(!(try netnsList().contains("keel-t-systemd-1")))
+        #expect(try !hasNamespace("t-systemd-1"))
+    }
+
+    @Test func systemdHostWithoutSSHIsRevivedByUp() throws {
+        let host = try lab.up(names: ["t-sdrevive-1"], flavor: .systemd)[0]
+        try lab.stopSSH(host.name)
+        #expect(try StrictSSH.run(lab, host, "true").status != 0)
+        #expect(try !lab.isRunning(host.name))
+        let revived = try lab.up(names: [host.name], flavor: .systemd)[0]
+        #expect(revived == host)
+        #expect(try StrictSSH.run(lab, host, "hostname").stdout == "\(host.name)\n")
     }
 
     @Test func hostNamesMustBeHostnames() throws {
@@ -133,10 +155,10 @@ struct LabAddressingTests {
 
     @Test func namedHostsGetTheNextFreeSlotIn198_19() {
         var state = LabState()
-        #expect(LabAddressing.address(slot: state.freeSlot(for: "web")) == "198.19.0.10")
+        #expect(LabAddressing.address(slot: state.freeSlot(for: "web", inUse: { _ in false })) == "198.19.0.10")
         state.put(LabHostRecord(host: LabHost(name: "web", address: "198.19.0.10", flavor: .light, hostKey: ""),
                                 slot: LabAddressing.firstNamedSlot))
-        #expect(LabAddressing.address(slot: state.freeSlot(for: "db")) == "198.19.0.11")
+        #expect(LabAddressing.address(slot: state.freeSlot(for: "db", inUse: { _ in false })) == "198.19.0.11")
     }
 
     @Test func macIsDerivedFromTheAddress() {
