@@ -5,7 +5,10 @@ import KeelBase
 /// directory between runs (every host is an overlay on top of it, so the tree itself is never changed).
 struct BaseTree {
     static let suite = "bookworm"
-    static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2"]
+    /// What module tests need on a systemd host beyond a booting sshd: firewalld (with nftables), haproxy,
+    /// cron, git and curl for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
+    static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
+                           "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps"]
 
     let cache: String
 
@@ -22,9 +25,16 @@ struct BaseTree {
     func ensure() throws {
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         try LabLock.holding(cache) {
-            if FileManager.default.fileExists(atPath: stamp), FileManager.default.fileExists(atPath: path) { return }
+            if FileManager.default.fileExists(atPath: path), stampedPackages == Self.packages { return }
             try build()
         }
+    }
+
+    /// The package list the cached tree was built with (first line of the stamp), nil without a stamp.
+    private var stampedPackages: [String]? {
+        guard let text = try? String(contentsOfFile: stamp, encoding: .utf8),
+              let first = text.split(separator: "\n").first, first.hasPrefix("packages: ") else { return nil }
+        return first.dropFirst("packages: ".count).split(separator: ",").map(String.init)
     }
 
     private func build() throws {
@@ -46,7 +56,8 @@ struct BaseTree {
         try retireOldTree()
         try FileManager.default.moveItem(atPath: staging, toPath: path)
         let seconds = String(format: "%.0f", Date().timeIntervalSince(started))
-        try Data("built \(Date()) from \(mirror) in \(seconds) s\n".utf8).write(to: URL(fileURLWithPath: stamp))
+        let record = "packages: \(Self.packages.joined(separator: ","))\nbuilt \(Date()) from \(mirror) in \(seconds) s\n"
+        try Data(record.utf8).write(to: URL(fileURLWithPath: stamp))
     }
 
     /// Strips what must differ per host, and points apt at the same mirror as this machine.
@@ -59,6 +70,12 @@ struct BaseTree {
         try Data().write(to: URL(fileURLWithPath: "\(tree)/etc/machine-id"))
         try? files.removeItem(atPath: "\(tree)/var/lib/dbus/machine-id")
         try? files.createSymbolicLink(atPath: "\(tree)/var/lib/dbus/machine-id", withDestinationPath: "/etc/machine-id")
+        // firewalld and haproxy stay off at boot: a test that wants them starts them, and no other test
+        // finds its ports filtered or taken.
+        for unit in ["firewalld.service", "haproxy.service"] {
+            try? files.removeItem(atPath: "\(tree)/etc/systemd/system/multi-user.target.wants/\(unit)")
+        }
+        try? files.removeItem(atPath: "\(tree)/etc/systemd/system/dbus-org.fedoraproject.FirewallD1.service")
         try? files.removeItem(atPath: "\(tree)/etc/resolv.conf")
         try Data("nameserver 127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/resolv.conf"))
         let sources = "/etc/apt/sources.list.d/debian.sources"

@@ -2,7 +2,9 @@ import CLibSSH2
 import Foundation
 
 /// Tries ssh's authentication methods in ssh's order: agent keys, identity files, then password.
-/// Key files may be ed25519, ECDSA or RSA (libssh2 signs RSA with rsa-sha2-256/512 when the server asks).
+/// Key files may be ed25519, ECDSA or RSA. libssh2 before 1.11 (Debian 12 ships 1.10) signs RSA user keys
+/// only with ssh-rsa (SHA-1), which OpenSSH 8.8 and later refuse by default, so a refused RSA key gets an
+/// error that says so instead of a bare "authentication failed".
 struct SSHAuthenticator {
     let core: SSHSessionCore
 
@@ -22,8 +24,8 @@ struct SSHAuthenticator {
             }
             let files = target.identityFiles.isEmpty ? SSHTarget.defaultIdentityFiles : target.identityFiles
             for file in files where FileManager.default.isReadableFile(atPath: file) {
-                tried.append("publickey \(file)")
                 if try authenticateWithKeyFile(user: user, path: file) { return }
+                tried.append("publickey \(file)" + (Self.isRSAKey(file) && !Self.signsRSAWithSHA2 ? Self.rsaHint : ""))
             }
         }
         if let password = target.password, offered.contains("password") {
@@ -35,6 +37,26 @@ struct SSHAuthenticator {
             if rc == 0 { return }
         }
         throw TransportError.authenticationFailed(host: core.host, user: user, methods: tried, serverAccepts: offered)
+    }
+
+    static let rsaHint = " [an RSA key: libssh2 \(String(cString: libssh2_version(0))) signs it with ssh-rsa (SHA-1), "
+        + "which OpenSSH 8.8+ refuses unless the server sets PubkeyAcceptedAlgorithms +ssh-rsa; use an ed25519 or ECDSA key]"
+
+    /// rsa-sha2-256/512 user authentication arrived in libssh2 1.11.
+    static var signsRSAWithSHA2: Bool {
+        let parts = String(cString: libssh2_version(0)).split(separator: ".").compactMap { Int($0) }
+        return parts.count >= 2 && (parts[0], parts[1]) >= (1, 11)
+    }
+
+    /// Whether a key file holds an RSA key: its .pub says ssh-rsa, it is a PEM RSA key, or an OpenSSH-format
+    /// key whose (unencrypted) public part names ssh-rsa.
+    static func isRSAKey(_ path: String) -> Bool {
+        if let pub = try? String(contentsOfFile: path + ".pub", encoding: .utf8) { return pub.hasPrefix("ssh-rsa ") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        if text.contains("BEGIN RSA PRIVATE KEY") { return true }
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        guard let data = Data(base64Encoded: body) else { return false }
+        return data.range(of: Data("ssh-rsa".utf8)) != nil
     }
 
     private func serverMethods(user: String) throws -> [String] {

@@ -11,7 +11,8 @@ public final class SSHConnection: Connection, @unchecked Sendable {
     private let jump: SSHConnection?
     private let privilege: PrivilegeEscalation
     private var tunnels: [SSHTunnel] = []
-    private lazy var shell = SSHShellRunner(core: core)
+    /// Created on first use, on the session thread.
+    private var shellRunner: SSHShellRunner?
 
     private init(target: SSHTarget, thread: SessionThread, core: SSHSessionCore, jump: SSHConnection?) {
         self.hostName = target.hostName
@@ -89,19 +90,29 @@ public final class SSHConnection: Connection, @unchecked Sendable {
             if (stdin?.count ?? 0) > SSHShellRunner.maxInlineInput {
                 return try SSHCommandRunner(core: core).run("/bin/sh -c " + ShellQuote.quote(script), stdin: stdin)
             }
+            let shell = shellRunner ?? SSHShellRunner(core: core)
+            shellRunner = shell
             return try shell.run(script, stdin: stdin)
         }
     }
 
-    /// A connection dropped without close() still ends its session, on its own thread.
+    /// A connection dropped without close() still ends its session, on its own thread: every object that
+    /// talks to libssh2 is handed to that last job, so none is torn down from whatever thread runs deinit.
     deinit {
-        thread.stop(after: { [core] in core.teardown() })
+        let (core, shell, tunnels) = (core, shellRunner, tunnels)
+        thread.stop(after: {
+            shell?.discard()
+            tunnels.forEach { $0.finish() }
+            core.teardown()
+        })
     }
 
     public func close() async {
         _ = try? await thread.perform { [self] in
+            tunnels.forEach { $0.finish() }
             tunnels.removeAll()
-            shell.discard()
+            shellRunner?.discard()
+            shellRunner = nil
             core.teardown()
         }
         thread.stop()

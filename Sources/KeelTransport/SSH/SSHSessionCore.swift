@@ -20,7 +20,8 @@ final class SSHSessionCore: @unchecked Sendable {
         self.target = target
     }
 
-    deinit { teardown() }
+    // No deinit teardown: libssh2 may only be called on the session thread, and deinit can run anywhere.
+    // SSHConnection's close() and deinit end the session there.
 
     var host: String { target.hostName }
 

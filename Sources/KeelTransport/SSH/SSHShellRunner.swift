@@ -25,8 +25,6 @@ final class SSHShellRunner {
         nonce = "__KEEL_" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 
-    deinit { discard() }
-
     func run(_ script: String, stdin: Data?) throws -> CommandResult {
         let channel = try openIfNeeded()
         counter += 1

@@ -81,7 +81,8 @@ final class SSHTunnel {
                 pollfd(fd: core.socket, events: Int16(POLLIN), revents: 0)]
     }
 
-    private func finish() {
+    /// Ends the tunnel. Only on the session thread (never from deinit, which may run anywhere).
+    func finish() {
         guard !finished else { return }
         finished = true
         _ = libssh2_channel_send_eof(channel)
@@ -89,6 +90,4 @@ final class SSHTunnel {
         libssh2_channel_free(channel)
         close(localEnd)
     }
-
-    deinit { finish() }
 }
