@@ -6,9 +6,9 @@ import KeelBase
 struct BaseTree {
     static let suite = "bookworm"
     /// What module tests need on a systemd host beyond a booting sshd: firewalld (with nftables), haproxy,
-    /// cron, git and curl for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
+    /// cron, git, curl and socat (haproxy's runtime API) for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
-                           "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps"]
+                           "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
 
     let cache: String
 
