@@ -53,8 +53,14 @@ public final class TemplateEngine: Sendable {
 
     /// Renders to text, as the `template` module and string arguments do.
     public func render(_ source: String, context: some TemplateContext, origin: SourceLocation?) throws -> String {
+        try render(source, context: context, origin: origin, options: options)
+    }
+
+    /// Renders with other settings than the engine's (the template module's trim_blocks / lstrip_blocks),
+    /// with the same filters, tests and functions.
+    public func render(_ source: String, context: some TemplateContext, origin: SourceLocation?, options: TemplateOptions) throws -> String {
         if !TemplateEngine.containsTemplate(source) { return source }
-        let parsed = try parse(source, origin: origin)
+        let parsed = try parse(source, origin: origin, options: options)
         var text = try run(context: context, origin: origin) { renderer in try renderer.render(parsed.statements) }
         if options.preserveTrailingNewlines {
             let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
@@ -107,8 +113,10 @@ public final class TemplateEngine: Sendable {
         }
     }
 
-    private func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false) throws -> ParsedTemplate {
-        let key = CacheKey(source: source, bare: bareExpression)
+    private func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false,
+                       options: TemplateOptions? = nil) throws -> ParsedTemplate {
+        let options = options ?? self.options
+        let key = CacheKey(source: source, bare: bareExpression, options: options)
         if let hit = state.withLock({ $0.cache[key] }) { return hit }
         let parsed: ParsedTemplate
         do {
@@ -158,6 +166,7 @@ struct ParsedTemplate: Sendable {
 struct CacheKey: Hashable, Sendable {
     var source: String
     var bare: Bool
+    var options: TemplateOptions
 }
 
 /// The engine's mutable parts behind a lock: the library (changed only by registration) and the cache.
