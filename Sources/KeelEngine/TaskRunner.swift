@@ -216,6 +216,10 @@ struct TaskRunner {
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
                                   })
         context.environment = try environment(scope)
+        context.renderTemplateFile = { [scope] request in
+            try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
+                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
+        }
         do {
             let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: checkMode ? .check : .apply)
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok

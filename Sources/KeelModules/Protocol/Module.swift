@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelTemplate
 import KeelTransport
 import OrderedCollections
 
@@ -48,6 +49,12 @@ public struct HostContext: Sendable {
     public var files: ControllerFiles
     /// Renders a template's text with the task's variables (the template module uses it).
     public var renderTemplate: @Sendable (_ source: String, _ path: String) throws -> String
+    /// Renders a template file (the template module) with its own Jinja2 settings and extra variables
+    /// layered over the task's. The default, used outside the engine, sees only the extra variables.
+    public var renderTemplateFile: @Sendable (TemplateFileRequest) throws -> String = { request in
+        try TemplateEngine(options: request.options).render(request.source, context: DictionaryContext(request.variables),
+                                                            origin: SourceLocation(file: request.path, line: 1, column: 1))
+    }
     /// The task's `environment:` keyword: exported for every command the module runs.
     public var environment: [String: String] = [:]
 
@@ -67,6 +74,22 @@ public struct HostContext: Sendable {
         guard !environment.isEmpty else { return try await connection.run(script, stdin: stdin, become: become) }
         let exports = environment.sorted { $0.key < $1.key }.map { "export \($0.key)=\(ShellQuote.quote($0.value))" }
         return try await connection.run(exports.joined(separator: "\n") + "\n" + script, stdin: stdin, become: become)
+    }
+}
+
+/// A template file to render: its text, where it came from (for error locations), the Jinja2 settings
+/// and the variables the template module adds (template_path, ansible_managed, ...).
+public struct TemplateFileRequest: Sendable {
+    public var source: String
+    public var path: String
+    public var options: TemplateOptions
+    public var variables: OrderedDictionary<String, Value>
+
+    public init(source: String, path: String, options: TemplateOptions, variables: OrderedDictionary<String, Value> = [:]) {
+        self.source = source
+        self.path = path
+        self.options = options
+        self.variables = variables
     }
 }
 
