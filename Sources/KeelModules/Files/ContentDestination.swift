@@ -1,0 +1,26 @@
+import Foundation
+import KeelBase
+import KeelTransport
+
+/// Where copy and template put a file: `dest` itself, or `dest/<name of src>` when dest ends in / or is
+/// an existing directory (not a link to one), as Ansible decides it. Resolved on the host in the same
+/// round trip that observes the final path.
+struct ContentDestination {
+    var path: String
+    var current: RemotePath
+
+    static func observe(dest: String, sourceName: String, on host: HostContext) async throws -> ContentDestination {
+        let name = ShellQuote.quote(sourceName)
+        let script = """
+            d=\(ShellQuote.quote(dest))
+            case "$d" in */) d="$d"\(name);; *) if [ -d "$d" ] && [ ! -L "$d" ] && [ -n \(name) ]; then d="$d/"\(name); fi;; esac
+            echo "$d"
+            """ + "\n" + RemotePath.observationScript(shellWord: "\"$d\"", checksum: true, contentLimit: ContentConvergence.diffLimit)
+        let result = try await host.run(script)
+        guard result.status == 0, let newline = result.stdout.firstIndex(of: 0x0A) else {
+            throw KeelError("\(host.name): cannot inspect \(dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let path = String(decoding: result.stdout[result.stdout.startIndex..<newline], as: UTF8.self)
+        return ContentDestination(path: path, current: try RemotePath.parse(Data(result.stdout[(newline + 1)...])))
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import KeelBase
+import KeelTemplate
+import KeelTransport
+import OrderedCollections
+
+/// `template`: render a Jinja2 file from the controller (the role's templates/, then the playbook's
+/// directory) with the task's variables, and converge a file on the host to the result, exactly as
+/// `copy` converges to inline content (same comparison, atomic write, validate, backup).
+public struct TemplateModule: Module {
+    public static let name = "template"
+    public static let spec = ArgumentSpec([
+        OptionSpec("src", .path, required: true, help: "The template on the controller: relative paths are looked up in the role's templates/, the role, then the playbook's directory."),
+        OptionSpec("dest", .path, required: true, help: "Where the rendered file goes; an existing directory (or a path ending in /) receives src's file name."),
+        OptionSpec("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files."),
+        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
+        OptionSpec("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path."),
+        OptionSpec("newline_sequence", .string, default: "\n", choices: ["\n", "\r", "\r\n"], help: "Line ending written for every line of the result."),
+        OptionSpec("trim_blocks", .bool, default: true, help: "Drop the first newline after a block tag ({% ... %})."),
+        OptionSpec("lstrip_blocks", .bool, default: false, help: "Strip spaces and tabs before a block tag at the start of a line."),
+        OptionSpec("output_encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "Encoding of the written file (only UTF-8)."),
+    ] + FileAttributes.options)
+    public static let documentation = ModuleDocumentation(
+        summary: "Render a Jinja2 template from the controller onto the host",
+        description: """
+            Renders src with the task's variables (host and group vars, facts, loop items, registered results) \
+            using Keel's Jinja2 engine with Ansible's settings for template files, plus the variables Ansible adds: \
+            ansible_managed, template_path, template_fullpath, template_host, template_uid, template_destpath. \
+            The result is compared with the host's file by SHA-256 in one round trip and written atomically \
+            (temporary file + rename) after `validate` passed, keeping the old file's owner and mode unless told otherwise.
+            """,
+        examples: """
+            - name: HAProxy configuration
+              template:
+                src: haproxy.cfg.j2
+                dest: /etc/haproxy/haproxy.cfg
+                mode: "0644"
+                validate: haproxy -c -f %s
+                backup: true
+            - template: src=motd.j2 dest=/etc/motd lstrip_blocks=yes
+            """,
+        deviations: [
+            "`{% include %}`, `{% import %}` and `{% extends %}` are not available: the template engine has no loader for other files yet.",
+            "block_start_string, variable_start_string and the other delimiter options are not supported (an error names them).",
+            "newline_sequence is applied to the whole result, including newlines that came from variables (Jinja2 converts only the template's own text).",
+            "ansible_managed is the plain text \"Ansible managed\" (Ansible's default), not configurable through ansible.cfg.",
+            "The `checksum` return value is SHA-256, not SHA-1.",
+            "follow, unsafe_writes, attributes and SELinux options are not supported.",
+        ])
+
+    public struct Arguments: Decodable, Sendable {
+        var src: String
+        var dest: String
+        var force: Bool
+        var backup: Bool
+        var validate: String?
+        var newline_sequence: String
+        var trim_blocks: Bool
+        var lstrip_blocks: Bool
+        var mode: Value?
+        var owner: String?
+        var group: String?
+    }
+
+    public struct State: Equatable, Sendable {
+        var path: String
+        var current: RemotePath
+        var rendered: Data
+    }
+
+    public typealias Step = ContentStep
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        guard let source = host.files.find(a.src, kind: "templates") else {
+            throw KeelError("could not find template '\(a.src)'",
+                            expected: "a file in " + (host.files.searchPaths.map { $0 + "/templates" } + ["the playbook's directory"]).joined(separator: ", "),
+                            found: "nothing")
+        }
+        let fullPath = URL(fileURLWithPath: source).standardizedFileURL.path
+        guard let data = FileManager.default.contents(atPath: fullPath) else { throw KeelError("cannot read template \(fullPath)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw KeelError("template \(fullPath) is not UTF-8 text") }
+        let sourceName = (a.src as NSString).lastPathComponent
+        let destination = try await ContentDestination.observe(dest: a.dest, sourceName: sourceName, on: host)
+        let rendered = try render(text, path: fullPath, dest: destination.path, a, on: host)
+        return State(path: destination.path, current: destination.current, rendered: Data(rendered.utf8))
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        var convergence = ContentConvergence(path: observed.path, current: observed.current, desired: observed.rendered,
+                                             attributes: FileAttributes(mode: a.mode, owner: a.owner, group: a.group),
+                                             validate: a.validate, backup: a.backup)
+        convergence.replaceExisting = a.force
+        let values: OrderedDictionary<String, Value> = ["dest": .string(observed.path), "src": .string(a.src),
+                                                        "checksum": .string(convergence.desiredSHA256), "size": .int(observed.rendered.count)]
+        return try convergence.plan(values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        try await ContentConvergence.apply(plan, path: plan.values["dest"]?.stringValue ?? a.dest, on: host)
+    }
+
+    /// The template's text rendered with the template-file settings and Ansible's template variables.
+    func render(_ text: String, path: String, dest: String, _ a: Arguments, on host: HostContext) throws -> String {
+        var options = TemplateOptions.ansibleTemplateFile
+        options.trimBlocks = a.trim_blocks
+        options.lstripBlocks = a.lstrip_blocks
+        let owner = (try? FileManager.default.attributesOfItem(atPath: path)[.ownerAccountName] as? String) ?? ""
+        let variables: OrderedDictionary<String, Value> = [
+            "ansible_managed": "Ansible managed",
+            "template_host": .string(ProcessInfo.processInfo.hostName),
+            "template_path": .string(path),
+            "template_fullpath": .string(path),
+            "template_uid": .string(owner),
+            "template_destpath": .string(dest),
+        ]
+        // Jinja2 reads template files with universal newlines.
+        let source = Self.replacingNewlines(in: text, with: "\n")
+        let rendered = try host.renderTemplateFile(TemplateFileRequest(source: source, path: path, options: options, variables: variables))
+        guard a.newline_sequence != "\n" else { return rendered }
+        return Self.replacingNewlines(in: rendered, with: a.newline_sequence)
+    }
+
+    /// Every line ending (\r\n, \r or \n) as `sequence`. Works on scalars: to Swift "\r\n" is one Character.
+    static func replacingNewlines(in text: String, with sequence: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previousWasCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" && previousWasCR { previousWasCR = false; continue }
+            previousWasCR = scalar == "\r"
+            if scalar == "\r" || scalar == "\n" { out.append(contentsOf: sequence.unicodeScalars) } else { out.append(scalar) }
+        }
+        return String(out)
+    }
+}
