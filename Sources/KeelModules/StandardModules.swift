@@ -8,6 +8,8 @@ public enum StandardModules {
         CopyModule.self,
         LineInFileModule.self,
         TemplateModule.self,
+        BlockInFileModule.self,
+        ReplaceModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

@@ -20,6 +20,8 @@ public struct ContentConvergence: Sendable {
     public var backup: Bool
     /// False leaves an existing file's content alone (copy's force: false).
     public var replaceExisting = true
+    /// Create a missing parent directory when writing (blockinfile's create: true does).
+    public var createParentDirectories = false
 
     public init(path: String, current: RemotePath, desired: Data, attributes: FileAttributes, validate: String?, backup: Bool) {
         self.path = path
@@ -42,7 +44,7 @@ public struct ContentConvergence: Sendable {
         var diffs: [Diff] = []
         if contentDiffers {
             steps.append(.write(FileWrite(destination: path, content: desired, attributes: attributes.changes(for: RemotePath(kind: .absent)),
-                                          validate: validate, backup: backup)))
+                                          validate: validate, backup: backup, createParentDirectories: createParentDirectories)))
             diffs.append(Diff(label: path, before: exists ? Self.text(current.content, size: current.size) : "",
                               after: Self.text(desired, size: desired.count)))
         } else {

@@ -13,8 +13,12 @@ public struct FileWrite: Sendable {
     /// A command with `%s` for the path to check, e.g. `haproxy -c -f %s`, `visudo -cf %s`.
     public var validate: String?
     public var backup: Bool
+    /// Make the destination's directory (with parents) when it is missing.
+    public var createParentDirectories: Bool
 
-    public init(destination: String, content: Data, attributes: [AttributeChange] = [], validate: String? = nil, backup: Bool = false) {
+    public init(destination: String, content: Data, attributes: [AttributeChange] = [], validate: String? = nil, backup: Bool = false,
+                createParentDirectories: Bool = false) {
+        self.createParentDirectories = createParentDirectories
         self.destination = destination
         self.content = content
         self.attributes = attributes
@@ -27,6 +31,7 @@ public struct FileWrite: Sendable {
         var lines = [
             "set -e",
             "dest=\(ShellQuote.quote(destination))",
+            createParentDirectories ? #"mkdir -p -- "$(dirname -- "$dest")""# : ":",
             #"tmp=$(mktemp "$(dirname -- "$dest")/.keel-tmp.XXXXXXXX")"#,
             #"trap 'rm -f -- "$tmp"' EXIT"#,
             #"cat > "$tmp""#,

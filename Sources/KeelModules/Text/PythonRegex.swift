@@ -9,12 +9,24 @@ public struct PythonRegex: @unchecked Sendable {
     let expression: NSRegularExpression
     public let pattern: String
 
-    public init(_ pattern: String, option: String = "regexp") throws {
+    /// Python's re flags that modules pass: MULTILINE (replace), DOTALL (replace's after/before).
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let multiline = Flags(rawValue: 1)
+        public static let dotAll = Flags(rawValue: 2)
+    }
+
+    public init(_ pattern: String, option: String = "regexp", flags: Flags = []) throws {
         self.pattern = pattern
         let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
             .replacingOccurrences(of: #"\(\?P=(\w+)\)"#, with: #"\\k<$1>"#, options: .regularExpression)
         do {
-            expression = try NSRegularExpression(pattern: translated)
+            // Unix line separators: only \n ends a line for ^, $ and ., as in Python (ICU also counts \r, \u2028...).
+            var options: NSRegularExpression.Options = [.useUnixLineSeparators]
+            if flags.contains(.multiline) { options.insert(.anchorsMatchLines) }
+            if flags.contains(.dotAll) { options.insert(.dotMatchesLineSeparators) }
+            expression = try NSRegularExpression(pattern: translated, options: options)
         } catch {
             throw KeelError("invalid regular expression in '\(option)'", expected: "a Python-style regular expression", found: "'\(pattern)'")
         }
@@ -25,6 +37,31 @@ public struct PythonRegex: @unchecked Sendable {
     }
 
     public func matches(_ text: String) -> Bool { firstMatch(in: text) != nil }
+
+    /// Whether the pattern turns on multi-line mode itself (`(?m)`), as Python's `pattern.flags & re.MULTILINE` tells.
+    public var setsMultiline: Bool {
+        guard let range = pattern.range(of: #"^\(\?[aiLmsux]+\)"#, options: .regularExpression) else { return false }
+        return pattern[range].contains("m")
+    }
+
+    /// Python's `re.subn(pattern, template, text)`: every non-overlapping match replaced by the expanded
+    /// template; returns the new text and the number of replacements.
+    public func substitute(_ template: String, in text: String) -> (text: String, count: Int) {
+        let matches = expression.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        guard !matches.isEmpty else { return (text, 0) }
+        let utf16 = text.utf16
+        var out = ""
+        var last = utf16.startIndex
+        for match in matches {
+            let start = utf16.index(utf16.startIndex, offsetBy: match.range.location)
+            let end = utf16.index(start, offsetBy: match.range.length)
+            out += String(utf16[last..<start]) ?? ""
+            out += expand(template, match: match, in: text)
+            last = end
+        }
+        out += String(utf16[last...]) ?? ""
+        return (out, matches.count)
+    }
 
     /// Python's `match.expand(template)`.
     public func expand(_ template: String, match: NSTextCheckingResult, in text: String) -> String {
@@ -56,6 +93,10 @@ public struct PythonRegex: @unchecked Sendable {
                 switch next {
                 case "n": out.append("\n")
                 case "t": out.append("\t")
+                case "r": out.append("\r")
+                case "f": out.append("\u{0C}")
+                case "v": out.append("\u{0B}")
+                case "a": out.append("\u{07}")
                 case "\\": out.append("\\")
                 default: out.append("\\"); out.append(next)
                 }
