@@ -10,6 +10,10 @@ public enum StandardModules {
         TemplateModule.self,
         BlockInFileModule.self,
         ReplaceModule.self,
+        StatModule.self,
+        SlurpModule.self,
+        FetchModule.self,
+        TempfileModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

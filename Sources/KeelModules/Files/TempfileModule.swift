@@ -1,0 +1,59 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `tempfile`: a new, uniquely named file or directory on the host, made with mktemp
+/// (ansible.builtin.tempfile). Every run makes a new one, so it always reports a change; in check mode
+/// it is skipped, as in Ansible, because the name cannot be predicted.
+public struct TempfileModule: Module {
+    public static let name = "tempfile"
+    public static let spec = ArgumentSpec([
+        OptionSpec("state", .string, default: "file", choices: ["file", "directory"], help: "Make a file or a directory."),
+        OptionSpec("path", .path, help: "The directory to make it in (default: $TMPDIR on the host, else /tmp)."),
+        OptionSpec("prefix", .string, default: "ansible.", help: "Start of the name."),
+        OptionSpec("suffix", .string, default: "", help: "End of the name."),
+    ])
+    public static let documentation = ModuleDocumentation(
+        summary: "Make a temporary file or directory on the host",
+        description: "Returns `path`. The file is mode 0600 and the directory 0700 (mktemp's), owned by the connecting (or become) user. Remove it with `file: state=absent` when done.",
+        examples: """
+            - tempfile: state=directory suffix=.build
+              register: build_dir
+            - file: path="{{ build_dir.path }}" state=absent
+            """)
+
+    public struct Arguments: Decodable, Sendable {
+        var state: String
+        var path: String?
+        var prefix: String
+        var suffix: String
+    }
+
+    public typealias State = Bool
+    public struct Step: Sendable {}
+
+    public static var supportsCheckMode: Bool { false }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> Bool { true }
+
+    public func plan(_ a: Arguments, observed: Bool, on host: HostContext) throws -> Plan<Step> {
+        Plan(steps: [Step()], values: ["state": .string(a.state)])
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        guard !a.prefix.contains("/"), !a.suffix.contains("/") else {
+            throw KeelError("tempfile: prefix and suffix cannot contain '/'", found: "prefix '\(a.prefix)', suffix '\(a.suffix)'")
+        }
+        let directory = a.path.map(ShellQuote.quote) ?? "\"${TMPDIR:-/tmp}\""
+        let script = "exec mktemp \(a.state == "directory" ? "-d " : "")--tmpdir=\(directory) --suffix=\(ShellQuote.quote(a.suffix)) -- "
+            + ShellQuote.quote(a.prefix + "XXXXXXXX")
+        let result = try await host.run(script)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot make a temporary \(a.state): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return ["path": .string(result.stdoutText.trimmingCharacters(in: .newlines))]
+    }
+}
