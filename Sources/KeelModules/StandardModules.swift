@@ -14,6 +14,8 @@ public enum StandardModules {
         SlurpModule.self,
         FetchModule.self,
         TempfileModule.self,
+        RawModule.self,
+        ScriptModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

@@ -1,0 +1,106 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `script`: a program from the controller, uploaded to a fresh temporary directory on the host, run
+/// with its arguments, and removed again, all in one round trip (the file travels on stdin)
+/// (ansible.builtin.script). creates/removes make it idempotent, as for command.
+public struct ScriptModule: Module {
+    public static let name = "script"
+    public static let spec = ArgumentSpec([
+        OptionSpec("cmd", .string, help: "The script's path and arguments (instead of the free-form text)."),
+        OptionSpec("creates", .path, help: "Skip when this path exists on the host."),
+        OptionSpec("removes", .path, help: "Skip unless this path exists on the host."),
+        OptionSpec("chdir", .path, help: "Change into this directory on the host first."),
+        OptionSpec("executable", .string, help: "Run the script with this program (e.g. python3, bash) instead of executing it."),
+    ], mutuallyExclusive: [["_raw_params", "cmd"]], acceptsFreeForm: true)
+    public static let documentation = ModuleDocumentation(
+        summary: "Upload a script from the controller and run it on the host",
+        description: """
+            The first word is the script on the controller (relative paths: the role's files/, the role, the \
+            playbook's directory), the rest its arguments (shell quoting is honoured). It is written to a new \
+            temporary directory on the host, made executable, run (in chdir if given), and the directory is \
+            removed whatever the outcome. Returns rc, stdout, stderr and their _lines; fails on a non-zero exit.
+            """,
+        examples: """
+            - script: files/bootstrap.sh --env lab creates=/etc/bootstrapped
+            - script:
+                cmd: report.py --json
+                executable: python3
+              register: report
+              changed_when: false
+            """,
+        deviations: ["In check mode a script that would run is reported as changed (not run), like command; creates/removes are honoured in the prediction.",
+                     "The script cannot read from standard input (the upload uses it)."])
+
+    public struct Arguments: Decodable, Sendable {
+        var _raw_params: String?
+        var cmd: String?
+        var creates: String?
+        var removes: String?
+        var chdir: String?
+        var executable: String?
+    }
+
+    public enum State: Equatable, Sendable { case mustRun(local: String, arguments: [String]), skip(String) }
+    public struct Step: Sendable { var local: String; var arguments: [String] }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        guard let text = a._raw_params ?? a.cmd, case let words = ShellWords.split(text), let first = words.first else {
+            throw KeelError("script needs the script's path", expected: "script: <path> [arguments]", found: "nothing")
+        }
+        guard let local = host.files.find(first, kind: "files") else {
+            throw KeelError("could not find the script '\(first)'",
+                            expected: "a file in " + (host.files.searchPaths.map { $0 + "/files" } + ["the playbook's directory"]).joined(separator: ", "),
+                            found: "nothing")
+        }
+        if a.creates != nil || a.removes != nil {
+            var guardScript = ""
+            if let chdir = a.chdir { guardScript += "cd \(ShellQuote.quote(chdir)) 2>/dev/null\n" }
+            if let creates = a.creates { guardScript += "for f in \(CommandModule.globbable(creates)); do [ -e \"$f\" ] && { echo creates; exit 0; }; done\n" }
+            if let removes = a.removes { guardScript += "found=; for f in \(CommandModule.globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }\n" }
+            guardScript += "echo run"
+            switch try await host.run(guardScript).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) {
+            case "creates": return .skip("skipped, since \(a.creates!) exists")
+            case "removes": return .skip("skipped, since \(a.removes!) does not exist")
+            default: break
+            }
+        }
+        return .mustRun(local: local, arguments: Array(words.dropFirst()))
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        switch observed {
+        case .skip(let message):
+            return .unchanged(values: ["msg": .string(message), "rc": 0, "stdout": "", "stderr": ""])
+        case .mustRun(let local, let arguments):
+            return Plan(steps: [Step(local: local, arguments: arguments)], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
+        }
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        let step = plan.steps[0]
+        guard let program = FileManager.default.contents(atPath: step.local) else { throw KeelError("cannot read the script \(step.local)") }
+        let name = ShellQuote.quote((step.local as NSString).lastPathComponent)
+        let run = (a.executable.map { ShellWords.split($0).map(ShellQuote.quote).joined(separator: " ") + " " } ?? "")
+            + "\"$d\"/\(name)" + step.arguments.map { " " + ShellQuote.quote($0) }.joined()
+        var script = """
+            d=$(mktemp -d "${TMPDIR:-/tmp}/keel-script.XXXXXXXX") || exit 125
+            trap 'rm -rf -- "$d"' EXIT
+            cat > "$d"/\(name) && chmod 700 "$d"/\(name) || exit 125
+
+            """
+        if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) || exit 1\n" }
+        script += "(\(run) </dev/null)\n"
+        let result = try await host.run(script, stdin: program)
+        var values = CommandOutput.values(result, stripEmptyEnds: false)
+        if result.status != 0 {
+            values["failed"] = true
+            values["msg"] = .string(result.status == 125 ? "could not upload the script: \(result.stderrText)" : "non-zero return code")
+        }
+        return values
+    }
+}
