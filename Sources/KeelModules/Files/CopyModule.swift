@@ -13,6 +13,7 @@ public struct CopyModule: Module {
         OptionSpec("src", .path, help: "File on the controller: relative paths are looked up in the role's files/ and the playbook's directory."),
         OptionSpec("content", .string, help: "The file's content, inline."),
         OptionSpec("remote_src", .bool, default: false, help: "src is a file on the host, not the controller."),
+        OptionSpec("directory_mode", .mode, help: "Mode of directories made while copying a directory tree (existing ones are left alone)."),
         OptionSpec("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files."),
         OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
         OptionSpec("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path."),
@@ -28,7 +29,10 @@ public struct CopyModule: Module {
                 mode: "0644"
             - copy: src=sudoers.d/deploy dest=/etc/sudoers.d/deploy validate='visudo -cf %s' mode=0440
             """,
-        deviations: ["Copying whole directories (src ending in /) is not supported yet.", "The `checksum` return value is SHA-256, not SHA-1."])
+        deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
+                     "A directory tree is copied file by file (each file atomically), not as one archive.",
+                     "The `checksum` return value is SHA-256, not SHA-1.",
+                     "mode: preserve, local_follow, follow, decrypt, checksum, unsafe_writes and attributes are not supported."])
 
     public struct Arguments: Decodable, Sendable {
         var dest: String
@@ -38,51 +42,58 @@ public struct CopyModule: Module {
         var force: Bool
         var backup: Bool
         var validate: String?
+        var directory_mode: Value?
         var mode: Value?
         var owner: String?
         var group: String?
     }
 
-    public struct State: Equatable, Sendable {
-        var path: String
-        var current: RemotePath
-        var desiredContent: Data
+    public enum State: Equatable, Sendable {
+        case file(path: String, current: RemotePath, desiredContent: Data)
+        case tree(CopyTree)
     }
 
-    public typealias Step = ContentStep
+    public typealias Step = CopyStep
 
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        let content = try await desiredContent(a, on: host)
-        // Resolve "dest is a directory" on the host, then observe the final path, in one script.
-        let baseName = (a.src as NSString?)?.lastPathComponent ?? ""
-        let script = """
-            d=\(ShellQuote.quote(a.dest))
-            case "$d" in */) d="$d"\(ShellQuote.quote(baseName));; *) if [ -d "$d" ] && [ ! -L "$d" ] && [ -n \(ShellQuote.quote(baseName)) ]; then d="$d/"\(ShellQuote.quote(baseName)); fi;; esac
-            echo "$d"
-            """ + "\n" + RemotePath.observationScript(shellWord: "\"$d\"", checksum: true, contentLimit: ContentConvergence.diffLimit)
-        let result = try await host.run(script)
-        guard result.status == 0, let newline = result.stdout.firstIndex(of: 0x0A) else {
-            throw KeelError("\(host.name): cannot inspect \(a.dest): \(result.stderrText)")
+        if let src = a.src, !a.remote_src, let local = host.files.find(src, kind: "files"), Self.isDirectory(local) {
+            return .tree(try await CopyTree.observe(source: local, sourceArgument: src, dest: a.dest, on: host))
         }
-        let path = String(decoding: result.stdout[result.stdout.startIndex..<newline], as: UTF8.self)
-        return State(path: path, current: try RemotePath.parse(Data(result.stdout[(newline + 1)...])), desiredContent: content)
+        let content = try await desiredContent(a, on: host)
+        let sourceName = (a.src as NSString?)?.lastPathComponent ?? ""
+        let destination = try await ContentDestination.observe(dest: a.dest, sourceName: sourceName, on: host)
+        return .file(path: destination.path, current: destination.current, desiredContent: content)
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        var convergence = ContentConvergence(path: observed.path, current: observed.current, desired: observed.desiredContent,
-                                             attributes: FileAttributes(mode: a.mode, owner: a.owner, group: a.group),
-                                             validate: a.validate, backup: a.backup)
-        convergence.replaceExisting = a.force
-        var values: OrderedDictionary<String, Value> = ["dest": .string(observed.path), "checksum": .string(convergence.desiredSHA256),
-                                                        "size": .int(observed.desiredContent.count)]
-        if let src = a.src { values["src"] = .string(src) }
-        return try convergence.plan(values: values)
+        let attributes = FileAttributes(mode: a.mode, owner: a.owner, group: a.group)
+        switch observed {
+        case .tree(let tree):
+            var values: OrderedDictionary<String, Value> = ["dest": .string(a.dest)]
+            if let src = a.src { values["src"] = .string(src) }
+            return try tree.plan(attributes: attributes, directoryMode: a.directory_mode, force: a.force, validate: a.validate,
+                                 backup: a.backup, values: values)
+        case .file(let path, let current, let desiredContent):
+            var convergence = ContentConvergence(path: path, current: current, desired: desiredContent,
+                                                 attributes: attributes, validate: a.validate, backup: a.backup)
+            convergence.replaceExisting = a.force
+            var values: OrderedDictionary<String, Value> = ["dest": .string(path), "checksum": .string(convergence.desiredSHA256),
+                                                            "size": .int(desiredContent.count)]
+            if let src = a.src { values["src"] = .string(src) }
+            let plan = try convergence.plan(values: values)
+            return Plan(steps: plan.steps.map { .content(path, $0) }, diffs: plan.diffs, values: plan.values)
+        }
     }
 
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await ContentConvergence.apply(plan, path: plan.values["dest"]?.stringValue ?? a.dest, on: host)
+        try await CopyStep.apply(plan, on: host)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     func desiredContent(_ a: Arguments, on host: HostContext) async throws -> Data {
@@ -94,10 +105,6 @@ public struct CopyModule: Module {
         guard let path = host.files.find(src, kind: "files") else {
             throw KeelError("could not find src '\(src)'", expected: "a file in \(host.files.searchPaths.map { $0 + "/files" }.joined(separator: ", ")) or a path",
                             found: "nothing")
-        }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw KeelError("copying the directory \(path) is not supported yet: copy its files one by one, or use a loop")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw KeelError("cannot read \(path)") }
         return data
