@@ -16,6 +16,7 @@ public enum StandardModules {
         TempfileModule.self,
         RawModule.self,
         ScriptModule.self,
+        UnarchiveModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

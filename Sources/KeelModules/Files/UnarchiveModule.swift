@@ -1,0 +1,219 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `unarchive`: a controller-side archive (tar: plain, gzip, bzip2, xz, zstd; zip) unpacked into an
+/// existing directory on the host (ansible.builtin.unarchive).
+///
+/// Idempotence, as Ansible decides it: the archive's listing (read on the controller with tar or
+/// zipinfo: path, kind, size, modification time) is compared with the destination (one round trip: the
+/// paths go to the host on stdin, GNU stat answers for each). The archive is sent and extracted only
+/// when an entry is missing, has another size or modification time (extraction restores the archive's
+/// times, so after it they match), is of another kind, or lacks the wanted mode/owner/group. Files the
+/// archive does not hold are never looked at. Extraction streams the archive into `tar -x` on the
+/// host (zip goes to a temporary file for unzip, which must be installed there).
+public struct UnarchiveModule: Module {
+    public static let name = "unarchive"
+    public static let spec = ArgumentSpec([
+        OptionSpec("src", .path, required: true, help: "The archive on the controller: relative paths are looked up in the role's files/ and the playbook's directory."),
+        OptionSpec("dest", .path, required: true, help: "An existing directory on the host to unpack into."),
+        OptionSpec("remote_src", .bool, default: false, help: "Only false is supported: the archive is on the controller."),
+        OptionSpec("creates", .path, help: "Skip when this path exists on the host."),
+        OptionSpec("list_files", .bool, default: false, help: "Return the archive's entries as `files`."),
+        OptionSpec("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1']."),
+        OptionSpec("keep_newer", .bool, default: false, help: "Do not replace files on the host that are newer than the archive's."),
+    ] + FileAttributes.options)
+    public static let documentation = ModuleDocumentation(
+        summary: "Unpack an archive from the controller into a directory on the host",
+        description: """
+            Reads the archive's listing on the controller, compares it with dest in one round trip (kind, size and \
+            modification time of every entry, plus mode/owner/group when given) and extracts only when something \
+            differs, streaming the archive into tar on the host. zip archives need unzip on the host. \
+            mode/owner/group are applied to every extracted entry (not to symbolic links).
+            """,
+        examples: """
+            - unarchive:
+                src: app-1.4.2.tar.gz
+                dest: /srv/app/releases/1.4.2
+                extra_opts: [--strip-components=1]
+                owner: app
+                group: app
+            - unarchive: src=site.zip dest=/var/www list_files=yes
+              register: unpacked
+            """,
+        deviations: [
+            "remote_src: true and URLs as src are not supported (the archive must be on the controller).",
+            "include, exclude, io_buffer_size, decrypt and validate_certs are not supported.",
+            "With extra_opts that rename paths (--strip-components, --transform) the listing no longer names what lands in dest: such tasks report changed on every run; use creates.",
+            "zip entries without an extended timestamp carry local time; the controller and the host are assumed to agree on UTC for them.",
+        ])
+
+    public struct Arguments: Decodable, Sendable {
+        var src: String
+        var dest: String
+        var remote_src: Bool
+        var creates: String?
+        var list_files: Bool
+        var extra_opts: [String]
+        var keep_newer: Bool
+        var mode: Value?
+        var owner: String?
+        var group: String?
+    }
+
+    /// One entry as the host has it.
+    public struct Observed: Sendable, Equatable {
+        var kind: Character   // f, d, l, o(ther), a(bsent)
+        var size: Int
+        var mtime: Int
+        var path: RemotePath
+        var linkTarget: String
+    }
+
+    public struct State: Sendable, Equatable {
+        var archive: String
+        var listing: ArchiveListing
+        var skipped: String?
+        var destinationMissing: Bool
+        var observed: [Observed]
+    }
+
+    public struct Step: Sendable {
+        var archive: String
+        var format: ArchiveListing.Format
+        var paths: [String]
+    }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        if a.remote_src { throw KeelError("unarchive with remote_src: true is not supported", expected: "an archive on the controller (remote_src: false)") }
+        guard let archive = host.files.find(a.src, kind: "files") else {
+            throw KeelError("could not find the archive '\(a.src)'",
+                            expected: "a file in " + (host.files.searchPaths.map { $0 + "/files" } + ["the playbook's directory"]).joined(separator: ", "),
+                            found: "nothing")
+        }
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: archive))
+        let head = try handle.read(upToCount: 512) ?? Data()
+        try handle.close()
+        let listing = try ArchiveListing.read(archive, data: head)
+        var script = "d=\(ShellQuote.quote(a.dest))\n"
+        if let creates = a.creates { script += "for f in \(CommandModule.globbable(creates)); do [ -e \"$f\" ] && { echo KEEL_CREATES; exit 0; }; done\n" }
+        script += """
+            [ -d "$d" ] || { echo KEEL_NO_DEST; exit 0; }
+            cd "$d" || exit 1
+            echo KEEL_OK
+            while IFS= read -r p; do
+              if [ -L "$p" ]; then printf 'l|%s|%s\\n' "$(stat -c '%s|%Y|%a|%U|%G|%u|%g' -- "$p")" "$(readlink -- "$p")"
+              elif [ -d "$p" ]; then printf 'd|%s|\\n' "$(stat -c '%s|%Y|%a|%U|%G|%u|%g' -- "$p")"
+              elif [ -f "$p" ]; then printf 'f|%s|\\n' "$(stat -c '%s|%Y|%a|%U|%G|%u|%g' -- "$p")"
+              elif [ -e "$p" ]; then echo 'o|0|0|0|||0|0|'
+              else echo 'a|0|0|0|||0|0|'; fi
+            done
+            """
+        let paths = listing.entries.map(\.path).joined(separator: "\n") + "\n"
+        let result = try await host.run(script, stdin: Data(paths.utf8))
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot inspect \(a.dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        var lines = result.stdoutText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let first = lines.isEmpty ? "" : lines.removeFirst()
+        var state = State(archive: archive, listing: listing, skipped: nil, destinationMissing: false, observed: [])
+        switch first {
+        case "KEEL_CREATES": state.skipped = "skipped, since \(a.creates ?? "") exists"; return state
+        case "KEEL_NO_DEST": state.destinationMissing = true; return state
+        case "KEEL_OK": break
+        default: throw KeelError("\(host.name): unexpected answer inspecting \(a.dest): \(first)")
+        }
+        for line in lines.prefix(listing.entries.count) {
+            let fields = line.split(separator: "|", maxSplits: 8, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 9, let kind = fields[0].first else { throw KeelError("\(host.name): unexpected stat line: \(line)") }
+            let path = RemotePath(kind: kind == "d" ? .directory : kind == "a" ? .absent : .file, mode: Int(fields[3], radix: 8) ?? 0,
+                                  owner: fields[4], group: fields[5], uid: Int(fields[6]) ?? -1, gid: Int(fields[7]) ?? -1)
+            state.observed.append(Observed(kind: kind, size: Int(fields[1]) ?? 0, mtime: Int(fields[2]) ?? 0, path: path, linkTarget: fields[8]))
+        }
+        guard state.observed.count == listing.entries.count else { throw KeelError("\(host.name): incomplete inspection of \(a.dest)") }
+        return state
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        var values: OrderedDictionary<String, Value> = ["dest": .string(a.dest), "src": .string(a.src)]
+        if a.list_files { values["files"] = .list(observed.listing.entries.map { .string($0.path) }) }
+        if let skipped = observed.skipped {
+            values["msg"] = .string(skipped)
+            return .unchanged(values: values)
+        }
+        if observed.destinationMissing {
+            throw KeelError("dest '\(a.dest)' must be an existing directory", expected: "a directory (make it with the file module first)")
+        }
+        let attributes = FileAttributes(mode: a.mode, owner: a.owner, group: a.group)
+        var differing: [String] = []
+        for (entry, current) in zip(observed.listing.entries, observed.observed) where !matches(entry, current, attributes, keepNewer: a.keep_newer) {
+            differing.append(entry.path)
+        }
+        guard !differing.isEmpty else { return .unchanged(values: values) }
+        let diff = Diff(label: a.dest, before: "", after: differing.map { "unpacked: \($0)\n" }.joined())
+        return Plan(steps: [Step(archive: observed.archive, format: observed.listing.format,
+                                 paths: observed.listing.entries.filter { if case .symlink = $0.kind { return false }; return true }.map(\.path))],
+                    diffs: [diff], values: values)
+    }
+
+    func matches(_ entry: ArchiveListing.Entry, _ current: Observed, _ attributes: FileAttributes, keepNewer: Bool) -> Bool {
+        switch entry.kind {
+        case .symlink(let target):
+            return current.kind == "l" && (target.isEmpty || current.linkTarget == target)
+        case .directory:
+            guard current.kind == "d" else { return false }
+        case .file, .hardlink:
+            guard current.kind == "f" else { return false }
+            if keepNewer, current.mtime > entry.mtime { return true }
+            guard current.size == entry.size, current.mtime == entry.mtime else { return false }
+        }
+        return attributes.changes(for: current.path).isEmpty
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        let step = plan.steps[0]
+        guard let data = FileManager.default.contents(atPath: step.archive) else { throw KeelError("cannot read \(step.archive)") }
+        let dest = ShellQuote.quote(a.dest)
+        let options = a.extra_opts.map(ShellQuote.quote).joined(separator: " ")
+        let script: String
+        if step.format == .zip {
+            script = """
+                command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on the host" >&2; exit 126; }
+                t=$(mktemp) || exit 1
+                trap 'rm -f -- "$t"' EXIT
+                cat > "$t" && unzip -o -q \(options) "$t" -d \(dest)
+                """
+        } else {
+            let flag = ["gzip": "-z", "bzip2": "-j", "xz": "-J", "zstd": "--zstd", "tar": ""][step.format.rawValue] ?? ""
+            script = "exec tar -x \(flag) -f - -C \(dest)\(a.keep_newer ? " --keep-newer-files" : "") \(options)"
+        }
+        let result = try await host.run(script, stdin: data)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot unpack \(a.src) into \(a.dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        if a.mode != nil || a.owner != nil || a.group != nil {
+            var commands = ["set -e", "cd \(dest)"]
+            for path in step.paths {
+                let p = ShellQuote.quote(path)
+                if let owner = a.owner { commands.append("chown \(ShellQuote.quote(owner)) -- \(p)") }
+                if let group = a.group { commands.append("chgrp \(ShellQuote.quote(group)) -- \(p)") }
+                if let mode = a.mode { commands.append("chmod \(ShellQuote.quote(Self.modeText(mode))) -- \(p)") }
+            }
+            let fixed = try await host.run(commands.joined(separator: "\n"))
+            guard fixed.status == 0 else { throw KeelError("\(host.name): cannot set attributes in \(a.dest): \(fixed.stderrText)") }
+        }
+        return [:]
+    }
+
+    /// The mode as chmod takes it: octal digits, or the symbolic text as written.
+    static func modeText(_ mode: Value) -> String {
+        switch mode {
+        case .int(let i): return String(i & 0o7777, radix: 8)
+        case .string(let s): return s
+        default: return "\(mode)"
+        }
+    }
+}
