@@ -62,7 +62,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let theirs = dir + "/ansible.txt", ours = dir + "/keel.txt"
         if let initial = example.initial {
-            for path in [theirs, ours] { FileManager.default.createFile(atPath: path, contents: Data(initial.utf8)) }
+            for path in [theirs, ours] { _ = FileManager.default.createFile(atPath: path, contents: Data(initial.utf8)) }
         }
         var theirArguments = example.arguments, ourArguments = example.arguments
         theirArguments["path"] = .string(theirs)
