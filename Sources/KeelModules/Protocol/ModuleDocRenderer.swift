@@ -46,7 +46,8 @@ public enum ModuleDocRenderer {
     }
 
     static func show(_ value: Value) -> String {
-        if case .string(let s) = value { return s }
+        // Strings with control characters (template's newline_sequence "\r\n") are shown quoted and escaped.
+        if case .string(let s) = value, !s.unicodeScalars.contains(where: { $0.value < 0x20 }) { return s }
         return value.jsonString()
     }
 
