@@ -77,7 +77,7 @@ import Testing
         #expect(try host.read(dest) == "a\nb\nc\n")
         _ = try await host.run(TemplateModule.self, ["src": "blocks.j2", "dest": .string(dest), "lstrip_blocks": true, "trim_blocks": false])
         #expect(try host.read(dest) == "a\n\nb\n\nc\n")
-        _ = try await host.run(TemplateModule.self, ["src": "blocks.j2", "dest": .string(dest), "lstrip_blocks": true, "newline_sequence": "\r\n"])
+        _ = try await host.run(TemplateModule.self, ["src": "blocks.j2", "dest": .string(dest), "lstrip_blocks": true, "newline_sequence": "\\r\\n"])
         #expect(try host.sh("od -An -c \(dest) | tr -s ' '") == " a \\r \\n b \\r \\n c \\r \\n\n")
     }
 

@@ -15,7 +15,8 @@ public struct TemplateModule: Module {
         OptionSpec("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files."),
         OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
         OptionSpec("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path."),
-        OptionSpec("newline_sequence", .string, default: "\n", choices: ["\n", "\r", "\r\n"], help: "Line ending written for every line of the result."),
+        OptionSpec("newline_sequence", .string, default: "\n", choices: ["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"],
+                   help: "Line ending written for every line of the result; the escaped spellings ('\\r\\n' in single quotes) mean the same."),
         OptionSpec("trim_blocks", .bool, default: true, help: "Drop the first newline after a block tag ({% ... %})."),
         OptionSpec("lstrip_blocks", .bool, default: false, help: "Strip spaces and tabs before a block tag at the start of a line."),
         OptionSpec("output_encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "Encoding of the written file (only UTF-8)."),
@@ -118,8 +119,10 @@ public struct TemplateModule: Module {
         // Jinja2 reads template files with universal newlines.
         let source = Self.replacingNewlines(in: text, with: "\n")
         let rendered = try host.renderTemplateFile(TemplateFileRequest(source: source, path: path, options: options, variables: variables))
-        guard a.newline_sequence != "\n" else { return rendered }
-        return Self.replacingNewlines(in: rendered, with: a.newline_sequence)
+        // YAML's single quotes leave '\r\n' escaped; Ansible accepts that spelling too.
+        let sequence = a.newline_sequence.replacingOccurrences(of: "\\r", with: "\r").replacingOccurrences(of: "\\n", with: "\n")
+        guard sequence != "\n" else { return rendered }
+        return Self.replacingNewlines(in: rendered, with: sequence)
     }
 
     /// Every line ending (\r\n, \r or \n) as `sequence`. Works on scalars: to Swift "\r\n" is one Character.
