@@ -57,3 +57,34 @@ import Testing
         }
     }
 }
+
+/// command over SSH: every option Ansible's command has that Keel supports.
+@Suite("command on a lab host") struct FilesLabCommandOptionsTests {
+    @Test func argvChdirStdinAndOutputEnds() async throws {
+        let host = try await LabModuleHost.make()
+        let argv = try await host.run(CommandModule.self, ["argv": ["printf", "%s|", "a b", "$HOME", "*"], "chdir": .string(host.root)])
+        #expect(argv.values["stdout"] == "a b|$HOME|*|")
+        let pwd = try await host.run(CommandModule.self, ["_raw_params": "pwd", "chdir": .string(host.root)])
+        #expect(pwd.values["stdout"] == .string(host.root))
+        let stdin = try await host.run(CommandModule.self, ["_raw_params": "od -An -c", "stdin": "hi"])
+        #expect(stdin.values["stdout"]?.stringValue?.contains("h   i  \\n") == true)
+        let noNewline = try await host.run(CommandModule.self, ["_raw_params": "wc -c", "stdin": "hi", "stdin_add_newline": false])
+        #expect(noNewline.values["stdout"] == "2")
+        let kept = try await host.run(CommandModule.self, ["_raw_params": "printf 'x\\n\\n'", "strip_empty_ends": false])
+        #expect(kept.values["stdout"] == "x\n\n")
+        let stripped = try await host.run(CommandModule.self, ["_raw_params": "printf 'x\\n\\n'"])
+        #expect(stripped.values["stdout"] == "x")
+    }
+
+    @Test func createsAndRemovesGuardTheCommandAndCheckModePredictsThem() async throws {
+        let host = try await LabModuleHost.make()
+        let marker = host.root + "/marker"
+        let creates: OrderedDictionary<String, Value> = ["_raw_params": .string("touch \(marker)"), "creates": .string(marker)]
+        try await host.expectConverges(CommandModule.self, creates)
+        let removes: OrderedDictionary<String, Value> = ["_raw_params": .string("rm \(marker)"), "removes": .string(marker)]
+        try await host.expectConverges(CommandModule.self, removes)
+        #expect(try host.sh("ls -A \(host.root)") == "")
+        let glob: OrderedDictionary<String, Value> = ["_raw_params": "touch a.log", "chdir": .string(host.root), "creates": "*.log"]
+        try await host.expectConverges(CommandModule.self, glob)
+    }
+}
