@@ -55,7 +55,7 @@ public struct StatModule: Module {
     public init() {}
 
     /// Fields of `stat -c`, one per line so names with `|` cannot confuse the parser.
-    static let statFormat = ["%f", "%u", "%g", "%U", "%G", "%s", "%.9X", "%.9Y", "%.9Z", "%i", "%d", "%h", "%b", "%B", "%t", "%T"]
+    static let statFormat = ["%f", "%u", "%g", "%U", "%G", "%s", "%.9X", "%.9Y", "%.9Z", "%i", "%d", "%h", "%b", "%o", "%t", "%T"]
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> Value {
         let L = a.follow ? "-L " : ""
@@ -69,12 +69,13 @@ public struct StatModule: Module {
             [ -r "$p" ] && echo 1 || echo 0
             [ -w "$p" ] && echo 1 || echo 0
             [ -x "$p" ] && echo 1 || echo 0
-            if [ -L "$p" ]; then echo "L:$(readlink -- "$p")"; echo "S:$(readlink -f -- "$p")"; fi
+            if [ -L "$p" ] && [ -z "\(L)" ]; then echo "L:$(readlink -- "$p")"; echo "S:$(readlink -f -- "$p")"; fi
             if [ \(a.get_checksum ? 1 : 0) = 1 ] && [ -f "$p" ] && [ -r "$p" ] && { [ -n "\(L)" ] || [ ! -L "$p" ]; }; then
               echo "C:$(\(a.checksum_algorithm)sum < "$p" | cut -d' ' -f1)"
             fi
             if [ \(a.get_mime ? 1 : 0) = 1 ] && command -v file >/dev/null 2>&1; then
-              echo "M:$(file \(a.follow ? "-L " : "")-b --mime-type -- "$p")"; echo "E:$(file \(a.follow ? "-L " : "")-b --mime-encoding -- "$p")"
+              # Ansible asks `file` about the path itself, links not followed, even with follow.
+              echo "M:$(file -b --mime-type -- "$p")"; echo "E:$(file -b --mime-encoding -- "$p")"
             fi
             if [ \(a.get_attributes ? 1 : 0) = 1 ] && command -v lsattr >/dev/null 2>&1 && { [ -f "$p" ] || [ -d "$p" ]; }; then
               echo "A:$(lsattr -d -- "$p" 2>/dev/null | cut -d' ' -f1)"; echo "V:$(lsattr -dv -- "$p" 2>/dev/null | cut -d' ' -f1)"
