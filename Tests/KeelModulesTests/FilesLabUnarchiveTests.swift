@@ -48,8 +48,9 @@ import Testing
         #expect(result.values["files"]?.listValue?.contains("app/app.conf") == true)
         // A file edited on the host is noticed and restored.
         try host.sh("echo changed > '\(host.root)/app/app.conf'")
-        try await host.expectConverges(UnarchiveModule.self, ["src": .string(archive), "dest": .string(host.root)])
+        let repair = try await host.expectConverges(UnarchiveModule.self, ["src": .string(archive), "dest": .string(host.root)])
         #expect(try host.read(host.root + "/app/app.conf") == "name = app\n")
+        #expect(repair.diffs == [Diff(label: host.root, before: "", after: "unpacked: app/app.conf\n")])
     }
 
     @Test func ownerAndModeApplyToEveryEntryAndCount() async throws {
