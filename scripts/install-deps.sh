@@ -6,7 +6,8 @@ set -euo pipefail
 # iproute2, tini: lab hosts (namespaces, PID 1). debootstrap, systemd-container: the --systemd lab flavor.
 # sudo: become tests. python3-venv: the Python oracles (Jinja2, ansible-core, pyinfra).
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
-          sudo busybox-static nftables python3-venv pkg-config)
+          sudo busybox-static nftables python3-venv pkg-config
+          zip unzip xz-utils file)
 if [ "$(id -u)" != 0 ]; then
   echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
   exit 1
