@@ -110,7 +110,7 @@ public struct TemplateModule: Module {
         let owner = (try? FileManager.default.attributesOfItem(atPath: path)[.ownerAccountName] as? String) ?? ""
         let variables: OrderedDictionary<String, Value> = [
             "ansible_managed": "Ansible managed",
-            "template_host": .string(ProcessInfo.processInfo.hostName),
+            "template_host": .string(Self.controllerHostName),
             "template_path": .string(path),
             "template_fullpath": .string(path),
             "template_uid": .string(owner),
@@ -123,6 +123,13 @@ public struct TemplateModule: Module {
         let sequence = a.newline_sequence.replacingOccurrences(of: "\\r", with: "\r").replacingOccurrences(of: "\\n", with: "\n")
         guard sequence != "\n" else { return rendered }
         return Self.replacingNewlines(in: rendered, with: sequence)
+    }
+
+    /// The controller's node name, as Python's platform.node() gives it (no DNS lookup, unlike ProcessInfo.hostName).
+    static var controllerHostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+        return String(cString: buffer)
     }
 
     /// Every line ending (\r\n, \r or \n) as `sequence`. Works on scalars: to Swift "\r\n" is one Character.

@@ -100,7 +100,8 @@ public struct ReplaceModule: Module {
         }
         let regex = try PythonRegex(a.regexp, flags: [.multiline])
         let (replaced, count) = regex.substitute(a.replace, in: section)
-        guard count > 0, replaced != section else { return (contents, "") }
+        // Compared scalar by scalar, as Python compares: Swift's == would call composed and decomposed é equal.
+        guard count > 0, !replaced.unicodeScalars.elementsEqual(section.unicodeScalars) else { return (contents, "") }
         var result = replaced
         if let sectionRange { result = String(contents[..<sectionRange.lowerBound]) + replaced + String(contents[sectionRange.upperBound...]) }
         return (result, "\(count) replacements made")
