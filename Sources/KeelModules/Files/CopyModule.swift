@@ -20,7 +20,7 @@ public struct CopyModule: Module {
     ] + FileAttributes.options,
         mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]])
     public static let documentation = ModuleDocumentation(
-        summary: "Put a file with exactly this content on the host",
+        summary: "Put a file (or a directory tree) with exactly this content on the host",
         description: "Compares by SHA-256 and attributes in one round trip; writes atomically (temporary file + rename) after `validate` passed; keeps the old file's owner and mode unless told otherwise.",
         examples: """
             - copy:
@@ -28,6 +28,8 @@ public struct CopyModule: Module {
                 dest: /etc/sysctl.d/60-forward.conf
                 mode: "0644"
             - copy: src=sudoers.d/deploy dest=/etc/sudoers.d/deploy validate='visudo -cf %s' mode=0440
+            - name: The whole conf.d directory of the role's files/ (conf.d/ would copy only its contents)
+              copy: src=conf.d dest=/etc/app/ directory_mode=0750 mode=0640
             """,
         deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
                      "A directory tree is copied file by file (each file atomically), not as one archive.",
