@@ -79,12 +79,18 @@ import Testing
         environment["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        // Output to a file, not a pipe: a pipe's end inherited by a process that outlives ansible-playbook
+        // (an ssh ControlPersist master, a process another test spawned at the same moment) would keep
+        // a reader waiting for end-of-file.
+        let log = dir + "/ansible.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try handle.close()
+        let output = FileManager.default.contents(atPath: log) ?? Data()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 

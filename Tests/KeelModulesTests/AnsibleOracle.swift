@@ -26,12 +26,18 @@ enum AnsibleOracle {
         environment["ANSIBLE_LOCAL_TEMP"] = home + "/tmp"
         environment["ANSIBLE_NOCOLOR"] = "1"
         process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        // Output to a file, not a pipe: with tests running side by side, a pipe's write end can be
+        // inherited by a long-lived process another test spawns (ssh-agent), and end-of-file never comes.
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let log = home + "/output"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try handle.close()
+        let output = FileManager.default.contents(atPath: log) ?? Data()
         // The ad-hoc output is `localhost | CHANGED => {json}` (SUCCESS, FAILED!).
         let text = String(decoding: output, as: UTF8.self)
         guard let arrow = text.range(of: " => ") else {
