@@ -65,6 +65,9 @@ import Testing
         let host = try await host(variables: ["x": 1])
         try await host.expectConverges(TemplateModule.self, ["src": "site.conf.j2", "dest": .string(host.root + "/")])
         #expect(try host.read(host.root + "/site.conf.j2") == "x=1\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: controller + "/templates/site.conf.j2")
+        try await host.expectConverges(TemplateModule.self, ["src": "site.conf.j2", "dest": .string(host.root + "/"), "mode": "preserve"])
+        #expect(try host.sh("stat -c %a \(host.root)/site.conf.j2") == "700\n", "mode: preserve takes the template's mode")
     }
 
     @Test func trimAndLstripBlocksAndNewlineSequence() async throws {

@@ -34,7 +34,7 @@ public struct CopyModule: Module {
         deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
                      "A directory tree is copied file by file (each file atomically), not as one archive.",
                      "The `checksum` return value is SHA-256, not SHA-1.",
-                     "mode: preserve, local_follow, follow, decrypt, checksum, unsafe_writes and attributes are not supported."])
+                     "local_follow, follow, decrypt, checksum, unsafe_writes and attributes are not supported."])
 
     public struct Arguments: Decodable, Sendable {
         var dest: String
@@ -78,8 +78,13 @@ public struct CopyModule: Module {
             return try tree.plan(attributes: attributes, directoryMode: a.directory_mode, force: a.force, validate: a.validate,
                                  backup: a.backup, values: values)
         case .file(let path, let current, let desiredContent):
+            var fileAttributes = attributes
+            if a.mode == .string("preserve") {
+                guard let src = a.src, !a.remote_src else { throw KeelError("mode: preserve needs src on the controller") }
+                fileAttributes.mode = FileAttributes.resolvingPreserve(a.mode, sourcePath: host.files.find(src, kind: "files"))
+            }
             var convergence = ContentConvergence(path: path, current: current, desired: desiredContent,
-                                                 attributes: attributes, validate: a.validate, backup: a.backup)
+                                                 attributes: fileAttributes, validate: a.validate, backup: a.backup)
             convergence.replaceExisting = a.force
             var values: OrderedDictionary<String, Value> = ["dest": .string(path), "checksum": .string(convergence.desiredSHA256),
                                                             "size": .int(desiredContent.count)]

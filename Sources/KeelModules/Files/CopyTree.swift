@@ -13,6 +13,8 @@ public struct CopyTree: Sendable, Equatable {
         var isDirectory: Bool
         var content: Data
         var current: RemotePath
+        /// The controller-side file, for mode: preserve.
+        var source: String
     }
 
     var entries: [Entry]
@@ -50,7 +52,8 @@ public struct CopyTree: Sendable, Equatable {
                 }
                 content = data
             }
-            entries.append(Entry(path: path, isDirectory: item.isDirectory, content: content, current: try RemotePath.parse(observations[index])))
+            entries.append(Entry(path: path, isDirectory: item.isDirectory, content: content, current: try RemotePath.parse(observations[index]),
+                                 source: source + "/" + item.relative))
         }
         return CopyTree(entries: entries)
     }
@@ -89,8 +92,10 @@ public struct CopyTree: Sendable, Equatable {
                 }
                 continue
             }
+            var fileAttributes = attributes
+            fileAttributes.mode = FileAttributes.resolvingPreserve(attributes.mode, sourcePath: entry.source)
             var convergence = ContentConvergence(path: entry.path, current: entry.current, desired: entry.content,
-                                                 attributes: attributes, validate: validate, backup: backup)
+                                                 attributes: fileAttributes, validate: validate, backup: backup)
             convergence.replaceExisting = force
             let plan = try convergence.plan(values: [:])
             steps += plan.steps.map { .content(entry.path, $0) }

@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import KeelTransport
 
@@ -13,6 +14,15 @@ public struct FileAttributes: Sendable, Decodable {
         OptionSpec("owner", .string, help: "User that should own the file (name or uid)."),
         OptionSpec("group", .string, help: "Group that should own the file (name or gid)."),
     ]
+
+    /// `mode: preserve` (copy, template) means the controller-side source file's mode.
+    public static func resolvingPreserve(_ mode: Value?, sourcePath: String?) -> Value? {
+        guard mode == .string("preserve") else { return mode }
+        guard let sourcePath, let bits = try? FileManager.default.attributesOfItem(atPath: sourcePath)[.posixPermissions] as? Int else {
+            return mode
+        }
+        return .string(String(bits & 0o7777, radix: 8))
+    }
 
     /// The permission bits wanted for a path whose current bits are `current` (nil: leave as it is).
     public func wantedMode(current: Int, isDirectory: Bool) -> Int? {

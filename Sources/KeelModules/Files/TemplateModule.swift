@@ -67,6 +67,8 @@ public struct TemplateModule: Module {
         var path: String
         var current: RemotePath
         var rendered: Data
+        /// The template file on the controller, for mode: preserve.
+        var source: String
     }
 
     public typealias Step = ContentStep
@@ -85,12 +87,13 @@ public struct TemplateModule: Module {
         let sourceName = (a.src as NSString).lastPathComponent
         let destination = try await ContentDestination.observe(dest: a.dest, sourceName: sourceName, on: host)
         let rendered = try render(text, path: fullPath, dest: destination.path, a, on: host)
-        return State(path: destination.path, current: destination.current, rendered: Data(rendered.utf8))
+        return State(path: destination.path, current: destination.current, rendered: Data(rendered.utf8), source: fullPath)
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         var convergence = ContentConvergence(path: observed.path, current: observed.current, desired: observed.rendered,
-                                             attributes: FileAttributes(mode: a.mode, owner: a.owner, group: a.group),
+                                             attributes: FileAttributes(mode: FileAttributes.resolvingPreserve(a.mode, sourcePath: observed.source),
+                                                                        owner: a.owner, group: a.group),
                                              validate: a.validate, backup: a.backup)
         convergence.replaceExisting = a.force
         let values: OrderedDictionary<String, Value> = ["dest": .string(observed.path), "src": .string(a.src),

@@ -82,7 +82,10 @@ public struct ArgumentValidator: Sendable {
             // YAML 0644 arrives as the integer 420; Ansible treats an int mode as that number.
             switch value {
             case .string(let s):
-                guard FileMode.parse(s) != nil else { throw mismatch("an octal mode such as '0644' or a symbolic one such as 'u=rw,g=r,o='") }
+                // "preserve" (copy, template: the source file's mode) is resolved by the module.
+                guard s == "preserve" || FileMode.parse(s) != nil else {
+                    throw mismatch("an octal mode such as '0644' or a symbolic one such as 'u=rw,g=r,o='")
+                }
                 return value
             case .int: return value
             default: throw mismatch("an octal mode such as '0644'")
