@@ -56,7 +56,18 @@ import Testing
         _ = try lab.exec(host.name, "rm -rf \(root); mkdir -p \(root)")
     }
 
-    func runAnsible(on host: LabHost, lab: Lab) throws -> (status: Int32, output: String) {
+    /// Files the playbook fetched to the controller, below `directory`/fetched/<host>/, by path below that.
+    static func fetched(in directory: String, host: String) -> [String: String] {
+        let base = directory + "/fetched/" + host
+        var files: [String: String] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: base)
+        while let name = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: base + "/" + name) { files[name] = String(decoding: data, as: UTF8.self) }
+        }
+        return files
+    }
+
+    func runAnsible(on host: LabHost, lab: Lab) throws -> (status: Int32, output: String, fetched: [String: String]) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keel-parity-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for (name, text) in try Self.fixtureFiles() {
@@ -91,7 +102,7 @@ import Testing
         process.waitUntilExit()
         try handle.close()
         let output = FileManager.default.contents(atPath: log) ?? Data()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), Self.fetched(in: dir, host: host.name))
     }
 
     func keelHarness(for host: LabHost, lab: Lab) throws -> PlaybookHarness {
@@ -117,6 +128,10 @@ import Testing
         let ours = try Self.observe(keelHost, lab: lab)
         #expect(!theirs.isEmpty)
         #expect(ours == theirs)
+        // fetch: the same files below the controller's dest/<inventory_hostname>/.
+        let ourFetched = Self.fetched(in: harness.directory, host: keelHost.name)
+        #expect(!ansible.fetched.isEmpty)
+        #expect(ourFetched == ansible.fetched)
     }
 
     @Test func keelConvergesOnceAndPredictsDriftInCheckMode() async throws {
