@@ -132,7 +132,7 @@ public struct TemplateModule: Module {
     static var controllerHostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Every line ending (\r\n, \r or \n) as `sequence`. Works on scalars: to Swift "\r\n" is one Character.
