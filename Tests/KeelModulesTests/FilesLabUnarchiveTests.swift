@@ -53,6 +53,23 @@ import Testing
         #expect(repair.diffs == [Diff(label: host.root, before: "", after: "unpacked: app/app.conf\n")])
     }
 
+    @Test(arguments: ["app.tgz", "app.zip"])
+    func anArchiveAlreadyOnTheHostWithRemoteSrc(_ archive: String) async throws {
+        let host = try await host()
+        let data = try #require(FileManager.default.contents(atPath: controller + "/files/" + archive))
+        try await host.context.connection.upload(data, to: host.root + "/" + archive)
+        try host.sh("mkdir \(host.root)/out")
+        let arguments: OrderedDictionary<String, Value> = ["src": .string(host.root + "/" + archive), "remote_src": true,
+                                                           "dest": .string(host.root + "/out"), "list_files": true]
+        let result = try await host.expectConverges(UnarchiveModule.self, arguments)
+        #expect(try host.read(host.root + "/out/app/read me.txt") == "with space\n")
+        #expect(try host.sh("stat -c %Y \(host.root)/out/app/app.conf") == "1714564800\n")
+        #expect(result.values["files"]?.listValue?.contains("app/bin/run") == true)
+        await #expect { try await host.run(UnarchiveModule.self, ["src": .string(host.root + "/none.tgz"), "remote_src": true, "dest": .string(host.root)]) } throws: { error in
+            "\(error)".contains("does not exist on the host")
+        }
+    }
+
     @Test func ownerAndModeApplyToEveryEntryAndCount() async throws {
         let host = try await host()
         try await host.expectConverges(UnarchiveModule.self, ["src": "app.tgz", "dest": .string(host.root), "owner": "nobody", "mode": "u+rwX,go-rwx"])

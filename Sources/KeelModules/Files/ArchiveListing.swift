@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelTransport
 
 /// What a controller-side archive holds, read with the controller's own tar (GNU tar detects the
 /// compression) or zipinfo: each entry's path, kind, size, modification time (UTC seconds) and link
@@ -42,6 +43,27 @@ struct ArchiveListing: Sendable, Equatable {
         }
         let output = try run(["tar", "--list", "--verbose", "--full-time", "--utc", "--numeric-owner", "--quoting-style=escape", "-f", path])
         return ArchiveListing(format: format, entries: try parseTar(output))
+    }
+
+    /// The listing of an archive already on the host (remote_src), read there with its tar or zipinfo.
+    static func readRemote(_ path: String, on host: HostContext) async throws -> ArchiveListing {
+        let result = try await host.run("""
+            p=\(ShellQuote.quote(path))
+            [ -f "$p" ] || { echo "\(path) does not exist on the host or is not a file" >&2; exit 2; }
+            case "$(head -c 4 -- "$p" | od -An -tx1 | tr -d ' \\n')" in
+              504b0304|504b0506) echo zip; TZ=UTC LC_ALL=C zipinfo -T -- "$p" ;;
+              *) echo tar; TZ=UTC LC_ALL=C tar --list --verbose --full-time --utc --numeric-owner --quoting-style=escape -f "$p" ;;
+            esac
+            """)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot list the archive \(path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let text = result.stdoutText
+        let firstLine = text.prefix { $0 != "\n" }
+        let rest = String(text.dropFirst(firstLine.count + 1))
+        // Compression does not matter here: the host's tar detects it when extracting from the file.
+        return firstLine == "zip" ? ArchiveListing(format: .zip, entries: try parseZipinfo(rest))
+                                  : ArchiveListing(format: .tar, entries: try parseTar(rest))
     }
 
     static func run(_ arguments: [String]) throws -> String {

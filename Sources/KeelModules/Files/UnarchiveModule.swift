@@ -3,11 +3,11 @@ import KeelBase
 import KeelTransport
 import OrderedCollections
 
-/// `unarchive`: a controller-side archive (tar: plain, gzip, bzip2, xz, zstd; zip) unpacked into an
-/// existing directory on the host (ansible.builtin.unarchive).
+/// `unarchive`: an archive (tar: plain, gzip, bzip2, xz, zstd; zip) from the controller, or already on
+/// the host with remote_src, unpacked into an existing directory on the host (ansible.builtin.unarchive).
 ///
-/// Idempotence, as Ansible decides it: the archive's listing (read on the controller with tar or
-/// zipinfo: path, kind, size, modification time) is compared with the destination (one round trip: the
+/// Idempotence, as Ansible decides it: the archive's listing (read with tar or zipinfo on the controller,
+/// or on the host for remote_src: path, kind, size, modification time) is compared with the destination (one round trip: the
 /// paths go to the host on stdin, GNU stat answers for each). The archive is sent and extracted only
 /// when an entry is missing, has another size or modification time (extraction restores the archive's
 /// times, so after it they match), is of another kind, or lacks the wanted mode/owner/group. Files the
@@ -18,7 +18,7 @@ public struct UnarchiveModule: Module {
     public static let spec = ArgumentSpec([
         OptionSpec("src", .path, required: true, help: "The archive on the controller: relative paths are looked up in the role's files/ and the playbook's directory."),
         OptionSpec("dest", .path, required: true, help: "An existing directory on the host to unpack into."),
-        OptionSpec("remote_src", .bool, default: false, help: "Only false is supported: the archive is on the controller."),
+        OptionSpec("remote_src", .bool, default: false, help: "src is an archive already on the host (listed and unpacked there with its tar or unzip)."),
         OptionSpec("creates", .path, help: "Skip when this path exists on the host."),
         OptionSpec("list_files", .bool, default: false, help: "Return the archive's entries as `files`."),
         OptionSpec("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1']."),
@@ -27,9 +27,9 @@ public struct UnarchiveModule: Module {
     public static let documentation = ModuleDocumentation(
         summary: "Unpack an archive from the controller into a directory on the host",
         description: """
-            Reads the archive's listing on the controller, compares it with dest in one round trip (kind, size and \
+            Reads the archive's listing on the controller (on the host with remote_src), compares it with dest in one round trip (kind, size and \
             modification time of every entry, plus mode/owner/group when given) and extracts only when something \
-            differs, streaming the archive into tar on the host. zip archives need unzip on the host. \
+            differs, streaming the archive into tar on the host (remote_src: tar or unzip reads it there). zip archives need unzip on the host. \
             mode/owner/group are applied to every extracted entry (not to symbolic links).
             """,
         examples: """
@@ -43,7 +43,7 @@ public struct UnarchiveModule: Module {
               register: unpacked
             """,
         deviations: [
-            "remote_src: true and URLs as src are not supported (the archive must be on the controller).",
+            "URLs as src are not supported.",
             "include, exclude, io_buffer_size, decrypt and validate_certs are not supported.",
             "With extra_opts that rename paths (--strip-components, --transform) the listing no longer names what lands in dest: such tasks report changed on every run; use creates.",
             "zip entries without an extended timestamp carry local time; the controller and the host are assumed to agree on UTC for them.",
@@ -83,21 +83,30 @@ public struct UnarchiveModule: Module {
         var archive: String
         var format: ArchiveListing.Format
         var paths: [String]
+        /// The archive is on the host already (remote_src).
+        var remote: Bool
     }
 
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        if a.remote_src { throw KeelError("unarchive with remote_src: true is not supported", expected: "an archive on the controller (remote_src: false)") }
-        guard let archive = host.files.find(a.src, kind: "files") else {
-            throw KeelError("could not find the archive '\(a.src)'",
-                            expected: "a file in " + (host.files.searchPaths.map { $0 + "/files" } + ["the playbook's directory"]).joined(separator: ", "),
-                            found: "nothing")
+        let archive: String
+        let listing: ArchiveListing
+        if a.remote_src {
+            archive = a.src
+            listing = try await ArchiveListing.readRemote(a.src, on: host)
+        } else {
+            guard let local = host.files.find(a.src, kind: "files") else {
+                throw KeelError("could not find the archive '\(a.src)'",
+                                expected: "a file in " + (host.files.searchPaths.map { $0 + "/files" } + ["the playbook's directory"]).joined(separator: ", "),
+                                found: "nothing")
+            }
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: local))
+            let head = try handle.read(upToCount: 512) ?? Data()
+            try handle.close()
+            archive = local
+            listing = try ArchiveListing.read(local, data: head)
         }
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: archive))
-        let head = try handle.read(upToCount: 512) ?? Data()
-        try handle.close()
-        let listing = try ArchiveListing.read(archive, data: head)
         var script = "d=\(ShellQuote.quote(a.dest))\n"
         if let creates = a.creates { script += "for f in \(CommandModule.globbable(creates)); do [ -e \"$f\" ] && { echo KEEL_CREATES; exit 0; }; done\n" }
         script += """
@@ -155,7 +164,8 @@ public struct UnarchiveModule: Module {
         guard !differing.isEmpty else { return .unchanged(values: values) }
         let diff = Diff(label: a.dest, before: "", after: differing.map { "unpacked: \($0)\n" }.joined())
         return Plan(steps: [Step(archive: observed.archive, format: observed.listing.format,
-                                 paths: observed.listing.entries.filter { if case .symlink = $0.kind { return false }; return true }.map(\.path))],
+                                 paths: observed.listing.entries.filter { if case .symlink = $0.kind { return false }; return true }.map(\.path),
+                                 remote: a.remote_src)],
                     diffs: [diff], values: values)
     }
 
@@ -175,20 +185,30 @@ public struct UnarchiveModule: Module {
 
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         let step = plan.steps[0]
-        guard let data = FileManager.default.contents(atPath: step.archive) else { throw KeelError("cannot read \(step.archive)") }
         let dest = ShellQuote.quote(a.dest)
         let options = a.extra_opts.map(ShellQuote.quote).joined(separator: " ")
+        let keepNewer = a.keep_newer ? " --keep-newer-files" : ""
+        let unzip = #"command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on the host" >&2; exit 126; }"#
         let script: String
-        if step.format == .zip {
-            script = """
-                command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on the host" >&2; exit 126; }
-                t=$(mktemp) || exit 1
-                trap 'rm -f -- "$t"' EXIT
-                cat > "$t" && unzip -o -q \(options) "$t" -d \(dest)
-                """
+        var data: Data?
+        if step.remote {
+            let archive = ShellQuote.quote(step.archive)
+            script = step.format == .zip ? "\(unzip)\nexec unzip -o -q \(options) \(archive) -d \(dest)"
+                                         : "exec tar -x -f \(archive) -C \(dest)\(keepNewer) \(options)"
         } else {
-            let flag = ["gzip": "-z", "bzip2": "-j", "xz": "-J", "zstd": "--zstd", "tar": ""][step.format.rawValue] ?? ""
-            script = "exec tar -x \(flag) -f - -C \(dest)\(a.keep_newer ? " --keep-newer-files" : "") \(options)"
+            guard let bytes = FileManager.default.contents(atPath: step.archive) else { throw KeelError("cannot read \(step.archive)") }
+            data = bytes
+            if step.format == .zip {
+                script = """
+                    \(unzip)
+                    t=$(mktemp) || exit 1
+                    trap 'rm -f -- "$t"' EXIT
+                    cat > "$t" && unzip -o -q \(options) "$t" -d \(dest)
+                    """
+            } else {
+                let flag = ["gzip": "-z", "bzip2": "-j", "xz": "-J", "zstd": "--zstd", "tar": ""][step.format.rawValue] ?? ""
+                script = "exec tar -x \(flag) -f - -C \(dest)\(keepNewer) \(options)"
+            }
         }
         let result = try await host.run(script, stdin: data)
         guard result.status == 0 else {
