@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
-        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase"]),
+        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport"]),
     ]
 )

@@ -74,7 +74,14 @@ struct TaskRunner {
                     continue
                 }
                 let started = Date()
-                var result = try await attempt(scope: itemScope, state: state)
+                var result: Attempt
+                do {
+                    result = try await attempt(scope: itemScope, state: state)
+                } catch {
+                    // A module's or template's error fails this host's task like any failure, so
+                    // ignore_errors, failed_when, register and rescue see it, as in Ansible.
+                    result = Attempt(status: .failed, message: Self.failureMessage(error))
+                }
                 result = try applyOverrides(result, scope: itemScope)
                 if let pause = task.loopControl?.pause, let seconds = pause.intValue ?? pause.stringValue.flatMap(Int.init), seconds > 0, index < items.count - 1 {
                     try await _Concurrency.Task.sleep(for: .seconds(seconds))
@@ -120,6 +127,14 @@ struct TaskRunner {
             outcome.notify = try task.notify.map { try scope.renderString($0) }
         }
         return outcome
+    }
+
+    /// A task's failure text: a located error keeps its file:line:column, an unlocated one loses the
+    /// "error: " prefix (the report already says the task failed).
+    static func failureMessage(_ error: any Error) -> String {
+        let text = "\(error)"
+        if let keel = error as? KeelError, keel.location == nil, text.hasPrefix("error: ") { return String(text.dropFirst(7)) }
+        return text
     }
 
     struct Attempt {

@@ -7,6 +7,7 @@ public enum StandardModules {
         FileModule.self,
         CopyModule.self,
         LineInFileModule.self,
+        WaitForModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
