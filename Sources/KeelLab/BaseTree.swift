@@ -116,6 +116,10 @@ struct BaseTree {
 
     private func removeTree(_ tree: String) throws {
         guard FileManager.default.fileExists(atPath: tree) else { return }
+        // A debootstrap that failed half-way leaves its /proc (and /sys) mounted inside the tree.
+        for mount in Mounts.under(tree).sorted(by: { $0.count > $1.count }) {
+            _ = try? Subprocess.run(["umount", "-l", mount])
+        }
         try Subprocess.check(["rm", "-rf", "--one-file-system", tree], doing: "removing \(tree)")
     }
 }
