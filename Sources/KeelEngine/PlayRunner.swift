@@ -129,11 +129,11 @@ struct PlayRunner: Sendable {
     /// One task on a group of hosts, in parallel; applies the outcomes. True when the play should end.
     private func runTask(_ entry: TaskEntry, on group: [String], scope: PlayScope, iterators: [String: HostIterator],
                          handlers: inout HandlerQueue) async throws -> Bool {
-        let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
-                            location: entry.task.location, isHandler: entry.isHandler)
-        await run.emit(.taskStarted(info))
         let runOnce = entry.keywords.runOnce?.literal == true
         let targets = runOnce ? Array(group.prefix(1)) : group
+        let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
+                            location: entry.task.location, isHandler: entry.isHandler, hosts: targets)
+        await run.emit(.taskStarted(info))
         let run = self.run
         let outcomes = await concurrentMap(targets, limit: run.options.forks) { host in
             (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
