@@ -86,7 +86,8 @@ def write_inventories(workdir, lab, hosts):
     (workdir / "ansible.cfg").write_text(
         f"[defaults]\nforks = {len(hosts)}\nretry_files_enabled = False\nstdout_callback = default\n"
         "[ssh_connection]\npipelining = True\n"
-        f"ssh_args = -o ControlMaster=auto -o ControlPersist=120s -o ControlPath={workdir}/cp-%%h-%%p-%%r\n")
+        "ssh_args = -o ControlMaster=auto -o ControlPersist=120s\n"
+        f"control_path_dir = {workdir}/cp\ncontrol_path = %(directory)s/%%h-%%p-%%r\n")
 
 
 def command_for(tool, scenario, tools, workdir, forks):
@@ -96,8 +97,10 @@ def command_for(tool, scenario, tools, workdir, forks):
     if tool == "ansible":
         cmd = [tools["ansible"], "site.yml", "-i", "inventory.ini"]
         return cmd + (["--check", "--diff"] if scenario == "check" else [])
-    cmd = [tools["pyinfra"], "inventory.py", "deploy.py", "-y", "--no-wait"]
-    return cmd + (["--dry", "--diff"] if scenario == "check" else [])
+    # pyinfra's check: --dry without -y, so it runs its change detection and prints what it would change.
+    if scenario == "check":
+        return [tools["pyinfra"], "inventory.py", "deploy.py", "--dry", "--diff"]
+    return [tools["pyinfra"], "inventory.py", "deploy.py", "-y"]
 
 
 def timed(cmd, cwd, env):
@@ -119,12 +122,20 @@ def changes_reported(tool, output):
         if not counts:
             raise RuntimeError(f"{tool}: no PLAY RECAP in its output:\n{output[-2000:]}")
         return sum(int(c) for c in counts)
-    # pyinfra 3: one "Changed: N" per host in its results table when changes happened (or would happen).
-    counts = re.findall(r"^\s*(?:\S+\s+)?(?:Success|Changed):\s*(\d+)", output, re.M)
-    changed = re.findall(r"[Cc]hange[sd]?:\s*(\d+)", output)
-    if not counts and not changed:
-        raise RuntimeError(f"pyinfra: no results summary in its output:\n{output[-2000:]}")
-    return sum(int(c) for c in changed)
+    # pyinfra 3, --dry: a "Detected changes" table, "Operation  Change  Conditional Change", whose Change
+    # column starts with a count (or "-").
+    if "--> Detected changes:" in output:
+        table = output.split("--> Detected changes:", 1)[1].split("\n\n", 1)[0]
+        return sum(int(m.group(1)) for m in re.finditer(r"^ {4}\S.*?\s{2,}(\d+) \(", table, re.M))
+    if "No changes detected" in output or "No changes" in output:
+        return 0
+    # pyinfra 3 ends with a results table; its "Grand total" row reads: hosts, success (changed),
+    # error, no change, with "-" for zero.
+    for line in output.splitlines():
+        words = line.split()
+        if words[:2] == ["Grand", "total"] and len(words) >= 6:
+            return int(words[3].replace("-", "0"))
+    raise RuntimeError(f"pyinfra: no results table in its output:\n{output[-2000:]}")
 
 
 def host_state(lab, address):
@@ -238,6 +249,14 @@ def scale_run(count, args, tools, lab, env):
             "peak_rss_mb": max(first["maxrss_mb"], again["maxrss_mb"])}
 
 
+def spread(summary):
+    return f"{summary['median']:.2f} ({summary['min']:.2f}-{summary['max']:.2f})"
+
+
+def times(ratio):
+    return "" if ratio is None else f"{ratio['median']:.1f}x"
+
+
 def markdown(report):
     names = {"keel": "Keel", "ansible": "ansible-playbook", "pyinfra": "pyinfra"}
     lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({report['machine']['cores']} cores), "
@@ -247,13 +266,9 @@ def markdown(report):
     for size, scenarios in report["sizes"].items():
         for scenario, tools in scenarios.items():
             for tool, data in tools.items():
-                wall, cpu = data["wall"], data["cpu"]
-                ratio = data.get("wall_ratio_to_keel")
-                cpu_ratio = data.get("cpu_ratio_to_keel")
                 lines.append(
-                    f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {wall['median']:.2f} ({wall['min']:.2f}-{wall['max']:.2f}) | "
-                    f"{cpu['median']:.2f} ({cpu['min']:.2f}-{cpu['max']:.2f}) | "
-                    f"{'' if ratio is None else f'{ratio['median']:.1f}x'} | {'' if cpu_ratio is None else f'{cpu_ratio['median']:.1f}x'} |")
+                    f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {spread(data['wall'])} | {spread(data['cpu'])} | "
+                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} |")
     if report.get("scale"):
         s = report["scale"]
         lines += ["", f"Scale: Keel alone on {s['hosts']} hosts (forks {s['forks']}), converged re-run "
