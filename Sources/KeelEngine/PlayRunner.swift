@@ -59,14 +59,17 @@ struct PlayRunner: Sendable {
             return try await runSectionFree(tasks, id: id, scope: scope, handlers: &handlers)
         }
         var iterators: [String: HostIterator] = [:]
-        for host in scope.hosts where run.state(host).isActive {
+        // force_handlers: notified handlers run on hosts that failed since (never on unreachable ones).
+        let forced = isHandlers && (play.forceHandlers?.literal ?? false)
+        let canRun = { (host: String) in self.run.state(host).isActive || (forced && !self.run.state(host).unreachable) }
+        for host in scope.hosts where canRun(host) {
             iterators[host] = HostIterator(tasks: tasks, keywords: play.keywords, id: id, isHandlerList: isHandlers)
         }
         var pending: [String: TaskEntry] = [:]
         while true {
             for host in scope.hosts {
                 guard let iterator = iterators[host], pending[host] == nil else { continue }
-                if !run.state(host).isActive { iterators[host] = nil; continue }
+                if !canRun(host) { iterators[host] = nil; continue }
                 while let entry = iterator.next() {
                     if admits(entry, isHandlers: isHandlers) { pending[host] = entry; break }
                 }
@@ -226,7 +229,7 @@ struct PlayRunner: Sendable {
 
     /// Runs the handlers notified so far, in definition order, each on the hosts that notified it.
     private func flush(_ handlers: inout HandlerQueue, scope: PlayScope) async throws {
-        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || (play.forceHandlers?.literal ?? false) }) {
+        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || ((play.forceHandlers?.literal ?? false) && !run.state($0).unreachable) }) {
             let handlerScope = PlayScope(run: run, play: play, hosts: scope.hosts.filter(hosts.contains), playbookDirectory: scope.playbookDirectory,
                                          adjacent: scope.adjacent)
             _ = try await runSection([handler], id: "h\(handlers.generation)", scope: handlerScope, handlers: &handlers, isHandlers: true)

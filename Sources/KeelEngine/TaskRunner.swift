@@ -92,7 +92,8 @@ struct TaskRunner {
                 statuses.append(result.status)
                 effects += result.effects
                 itemVars.append(loopVariables)
-                let shownStatus: HostTaskResult.Status = result.status == .failed && ignoreErrors ? .ignored : result.status
+                let ignoreUnreachable = result.status == .unreachable ? (try bool(entry.keywords.ignoreUnreachable, itemScope) ?? false) : false
+                let shownStatus: HostTaskResult.Status = (result.status == .failed && ignoreErrors) || ignoreUnreachable ? .ignored : result.status
                 await emit(info, shownStatus, item: labelText, message: result.message, diffs: result.diffs,
                            values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
                 if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
@@ -303,7 +304,11 @@ struct TaskRunner {
 
     private func emit(_ info: TaskInfo, _ status: HostTaskResult.Status, item: String?, message: String?, diffs: [Diff],
                       values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, display: Bool = false) async {
-        let reported = diffs.map { ReportedDiff(label: $0.label, before: $0.before, after: $0.after, redacted: noLog || $0.redacted) }
+        // Under no_log the texts never leave the engine: the event carries only the label and the flag.
+        let reported = diffs.map { diff -> ReportedDiff in
+            let hidden = noLog || diff.redacted
+            return ReportedDiff(label: diff.label, before: hidden ? "" : diff.before, after: hidden ? "" : diff.after, redacted: hidden)
+        }
         let shown: OrderedDictionary<String, Value> = noLog ? ["censored": .string(Self.hiddenMessage)] : values
         let checkMode = (try? bool(entry.keywords.checkMode, EmptyScope.shared)) .flatMap { $0 } ?? run.options.checkMode
         var result = HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,
