@@ -42,6 +42,14 @@ public struct PlaybookRunner: Sendable {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
         loaderOptions.checkTemplate = { text, location in try templates.check(text, origin: location) }
+        // Static imports with a templated name (`import_tasks: "{{ os }}.yml"`) are resolved at load time
+        // from what is known then: the play's and role's vars, then extra vars over them, as in Ansible.
+        let extraVars = options.extraVars
+        loaderOptions.renderStaticName = { text, vars, location in
+            var known = vars
+            for (key, value) in extraVars { known[key] = value }
+            return try templates.render(text, context: DictionaryContext(known), origin: location)
+        }
         let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
         let loaded = try playbooks.map { try loader.loadPlaybook(at: $0) }

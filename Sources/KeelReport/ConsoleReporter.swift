@@ -90,7 +90,7 @@ public actor ConsoleReporter: ReportSink {
             guard task.hosts.count > 1 else { return }
             Task { [weak self] in
                 try? await Task.sleep(for: .seconds(1))
-                while let self, await self.tick(token) { try? await Task.sleep(for: .milliseconds(500)) }
+                while let self, await self.refreshProgress(for: token) { try? await Task.sleep(for: .milliseconds(500)) }
             }
         case .hostResult(let result):
             progress.finished(result.host)
@@ -101,9 +101,11 @@ public actor ConsoleReporter: ReportSink {
         }
     }
 
-    /// Redraws the progress line; false once the task it was started for is over.
-    private func tick(_ token: Int) -> Bool {
-        guard token == progress.token, let text = progress.text else { return false }
+    /// Redraws the progress line now (the ticker calls it every half second after the first second);
+    /// false once the task it was started for is over.
+    @discardableResult
+    func refreshProgress(for token: Int? = nil) -> Bool {
+        guard token == nil || token == progress.token, let text = progress.text else { return false }
         writeProgress("\r\u{1B}[K" + text)
         progress.shown = true
         return true
