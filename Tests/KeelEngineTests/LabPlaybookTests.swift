@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func aFailedHostAndAnUnreachableHostStopOnlyThemselves() async throws {
-        let all = try await hosts(3, "iso")
+        let all = try await hosts(3, "isolate")
         _ = try inspect(all[0], "rm -rf /srv/iso")
         _ = try inspect(all[2], "rm -rf /srv/iso")
         try lab.stopSSH(all[1].name)
