@@ -7,6 +7,8 @@ public enum StandardModules {
         FileModule.self,
         CopyModule.self,
         LineInFileModule.self,
+        FirewalldModule.self,
+        FirewalldZoneModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
