@@ -62,7 +62,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
-        .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
+        .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
         .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase"]),
     ]
