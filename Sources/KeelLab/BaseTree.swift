@@ -7,8 +7,10 @@ struct BaseTree {
     static let suite = "bookworm"
     /// What module tests need on a systemd host beyond a booting sshd: firewalld (with nftables), haproxy,
     /// cron, git, curl and socat (haproxy's runtime API) for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
+    /// libpam-systemd provides `logind`, which firewalld's polkitd depends on: debootstrap does not resolve
+    /// virtual packages, and without it polkitd and firewalld stay unconfigured and debootstrap fails.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
-                           "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
+                           "libpam-systemd", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
 
     let cache: String
 
