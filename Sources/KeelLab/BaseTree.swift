@@ -9,8 +9,9 @@ struct BaseTree {
     /// cron, git, curl and socat (haproxy's runtime API) for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
     /// libpam-systemd provides `logind`, which firewalld's polkitd depends on: debootstrap does not resolve
     /// virtual packages, and without it polkitd and firewalld stay unconfigured and debootstrap fails.
+    /// netbase brings /etc/protocols: without it firewalld cannot resolve "esp" in its stock services and exits.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
-                           "libpam-systemd", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
+                           "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
 
     let cache: String
 
