@@ -11,7 +11,7 @@ import Testing
         let canonical = #"rule family="ipv4" source address="10.8.0.0/16" service name="ssh" log prefix="ssh " level="info" limit value="3/m" accept"#
         #expect(try RichRule(parsing: written).canonical == canonical)
         #expect(try RichRule(parsing: canonical).canonical == canonical)
-        #expect(try RichRule(parsing: #"rule source not address="1.2.3.4" drop"#).canonical == #"rule source NOT address="1.2.3.4" drop"#)
+        #expect(try RichRule(parsing: #"rule family=ipv4 source not address="1.2.3.4" drop"#).canonical == #"rule family="ipv4" source NOT address="1.2.3.4" drop"#)
         #expect(try RichRule(parsing: #"rule priority=-5 port protocol=tcp port=3000-3200 reject type=icmp-port-unreachable"#).canonical
                 == #"rule priority="-5" port port="3000-3200" protocol="tcp" reject type="icmp-port-unreachable""#)
     }
@@ -21,6 +21,7 @@ import Testing
         #expect { try RichRule(parsing: "rule service name=ssh accept drop") } throws: { "\($0)".contains("more than one action") }
         #expect { try RichRule(parsing: "allow ssh") } throws: { "\($0)".contains("starts with 'rule'") }
         #expect { try RichRule(parsing: "rule frobnicate accept") } throws: { "\($0)".contains("unknown element 'frobnicate'") }
+        #expect { try RichRule(parsing: "rule source address=10.0.0.0/8 accept") } throws: { "\($0)".contains("needs family") }
     }
 
     @Test func aRichRuleSurvivesTheZoneXML() throws {

@@ -104,6 +104,9 @@ public struct RichRule: Sendable, Equatable, Hashable {
             part.attributes = allowed.compactMap { key in given[key].map { (key, $0) } }
             try place(part, in: text)
         }
+        if family == nil, source?.value("address") != nil || destination?.value("address") != nil {
+            throw Self.error(text, "a rule with a source or destination address needs family=ipv4 or family=ipv6")
+        }
     }
 
     private mutating func place(_ part: Part, in text: String) throws {

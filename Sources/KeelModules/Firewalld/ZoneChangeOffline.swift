@@ -3,9 +3,10 @@ import KeelBase
 import KeelTransport
 
 /// Offline changes (firewalld not running, e.g. while a host is being bootstrapped): the zone's XML in
-/// /etc/firewalld/zones is rewritten in firewalld's format through a temporary file and a rename, then
-/// `firewall-offline-cmd --check-config` judges the whole configuration; if it objects, the old file
-/// comes back and the task fails with firewalld's message. LogDenied is rewritten in firewalld.conf.
+/// /etc/firewalld/zones is rewritten in firewalld's format through a temporary file and a rename. Before
+/// the rename, `firewall-offline-cmd --system-config=COPY --check-config` judges the whole configuration
+/// with the new file in a copy of /etc/firewalld; if it objects, nothing changes and the task fails with
+/// firewalld's message. LogDenied is rewritten in firewalld.conf the same way (temporary file + rename).
 extension ZoneChange {
     func offlineScript() throws -> (script: String, stdin: Data?) {
         let dest = "/etc/firewalld/zones/\(zone).xml"
@@ -19,18 +20,20 @@ extension ZoneChange {
             lines += [
                 #"mkdir -p /etc/firewalld/zones"#,
                 #"tmp=$(mktemp /etc/firewalld/zones/.keel-tmp.XXXXXXXX)"#,
-                #"trap 'rm -f -- "$tmp"' EXIT"#,
+                #"check=$(mktemp -d)"#,
+                #"trap 'rm -rf -- "$tmp" "$check"' EXIT"#,
                 #"cat > "$tmp""#,
                 #"if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; chown --reference="$dest" -- "$tmp" 2>/dev/null || true; else chmod 0644 -- "$tmp"; fi"#,
-                #"had=0; if [ -e "$dest" ]; then cp -p -- "$dest" "$dest.keel-previous"; had=1; fi"#,
+                // Validate before replacing: the whole configuration, with the new file in a copy of /etc/firewalld.
+                #"if command -v firewall-offline-cmd >/dev/null 2>&1; then"#,
+                #"  cp -a /etc/firewalld/. "$check/"; rm -f -- "$check"/zones/.keel-tmp.*; cp -- "$tmp" "$check/zones/${dest##*/}""#,
+                #"  if ! out=$(firewall-offline-cmd --system-config="$check" --check-config 2>&1); then"#,
+                #"    printf 'firewall-offline-cmd --check-config rejected the new zone file (nothing was changed):\n%s\n' "$out" >&2; exit 65"#,
+                "  fi",
+                "fi",
                 #"mv -f -- "$tmp" "$dest""#,
                 "trap - EXIT",
-                // firewalld loads only *.xml, so the kept copy is inert while the check runs.
-                #"if command -v firewall-offline-cmd >/dev/null 2>&1 && ! out=$(firewall-offline-cmd --check-config 2>&1); then"#,
-                #"  if [ "$had" = 1 ]; then mv -f -- "$dest.keel-previous" "$dest"; else rm -f -- "$dest"; fi"#,
-                #"  printf 'firewall-offline-cmd --check-config rejected the new zone file (the old one is back):\n%s\n' "$out" >&2; exit 65"#,
-                "fi",
-                #"rm -f -- "$dest.keel-previous""#,
+                #"rm -rf -- "$check""#,
             ]
         }
         if let logDenied {
