@@ -13,7 +13,25 @@ struct FirewalldLab {
     let context: HostContext
     let lab: Lab
 
+    /// The suites' one SSH connection to the host, opened once per test process (as the engine keeps one per host).
     static func connect() async throws -> FirewalldLab {
+        try await Shared.instance.lab()
+    }
+
+    private actor Shared {
+        static let instance = Shared()
+        var cached: FirewalldLab?
+
+        func lab() async throws -> FirewalldLab {
+            if let cached { return cached }
+            let lab = try await FirewalldLab.open()
+            cached = lab
+            return lab
+        }
+    }
+
+    /// A new SSH connection of its own; the caller closes it.
+    static func open() async throws -> FirewalldLab {
         let hosts = try await LabFixture.shared.hosts(1, flavor: .systemd, prefix: "fw")
         let host = hosts[0]
         let lab = LabFixture.shared.lab

@@ -4,9 +4,13 @@ import OrderedCollections
 import Testing
 @testable import KeelModules
 
-/// firewalld_zone against a real firewalld (nftables backend) in a systemd lab host. One host, so the
-/// tests take turns.
-@Suite("firewalld_zone on a real firewalld", .serialized) struct FirewalldZoneLabTests {
+/// Every test that changes the lab host's firewalld: one host, one firewalld, so the suites inside take
+/// turns, test by test.
+@Suite("firewalld on a real host", .serialized) struct FirewalldLabTests {}
+
+/// firewalld_zone against a real firewalld (nftables backend) in a systemd lab host.
+extension FirewalldLabTests {
+@Suite("firewalld_zone on a real firewalld") struct FirewalldZoneLabTests {
     let rule = "rule family=ipv4 source address=192.0.2.0/24 port port=8443 protocol=tcp log prefix=keel-8443 level=info accept"
 
     var described: OrderedDictionary<String, Value> {
@@ -108,8 +112,9 @@ import Testing
         #expect(try await lab.run(FirewalldZoneModule.self, noSSH).changed)
         #expect(try lab.zone("public", permanent: false).services == ["http"])
         // Keel still reaches the host over a new connection.
-        let fresh = try await FirewalldLab.connect()
+        let fresh = try await FirewalldLab.open()
         #expect(try await fresh.context.run("echo still here").stdoutText == "still here\n")
+        await fresh.context.connection.close()
         // And removing the admin zone's SSH now would lock the controller out.
         await #expect { try await lab.run(FirewalldZoneModule.self, ["zone": "keeladmin", "sources": ["198.18.0.1/32"], "services": [], "purge": true]) } throws: {
             "\($0)".contains("allow_lockout")
@@ -132,4 +137,5 @@ import Testing
         #expect(ruleset.contains("log prefix \"filter_IN_public_REJECT: \""))
         try FirewalldLogProbe.expectLogLine(lab: lab, port: 3999)
     }
+}
 }

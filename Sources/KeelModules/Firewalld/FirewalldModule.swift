@@ -189,7 +189,7 @@ public struct FirewalldModule: Module {
             change.deleteZone = !present
             let settings = observed.permanent ?? ZoneSettings()
             change.permanent = .init(before: settings, after: present ? ZoneSettings() : settings)
-            if present, wantsRuntime { change.runtime = .init(before: ZoneSettings(), after: ZoneSettings()) }
+            if wantsRuntime { change.runtime = .init(before: observed.runtime ?? ZoneSettings(), after: ZoneSettings()) }
             values["msg"] = .string("zone \(zone) \(present ? "created" : "deleted")")
             return Plan(steps: [change], diffs: change.diffs, values: values)
         }

@@ -109,6 +109,7 @@ public struct FirewalldZoneModule: Module {
             guard observed.zoneExists else { return .unchanged(values: values) }
             change.deleteZone = true
             change.permanent = .init(before: observed.permanent ?? ZoneSettings(), after: ZoneSettings())
+            if a.immediate, observed.running { change.runtime = .init(before: observed.runtime ?? ZoneSettings(), after: ZoneSettings()) }
             return Plan(steps: [change], diffs: change.diffs, values: values)
         }
         let listed = try desiredItems(a, knownServices: observed.serviceNames)

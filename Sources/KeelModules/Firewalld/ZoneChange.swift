@@ -69,10 +69,8 @@ public struct ZoneChange: Sendable {
             reloaded = true
         }
         var runtimeBefore = runtime?.before
-        if let runtime, !runtime.isEmpty, createZone || deleteZone || runtime.before.target != runtime.after.target {
-            reloaded = true
-            lines.append("fc --reload")
-        } else if deleteZone {
+        // Only a reload brings a new or deleted zone, or a new target, into the runtime.
+        if !reloaded, let runtime, createZone || deleteZone || runtime.before.target != runtime.after.target {
             reloaded = true
             lines.append("fc --reload")
         }
