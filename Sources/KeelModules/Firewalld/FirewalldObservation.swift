@@ -11,6 +11,8 @@ public struct FirewalldObservation: Sendable, Equatable {
     /// The zone observed (the default zone when the task named none).
     public var zone = ""
     public var running = false
+    /// firewalld (its files or firewall-cmd) is on the host at all.
+    public var installed = false
     public var defaultZone = "public"
     /// The zone exists in the permanent configuration (its own file, a shipped default, or --get-zones).
     public var zoneExists = false
@@ -61,6 +63,7 @@ extension FirewalldObservation {
               [ -n "$z" ] || z=public
             fi
             echo "@zone $z"
+            [ -d /usr/lib/firewalld ] || [ -d /etc/firewalld ] || command -v firewall-cmd >/dev/null 2>&1 && echo "@installed"
             echo "@servicenames"
             ls /usr/lib/firewalld/services /etc/firewalld/services 2>/dev/null | sed -n 's/\\.xml$//p'
             # The controller as the host sees it: sudo drops SSH_CONNECTION, so look for it in the ancestors.
@@ -112,7 +115,12 @@ extension FirewalldObservation {
         guard result.status == 0 else {
             throw KeelError("\(host.name): cannot inspect firewalld: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        return try parse(result.stdoutText, zone: zone)
+        let observation = try parse(result.stdoutText, zone: zone)
+        guard observation.installed else {
+            throw KeelError("\(host.name): firewalld is not installed", expected: "the firewalld package (firewall-cmd, /usr/lib/firewalld)",
+                            found: "neither firewall-cmd nor /usr/lib/firewalld nor /etc/firewalld")
+        }
+        return observation
     }
 
     static func parse(_ output: String, zone: String?) throws -> FirewalldObservation {
@@ -157,6 +165,7 @@ extension FirewalldObservation {
             case "xml":
                 xmlPath = section.argument
                 observation.zoneFileText = body
+            case "installed": observation.installed = true
             case "running": observation.running = true
             case "default": observation.defaultZone = body.trimmingCharacters(in: .whitespacesAndNewlines)
             case "zones":
