@@ -26,6 +26,7 @@ extension FirewalldLabTests {
             (["port": "3000-3200/tcp"], { $0.ports == ["3000-3200/tcp"] }),
             (["protocol": "gre"], { $0.protocols == ["gre"] }),
             (["source": "192.0.2.0/24"], { $0.sources == ["192.0.2.0/24"] }),
+            (["interface": "keel0"], { $0.interfaces == ["keel0"] }),
             (["rich_rule": "rule family=ipv4 service name=ftp source address=203.0.113.7 reject"],
              { $0.richRules == [#"rule family="ipv4" source address="203.0.113.7" service name="ftp" reject"#] }),
             (["masquerade": "yes"], { $0.masquerade }),

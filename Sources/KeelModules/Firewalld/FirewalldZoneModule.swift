@@ -38,8 +38,9 @@ public struct FirewalldZoneModule: Module {
         description: """
             Observes the zone in one round trip (firewall-cmd --list-all for the permanent and the runtime configuration when \
             firewalld runs; the zone XML in /etc/firewalld/zones, else the shipped default in /usr/lib/firewalld/zones, when it \
-            does not), plans the difference and applies it with firewall-cmd, or offline by rewriting the zone XML atomically and \
-            checking it with firewall-offline-cmd --check-config (the old file comes back if the check fails). The diff shows the \
+            does not), plans the difference and applies it with firewall-cmd, or offline by rewriting the zone XML atomically \
+            (checked first with firewall-offline-cmd --check-config on a copy of /etc/firewalld holding the new file; if firewalld \
+            objects, nothing changes). The diff shows the \
             zone before and after, one setting or item per line. Lock-out guard: a change that would stop the zone handling the \
             controller's packets from accepting SSH (from the address and to the port of Keel's own connection, as the host sees \
             them in SSH_CONNECTION) is refused unless allow_lockout is true.
@@ -114,6 +115,10 @@ public struct FirewalldZoneModule: Module {
         }
         let listed = try desiredItems(a, knownServices: observed.serviceNames)
         change.createZone = !observed.zoneExists
+        if change.createZone, observed.running, !a.permanent {
+            throw KeelError("firewalld zone '\(a.zone)' does not exist, and a zone can only be created permanently",
+                            expected: "permanent: true (the default)", found: "permanent: false")
+        }
         if a.permanent || !observed.running {
             let before = observed.permanent ?? ZoneSettings()
             change.permanent = .init(before: before, after: merged(listed, into: before, a))
