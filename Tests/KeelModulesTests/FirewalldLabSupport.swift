@@ -61,13 +61,15 @@ struct FirewalldLab {
             systemctl stop firewalld >/dev/null 2>&1 || true
             rm -f /etc/firewalld/zones/*.xml /etc/firewalld/zones/*.xml.old
             sed -i 's/^LogDenied=.*/LogDenied=off/' /etc/firewalld/firewalld.conf
+            # Tests start and stop firewalld more often than systemd's start limit allows by default.
+            systemctl reset-failed firewalld 2>/dev/null || true
             systemctl start firewalld
             firewall-cmd --state
             """)
     }
 
     func stopFirewalld() throws {
-        try inspect("systemctl stop firewalld; ! firewall-cmd --state 2>/dev/null")
+        try inspect("systemctl stop firewalld; systemctl reset-failed firewalld 2>/dev/null; ! firewall-cmd --state 2>/dev/null")
     }
 
     func run<M: Module>(_ module: M.Type, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async throws -> ModuleResult {
