@@ -83,6 +83,29 @@ extension FirewalldLabTests {
         try lab.inspect("for i in $(seq 100); do firewall-cmd --zone=public --query-port=9001/tcp >/dev/null || exit 0; sleep 0.1; done; exit 1")
     }
 
+    @Test func anInterfaceOrSourceInAnotherZoneMovesToTheNamedOne() async throws {
+        let lab = try await FirewalldLab.connect()
+        try lab.startClean()
+        try lab.inspect("""
+            firewall-cmd --permanent --zone=internal --add-interface=keel7 --add-interface=keel8
+            firewall-cmd --zone=internal --add-interface=keel7 --add-interface=keel8
+            firewall-cmd --permanent --zone=internal --add-source=192.0.2.0/24
+            firewall-cmd --zone=internal --add-source=192.0.2.0/24
+            """)
+        for item: OrderedDictionary<String, Value> in [["interface": "keel7"], ["source": "192.0.2.0/24"]] {
+            var args: OrderedDictionary<String, Value> = ["zone": "work", "permanent": true, "immediate": true, "state": "enabled"]
+            for (key, value) in item { args[key] = value }
+            #expect(try await lab.run(FirewalldModule.self, args).changed)
+            #expect(!(try await lab.run(FirewalldModule.self, args)).changed)
+        }
+        for permanent in [true, false] {
+            let flag = permanent ? "--permanent " : ""
+            #expect(try lab.inspect("firewall-cmd \(flag)--get-zone-of-interface=keel7; firewall-cmd \(flag)--get-zone-of-source=192.0.2.0/24") == "work\nwork\n")
+            #expect(try lab.zone("internal", permanent: permanent).interfaces == ["keel8"])
+        }
+        try lab.startClean()
+    }
+
     @Test func badArgumentsAreRefusedBeforeTheHostIsTouched() async throws {
         let lab = try await FirewalldLab.connect()
         try lab.startClean()

@@ -99,8 +99,11 @@ public struct ZoneChange: Sendable {
         if before.masquerade && !after.masquerade { lines.append("\(prefix) --remove-masquerade") }
         for collection in ZoneSettings.Collection.allCases {
             let added = after[collection].filter { !before[collection].contains($0) }
+            // An interface or source belongs to one zone at most: --change-* moves it here from another
+            // zone (as ansible.posix.firewalld does), where --add-* would fail with ZONE_CONFLICT.
+            let verb = collection == .interface || collection == .source ? "change" : "add"
             if !added.isEmpty {
-                lines.append(prefix + added.map { " --add-\(collection.rawValue)=\(ShellQuote.quote($0))" }.joined())
+                lines.append(prefix + added.map { " --\(verb)-\(collection.rawValue)=\(ShellQuote.quote($0))" }.joined())
             }
         }
         if !before.icmpBlockInversion && after.icmpBlockInversion { lines.append("\(prefix) --add-icmp-block-inversion") }
