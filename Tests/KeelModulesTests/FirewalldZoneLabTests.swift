@@ -80,6 +80,19 @@ extension FirewalldLabTests {
         #expect(!(try await lab.run(FirewalldZoneModule.self, ["zone": "keeltest", "state": "absent"])).changed)
     }
 
+    @Test func aZoneThatExistsOnlyPermanentlyIsBroughtIntoTheRuntime() async throws {
+        let lab = try await FirewalldLab.connect()
+        try lab.startClean()
+        try lab.inspect("firewall-cmd --permanent --new-zone=keelhalf")
+        let args: OrderedDictionary<String, Value> = ["zone": "keelhalf", "services": ["http"]]
+        let predicted = try await lab.run(FirewalldZoneModule.self, args, .check)
+        #expect(predicted.changed)
+        #expect(try await lab.run(FirewalldZoneModule.self, args).changed)
+        #expect(try lab.zone("keelhalf", permanent: false).services == ["http"])
+        #expect(!(try await lab.run(FirewalldZoneModule.self, args)).changed)
+        try lab.startClean()
+    }
+
     @Test func anOpenedPortIsReachableFromTheControllerAndAClosedOneIsNot() async throws {
         let lab = try await FirewalldLab.connect()
         try lab.startClean()

@@ -211,6 +211,10 @@ public struct FirewalldModule: Module {
             return result
         }
         if wantsPermanent, let before = observed.permanent { change.permanent = .init(before: before, after: changed(before)) }
+        if wantsRuntime, observed.runtime == nil {
+            throw KeelError("firewalld zone '\(zone)' exists only in the permanent configuration on \(host.name) (created without a reload)",
+                            expected: "firewall-cmd --reload first, or permanent: true without immediate", found: "no runtime zone '\(zone)'")
+        }
         if wantsRuntime, let before = observed.runtime {
             change.runtime = .init(before: before, after: changed(before))
             // A timeout only means something for additions that are not also made permanent.

@@ -124,6 +124,7 @@ public struct FirewalldZoneModule: Module {
             change.permanent = .init(before: before, after: merged(listed, into: before, a))
         }
         if a.immediate, observed.running {
+            change.runtimeMissing = observed.zoneExists && observed.runtime == nil
             let before = observed.runtime ?? ZoneSettings()
             change.runtime = .init(before: before, after: merged(listed, into: before, a))
         }

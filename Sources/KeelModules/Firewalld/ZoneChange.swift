@@ -15,6 +15,8 @@ public struct ZoneChange: Sendable {
     public var zone: String
     public var online: Bool
     public var createZone = false
+    /// The zone exists permanently but not at runtime yet (created without a reload): only a reload brings it.
+    public var runtimeMissing = false
     public var deleteZone = false
     public var permanent: Transition?
     public var runtime: Transition?
@@ -25,7 +27,7 @@ public struct ZoneChange: Sendable {
     public var zoneFileText: String?
 
     public var isEmpty: Bool {
-        !createZone && !deleteZone && (permanent?.isEmpty ?? true) && (runtime?.isEmpty ?? true) && logDenied == nil
+        !createZone && !deleteZone && !runtimeMissing && (permanent?.isEmpty ?? true) && (runtime?.isEmpty ?? true) && logDenied == nil
     }
 
     /// Before/after text for `--diff`: the zone as readable lines, per configuration.
@@ -70,7 +72,7 @@ public struct ZoneChange: Sendable {
         }
         var runtimeBefore = runtime?.before
         // Only a reload brings a new or deleted zone, or a new target, into the runtime.
-        if !reloaded, let runtime, createZone || deleteZone || runtime.before.target != runtime.after.target {
+        if !reloaded, let runtime, createZone || deleteZone || runtimeMissing || runtime.before.target != runtime.after.target {
             reloaded = true
             lines.append("fc --reload")
         }
