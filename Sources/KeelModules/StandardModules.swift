@@ -8,6 +8,8 @@ public enum StandardModules {
         CopyModule.self,
         LineInFileModule.self,
         WaitForModule.self,
+        FirewalldModule.self,
+        FirewalldZoneModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
