@@ -7,6 +7,16 @@ public enum StandardModules {
         FileModule.self,
         CopyModule.self,
         LineInFileModule.self,
+        SystemdModule.self,
+        ServiceModule.self,
+        UserModule.self,
+        GroupModule.self,
+        AuthorizedKeyModule.self,
+        AptModule.self,
+        AptRepositoryModule.self,
+        SysctlModule.self,
+        HostnameModule.self,
+        TimezoneModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

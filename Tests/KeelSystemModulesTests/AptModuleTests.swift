@@ -1,0 +1,125 @@
+import Foundation
+import KeelBase
+import KeelModules
+import Testing
+
+/// apt and apt_repository without internet: the test builds tiny .deb packages on a light lab host,
+/// indexes them with dpkg-scanpackages, and points the host (whose other sources are moved away) at
+/// `deb [trusted=yes] file:/srv/keel-debs ./`. Package names start with keel-test- so they cannot
+/// collide with the machine's own dpkg state underneath the overlay.
+@Suite("apt and apt_repository modules on a lab host", .serialized) struct AptModuleTests {
+    static let repo = "/srv/keel-debs"
+    static let repoLine = "deb [trusted=yes] file:/srv/keel-debs ./"
+
+    /// A host with only the local repository configured and indexed (idempotent).
+    func host() async throws -> SystemLabHost {
+        let host = try await SystemLabHost.make("apt")
+        try host.inspect("""
+            set -e
+            if [ ! -d /root/keel-apt-sources ]; then
+              mkdir -p /root/keel-apt-sources
+              mv /etc/apt/sources.list.d/* /root/keel-apt-sources/ 2>/dev/null || true
+              [ -f /etc/apt/sources.list ] && mv /etc/apt/sources.list /root/keel-apt-sources/ || true
+            fi
+            mkdir -p \(Self.repo)
+            """)
+        for (name, version, depends) in [("keel-test-alpha", "1.0", ""), ("keel-test-beta", "1.0", "keel-test-alpha")] {
+            try build(host, name, version, depends: depends)
+        }
+        try index(host)
+        return host
+    }
+
+    func build(_ host: SystemLabHost, _ name: String, _ version: String, depends: String = "", into dir: String = repo) throws {
+        try host.inspect("""
+            set -e
+            b=$(mktemp -d)
+            mkdir -p "$b/DEBIAN" "$b/usr/share/\(name)"
+            echo '\(version)' > "$b/usr/share/\(name)/version"
+            printf 'Package: %s\\nVersion: %s\\nArchitecture: all\\nMaintainer: Keel tests <keel@example.invalid>\\nDescription: Keel test package\\n' '\(name)' '\(version)' > "$b/DEBIAN/control"
+            [ -z '\(depends)' ] || echo 'Depends: \(depends)' >> "$b/DEBIAN/control"
+            dpkg-deb --root-owner-group --build "$b" '\(dir)/\(name)_\(version)_all.deb' >/dev/null
+            rm -rf "$b"
+            """)
+    }
+
+    func index(_ host: SystemLabHost) throws {
+        try host.inspect("cd \(Self.repo) && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null > Packages")
+    }
+
+    static let packages = "dpkg-query -W -f='${Package} ${db:Status-Status} ${Version}\\n' keel-test-alpha keel-test-beta keel-test-gamma 2>/dev/null; true"
+
+    /// The repository is configured once per host; later tests reuse it.
+    func configureRepository(_ host: SystemLabHost) async throws {
+        _ = try await host.run(AptRepositoryModule.self, ["repo": .string(Self.repoLine), "filename": "keel-local"])
+    }
+
+    @Test func aLocalRepositoryIsAddedOnceAndItsPackagesBecomeAvailable() async throws {
+        let host = try await host()
+        try host.inspect("rm -f /etc/apt/sources.list.d/keel-local.list /etc/apt/sources.list.d/file_srv_keel_debs.list")
+        let fingerprint = "cat /etc/apt/sources.list.d/*.list 2>/dev/null; apt-cache policy keel-test-alpha | grep Candidate || true"
+        let result = try await host.converges(AptRepositoryModule.self, ["repo": .string(Self.repoLine), "filename": "keel-local"], fingerprint: fingerprint)
+        #expect(try host.inspect("cat /etc/apt/sources.list.d/keel-local.list; stat -c %a /etc/apt/sources.list.d/keel-local.list") == Self.repoLine + "\n644\n")
+        #expect(result.diffs.first?.after == Self.repoLine + "\n")
+        #expect(try host.inspect("apt-cache policy keel-test-alpha | sed -n 's/ *Candidate: //p'") == "1.0\n", "update_cache ran after the change")
+        // Removing it deletes the file it leaves empty.
+        try await host.converges(AptRepositoryModule.self, ["repo": .string(Self.repoLine), "filename": "keel-local", "state": "absent", "update_cache": false],
+                                 fingerprint: "ls /etc/apt/sources.list.d/")
+        #expect(try host.inspect("ls /etc/apt/sources.list.d/") == "")
+        // Without filename, Ansible's derived name.
+        try await host.converges(AptRepositoryModule.self, ["repo": .string(Self.repoLine), "update_cache": false], fingerprint: "ls /etc/apt/sources.list.d/")
+        #expect(try host.inspect("ls /etc/apt/sources.list.d/") == "file_srv_keel_debs.list\n")
+        try host.inspect("rm -f /etc/apt/sources.list.d/file_srv_keel_debs.list")
+    }
+
+    @Test func packagesAreInstalledInOneTransactionThenRemovedWithPurge() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        let result = try await host.converges(AptModule.self, ["name": ["keel-test-beta", "keel-test-alpha"], "state": "present"], fingerprint: Self.packages)
+        #expect(try host.inspect(Self.packages) == "keel-test-alpha installed 1.0\nkeel-test-beta installed 1.0\n")
+        #expect(result.diffs.first?.before == "keel-test-beta: (not installed)\nkeel-test-alpha: (not installed)\n")
+        #expect(result.diffs.first?.after == "keel-test-beta: 1.0\nkeel-test-alpha: 1.0\n")
+        // One apt-get transaction: dpkg's log shows a single install run for both.
+        try await host.converges(AptModule.self, ["name": ["keel-test-beta", "keel-test-alpha"], "state": "absent", "purge": true], fingerprint: Self.packages)
+        #expect(try host.inspect(Self.packages).contains("installed 1.0") == false)
+    }
+
+    @Test func latestUpgradesWhenTheRepositoryHasANewerVersion() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        _ = try await host.run(AptModule.self, ["name": "keel-test-alpha=1.0", "update_cache": true])
+        #expect(try host.inspect("dpkg-query -W -f='${Version}' keel-test-alpha") == "1.0")
+        try build(host, "keel-test-alpha", "2.0")
+        try index(host)
+        // update_cache alone: the lists are updated (changed); with cache_valid_time they stay fresh.
+        try host.inspect("touch -d '2 hours ago' /var/lib/apt/periodic/update-success-stamp")
+        try await host.converges(AptModule.self, ["update_cache": true, "cache_valid_time": 3600],
+                                 fingerprint: "stat -c %Y /var/lib/apt/periodic/update-success-stamp")
+        let result = try await host.converges(AptModule.self, ["name": "keel-test-alpha", "state": "latest"], fingerprint: Self.packages)
+        #expect(result.diffs.first?.before == "keel-test-alpha: 1.0\n")
+        #expect(result.diffs.first?.after == "keel-test-alpha: 2.0\n")
+        #expect(try host.inspect("cat /usr/share/keel-test-alpha/version") == "2.0\n")
+        // present with a version downgrades only when allowed.
+        try await host.converges(AptModule.self, ["name": "keel-test-alpha=1.0", "allow_downgrade": true], fingerprint: Self.packages)
+        #expect(try host.inspect("dpkg-query -W -f='${Version}' keel-test-alpha") == "1.0")
+        try host.inspect("rm -f \(Self.repo)/keel-test-alpha_2.0_all.deb; apt-get -q purge -y keel-test-alpha >/dev/null 2>&1")
+        try index(host)
+    }
+
+    @Test func aLocalDebIsInstalledOnce() async throws {
+        let host = try await host()
+        try host.inspect("mkdir -p /tmp/keel-deb")
+        try build(host, "keel-test-gamma", "3.1", into: "/tmp/keel-deb")
+        try await host.converges(AptModule.self, ["deb": "/tmp/keel-deb/keel-test-gamma_3.1_all.deb"], fingerprint: Self.packages)
+        #expect(try host.inspect("dpkg-query -W -f='${Version}' keel-test-gamma") == "3.1")
+    }
+
+    @Test func anUnknownPackageFailsBeforeAnythingRuns() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        await #expect { try await host.run(AptModule.self, ["name": ["keel-test-alpha", "keel-test-nonexistent"]]) } throws: { error in
+            "\(error)".contains("no package matching 'keel-test-nonexistent' is available")
+        }
+        #expect(try host.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
+    }
+}
