@@ -21,9 +21,13 @@ import Testing
 
     func systemdHost() async throws -> SystemLabHost { try await SystemLabHost.make("sysd", flavor: .systemd) }
 
-    func dropUnit(_ host: SystemLabHost, _ name: String, description: String = "Keel test unit") throws {
+    /// Writes a unit file; `vendor` puts it in /usr/lib/systemd/system (units there can be masked,
+    /// units in /etc/systemd/system cannot).
+    func dropUnit(_ host: SystemLabHost, _ name: String, description: String = "Keel test unit", vendor: Bool = false, reset: Bool = true) throws {
         let text = Self.unitFile.replacingOccurrences(of: "Keel test unit", with: description)
-        try host.inspect("printf '%s' '\(text)' > /etc/systemd/system/\(name).service")
+        let directory = vendor ? "/usr/lib/systemd/system" : "/etc/systemd/system"
+        let resetting = reset ? "systemctl stop \(name) 2>/dev/null; systemctl unmask \(name) 2>/dev/null; systemctl disable \(name) 2>/dev/null; " : ""
+        try host.inspect(resetting + "printf '%s' '\(text)' > \(directory)/\(name).service")
     }
 
     static func fingerprint(_ unit: String) -> String { "systemctl is-active \(unit) || true; systemctl is-enabled \(unit) || true" }
@@ -65,7 +69,7 @@ import Testing
 
     @Test func maskedUnitsCannotStartAndUnmaskingRestoresThem() async throws {
         let host = try await systemdHost()
-        try dropUnit(host, "keel-mask")
+        try dropUnit(host, "keel-mask", vendor: true)
         try host.inspect("systemctl daemon-reload")
         try await host.converges(SystemdModule.self, ["name": "keel-mask", "masked": true], fingerprint: Self.fingerprint("keel-mask"))
         #expect(try host.inspect("systemctl is-enabled keel-mask || true") == "masked\n")
@@ -77,15 +81,16 @@ import Testing
     @Test func daemonReloadRunsOnlyWhenAUnitFileChanged() async throws {
         let host = try await systemdHost()
         try dropUnit(host, "keel-reload")
-        try host.inspect("systemctl daemon-reload")
+        // Running, so systemd keeps the unit loaded (an unreferenced unit is read afresh from disk).
+        try host.inspect("systemctl daemon-reload && systemctl start keel-reload")
         #expect(try await host.run(SystemdModule.self, ["name": "keel-reload", "daemon_reload": true]).changed == false)
-        try dropUnit(host, "keel-reload", description: "changed description")
+        try dropUnit(host, "keel-reload", description: "changed description", reset: false)
         #expect(try host.inspect("systemctl show -p NeedDaemonReload --value keel-reload") == "yes\n")
         try await host.converges(SystemdModule.self, ["name": "keel-reload", "daemon_reload": true],
                                  fingerprint: "systemctl show -p NeedDaemonReload,Description keel-reload")
         #expect(try host.inspect("systemctl show -p Description --value keel-reload") == "changed description\n")
         // Without a name: any loaded unit that changed on disk.
-        try dropUnit(host, "keel-reload", description: "third")
+        try dropUnit(host, "keel-reload", description: "third", reset: false)
         try await host.converges(SystemdModule.self, ["daemon_reload": true], fingerprint: "systemctl show -p NeedDaemonReload keel-reload")
     }
 

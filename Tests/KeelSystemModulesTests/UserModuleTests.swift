@@ -6,7 +6,16 @@ import Testing
 /// user, group and authorized_key on a light lab host (its own /etc/passwd, /etc/group and /etc/shadow
 /// in the overlay), inspected with getent through the lab, not through Keel.
 @Suite("user, group and authorized_key modules on a lab host", .serialized) struct UserModuleTests {
-    func host() async throws -> SystemLabHost { try await SystemLabHost.make("users") }
+    /// The host, with the accounts and groups these tests create removed (hosts outlive test runs).
+    func host() async throws -> SystemLabHost {
+        let host = try await SystemLabHost.make("users")
+        try host.inspect("""
+            for u in kualice kubob kucarol kudave kusys kueve kukeys kuexcl; do userdel -r -f $u >/dev/null 2>&1; done
+            for g in kgops kgsys kuadm kudev kuprim kbx kby kualice kubob kucarol kudave kusys kukeys kuexcl; do groupdel $g >/dev/null 2>&1; done
+            true
+            """)
+        return host
+    }
 
     static func account(_ name: String) -> String {
         "getent passwd \(name) || true; getent shadow \(name) | cut -d: -f2 || true; id -Gn \(name) 2>/dev/null || true; ls -ld /home/\(name) 2>/dev/null | cut -d' ' -f1,3,4 || true"
@@ -50,7 +59,7 @@ import Testing
 
     @Test func changesTouchOnlyWhatDiffers() async throws {
         let host = try await host()
-        try host.inspect("groupadd -f kbx; groupadd -f kby; id kubob >/dev/null 2>&1 || useradd -m -s /bin/sh -G kbx kubob")
+        try host.inspect("groupadd -f kbx; groupadd -f kby; useradd -m -s /bin/sh -G kbx kubob")
         let result = try await host.converges(UserModule.self, ["name": "kubob", "shell": "/bin/bash", "comment": "Bob"], fingerprint: Self.account("kubob"))
         #expect(result.diffs.first?.before.contains("shell: /bin/sh\n") == true)
         #expect(result.diffs.first?.after.contains("shell: /bin/bash\n") == true)
@@ -66,7 +75,7 @@ import Testing
 
     @Test func passwordOnCreateIsNotUpdatedAndAlwaysIs() async throws {
         let host = try await host()
-        try host.inspect("id kucarol >/dev/null 2>&1 || useradd -M -p '$6$old$old' kucarol")
+        try host.inspect("useradd -M -p '$6$old$old' kucarol")
         let new = "$6$new$newhash"
         #expect(try await host.run(UserModule.self, ["name": "kucarol", "password": .string(new), "update_password": "on_create", "create_home": false]).changed == false)
         try await host.converges(UserModule.self, ["name": "kucarol", "password": .string(new), "create_home": false], fingerprint: Self.account("kucarol"))
@@ -77,7 +86,7 @@ import Testing
 
     @Test func absentWithRemoveDeletesTheHome() async throws {
         let host = try await host()
-        try host.inspect("id kudave >/dev/null 2>&1 || useradd -m kudave")
+        try host.inspect("useradd -m kudave")
         try await host.converges(UserModule.self, ["name": "kudave", "state": "absent", "remove": true], fingerprint: Self.account("kudave"))
         #expect(try host.inspect("getent passwd kudave || echo gone; [ -d /home/kudave ] && echo home || echo nohome") == "gone\nnohome\n")
     }
@@ -106,7 +115,7 @@ import Testing
 
     @Test func authorizedKeysAreWrittenWithTheRightOwnerAndMode() async throws {
         let host = try await host()
-        try host.inspect("id kukeys >/dev/null 2>&1 || useradd -m kukeys; rm -rf /home/kukeys/.ssh")
+        try host.inspect("useradd -m kukeys")
         let fingerprint = "cat /home/kukeys/.ssh/authorized_keys 2>/dev/null; stat -c '%a %U %G' /home/kukeys/.ssh /home/kukeys/.ssh/authorized_keys 2>/dev/null || true"
         let result = try await host.converges(AuthorizedKeyModule.self, ["user": "kukeys", "key": .string(Self.keyA + "\n" + Self.keyB + "\n")],
                                               fingerprint: fingerprint)
@@ -123,7 +132,7 @@ import Testing
     @Test func exclusiveKeepsOnlyTheGivenKeysAndComments() async throws {
         let host = try await host()
         try host.inspect("""
-            id kuexcl >/dev/null 2>&1 || useradd -m kuexcl; mkdir -p /home/kuexcl/.ssh
+            useradd -m kuexcl; mkdir -p /home/kuexcl/.ssh
             printf '# managed by hand\\n%s\\n%s\\n' '\(Self.keyA)' '\(Self.keyC)' > /home/kuexcl/.ssh/authorized_keys
             chmod 640 /home/kuexcl/.ssh/authorized_keys
             """)

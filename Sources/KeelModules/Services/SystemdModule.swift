@@ -143,21 +143,23 @@ public struct SystemdModule: Module {
         let unit = a.name.map(ShellQuote.quote) ?? ""
         let force = a.force == true ? " --force" : ""
         let noBlock = a.no_block ? " --no-block" : ""
-        var lines = ["set -e"]
+        // Each command stops the script on failure with systemd's own account of the unit on stderr
+        // (not `set -e`, which a subshell inside `||` would ignore).
+        let onFailure = " || { rc=$?; " + (a.name != nil ? "systemctl status --no-pager -n 10 -- \(unit) >&2; " : "") + "exit $rc; }"
+        var lines: [String] = []
         for step in plan.steps {
             switch step {
-            case .daemonReexec, .daemonReload: lines.append("systemctl \(step.rawValue)")
-            case .enable, .disable, .mask, .unmask: lines.append("systemctl\(force) \(step.rawValue) -- \(unit)")
-            case .start, .stop, .restart, .reload: lines.append("systemctl\(noBlock) \(step.rawValue) -- \(unit)")
+            case .daemonReexec, .daemonReload: lines.append("systemctl \(step.rawValue)" + onFailure)
+            case .enable, .disable, .mask, .unmask: lines.append("systemctl\(force) \(step.rawValue) -- \(unit)" + onFailure)
+            case .start, .stop, .restart, .reload: lines.append("systemctl\(noBlock) \(step.rawValue) -- \(unit)" + onFailure)
             }
         }
-        if a.name != nil {
+        if let name = a.name {
             // The state the changes left, in the same round trip.
             lines.append("echo KEEL_AFTER")
-            lines.append(UnitStatus.observationScript(unit: a.name!))
+            lines.append(UnitStatus.observationScript(unit: name))
         }
-        let script = "(\n" + lines.joined(separator: "\n") + "\n) || { rc=$?; "
-            + (a.name != nil ? "systemctl status --no-pager -n 10 -- \(unit) >&2 2>/dev/null; " : "") + "exit $rc; }"
+        let script = lines.joined(separator: "\n")
         let result = try await host.run(script)
         guard result.status == 0 else {
             throw KeelError("\(host.name): systemctl failed for \(a.name ?? "the manager"): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
