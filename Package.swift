@@ -65,6 +65,6 @@ let package = Package(
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase"]),
         .testTarget(name: "KeelSystemModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
-        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase"]),
+        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport"]),
     ]
 )

@@ -14,6 +14,8 @@ public struct PlaybookRunner: Sendable {
         case ok = 0
         case usageOrParseError = 1
         case hostFailed = 2
+        /// Only with --drift-exit-code: nothing failed, but something changed (or would change).
+        case drift = 3
         case hostUnreachable = 4
     }
 
@@ -83,6 +85,11 @@ public struct PlaybookRunner: Sendable {
         await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))
         if context.hosts.values.contains(where: \.unreachable) { return .hostUnreachable }
         if context.hosts.values.contains(where: \.failed) { return .hostFailed }
+        if options.driftExitCode, context.hosts.values.contains(where: { $0.recap["changed", default: 0] > 0 }) { return .drift }
+        if let pattern = options.startAtTask, context.startAt.isPending {
+            await context.emit(.warning(message: "--start-at-task: no task matched '\(pattern)', nothing ran", location: nil))
+            return .usageOrParseError
+        }
         return .ok
     }
 }

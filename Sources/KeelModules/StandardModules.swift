@@ -7,6 +7,7 @@ public enum StandardModules {
         FileModule.self,
         CopyModule.self,
         LineInFileModule.self,
+        WaitForModule.self,
         SystemdModule.self,
         ServiceModule.self,
         UserModule.self,

@@ -26,6 +26,25 @@ final class Captured: Sendable {
                                  elapsedSeconds: 1.5))
     }
 
+    @Test func aLongTaskShowsWhichHostsItWaitsForAndClearsTheLine() async throws {
+        let out = Captured(), progress = Captured()
+        let console = ConsoleReporter(style: .init(colors: false, progress: true), write: { out.append($0) },
+                                      writeProgress: { progress.append($0) })
+        let slow = TaskInfo(name: "upgrade", module: "apt", hosts: ["web1", "web2", "web3"])
+        await console.handle(.taskStarted(slow))
+        await console.handle(.hostResult(HostTaskResult(host: "web2", task: slow, status: .ok)))
+        #expect(progress.value.isEmpty, "nothing is shown for a task that has just started")
+        try await Task.sleep(for: .milliseconds(1600))
+        #expect(progress.value.contains("waiting for 2 of 3 hosts: web1, web3"))
+        await console.handle(.hostResult(HostTaskResult(host: "web1", task: slow, status: .changed)))
+        #expect(progress.value.hasSuffix("\r\u{1B}[K"), "the line is erased before the next output")
+        #expect(out.value.contains("changed: [web1]"))
+        await console.handle(.hostResult(HostTaskResult(host: "web3", task: slow, status: .ok)))
+        let settled = progress.value
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(progress.value == settled, "the ticker stops once every host is done")
+    }
+
     @Test func consoleOutputHasAnsiblesShapeWithoutColorsOffATerminal() async {
         let out = Captured()
         await feed(ConsoleReporter(style: .init(colors: false, showDiffs: true), write: out.append))
