@@ -18,6 +18,7 @@ public enum StandardModules {
         SysctlModule.self,
         HostnameModule.self,
         TimezoneModule.self,
+        CronModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

@@ -29,10 +29,10 @@ import Testing
         let fingerprint = "cat /etc/sysctl.d/61-keel.conf; sysctl -n net.ipv4.tcp_syncookies"
         try await host.converges(SysctlModule.self, ["name": "net.ipv4.tcp_syncookies", "value": "yes", "sysctl_file": "/etc/sysctl.d/61-keel.conf"],
                                  fingerprint: fingerprint)
-        #expect(try host.inspect(fingerprint) == "# tuning\nnet.ipv4.tcp_syncookies=yes\nnet.core.somaxconn=512\n1\n")
+        #expect(try host.inspect(fingerprint) == "# tuning\nnet.ipv4.tcp_syncookies=1\nnet.core.somaxconn=512\n1\n")
         try await host.converges(SysctlModule.self, ["name": "net.core.somaxconn", "state": "absent", "sysctl_file": "/etc/sysctl.d/61-keel.conf"],
                                  fingerprint: fingerprint)
-        #expect(try host.inspect("cat /etc/sysctl.d/61-keel.conf") == "# tuning\nnet.ipv4.tcp_syncookies=yes\n")
+        #expect(try host.inspect("cat /etc/sysctl.d/61-keel.conf") == "# tuning\nnet.ipv4.tcp_syncookies=1\n")
     }
 
     @Test func sysctlRejectsAnUnknownKey() async throws {
@@ -44,6 +44,7 @@ import Testing
 
     @Test func hostnameSetsTheRunningAndPersistedNameWithoutSystemd() async throws {
         let host = try await host()
+        try host.inspect("hostname t-sysset-1; echo t-sysset-1 > /etc/hostname")
         let fingerprint = "hostname; cat /etc/hostname"
         let result = try await host.converges(HostnameModule.self, ["name": "keel-renamed.example.test"], fingerprint: fingerprint)
         #expect(try host.inspect(fingerprint) == "keel-renamed.example.test\nkeel-renamed.example.test\n")
@@ -52,6 +53,7 @@ import Testing
 
     @Test func hostnameUsesHostnamectlOnSystemd() async throws {
         let host = try await SystemLabHost.make("sysd", flavor: .systemd)
+        try host.inspect("hostnamectl set-hostname t-sysd-1")
         let fingerprint = "hostname; cat /etc/hostname"
         try await host.converges(HostnameModule.self, ["name": "keel-sd-renamed"], fingerprint: fingerprint)
         #expect(try host.inspect(fingerprint) == "keel-sd-renamed\nkeel-sd-renamed\n")
@@ -68,6 +70,7 @@ import Testing
 
     @Test func timezoneUsesTimedatectlOnSystemd() async throws {
         let host = try await SystemLabHost.make("sysd", flavor: .systemd)
+        try host.inspect("timedatectl set-timezone Etc/UTC; echo Etc/UTC > /etc/timezone")
         let fingerprint = "readlink /etc/localtime; cat /etc/timezone 2>/dev/null; true"
         try await host.converges(TimezoneModule.self, ["name": "America/New_York"], fingerprint: fingerprint)
         #expect(try host.inspect("readlink /etc/localtime").hasSuffix("zoneinfo/America/New_York\n"))

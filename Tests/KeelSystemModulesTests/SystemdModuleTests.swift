@@ -27,7 +27,8 @@ import Testing
         let text = Self.unitFile.replacingOccurrences(of: "Keel test unit", with: description)
         let directory = vendor ? "/usr/lib/systemd/system" : "/etc/systemd/system"
         let resetting = reset ? "systemctl stop \(name) 2>/dev/null; systemctl unmask \(name) 2>/dev/null; systemctl disable \(name) 2>/dev/null; " : ""
-        try host.inspect(resetting + "printf '%s' '\(text)' > \(directory)/\(name).service")
+        let other = vendor ? "/etc/systemd/system" : "/usr/lib/systemd/system"
+        try host.inspect(resetting + "rm -f \(other)/\(name).service; printf '%s' '\(text)' > \(directory)/\(name).service")
     }
 
     static func fingerprint(_ unit: String) -> String { "systemctl is-active \(unit) || true; systemctl is-enabled \(unit) || true" }

@@ -100,7 +100,9 @@ public struct SysctlModule: Module {
         let before = observed.file ?? ""
         var lines = before.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        let line = "\(a.name)=\(a.value ?? "")"
+        // Booleans are written as 1/0 (the kernel takes no yes/no), other values as given, trimmed.
+        let written = a.wantedValue.flatMap { ["0", "1"].contains($0) ? $0 : nil } ?? (a.value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = "\(a.name)=\(written)"
         if a.state == "present" {
             let indices = lines.indices.filter { Self.key(of: Substring(lines[$0])) == a.name }
             if let first = indices.first {

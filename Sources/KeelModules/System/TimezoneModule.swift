@@ -66,7 +66,7 @@ public struct TimezoneModule: Module {
         }
         let current = Self.zone(ofLink: observed.link)
         var steps: [Step] = []
-        if current != name || observed.link != "/usr/share/zoneinfo/\(name)" { steps.append(observed.systemd ? .timedatectl : .link) }
+        if current != name { steps.append(observed.systemd ? .timedatectl : .link) }
         if observed.file != nil && observed.file != name || observed.file == nil && !observed.systemd { steps.append(.writeFile) }
         let values: OrderedDictionary<String, Value> = ["name": .string(name)]
         if steps.isEmpty { return .unchanged(values: values) }
