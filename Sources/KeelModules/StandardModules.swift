@@ -19,6 +19,7 @@ public enum StandardModules {
         HostnameModule.self,
         TimezoneModule.self,
         CronModule.self,
+        MountModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
