@@ -13,6 +13,7 @@ public enum StandardModules {
         UserModule.self,
         GroupModule.self,
         AuthorizedKeyModule.self,
+        KnownHostsModule.self,
         AptModule.self,
         AptRepositoryModule.self,
         SysctlModule.self,
