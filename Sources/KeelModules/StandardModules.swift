@@ -16,6 +16,8 @@ public enum StandardModules {
         KnownHostsModule.self,
         AptModule.self,
         AptRepositoryModule.self,
+        DnfModule.self,
+        PackageModule.self,
         SysctlModule.self,
         HostnameModule.self,
         TimezoneModule.self,

@@ -12,8 +12,8 @@ import Testing
     static let repoLine = "deb [trusted=yes] file:/srv/keel-debs ./"
 
     /// A host with only the local repository configured and indexed (idempotent).
-    func host() async throws -> SystemLabHost {
-        let host = try await SystemLabHost.make("apt")
+    func host(prefix: String = "apt") async throws -> SystemLabHost {
+        let host = try await SystemLabHost.make(prefix)
         try host.inspect("""
             set -e
             if [ ! -d /root/keel-apt-sources ]; then
@@ -22,8 +22,14 @@ import Testing
               [ -f /etc/apt/sources.list ] && mv /etc/apt/sources.list /root/keel-apt-sources/ || true
             fi
             mkdir -p \(Self.repo)
+            # Start clean: hosts outlive test runs.
+            dpkg --purge keel-test-alpha keel-test-beta keel-test-gamma >/dev/null 2>&1 || true
+            rm -f /etc/apt/sources.list.d/keel-local.list /etc/apt/sources.list.d/file_srv_keel_debs.list \(Self.repo)/keel-test-alpha_2.0_all.deb
+            rm -rf /tmp/keel-deb
             """)
-        for (name, version, depends) in [("keel-test-alpha", "1.0", ""), ("keel-test-beta", "1.0", "keel-test-alpha")] {
+        // Built once: a rebuilt .deb has new hashes, which the package lists would not know yet.
+        for (name, version, depends) in [("keel-test-alpha", "1.0", ""), ("keel-test-beta", "1.0", "keel-test-alpha")]
+        where try host.inspect("[ -f \(Self.repo)/\(name)_\(version)_all.deb ] && echo built || true") != "built\n" {
             try build(host, name, version, depends: depends)
         }
         try index(host)
@@ -56,7 +62,6 @@ import Testing
 
     @Test func aLocalRepositoryIsAddedOnceAndItsPackagesBecomeAvailable() async throws {
         let host = try await host()
-        try host.inspect("rm -f /etc/apt/sources.list.d/keel-local.list /etc/apt/sources.list.d/file_srv_keel_debs.list")
         let fingerprint = "cat /etc/apt/sources.list.d/*.list 2>/dev/null; apt-cache policy keel-test-alpha | grep Candidate || true"
         let result = try await host.converges(AptRepositoryModule.self, ["repo": .string(Self.repoLine), "filename": "keel-local"], fingerprint: fingerprint)
         #expect(try host.inspect("cat /etc/apt/sources.list.d/keel-local.list; stat -c %a /etc/apt/sources.list.d/keel-local.list") == Self.repoLine + "\n644\n")
@@ -102,8 +107,6 @@ import Testing
         // present with a version downgrades only when allowed.
         try await host.converges(AptModule.self, ["name": "keel-test-alpha=1.0", "allow_downgrade": true], fingerprint: Self.packages)
         #expect(try host.inspect("dpkg-query -W -f='${Version}' keel-test-alpha") == "1.0")
-        try host.inspect("rm -f \(Self.repo)/keel-test-alpha_2.0_all.deb; apt-get -q purge -y keel-test-alpha >/dev/null 2>&1")
-        try index(host)
     }
 
     @Test func aLocalDebIsInstalledOnce() async throws {
@@ -121,5 +124,19 @@ import Testing
             "\(error)".contains("no package matching 'keel-test-nonexistent' is available")
         }
         #expect(try host.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
+    }
+}
+
+/// package dispatches to apt by the gathered facts (or by asking the host when there are none).
+@Suite("package module on a lab host", .serialized) struct PackageModuleTests {
+    @Test func packageUsesAptFromTheFactsAndByAskingTheHost() async throws {
+        let apt = AptModuleTests()
+        let base = try await apt.host(prefix: "pkg")   // its own host: suites run side by side
+        try await apt.configureRepository(base)
+        let withFacts = SystemLabHost(lab: base.lab, context: { var c = base.context; c.facts = ["pkg_mgr": "apt"]; return c }())
+        try await withFacts.converges(PackageModule.self, ["name": "keel-test-alpha", "state": "present"], fingerprint: AptModuleTests.packages)
+        #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha") == "installed")
+        try await base.converges(PackageModule.self, ["name": "keel-test-alpha", "state": "absent"], fingerprint: AptModuleTests.packages)
+        #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
     }
 }
