@@ -16,6 +16,7 @@ public enum StandardModules {
         KnownHostsModule.self,
         AptModule.self,
         AptRepositoryModule.self,
+        AptKeyModule.self,
         DnfModule.self,
         PackageModule.self,
         SysctlModule.self,

@@ -140,3 +140,28 @@ import Testing
         #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
     }
 }
+
+/// apt_key writes keys into trusted.gpg.d; the key text here is a stand-in (apt only reads it when a
+/// signed repository is updated, which the offline lab has none of).
+@Suite("apt_key module on a lab host", .serialized) struct AptKeyModuleTests {
+    static let key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZkeelBYJKwYBBAHaRw8BAQdAkeel\n=keel\n-----END PGP PUBLIC KEY BLOCK-----\n"
+
+    @Test func aKeyFileIsWrittenOnceAndRemovedById() async throws {
+        let host = try await SystemLabHost.make("aptkey")
+        try host.inspect("rm -f /etc/apt/trusted.gpg.d/keel-0123ABCD.asc /etc/apt/keyrings/keel-vendor.gpg")
+        let fingerprint = "cat /etc/apt/trusted.gpg.d/keel-0123ABCD.asc 2>/dev/null; stat -c %a /etc/apt/trusted.gpg.d/keel-0123ABCD.asc 2>/dev/null; true"
+        try await host.converges(AptKeyModule.self, ["id": "0123ABCD", "data": .string(Self.key)], fingerprint: fingerprint)
+        #expect(try host.inspect(fingerprint) == Self.key + "644\n")
+        try await host.converges(AptKeyModule.self, ["id": "0123ABCD", "state": "absent"], fingerprint: fingerprint)
+        #expect(try host.inspect(fingerprint) == "")
+    }
+
+    @Test func aKeyFileOnTheHostIsCopiedToItsKeyring() async throws {
+        let host = try await SystemLabHost.make("aptkey")
+        try host.inspect("rm -f /etc/apt/keyrings/keel-vendor.gpg; printf 'binary-key' > /tmp/vendor.gpg")
+        try await host.converges(AptKeyModule.self, ["file": "/tmp/vendor.gpg", "keyring": "/etc/apt/keyrings/keel-vendor.gpg"],
+                                 fingerprint: "cat /etc/apt/keyrings/keel-vendor.gpg 2>/dev/null; true")
+        #expect(try host.inspect("cat /etc/apt/keyrings/keel-vendor.gpg") == "binary-key")
+        await #expect { try await host.run(AptKeyModule.self, ["url": "https://example.test/key.asc"]) } throws: { error in "\(error)".contains("not supported") }
+    }
+}
