@@ -133,7 +133,7 @@ public struct SystemdModule: Module {
         if let state = a.state { values["state"] = .string(state) }
         if let enabled = a.enabled { values["enabled"] = .bool(enabled) }
         if steps.isEmpty { return .unchanged(values: values) }
-        let before = "unit: \(name)\nenabled: \(unit.isEnabled) (\(unit.enablement.isEmpty ? "unknown" : unit.enablement))\nmasked: \(unit.isMasked)\nstate: \(unit.activeState)\n"
+        let before = "unit: \(name)\nenabled: \(unit.isEnabled)\nmasked: \(unit.isMasked)\nstate: \(unit.activeState)\n"
         var after = "unit: \(name)\nenabled: \(enabledAfter)\nmasked: \(maskedAfter)\nstate: \(activeAfter)\n"
         if steps.contains(.restart) || steps.contains(.reload) { after += "action: \(steps.contains(.restart) ? "restart" : "reload")\n" }
         return Plan(steps: steps, diffs: [Diff(label: "systemd unit \(name)", before: before, after: after)], values: values)
