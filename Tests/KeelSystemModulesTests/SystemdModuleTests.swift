@@ -130,8 +130,17 @@ import Testing
     @Test func serviceFallsBackToTheInitScriptWithoutSystemd() async throws {
         let host = try await SystemLabHost.make("sysd-light")
         try host.inspect("""
+            /etc/init.d/keeld stop >/dev/null 2>&1; update-rc.d -f keeld remove >/dev/null 2>&1
             cat > /etc/init.d/keeld <<'EOS'
             #!/bin/sh
+            ### BEGIN INIT INFO
+            # Provides:          keeld
+            # Required-Start:    $remote_fs
+            # Required-Stop:     $remote_fs
+            # Default-Start:     2 3 4 5
+            # Default-Stop:      0 1 6
+            # Short-Description: Keel test daemon
+            ### END INIT INFO
             pidfile=/run/keeld.pid
             case "$1" in
               start) setsid sleep 100000 </dev/null >/dev/null 2>&1 & echo $! > $pidfile ;;
@@ -148,5 +157,11 @@ import Testing
         #expect(try host.inspect(fingerprint) == "running\n")
         try await host.converges(ServiceModule.self, ["name": "keeld", "state": "stopped"], fingerprint: fingerprint)
         #expect(try host.inspect(fingerprint) == "stopped\n")
+        // enabled: update-rc.d's S links in /etc/rc[2-5].d.
+        let links = "ls /etc/rc2.d /etc/rc3.d | grep -c '^S..keeld$' || true"
+        try await host.converges(ServiceModule.self, ["name": "keeld", "enabled": true], fingerprint: links)
+        #expect(try host.inspect(links) == "2\n")
+        try await host.converges(ServiceModule.self, ["name": "keeld", "enabled": false], fingerprint: links)
+        #expect(try host.inspect(links) == "0\n")
     }
 }
