@@ -89,6 +89,17 @@ import Testing
         #expect(try host.inspect(Self.packages).contains("installed 1.0") == false)
     }
 
+    @Test func autoremoveTakesTheDependencyNobodyNeedsAnyMore() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        _ = try await host.run(AptModule.self, ["name": "keel-test-beta"])
+        #expect(try host.inspect("apt-mark showauto keel-test-alpha") == "keel-test-alpha\n", "alpha came in as beta's dependency")
+        let result = try await host.converges(AptModule.self, ["name": "keel-test-beta", "state": "absent", "autoremove": true], fingerprint: Self.packages)
+        #expect(result.diffs.first?.before == "keel-test-beta: 1.0\nkeel-test-alpha: 1.0\n")
+        #expect(result.diffs.first?.after == "keel-test-beta: (not installed)\nkeel-test-alpha: (not installed)\n")
+        #expect(try host.inspect("dpkg-query -W -f='${db:Status-Status}\\n' keel-test-alpha keel-test-beta 2>/dev/null || true").contains("installed\n") == false)
+    }
+
     @Test func latestUpgradesWhenTheRepositoryHasANewerVersion() async throws {
         let host = try await host()
         try await configureRepository(host)

@@ -10,7 +10,7 @@ import Testing
 /// accounts they end with (getent passwd/group/shadow, home directories) must be identical.
 @Suite("user and group: Keel and Ansible leave identical accounts", .serialized) struct UserGroupDifferentialTests {
     static let hash = "$6$keelsalt$Zy8cTUzQz1xPZx5f0bPW7r0D2v1Ff2Y6V5uU3i0c8C7bqk7aHfXl5Cw0p6xk2Zp0kR8z1qfX0H2b3W9sVqzY0."
-    static let names = ["kdgrp", "kdsys", "kdextra", "kdalice", "kdbob", "kdsvc", "kdgone"]
+    static let names = ["kdgrp", "kdsys", "kdextra", "kdalice", "kdbob", "kdsvc", "kdgone", "kdcarol", "kddave"]
 
     static let playbook = """
         - hosts: all
@@ -31,20 +31,29 @@ import Testing
             - user: name=kdsvc system=true shell=/usr/sbin/nologin create_home=false
             - user: name=kdgone state=absent remove=true
             - user: name=kdalice groups=kdextra append=true comment="Alice D."
+            - name: a home below a directory that does not exist yet
+              user: name=kdcarol home=/srv/kdhomes/carol uid=2460 comment=Carol
+            - user:
+                name: kddave
+                password: "\(hash)"
+                update_password: on_create
+                password_lock: true
+                create_home: false
         """
 
     /// What a host ends with: every account field Keel and Ansible could disagree on.
     static let fingerprint = """
         for n in \(names.joined(separator: " ")); do getent passwd $n || echo "no passwd $n"; getent group $n || echo "no group $n"; getent shadow $n | cut -d: -f1,2,4- || echo "no shadow $n"; done
-        for h in /home/kdalice /home/kdbob /home/kdsvc /home/kdgone /home/kdalice/.bashrc; do
+        for h in /home/kdalice /home/kdbob /home/kdsvc /home/kdgone /home/kdalice/.bashrc /srv/kdhomes /srv/kdhomes/carol /home/kddave; do
           if [ -e $h ]; then stat -c '%n %a %U %G' $h; else echo "no $h"; fi
         done
         ls -A /home/kdalice 2>/dev/null
         """
 
     static let cleanup = """
-        for u in kdalice kdbob kdsvc kdgone; do userdel -r -f $u >/dev/null 2>&1; done
-        for g in kdgrp kdsys kdextra kdalice kdbob kdsvc kdgone; do groupdel $g >/dev/null 2>&1; done
+        for u in kdalice kdbob kdsvc kdgone kdcarol kddave; do userdel -r -f $u >/dev/null 2>&1; done
+        for g in kdgrp kdsys kdextra kdalice kdbob kdsvc kdgone kdcarol kddave; do groupdel $g >/dev/null 2>&1; done
+        rm -rf /srv/kdhomes
         useradd -m kdgone
         true
         """

@@ -105,10 +105,13 @@ public struct AptModule: Module {
         var upgradable = false
     }
 
+    public struct Removal: Equatable, Sendable { var package: String, version: String }
+
     public struct State: Equatable, Sendable {
         var packages: [String: Package]
         var cacheAge: Int
-        var autoremovable: [String]
+        /// Packages an autoremove would take away (name -> version), beyond the ones named.
+        var autoremovable: [Removal]
         /// For deb=: the file's package name and version.
         var debPackage: String?
         var debVersion: String?
@@ -157,7 +160,12 @@ public struct AptModule: Module {
 
             """#
         if a.autoremove {
-            script += "apt-get -s autoremove 2>/dev/null | sed -n 's/^Remv \\([^ ]*\\).*/autoremovable=\\1/p'\n"
+            // What apt would take away: with state=absent, simulate the removal itself with --autoremove, so the
+            // dependencies that only the removed packages needed are known before anything runs.
+            let simulation = a.wantedState == "absent" && !requests.isEmpty
+                ? "apt-get -s --autoremove remove -- " + requests.map { ShellQuote.quote($0.package) }.joined(separator: " ")
+                : "apt-get -s autoremove"
+            script += simulation + " 2>/dev/null | sed -n 's/^Remv \\([^ ]*\\) \\[\\([^]]*\\)\\].*/autoremovable=\\1|\\2/p'\n"
         }
         let result = try await host.run(script)
         let text = result.stdoutText
@@ -178,7 +186,12 @@ public struct AptModule: Module {
             packages[parts[0]] = Package(status: parts[1], installed: version.isEmpty || parts[1] == "not-installed" ? nil : version,
                                          candidate: parts[3].isEmpty || parts[3] == "(none)" ? nil : parts[3], upgradable: parts[4] == "1")
         }
-        return State(packages: packages, cacheAge: Int(f["age"]?.first ?? "") ?? Int.max, autoremovable: f["autoremovable"] ?? [],
+        let named = Set(requests.map(\.package))
+        let autoremovable = (f["autoremovable"] ?? []).compactMap { line -> Removal? in
+            let parts = line.split(separator: "|", maxSplits: 1).map(String.init)
+            return parts.count == 2 && !named.contains(parts[0]) ? Removal(package: parts[0], version: parts[1]) : nil
+        }
+        return State(packages: packages, cacheAge: Int(f["age"]?.first ?? "") ?? Int.max, autoremovable: autoremovable,
                      debPackage: f["debpkg"]?.first, debVersion: f["debver"]?.first)
     }
 
@@ -242,7 +255,7 @@ public struct AptModule: Module {
         }
         if a.autoremove && !observed.autoremovable.isEmpty {
             steps.append(.autoremove)
-            for p in observed.autoremovable { before.append(describe(p, observed.packages[p]?.installed ?? "(installed)")); after.append(describe(p, nil)) }
+            for removal in observed.autoremovable { before.append(describe(removal.package, removal.version)); after.append(describe(removal.package, nil)) }
         }
         let needsLists = steps.contains { if case .install = $0 { return true }; if case .installDeb = $0 { return true }; return false }
         if cacheStale && (requests.isEmpty && a.deb == nil || needsLists) { steps.insert(.updateCache, at: 0) }
