@@ -10,7 +10,7 @@ import Testing
     func host() async throws -> SystemLabHost {
         let host = try await SystemLabHost.make("users")
         try host.inspect("""
-            for u in kualice kubob kucarol kudave kusys kueve kukeys kuexcl; do userdel -r -f $u >/dev/null 2>&1; done
+            rm -rf /srv/kubob; for u in kualice kubob kucarol kudave kusys kueve kukeys kuexcl; do userdel -r -f $u >/dev/null 2>&1; done
             for g in kgops kgsys kuadm kudev kuprim kbx kby kualice kubob kucarol kudave kusys kukeys kuexcl; do groupdel $g >/dev/null 2>&1; done
             true
             """)
@@ -139,6 +139,22 @@ import Testing
         try await host.converges(AuthorizedKeyModule.self, ["user": "kuexcl", "key": .string(Self.keyB), "exclusive": true],
                                  fingerprint: "cat /home/kuexcl/.ssh/authorized_keys")
         #expect(try host.inspect("cat /home/kuexcl/.ssh/authorized_keys; stat -c %a /home/kuexcl/.ssh/authorized_keys") == "# managed by hand\n" + Self.keyB + "\n640\n")
+    }
+
+    @Test func manageDirRepairsTheDirectoryMode() async throws {
+        let host = try await host()
+        try host.inspect("useradd -m kukeys; mkdir -p /home/kukeys/.ssh; chmod 755 /home/kukeys/.ssh; printf '%s\\n' '\(Self.keyA)' > /home/kukeys/.ssh/authorized_keys")
+        try await host.converges(AuthorizedKeyModule.self, ["user": "kukeys", "key": .string(Self.keyA)], fingerprint: "stat -c '%a %U' /home/kukeys/.ssh")
+        #expect(try host.inspect("stat -c '%a %U' /home/kukeys/.ssh") == "700 kukeys\n")
+        #expect(try await host.run(AuthorizedKeyModule.self, ["user": "kukeys", "key": .string(Self.keyA), "manage_dir": false]).changed == false)
+    }
+
+    @Test func uidAndHomeChangeWithMoveHome() async throws {
+        let host = try await host()
+        try host.inspect("useradd -m -u 2320 kubob; echo hi > /home/kubob/note; chown kubob /home/kubob/note; rm -rf /srv/kubob")
+        try await host.converges(UserModule.self, ["name": "kubob", "uid": 2321, "home": "/srv/kubob", "move_home": true],
+                                 fingerprint: "getent passwd kubob; ls -n /srv/kubob 2>/dev/null | tail -n +2 | awk '{print $3, $9}'")
+        #expect(try host.inspect("getent passwd kubob | cut -d: -f3,6; cat /srv/kubob/note; stat -c %u /srv/kubob/note; [ -d /home/kubob ] && echo old || echo moved") == "2321:/srv/kubob\nhi\n2321\nmoved\n")
     }
 
     @Test func notAKeyFailsClearly() async throws {

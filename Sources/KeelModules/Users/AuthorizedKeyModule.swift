@@ -14,7 +14,7 @@ public struct AuthorizedKeyModule: Module {
         OptionSpec("user", .string, required: true, help: "Whose authorized_keys to edit."),
         OptionSpec("key", .string, required: true, help: "One or more public keys, one per line (`ssh-ed25519 AAAA... comment`, options allowed in front)."),
         OptionSpec("path", .path, help: "The file to edit. Default: ~USER/.ssh/authorized_keys."),
-        OptionSpec("manage_dir", .bool, default: true, help: "Create the key file's directory (mode 0700, owned by the user) when it is missing."),
+        OptionSpec("manage_dir", .bool, default: true, help: "Keep the key file's directory at mode 0700 owned by the user, creating it when missing. Set false for a shared directory given with path."),
         OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the keys are in the file."),
         OptionSpec("key_options", .string, help: "Options put in front of every key (`from=\"10.0.0.0/8\",no-pty`), replacing those written in `key`."),
         OptionSpec("exclusive", .bool, default: false, help: "Remove every other key from the file."),
@@ -65,6 +65,8 @@ public struct AuthorizedKeyModule: Module {
         var account: AccountDatabase.Passwd
         var path: String
         var directoryExists: Bool
+        /// The directory has mode 0700 and belongs to the user (what manage_dir keeps it at).
+        var directoryRight: Bool
         var content: String?
     }
 
@@ -83,7 +85,8 @@ public struct AuthorizedKeyModule: Module {
             [ -n "$pw" ] || exit 0
             p=\(a.path.map(ShellQuote.quote) ?? "\"$(echo \"$pw\" | cut -d: -f6)/.ssh/authorized_keys\"")
             echo "path=$p"
-            [ -d "$(dirname -- "$p")" ] && echo direxists=1
+            d=$(dirname -- "$p")
+            [ -d "$d" ] && echo "dir=$(stat -c '%a|%u|%g' -- "$d")"
             if [ -f "$p" ]; then echo KEEL_CONTENT; cat -- "$p"; fi
             """
         let result = try await host.run(script)
@@ -101,7 +104,9 @@ public struct AuthorizedKeyModule: Module {
         guard let account = f["passwd"]?.first.flatMap(AccountDatabase.Passwd.init) else {
             throw KeelError("\(host.name): authorized_key: user \(a.user) does not exist", expected: "an existing account", found: "no passwd entry for \(a.user)")
         }
-        return State(account: account, path: f["path"]?.first ?? "", directoryExists: f["direxists"] != nil, content: content)
+        let dir = f["dir"]?.first?.split(separator: "|").map(String.init)
+        return State(account: account, path: f["path"]?.first ?? "", directoryExists: dir != nil,
+                     directoryRight: dir.map { $0 == ["700", String(account.uid), String(account.gid)] } ?? false, content: content)
     }
 
     /// One line of an authorized_keys file, split as sshd reads it: options, type, key material, comment.
@@ -176,17 +181,24 @@ public struct AuthorizedKeyModule: Module {
         let after = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         let values: OrderedDictionary<String, Value> = ["user": .string(a.user), "key": .string(a.key), "keyfile": .string(observed.path),
                                                         "exclusive": .bool(a.exclusive), "state": .string(a.state), "manage_dir": .bool(a.manage_dir)]
-        guard after != before, !(observed.content == nil && after.isEmpty) else { return .unchanged(values: values) }
+        let contentChanges = after != before && !(observed.content == nil && after.isEmpty)
         var steps: [Step] = []
+        var diffs: [Diff] = []
         let directory = (observed.path as NSString).deletingLastPathComponent
-        if !observed.directoryExists {
-            guard a.manage_dir else {
-                throw KeelError("\(host.name): authorized_key: \(directory) does not exist", expected: "an existing directory, or manage_dir: true", found: "no directory")
-            }
-            steps.append(.makeDirectory(directory, owner: observed.account.uid, group: observed.account.gid))
+        if !observed.directoryExists && contentChanges && !a.manage_dir {
+            throw KeelError("\(host.name): authorized_key: \(directory) does not exist", expected: "an existing directory, or manage_dir: true", found: "no directory")
         }
-        steps.append(.write(after, create: observed.content == nil, owner: observed.account.uid, group: observed.account.gid))
-        return Plan(steps: steps, diffs: [Diff(label: observed.path, before: before, after: after)], values: values)
+        // manage_dir (as in Ansible): the directory exists with mode 0700, owned by the user.
+        if a.manage_dir && (observed.directoryExists ? !observed.directoryRight : contentChanges) {
+            steps.append(.makeDirectory(directory, owner: observed.account.uid, group: observed.account.gid))
+            if observed.directoryExists { diffs.append(Diff(label: directory, before: "directory: not 0700 \(a.user)\n", after: "directory: 0700 \(a.user)\n")) }
+        }
+        if contentChanges {
+            steps.append(.write(after, create: observed.content == nil, owner: observed.account.uid, group: observed.account.gid))
+            diffs.append(Diff(label: observed.path, before: before, after: after))
+        }
+        if steps.isEmpty { return .unchanged(values: values) }
+        return Plan(steps: steps, diffs: diffs, values: values)
     }
 
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
