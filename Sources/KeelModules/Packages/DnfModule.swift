@@ -26,7 +26,8 @@ public struct DnfModule: Module {
         description: """
             Reads `rpm -q` for every named package and `dnf check-update` for upgrades (state=latest) in one round trip, \
             then runs one `dnf install`, `dnf upgrade` or `dnf remove` transaction with everything that differs. \
-            NOT TESTED on a real dnf host: Keel's lab has no Fedora/RHEL hosts; its tests cover the planning only.
+            Tested with Debian's dnf, rpm and createrepo_c against a local repository on a lab host (no Fedora/RHEL host \
+            is available here).
             """,
         examples: """
             - dnf:
@@ -35,7 +36,8 @@ public struct DnfModule: Module {
             - dnf: name=telnet state=absent autoremove=yes
             """,
         deviations: [
-            "Not exercised against a real dnf host yet (only its planning is tested).",
+            "Tested only with Debian's dnf 4.14 against a local file:// repository, not on Fedora/RHEL.",
+            "With state=latest and update_cache, the metadata refresh happens while observing (also in check mode).",
             "Package groups (@group), modules, local .rpm paths and URLs, download_only, security/bugfix filters, releasever and installroot are not supported.",
         ])
 
@@ -76,7 +78,7 @@ public struct DnfModule: Module {
         var script = """
             command -v rpm >/dev/null 2>&1 || { echo KEEL_NO_RPM; exit 0; }
             for p in \(names); do
-              v=$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}\\n' -- "$p" 2>/dev/null | head -n 1) && echo "installed=$p|$v"
+              if rpm -q --quiet "$p" 2>/dev/null; then echo "installed=$p|$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}\\n' "$p" | head -n 1)"; fi
             done
 
             """
