@@ -24,6 +24,7 @@ public enum StandardModules {
         TimezoneModule.self,
         CronModule.self,
         MountModule.self,
+        LocaleGenModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

@@ -76,3 +76,16 @@ import Testing
         #expect(try host.inspect("readlink /etc/localtime").hasSuffix("zoneinfo/America/New_York\n"))
     }
 }
+
+@Suite("locale_gen module on a lab host", .serialized) struct LocaleGenModuleTests {
+    @Test func aLocaleIsGeneratedOnceThenRemoved() async throws {
+        let host = try await SystemLabHost.make("locale")
+        try host.inspect("sed -i 's/^de_DE.UTF-8 UTF-8/# de_DE.UTF-8 UTF-8/' /etc/locale.gen; locale -a | grep -qx de_DE.utf8 && locale-gen >/dev/null; true")
+        let fingerprint = "locale -a | grep -x de_DE.utf8 || true; grep -x 'de_DE.UTF-8 UTF-8' /etc/locale.gen || true"
+        try await host.converges(LocaleGenModule.self, ["name": "de_DE.UTF-8"], fingerprint: fingerprint)
+        #expect(try host.inspect(fingerprint) == "de_DE.utf8\nde_DE.UTF-8 UTF-8\n")
+        try await host.converges(LocaleGenModule.self, ["name": "de_DE.UTF-8", "state": "absent"], fingerprint: fingerprint)
+        #expect(try host.inspect(fingerprint) == "")
+        await #expect { try await host.run(LocaleGenModule.self, ["name": "xx_YY.UTF-8"]) } throws: { error in "\(error)".contains("not a supported locale") }
+    }
+}
