@@ -10,6 +10,23 @@ public enum StandardModules {
         WaitForModule.self,
         FirewalldModule.self,
         FirewalldZoneModule.self,
+        SystemdModule.self,
+        ServiceModule.self,
+        UserModule.self,
+        GroupModule.self,
+        AuthorizedKeyModule.self,
+        KnownHostsModule.self,
+        AptModule.self,
+        AptRepositoryModule.self,
+        AptKeyModule.self,
+        DnfModule.self,
+        PackageModule.self,
+        SysctlModule.self,
+        HostnameModule.self,
+        TimezoneModule.self,
+        CronModule.self,
+        MountModule.self,
+        LocaleGenModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
