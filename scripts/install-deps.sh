@@ -5,8 +5,11 @@ set -euo pipefail
 # libssh2-1-dev: the SSH transport links libssh2. openssh-*: every lab host runs its own sshd.
 # iproute2, tini: lab hosts (namespaces, PID 1). debootstrap, systemd-container: the --systemd lab flavor.
 # sudo: become tests. python3-venv: the Python oracles (Jinja2, ansible-core, pyinfra).
+# dpkg-dev: apt module tests build and index .deb packages (dpkg-scanpackages) for a local repository.
+# rpm, createrepo-c, dnf: dnf module tests build an .rpm, index it and install it with Debian's dnf on a light host.
+# zip, unzip, xz-utils: unarchive tests build archives on the controller and unpack them on light hosts. file: stat's mimetype.
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
-          sudo busybox-static nftables python3-venv pkg-config
+          sudo busybox-static nftables python3-venv pkg-config dpkg-dev rpm createrepo-c dnf
           zip unzip xz-utils file)
 if [ "$(id -u)" != 0 ]; then
   echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2

@@ -9,7 +9,7 @@ import OrderedCollections
 /// includes), and at each step the hosts that are at the same task run it together, in parallel up to
 /// `forks`, before anyone moves on. Handlers run after pre_tasks, after roles and tasks, after post_tasks,
 /// and at `meta: flush_handlers`, once per notified host, in the order they are defined.
-struct PlayRunner {
+struct PlayRunner: Sendable {
     let run: RunContext
     let play: Play
     let playbookPath: String
@@ -55,17 +55,23 @@ struct PlayRunner {
     private func runSection(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue,
                             isHandlers: Bool = false) async throws -> Bool {
         guard !tasks.isEmpty else { return false }
+        if play.strategy == "free", !isHandlers {
+            return try await runSectionFree(tasks, id: id, scope: scope, handlers: &handlers)
+        }
         var iterators: [String: HostIterator] = [:]
-        for host in scope.hosts where run.state(host).isActive {
+        // force_handlers: notified handlers run on hosts that failed since (never on unreachable ones).
+        let forced = isHandlers && (play.forceHandlers?.literal ?? false)
+        let canRun = { (host: String) in self.run.state(host).isActive || (forced && !self.run.state(host).unreachable) }
+        for host in scope.hosts where canRun(host) {
             iterators[host] = HostIterator(tasks: tasks, keywords: play.keywords, id: id, isHandlerList: isHandlers)
         }
         var pending: [String: TaskEntry] = [:]
         while true {
             for host in scope.hosts {
                 guard let iterator = iterators[host], pending[host] == nil else { continue }
-                if !run.state(host).isActive { iterators[host] = nil; continue }
+                if !canRun(host) { iterators[host] = nil; continue }
                 while let entry = iterator.next() {
-                    if tagFilter.selects(entry.keywords.tags) { pending[host] = entry; break }
+                    if admits(entry, isHandlers: isHandlers) { pending[host] = entry; break }
                 }
                 if pending[host] == nil {
                     if iterator.hostFailed { run.state(host).failed = true }
@@ -85,14 +91,52 @@ struct PlayRunner {
         }
     }
 
+    /// The free strategy: every host goes through the task list at its own pace, up to `forks` hosts at
+    /// once, without waiting for the others at each task. Notified handlers are collected per host and run
+    /// together after the section, as in the linear strategy.
+    private func runSectionFree(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue) async throws -> Bool {
+        let hosts = scope.hosts.filter { run.state($0).isActive }
+        let initial = handlers.withoutNotifications()
+        let runner = self
+        let outcomes = await concurrentMap(hosts, limit: run.options.forks) { host -> Result<(HandlerQueue, Bool), any Error> in
+            var local = initial
+            let iterator = HostIterator(tasks: tasks, keywords: runner.play.keywords, id: id, isHandlerList: false)
+            do {
+                while runner.run.state(host).isActive, let entry = iterator.next() {
+                    guard runner.admits(entry, isHandlers: false) else { continue }
+                    if try await runner.runTask(entry, on: [host], scope: scope, iterators: [host: iterator], handlers: &local) {
+                        return .success((local, true))
+                    }
+                }
+                if iterator.hostFailed { runner.run.state(host).failed = true }
+                return .success((local, false))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var endPlay = false
+        for outcome in outcomes {
+            let (local, ended) = try outcome.get()
+            handlers.merge(local)
+            endPlay = endPlay || ended
+        }
+        return endPlay
+    }
+
+    /// Tag selection and --start-at-task (which never holds back handlers).
+    private func admits(_ entry: TaskEntry, isHandlers: Bool) -> Bool {
+        guard tagFilter.selects(entry.keywords.tags) else { return false }
+        return isHandlers || run.startAt.admits(name: entry.task.name, role: entry.role?.name)
+    }
+
     /// One task on a group of hosts, in parallel; applies the outcomes. True when the play should end.
     private func runTask(_ entry: TaskEntry, on group: [String], scope: PlayScope, iterators: [String: HostIterator],
                          handlers: inout HandlerQueue) async throws -> Bool {
-        let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
-                            location: entry.task.location, isHandler: entry.isHandler)
-        await run.emit(.taskStarted(info))
         let runOnce = entry.keywords.runOnce?.literal == true
         let targets = runOnce ? Array(group.prefix(1)) : group
+        let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
+                            location: entry.task.location, isHandler: entry.isHandler, hosts: targets)
+        await run.emit(.taskStarted(info))
         let run = self.run
         let outcomes = await concurrentMap(targets, limit: run.options.forks) { host in
             (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
@@ -185,7 +229,7 @@ struct PlayRunner {
 
     /// Runs the handlers notified so far, in definition order, each on the hosts that notified it.
     private func flush(_ handlers: inout HandlerQueue, scope: PlayScope) async throws {
-        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || (play.forceHandlers?.literal ?? false) }) {
+        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || ((play.forceHandlers?.literal ?? false) && !run.state($0).unreachable) }) {
             let handlerScope = PlayScope(run: run, play: play, hosts: scope.hosts.filter(hosts.contains), playbookDirectory: scope.playbookDirectory,
                                          adjacent: scope.adjacent)
             _ = try await runSection([handler], id: "h\(handlers.generation)", scope: handlerScope, handlers: &handlers, isHandlers: true)
@@ -272,7 +316,7 @@ struct PlayRunner {
 }
 
 /// Notified handlers, by name or `listen` topic, each host at most once per flush.
-struct HandlerQueue {
+struct HandlerQueue: Sendable {
     private(set) var handlers: [TaskNode]
     private var notified: [Int: Set<String>] = [:]
     private(set) var generation = 0
@@ -280,6 +324,19 @@ struct HandlerQueue {
     init(handlers: [TaskNode]) { self.handlers = handlers }
 
     mutating func add(_ more: [TaskNode]) { handlers += more }
+
+    /// The same handlers with nothing notified: a host's own queue under the free strategy.
+    func withoutNotifications() -> HandlerQueue {
+        var copy = self
+        copy.notified = [:]
+        return copy
+    }
+
+    /// Takes over another queue's notifications (and the handlers it added through include_role).
+    mutating func merge(_ other: HandlerQueue) {
+        if other.handlers.count > handlers.count { handlers += other.handlers[handlers.count...] }
+        for (index, hosts) in other.notified { notified[index, default: []].formUnion(hosts) }
+    }
 
     mutating func notify(_ name: String, host: String) {
         for (index, node) in handlers.enumerated() {

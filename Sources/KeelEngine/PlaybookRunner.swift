@@ -14,6 +14,8 @@ public struct PlaybookRunner: Sendable {
         case ok = 0
         case usageOrParseError = 1
         case hostFailed = 2
+        /// Only with --drift-exit-code: nothing failed, but something changed (or would change).
+        case drift = 3
         case hostUnreachable = 4
     }
 
@@ -40,6 +42,14 @@ public struct PlaybookRunner: Sendable {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
         loaderOptions.checkTemplate = { text, location in try templates.check(text, origin: location) }
+        // Static imports with a templated name (`import_tasks: "{{ os }}.yml"`) are resolved at load time
+        // from what is known then: the play's and role's vars, then extra vars over them, as in Ansible.
+        let extraVars = options.extraVars
+        loaderOptions.renderStaticName = { text, vars, location in
+            var known = vars
+            for (key, value) in extraVars { known[key] = value }
+            return try templates.render(text, context: DictionaryContext(known), origin: location)
+        }
         let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
         let loaded = try playbooks.map { try loader.loadPlaybook(at: $0) }
@@ -83,6 +93,11 @@ public struct PlaybookRunner: Sendable {
         await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))
         if context.hosts.values.contains(where: \.unreachable) { return .hostUnreachable }
         if context.hosts.values.contains(where: \.failed) { return .hostFailed }
+        if options.driftExitCode, context.hosts.values.contains(where: { $0.recap["changed", default: 0] > 0 }) { return .drift }
+        if let pattern = options.startAtTask, context.startAt.isPending {
+            await context.emit(.warning(message: "--start-at-task: no task matched '\(pattern)', nothing ran", location: nil))
+            return .usageOrParseError
+        }
         return .ok
     }
 }

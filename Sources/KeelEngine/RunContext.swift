@@ -18,6 +18,7 @@ final class RunContext: Sendable {
     let sinks: [any ReportSink]
     let hosts: [String: HostState]
     let sshConfig: SSHConfig
+    let startAt: StartAtTask
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {
@@ -32,6 +33,7 @@ final class RunContext: Sendable {
         if hosts["localhost"] == nil { hosts["localhost"] = HostState(name: "localhost") }
         self.hosts = hosts
         self.sshConfig = .userDefault()
+        self.startAt = StartAtTask(pattern: options.startAtTask)
     }
 
     func emit(_ event: RunEvent) async {

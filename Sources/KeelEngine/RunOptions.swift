@@ -16,7 +16,12 @@ public struct RunOptions: Sendable {
     public var become = false
     public var becomeUser: String?
     public var becomePassword: String?
+    /// `--start-at-task`: tasks before the first one whose name matches (exactly, as "role : name", or as
+    /// a shell glob) are skipped without being reported.
     public var startAtTask: String?
+    /// `--drift-exit-code`: exit with 3 when any task changed (or, with --check, would change) and
+    /// nothing failed, so a CI job can tell "converged" from "drifted".
+    public var driftExitCode = false
     public var hostKeyPolicy: HostKeyPolicy?
     public var rolesPath: [String] = []
     public var verbosity = 0

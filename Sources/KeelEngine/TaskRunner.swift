@@ -74,7 +74,14 @@ struct TaskRunner {
                     continue
                 }
                 let started = Date()
-                var result = try await attempt(scope: itemScope, state: state)
+                var result: Attempt
+                do {
+                    result = try await attempt(scope: itemScope, state: state)
+                } catch {
+                    // A module's or template's error fails this host's task like any failure, so
+                    // ignore_errors, failed_when, register and rescue see it, as in Ansible.
+                    result = Attempt(status: .failed, message: Self.failureMessage(error))
+                }
                 result = try applyOverrides(result, scope: itemScope)
                 if let pause = task.loopControl?.pause, let seconds = pause.intValue ?? pause.stringValue.flatMap(Int.init), seconds > 0, index < items.count - 1 {
                     try await _Concurrency.Task.sleep(for: .seconds(seconds))
@@ -85,7 +92,8 @@ struct TaskRunner {
                 statuses.append(result.status)
                 effects += result.effects
                 itemVars.append(loopVariables)
-                let shownStatus: HostTaskResult.Status = result.status == .failed && ignoreErrors ? .ignored : result.status
+                let ignoreUnreachable = result.status == .unreachable ? (try bool(entry.keywords.ignoreUnreachable, itemScope) ?? false) : false
+                let shownStatus: HostTaskResult.Status = (result.status == .failed && ignoreErrors) || ignoreUnreachable ? .ignored : result.status
                 await emit(info, shownStatus, item: labelText, message: result.message, diffs: result.diffs,
                            values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
                 if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
@@ -120,6 +128,14 @@ struct TaskRunner {
             outcome.notify = try task.notify.map { try scope.renderString($0) }
         }
         return outcome
+    }
+
+    /// A task's failure text: a located error keeps its file:line:column, an unlocated one loses the
+    /// "error: " prefix (the report already says the task failed).
+    static func failureMessage(_ error: any Error) -> String {
+        let text = "\(error)"
+        if let keel = error as? KeelError, keel.location == nil, text.hasPrefix("error: ") { return String(text.dropFirst(7)) }
+        return text
     }
 
     struct Attempt {
@@ -292,7 +308,11 @@ struct TaskRunner {
 
     private func emit(_ info: TaskInfo, _ status: HostTaskResult.Status, item: String?, message: String?, diffs: [Diff],
                       values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, display: Bool = false) async {
-        let reported = diffs.map { ReportedDiff(label: $0.label, before: $0.before, after: $0.after, redacted: noLog || $0.redacted) }
+        // Under no_log the texts never leave the engine: the event carries only the label and the flag.
+        let reported = diffs.map { diff -> ReportedDiff in
+            let hidden = noLog || diff.redacted
+            return ReportedDiff(label: diff.label, before: hidden ? "" : diff.before, after: hidden ? "" : diff.after, redacted: hidden)
+        }
         let shown: OrderedDictionary<String, Value> = noLog ? ["censored": .string(Self.hiddenMessage)] : values
         let checkMode = (try? bool(entry.keywords.checkMode, EmptyScope.shared)) .flatMap { $0 } ?? run.options.checkMode
         var result = HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,

@@ -7,8 +7,11 @@ struct BaseTree {
     static let suite = "bookworm"
     /// What module tests need on a systemd host beyond a booting sshd: firewalld (with nftables), haproxy,
     /// cron, git, curl and socat (haproxy's runtime API) for the domain modules' tests. Changing the list rebuilds the tree (see `stamp`).
+    /// libpam-systemd provides `logind`, which firewalld's polkitd depends on: debootstrap does not resolve
+    /// virtual packages, and without it polkitd and firewalld stay unconfigured and debootstrap fails.
+    /// netbase brings /etc/protocols: without it firewalld cannot resolve "esp" in its stock services and exits.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
-                           "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
+                           "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
 
     let cache: String
 
@@ -113,6 +116,10 @@ struct BaseTree {
 
     private func removeTree(_ tree: String) throws {
         guard FileManager.default.fileExists(atPath: tree) else { return }
+        // A debootstrap that failed half-way leaves its /proc (and /sys) mounted inside the tree.
+        for mount in Mounts.under(tree).sorted(by: { $0.count > $1.count }) {
+            _ = try? Subprocess.run(["umount", "-l", mount])
+        }
         try Subprocess.check(["rm", "-rf", "--one-file-system", tree], doing: "removing \(tree)")
     }
 }

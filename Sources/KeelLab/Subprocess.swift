@@ -35,6 +35,10 @@ struct Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Nothing else of ours reaches the child: a daemon started from here (a lab host's sshd) would
+        // otherwise keep the caller's pipes and sockets open for its whole life, and whoever reads such a
+        // pipe to its end (a test running a tool at the same moment) would wait forever.
+        Self.closeFrom3(&actions)
 
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = searchPath
@@ -83,6 +87,18 @@ struct Subprocess {
                             found: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.stdout
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up at run time because Swift's
+    /// Glibc module does not export it.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
+    private static func closeFrom3(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>) {
+        _ = addCloseFrom?(actions, 3)
     }
 
     /// Starts a long-lived daemon in its own session, detached from us (so it outlives `keel lab up` and is

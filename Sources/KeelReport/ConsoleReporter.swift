@@ -8,31 +8,49 @@ public actor ConsoleReporter: ReportSink {
         public var colors: Bool
         public var verbosity: Int
         public var showDiffs: Bool
+        /// A live "waiting for N hosts" line on stderr while a task runs long (terminals only).
+        public var progress: Bool
 
-        public init(colors: Bool, verbosity: Int = 0, showDiffs: Bool = false) {
+        public init(colors: Bool, verbosity: Int = 0, showDiffs: Bool = false, progress: Bool = false) {
             self.colors = colors
             self.verbosity = verbosity
             self.showDiffs = showDiffs
+            self.progress = progress
         }
 
         /// Colors when stdout is a terminal and NO_COLOR is unset (https://no-color.org).
         public static func detect(verbosity: Int = 0, showDiffs: Bool = false) -> Style {
             let environment = ProcessInfo.processInfo.environment
             let colors = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-            return Style(colors: colors, verbosity: verbosity, showDiffs: showDiffs)
+            let progress = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb"
+            return Style(colors: colors, verbosity: verbosity, showDiffs: showDiffs, progress: progress)
         }
     }
 
     let style: Style
-    let write: @Sendable (String) -> Void
+    private let writeOutput: @Sendable (String) -> Void
+    private let writeProgress: @Sendable (String) -> Void
     private var checkMode = false
+    private var progress = ProgressLine()
 
-    public init(style: Style, write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+    public init(style: Style, write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+                writeProgress: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.style = style
-        self.write = write
+        self.writeOutput = write
+        self.writeProgress = writeProgress
+    }
+
+    /// Every line of output first erases the progress line, so the two never mix.
+    private func write(_ text: String) {
+        if progress.shown {
+            writeProgress("\r\u{1B}[K")
+            progress.shown = false
+        }
+        writeOutput(text)
     }
 
     public func handle(_ event: RunEvent) async {
+        trackProgress(event)
         switch event {
         case .runStarted(let info):
             checkMode = info.checkMode
@@ -59,6 +77,38 @@ public actor ConsoleReporter: ReportSink {
             }
             write(String(format: "\nfinished in %.2f s%@\n", elapsed, checkMode ? " (check mode: nothing was changed)" : ""))
         }
+    }
+
+    /// Keeps the set of hosts still running the current task and, after a second, starts the ticker that
+    /// shows them.
+    private func trackProgress(_ event: RunEvent) {
+        guard style.progress else { return }
+        switch event {
+        case .taskStarted(let task):
+            progress.start(task.hosts)
+            let token = progress.token
+            guard task.hosts.count > 1 else { return }
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(1))
+                while let self, await self.refreshProgress(for: token) { try? await Task.sleep(for: .milliseconds(500)) }
+            }
+        case .hostResult(let result):
+            progress.finished(result.host)
+        case .recap:
+            progress.start([])
+        default:
+            break
+        }
+    }
+
+    /// Redraws the progress line now (the ticker calls it every half second after the first second);
+    /// false once the task it was started for is over.
+    @discardableResult
+    func refreshProgress(for token: Int? = nil) -> Bool {
+        guard token == nil || token == progress.token, let text = progress.text else { return false }
+        writeProgress("\r\u{1B}[K" + text)
+        progress.shown = true
+        return true
     }
 
     func line(for result: HostTaskResult) -> String {

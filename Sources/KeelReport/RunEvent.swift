@@ -41,12 +41,15 @@ public struct TaskInfo: Sendable, Equatable {
     public var module: String
     public var location: SourceLocation?
     public var isHandler: Bool
+    /// The hosts the task starts on (for the progress line); empty when not known.
+    public var hosts: [String]
 
-    public init(name: String, module: String, location: SourceLocation? = nil, isHandler: Bool = false) {
+    public init(name: String, module: String, location: SourceLocation? = nil, isHandler: Bool = false, hosts: [String] = []) {
         self.name = name
         self.module = module
         self.location = location
         self.isHandler = isHandler
+        self.hosts = hosts
     }
 }
 

@@ -15,7 +15,7 @@ struct PlayCommand: AsyncParsableCommand {
             Everything is parsed and checked before any host is touched. With --check nothing is changed on
             any host; the run reports what would change, and --diff shows how.
             Exit status: 0 all hosts ok, 2 a task failed on a host, 4 a host was unreachable, 1 usage or
-            parse error (see docs/exit-codes.md).
+            parse error, 3 drift with --drift-exit-code (see docs/exit-codes.md).
             """)
 
     @Argument(help: "Playbook files, run in order.")
@@ -60,6 +60,12 @@ struct PlayCommand: AsyncParsableCommand {
     @Option(name: .customLong("roles-path"), help: "More directories to find roles in (repeatable).")
     var rolesPath: [String] = []
 
+    @Option(name: .customLong("start-at-task"), help: "Skip every task before the first one with this name (a glob; \"role : name\" works too).")
+    var startAtTask: String?
+
+    @Flag(name: .customLong("drift-exit-code"), help: "Exit with 3 when something changed (with --check: would change) and nothing failed.")
+    var driftExitCode = false
+
     @Option(name: .long, help: "human (default), json (one event per line), or github (workflow annotations).")
     var output: String = "human"
 
@@ -84,6 +90,8 @@ struct PlayCommand: AsyncParsableCommand {
         options.becomeUser = becomeUser
         options.rolesPath = rolesPath
         options.verbosity = verbose
+        options.startAtTask = startAtTask
+        options.driftExitCode = driftExitCode
         if let mode = hostKeyChecking {
             guard let policy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) else {
                 throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")

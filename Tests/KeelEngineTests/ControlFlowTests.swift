@@ -199,6 +199,20 @@ import Testing
         #expect(harness.read("included") != nil)
     }
 
+    @Test func aStaticImportNameIsRenderedFromPlayAndExtraVars() async throws {
+        let harness = try PlaybookHarness(files: [
+            "site.yml": playbook("""
+                - import_tasks: "tasks-{{ flavor }}.yml"
+                """, vars: "{flavor: debian}"),
+            "tasks-debian.yml": "- name: debian tasks\n  command: touch @DIR@/debian\n",
+            "tasks-fedora.yml": "- name: fedora tasks\n  command: touch @DIR@/fedora\n",
+        ])
+        #expect(await harness.play().status == .ok)
+        #expect(harness.read("debian") != nil)
+        #expect(await harness.play(extraVars: ["flavor": "fedora"]).status == .ok)
+        #expect(harness.read("fedora") != nil, "extra vars outrank play vars at load time too")
+    }
+
     @Test func noLogHidesResultsAndDiffs() async throws {
         let harness = try PlaybookHarness(files: ["site.yml": playbook("""
             - name: secret

@@ -42,7 +42,8 @@ final class PlaybookHarness: @unchecked Sendable {
     }
 
     func play(_ playbook: String = "site.yml", check: Bool = false, diff: Bool = false, inventory: [String] = [],
-              tags: [String] = [], skipTags: [String] = [], extraVars: [String: Value] = [:]) async -> Outcome {
+              tags: [String] = [], skipTags: [String] = [], extraVars: [String: Value] = [:],
+              configure: (inout RunOptions) -> Void = { _ in }) async -> Outcome {
         var options = RunOptions()
         options.checkMode = check
         options.diffMode = diff
@@ -50,6 +51,7 @@ final class PlaybookHarness: @unchecked Sendable {
         options.skipTags = skipTags
         options.inventorySources = inventory.map { directory + "/" + $0 }
         for (k, v) in extraVars { options.extraVars[k] = v }
+        configure(&options)
         let recorder = EventRecorder()
         let status = await PlaybookRunner(options: options, sinks: [recorder]).run([directory + "/" + playbook])
         return Outcome(status: status, events: recorder.events)

@@ -26,6 +26,31 @@ final class Captured: Sendable {
                                  elapsedSeconds: 1.5))
     }
 
+    @Test func aLongTaskShowsWhichHostsItWaitsForAndClearsTheLine() async throws {
+        let out = Captured(), progress = Captured()
+        let console = ConsoleReporter(style: .init(colors: false, progress: true), write: { out.append($0) },
+                                      writeProgress: { progress.append($0) })
+        let slow = TaskInfo(name: "upgrade", module: "apt", hosts: ["web1", "web2", "web3"])
+        await console.handle(.taskStarted(slow))
+        await console.handle(.hostResult(HostTaskResult(host: "web2", task: slow, status: .ok)))
+        // The ticker draws this a second after the task started; drawn here directly, so no clock is involved.
+        #expect(await console.refreshProgress())
+        #expect(progress.value.contains("waiting for 2 of 3 hosts: web1, web3"))
+        await console.handle(.hostResult(HostTaskResult(host: "web1", task: slow, status: .changed)))
+        #expect(progress.value.hasSuffix("\r\u{1B}[K"), "the line is erased before the next output")
+        #expect(out.value.contains("changed: [web1]"))
+        await console.handle(.hostResult(HostTaskResult(host: "web3", task: slow, status: .ok)))
+        let settled = progress.value
+        #expect(await console.refreshProgress() == false, "nothing to show once every host is done")
+        #expect(progress.value == settled)
+        // Off a terminal (progress: false) nothing is ever drawn.
+        let quiet = Captured()
+        let plain = ConsoleReporter(style: .init(colors: false), write: { _ in }, writeProgress: { quiet.append($0) })
+        await plain.handle(.taskStarted(slow))
+        #expect(await plain.refreshProgress() == false)
+        #expect(quiet.value.isEmpty)
+    }
+
     @Test func consoleOutputHasAnsiblesShapeWithoutColorsOffATerminal() async {
         let out = Captured()
         await feed(ConsoleReporter(style: .init(colors: false, showDiffs: true), write: out.append))

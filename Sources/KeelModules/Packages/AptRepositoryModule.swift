@@ -1,0 +1,170 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `apt_repository`: a one-line APT source is (or is not) configured (ansible.builtin.apt_repository).
+/// All one-line source files are read in one round trip; the line is added to its own file in
+/// /etc/apt/sources.list.d (written atomically) or removed from every file that has it, and the package
+/// lists are updated when something changed.
+public struct AptRepositoryModule: Module {
+    public static let name = "apt_repository"
+    public static let spec = ArgumentSpec([
+        OptionSpec("repo", .string, required: true, help: "The source line, e.g. `deb [trusted=yes] file:/srv/repo ./` or `deb http://deb.debian.org/debian bookworm-backports main`."),
+        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the line is configured."),
+        OptionSpec("filename", .string, help: "File name in /etc/apt/sources.list.d without `.list`. Default: derived from the URI (as Ansible does)."),
+        OptionSpec("mode", .mode, help: "Mode of a new sources file (default 0644)."),
+        OptionSpec("update_cache", .bool, default: true, aliases: ["update-cache"], help: "Run `apt-get update` after a change."),
+        OptionSpec("update_cache_retries", .int, default: 5, help: "Accepted for compatibility; Keel runs apt-get update once."),
+        OptionSpec("update_cache_retry_max_delay", .int, default: 12, help: "Accepted for compatibility."),
+        OptionSpec("validate_certs", .bool, default: true, help: "Accepted for compatibility (no PPA lookups)."),
+        OptionSpec("codename", .string, help: "Accepted for compatibility (only used for PPAs, which Keel does not support)."),
+        OptionSpec("install_python_apt", .bool, default: true, help: "Ignored: Keel needs no Python on the host."),
+    ])
+    public static let documentation = ModuleDocumentation(
+        summary: "Add or remove an APT source line",
+        description: """
+            Lines are compared with their whitespace normalised, in /etc/apt/sources.list and every \
+            /etc/apt/sources.list.d/*.list file; a commented-out copy of the line does not count. A new line goes into \
+            FILENAME.list (atomic write, mode 0644 unless told otherwise); state=absent removes the line from every file and \
+            deletes a file left empty. With update_cache (the default) a change runs `apt-get update`.
+            """,
+        examples: """
+            - name: Local package repository
+              apt_repository:
+                repo: "deb [trusted=yes] file:/srv/debs ./"
+                filename: local-debs
+            - apt_repository:
+                repo: deb http://deb.debian.org/debian bookworm-backports main
+                state: present
+            """,
+        deviations: [
+            "PPAs (ppa:user/name) and deb822 .sources files are not supported.",
+            "A commented-out line is not re-enabled in place: the line is added to FILENAME.list.",
+            "update_cache_retries and the retry delay are accepted and ignored (one apt-get update).",
+        ])
+
+    public struct Arguments: Decodable, Sendable {
+        var repo: String
+        var state: String
+        var filename: String?
+        var mode: Value?
+        var update_cache: Bool
+        var update_cache_retries: Int
+        var update_cache_retry_max_delay: Int
+        var validate_certs: Bool
+        var codename: String?
+        var install_python_apt: Bool
+    }
+
+    /// Each sources file and its content.
+    public typealias State = [SourcesFile]
+
+    public struct SourcesFile: Equatable, Sendable {
+        var path: String
+        var content: String
+    }
+
+    public enum Step: Sendable {
+        case write(path: String, content: String, create: Bool)
+        case delete(path: String)
+        case updateCache
+    }
+
+    public init() {}
+
+    static func normalized(_ line: Substring) -> String {
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
+    /// Ansible's default file name: the first word after the type and options, without the protocol or
+    /// credentials, with every run of other characters than letters and digits turned into `_`.
+    static func suggestedFilename(_ repo: String) -> String {
+        var line = repo.replacingOccurrences(of: #"\[[^\]]+\]"#, with: "", options: .regularExpression)
+        line = line.replacingOccurrences(of: #"\w+://"#, with: "", options: .regularExpression)
+        var words = line.split(separator: " ").map(String.init).filter { !["deb", "deb-src"].contains($0) }
+        guard !words.isEmpty else { return "keel" }
+        if let at = words[0].firstIndex(of: "@") { words[0] = String(words[0][words[0].index(after: at)...]) }
+        return words[0].split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }).joined(separator: "_")
+    }
+
+    func targetPath(_ a: Arguments) -> String {
+        "/etc/apt/sources.list.d/\(a.filename ?? Self.suggestedFilename(a.repo)).list"
+    }
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        let script = """
+            for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+              [ -f "$f" ] || continue
+              printf 'KEEL_FILE %s\\n' "$f"; cat -- "$f"; echo
+            done
+            """
+        let result = try await host.run(script)
+        guard result.status == 0 else { throw KeelError("\(host.name): cannot read APT sources: \(result.stderrText)") }
+        var files: [SourcesFile] = []
+        for chunk in result.stdoutText.components(separatedBy: "KEEL_FILE ").dropFirst() {
+            guard let newline = chunk.firstIndex(of: "\n") else { continue }
+            var content = String(chunk[chunk.index(after: newline)...])
+            content.removeLast()   // the echo after cat
+            files.append(SourcesFile(path: String(chunk[..<newline]), content: content))
+        }
+        return files
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        let wanted = Self.normalized(Substring(a.repo))
+        guard wanted.hasPrefix("deb ") || wanted.hasPrefix("deb-src ") else {
+            throw KeelError("apt_repository: not a one-line source", expected: "`deb URI SUITE [COMPONENT...]` or deb-src", found: a.repo)
+        }
+        func matches(_ line: Substring) -> Bool { Self.normalized(line) == wanted }
+        let target = targetPath(a)
+        var steps: [Step] = []
+        var diffs: [Diff] = []
+        if a.state == "present" {
+            if !observed.contains(where: { $0.content.split(separator: "\n").contains(where: matches) }) {
+                let existing = observed.first { $0.path == target }
+                var content = existing?.content ?? ""
+                if !content.isEmpty && !content.hasSuffix("\n") { content += "\n" }
+                content += wanted + "\n"
+                steps.append(.write(path: target, content: content, create: existing == nil))
+                diffs.append(Diff(label: target, before: existing?.content ?? "", after: content))
+            }
+        } else {
+            for file in observed {
+                let lines = file.content.split(separator: "\n", omittingEmptySubsequences: false)
+                guard lines.contains(where: matches) else { continue }
+                let kept = lines.filter { !matches($0) }.joined(separator: "\n")
+                let empty = kept.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                steps.append(empty && file.path != "/etc/apt/sources.list" ? .delete(path: file.path) : .write(path: file.path, content: kept, create: false))
+                diffs.append(Diff(label: file.path, before: file.content, after: empty ? "" : kept))
+            }
+        }
+        let values: OrderedDictionary<String, Value> = ["repo": .string(a.repo), "state": .string(a.state), "sources_added": .list(a.state == "present" && !steps.isEmpty ? [.string(target)] : []),
+                                                        "sources_removed": .list(a.state == "absent" ? steps.compactMap { if case .delete(let p) = $0 { return .string(p) }; return nil } : [])]
+        if steps.isEmpty { return .unchanged(values: values) }
+        if a.update_cache { steps.append(.updateCache) }
+        return Plan(steps: steps, diffs: diffs, values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        for step in plan.steps {
+            switch step {
+            case .write(let path, let content, let create):
+                var attributes: [AttributeChange] = []
+                if create {
+                    attributes.append(.mode(FileAttributes(mode: a.mode, owner: nil, group: nil).wantedMode(current: 0o644, isDirectory: false) ?? 0o644))
+                }
+                _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: attributes).perform(on: host)
+            case .delete(let path):
+                let result = try await host.run("rm -f -- \(ShellQuote.quote(path))")
+                guard result.status == 0 else { throw KeelError("\(host.name): cannot remove \(path): \(result.stderrText)") }
+            case .updateCache:
+                let result = try await host.run("apt-get -q update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp")
+                guard result.status == 0 else {
+                    throw KeelError("\(host.name): apt-get update failed after changing the sources:\n\((result.stderrText + result.stdoutText).split(separator: "\n").suffix(10).joined(separator: "\n"))")
+                }
+            }
+        }
+        return [:]
+    }
+}

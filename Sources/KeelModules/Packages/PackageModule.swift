@@ -1,0 +1,84 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `package`: the generic package module (ansible.builtin.package). It runs `apt` or `dnf` with the
+/// same name and state, picked by `use`, else `ansible_facts.pkg_mgr`, else by asking the host.
+public struct PackageModule: Module {
+    public static let name = "package"
+    public static let spec = ArgumentSpec([
+        OptionSpec("name", .list(.string), required: true, help: "Packages to manage (the names the distribution uses)."),
+        OptionSpec("state", .string, required: true, choices: ["present", "installed", "latest", "absent", "removed"], help: "Whether the packages are installed (latest: and upgraded)."),
+        OptionSpec("use", .string, default: "auto", help: "`auto`, `apt` or `dnf` (yum is treated as dnf)."),
+    ])
+    public static let documentation = ModuleDocumentation(
+        summary: "Install or remove packages with the host's package manager",
+        description: """
+            Uses `use`, else `ansible_facts.pkg_mgr` from gathered facts, else one extra round trip asking the host whether \
+            apt-get or dnf exists, then behaves exactly like the apt or dnf module with `name` and `state`.
+            """,
+        examples: "- package: name=[git, rsync] state=present\n- package:\n    name: telnet\n    state: absent",
+        deviations: ["Only apt and dnf/yum hosts are supported (no apk, pacman, zypper, pkgng)."])
+
+    public struct Arguments: Decodable, Sendable {
+        var name: [String]
+        var state: String
+        var use: String
+    }
+
+    public enum State: Equatable, Sendable { case apt(AptModule.State), dnf(DnfModule.State) }
+    public enum Step: Sendable { case apt(AptModule.Step), dnf(DnfModule.Step) }
+
+    public init() {}
+
+    func aptArguments(_ a: Arguments) -> AptModule.Arguments {
+        AptModule.Arguments(name: a.name, state: a.state, update_cache: false, cache_valid_time: 0, purge: false, autoremove: false, deb: nil,
+                            install_recommends: nil, default_release: nil, allow_downgrade: false, force: false,
+                            dpkg_options: "force-confdef,force-confold", only_upgrade: false)
+    }
+
+    func dnfArguments(_ a: Arguments) -> DnfModule.Arguments {
+        DnfModule.Arguments(name: a.name, state: a.state, update_cache: false, disable_gpg_check: false, enablerepo: [], disablerepo: [],
+                            autoremove: false, allow_downgrade: false, install_weak_deps: true)
+    }
+
+    func manager(_ a: Arguments, on host: HostContext) async throws -> String {
+        var choice = a.use
+        if choice == "auto", case .string(let fact)? = host.facts["pkg_mgr"] { choice = fact }
+        if choice == "auto" {
+            choice = try await host.run("for m in apt-get dnf yum; do command -v $m >/dev/null 2>&1 && { echo $m; exit 0; }; done; echo none")
+                .stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        switch choice {
+        case "apt", "apt-get": return "apt"
+        case "dnf", "yum", "dnf5": return "dnf"
+        default:
+            throw KeelError("\(host.name): package: no supported package manager", expected: "apt or dnf (use: apt|dnf, or gathered facts)", found: choice)
+        }
+    }
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        try await manager(a, on: host) == "apt"
+            ? .apt(try await AptModule().observe(aptArguments(a), on: host))
+            : .dnf(try await DnfModule().observe(dnfArguments(a), on: host))
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        switch observed {
+        case .apt(let state):
+            let plan = try AptModule().plan(aptArguments(a), observed: state, on: host)
+            return Plan(steps: plan.steps.map(Step.apt), diffs: plan.diffs, values: plan.values)
+        case .dnf(let state):
+            let plan = try DnfModule().plan(dnfArguments(a), observed: state, on: host)
+            return Plan(steps: plan.steps.map(Step.dnf), diffs: plan.diffs, values: plan.values)
+        }
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        let apt = plan.steps.compactMap { if case .apt(let s) = $0 { return s }; return nil }
+        if !apt.isEmpty { return try await AptModule().apply(Plan(steps: apt, diffs: plan.diffs, values: plan.values), aptArguments(a), on: host) }
+        let dnf = plan.steps.compactMap { if case .dnf(let s) = $0 { return s }; return nil }
+        return try await DnfModule().apply(Plan(steps: dnf, diffs: plan.diffs, values: plan.values), dnfArguments(a), on: host)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `systemd` / `systemd_service`: a unit is started, stopped, restarted or reloaded, enabled or not,
+/// masked or not (ansible.builtin.systemd_service). The unit's state and enablement are read in one
+/// round trip; the changes run in a second, which also reads the state they left.
+public struct SystemdModule: Module {
+    public static let name = "systemd_service"
+    public static let aliases = ["systemd"]
+    public static let spec = ArgumentSpec([
+        OptionSpec("name", .string, aliases: ["service", "unit"],
+                   help: "The unit, e.g. `cron` or `cron.service` (no suffix means .service); templated instances such as `getty@tty2` work."),
+        OptionSpec("state", .string, choices: ["reloaded", "restarted", "started", "stopped"],
+                   help: "`started`/`stopped` change the unit only when needed; `restarted` and `reloaded` always act (a stopped unit is started)."),
+        OptionSpec("enabled", .bool, help: "Whether the unit starts at boot (`systemctl enable/disable`)."),
+        OptionSpec("masked", .bool, help: "Whether the unit is masked (cannot be started at all)."),
+        OptionSpec("daemon_reload", .bool, default: false, aliases: ["daemon-reload"],
+                   help: "Reload systemd's configuration before anything else, when systemd reports a changed unit file."),
+        OptionSpec("daemon_reexec", .bool, default: false, aliases: ["daemon-reexec"],
+                   help: "Re-execute the systemd manager first (always runs, so always reported changed)."),
+        OptionSpec("force", .bool, help: "Pass --force to enable/disable/mask (overrides conflicting symlinks)."),
+        OptionSpec("no_block", .bool, default: false, help: "Do not wait for start/stop jobs to finish (--no-block)."),
+        OptionSpec("scope", .string, default: "system", choices: ["system", "user", "global"],
+                   help: "Only `system` is supported by Keel."),
+    ], requiredOneOf: [["state", "enabled", "masked", "daemon_reload", "daemon_reexec"]])
+    public static let documentation = ModuleDocumentation(
+        summary: "Manage systemd units: start, stop, restart, reload, enable, mask",
+        description: """
+            Reads the unit with one `systemctl show` + `systemctl is-enabled` round trip and changes only what differs: \
+            `started` starts an inactive unit, `stopped` stops a running one, `enabled` enables or disables, `masked` masks \
+            or unmasks. `restarted` and `reloaded` always act. Changes run in the order daemon-reload, unmask, enable/disable, \
+            mask, start/stop/restart/reload. Fails with a clear message on hosts where systemd is not PID 1.
+            """,
+        examples: """
+            - name: Cron runs and starts at boot
+              systemd_service:
+                name: cron
+                state: started
+                enabled: true
+            - name: Pick up a new unit file and start it
+              systemd:
+                name: myapp.service
+                daemon_reload: true
+                state: restarted
+            - systemd: name=apt-daily.timer masked=yes
+            """,
+        deviations: [
+            "daemon_reload runs only when systemd reports that the unit (or, without a name, any loaded unit) changed on disk, and is then reported as changed; Ansible runs it every time and does not report it.",
+            "scope=user and scope=global are not supported.",
+            "Static, generated and transient units satisfy both enabled=true and enabled=false (they cannot be enabled or disabled); Ansible reports a change for enabled=false on them every run.",
+        ])
+
+    public struct Arguments: Decodable, Sendable {
+        var name: String?
+        var state: String?
+        var enabled: Bool?
+        var masked: Bool?
+        var daemon_reload: Bool
+        var daemon_reexec: Bool
+        var force: Bool?
+        var no_block: Bool
+        var scope: String
+    }
+
+    public struct State: Equatable, Sendable {
+        var unit: UnitStatus?
+        /// Without a name: whether any loaded unit needs a daemon-reload.
+        var anyUnitNeedsReload: Bool
+    }
+
+    public enum Step: String, Sendable, Equatable {
+        case daemonReexec = "daemon-reexec", daemonReload = "daemon-reload"
+        case unmask, enable, disable, mask, start, stop, restart, reload
+    }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        guard a.scope == "system" else {
+            throw KeelError("systemd_service: scope '\(a.scope)' is not supported by Keel", expected: "scope: system", found: "scope: \(a.scope)")
+        }
+        if let name = a.name {
+            return State(unit: try await UnitStatus.observe(name, on: host), anyUnitNeedsReload: false)
+        }
+        guard a.daemon_reload else { return State(unit: nil, anyUnitNeedsReload: false) }
+        if a.state != nil || a.enabled != nil || a.masked != nil {
+            throw KeelError("systemd_service: state, enabled and masked need a unit name", expected: "name: UNIT", found: "no name")
+        }
+        let script = """
+            if ! command -v systemctl >/dev/null 2>&1 || [ ! -d /run/systemd/system ]; then echo \(UnitStatus.noSystemd); exit 0; fi
+            systemctl list-units --all --plain --no-legend --full | awk '{print $1}' | xargs -r systemctl show -p NeedDaemonReload -- | grep -qx NeedDaemonReload=yes && echo yes || echo no
+            """
+        let out = try await host.run(script).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        if out == UnitStatus.noSystemd {
+            throw KeelError("\(host.name): systemd is not running on this host, so it cannot be reloaded", expected: "a host booted with systemd", found: "another init")
+        }
+        return State(unit: nil, anyUnitNeedsReload: out == "yes")
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        var steps: [Step] = []
+        if a.daemon_reexec { steps.append(.daemonReexec) }
+        guard let name = a.name, let unit = observed.unit else {
+            if a.daemon_reload && observed.anyUnitNeedsReload { steps.append(.daemonReload) }
+            return Plan(steps: steps, diffs: [], values: [:])
+        }
+        let unitOnDiskButNotLoaded = unit.loadState == "not-found" && unit.exists
+        if a.daemon_reload && (unit.needsDaemonReload || unitOnDiskButNotLoaded) { steps.append(.daemonReload) }
+        if !unit.exists && a.masked != true && (a.state != nil || a.enabled != nil) {
+            throw KeelError("\(host.name): could not find the requested service \(name)",
+                            expected: "a unit file in /etc/systemd/system, /lib/systemd/system or /run/systemd/system", found: "no unit named \(name)")
+        }
+        if a.masked == false && unit.isMasked { steps.append(.unmask) }
+        var enabledAfter = unit.isEnabled
+        if let enabled = a.enabled, !unit.enablementIsFixed, enabled != unit.isEnabled {
+            steps.append(enabled ? .enable : .disable)
+            enabledAfter = enabled
+        }
+        if a.masked == true && !unit.isMasked { steps.append(.mask) }
+        var activeAfter = unit.activeState
+        switch a.state {
+        case "started" where !unit.isRunning: steps.append(.start); activeAfter = "active"
+        case "stopped" where unit.isRunning || unit.activeState == "deactivating": steps.append(.stop); activeAfter = "inactive"
+        case "restarted": steps.append(unit.isRunning ? .restart : .start); activeAfter = "active"
+        case "reloaded": steps.append(unit.isRunning ? .reload : .start); activeAfter = "active"
+        default: break
+        }
+        let maskedAfter = a.masked ?? unit.isMasked
+        var values: OrderedDictionary<String, Value> = ["name": .string(name), "changed_unit": .string(unit.properties["Id"] ?? name),
+                                                        "status": unit.statusValue]
+        if let state = a.state { values["state"] = .string(state) }
+        if let enabled = a.enabled { values["enabled"] = .bool(enabled) }
+        if steps.isEmpty { return .unchanged(values: values) }
+        let before = "unit: \(name)\nenabled: \(unit.isEnabled)\nmasked: \(unit.isMasked)\nstate: \(unit.activeState)\n"
+        var after = "unit: \(name)\nenabled: \(enabledAfter)\nmasked: \(maskedAfter)\nstate: \(activeAfter)\n"
+        if steps.contains(.restart) || steps.contains(.reload) { after += "action: \(steps.contains(.restart) ? "restart" : "reload")\n" }
+        return Plan(steps: steps, diffs: [Diff(label: "systemd unit \(name)", before: before, after: after)], values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        let unit = a.name.map(ShellQuote.quote) ?? ""
+        let force = a.force == true ? " --force" : ""
+        let noBlock = a.no_block ? " --no-block" : ""
+        // Each command stops the script on failure with systemd's own account of the unit on stderr
+        // (not `set -e`, which a subshell inside `||` would ignore).
+        let onFailure = " || { rc=$?; " + (a.name != nil ? "systemctl status --no-pager -n 10 -- \(unit) >&2; " : "") + "exit $rc; }"
+        var lines: [String] = []
+        for step in plan.steps {
+            switch step {
+            case .daemonReexec, .daemonReload: lines.append("systemctl \(step.rawValue)" + onFailure)
+            case .enable, .disable, .mask, .unmask: lines.append("systemctl\(force) \(step.rawValue) -- \(unit)" + onFailure)
+            case .start, .stop, .restart, .reload: lines.append("systemctl\(noBlock) \(step.rawValue) -- \(unit)" + onFailure)
+            }
+        }
+        if let name = a.name {
+            // The state the changes left, in the same round trip.
+            lines.append("echo KEEL_AFTER")
+            lines.append(UnitStatus.observationScript(unit: name))
+        }
+        let script = lines.joined(separator: "\n")
+        let result = try await host.run(script)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): systemctl failed for \(a.name ?? "the manager"): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        guard a.name != nil, let marker = result.stdoutText.range(of: "KEEL_AFTER\n") else { return [:] }
+        return ["status": UnitStatus.parse(result.stdoutText[marker.upperBound...].split(separator: "\n")[...]).statusValue]
+    }
+}

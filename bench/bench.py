@@ -1,0 +1,324 @@
+"""Keel against ansible-playbook and pyinfra: the same workload (bench/workload.py), the same lab hosts,
+one run. Scenarios: (a) first run on clean hosts, (b) converged re-run, (c) check/dry-run with diff on
+converged hosts. Tools alternate run by run so drift in the machine's load hits all of them alike; ratios
+are computed pair by pair (same repetition), then summarised by their median.
+
+Every run must really do the work: after (a) each host's /srv/bench is listed (type, mode, owner, sha256
+of every file) over plain OpenSSH and must match the expected set and be identical across tools; (b) and
+(c) must report zero changes. A tool that fails either check fails the benchmark.
+
+Run through bench/run, which builds Keel and the Python tools first.
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import workload
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent
+SCENARIOS = {"first": "(a) first run, clean hosts", "converged": "(b) converged re-run",
+             "check": "(c) --check --diff, converged"}
+
+
+class Lab:
+    """The benchmark's own lab (its own directory, hosts bench1..benchN), driven through `keel lab`."""
+
+    def __init__(self, keel, directory):
+        self.keel = keel
+        self.directory = pathlib.Path(directory)
+        self.env = dict(os.environ, KEEL_LAB_DIR=str(self.directory))
+
+    def up(self, count):
+        names = [f"bench{i}" for i in range(1, count + 1)]
+        args = [self.keel, "lab", "up"] + [a for n in names for a in ("--name", n)]
+        subprocess.run(args, env=self.env, check=True, stdout=subprocess.DEVNULL)
+        addresses = {}
+        for line in (self.directory / "inventory.ini").read_text().splitlines():
+            match = re.match(r"^(bench\d+) ansible_host=(\S+)", line)
+            if match:
+                addresses[match.group(1)] = match.group(2)
+        return [(n, addresses[n]) for n in names]
+
+    def down(self):
+        subprocess.run([self.keel, "lab", "down"], env=self.env, check=False, stdout=subprocess.DEVNULL)
+
+    @property
+    def key(self):
+        return str(self.directory / "id_ed25519")
+
+    @property
+    def known_hosts(self):
+        return str(self.directory / "known_hosts")
+
+    def ssh(self, address, command):
+        """OpenSSH, not Keel: the state check must not trust the tool it checks."""
+        return subprocess.run(
+            ["ssh", "-i", self.key, "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
+             "-o", "BatchMode=yes", f"root@{address}", command],
+            capture_output=True, text=True, check=True).stdout
+
+
+def write_inventories(workdir, lab, hosts):
+    host_lines = "".join(f"{name} ansible_host={address}\n" for name, address in hosts)
+    (workdir / "inventory.ini").write_text(
+        "[bench]\n" + host_lines + "\n[bench:vars]\nansible_user=root\n"
+        f"ansible_ssh_private_key_file={lab.key}\n"
+        f"ansible_ssh_common_args='-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes'\n"
+        "ansible_python_interpreter=/usr/bin/python3\n")
+    entries = ",\n".join(
+        f"    ({name!r}, {{'ssh_hostname': {address!r}, 'ssh_user': 'root', 'ssh_key': {lab.key!r}, "
+        f"'ssh_known_hosts_file': {lab.known_hosts!r}, 'ssh_strict_host_key_checking': 'yes'}})"
+        for name, address in hosts)
+    (workdir / "inventory.py").write_text(f"bench = [\n{entries},\n]\n")
+    # Ansible at its fastest: pipelining, a persistent ControlMaster, forks = hosts, no fact gathering.
+    (workdir / "ansible.cfg").write_text(
+        f"[defaults]\nforks = {len(hosts)}\nretry_files_enabled = False\nstdout_callback = default\n"
+        "[ssh_connection]\npipelining = True\n"
+        "ssh_args = -o ControlMaster=auto -o ControlPersist=120s\n"
+        f"control_path_dir = {workdir}/cp\ncontrol_path = %(directory)s/%%h-%%p-%%r\n")
+
+
+def command_for(tool, scenario, tools, workdir, forks):
+    if tool == "keel":
+        cmd = [tools["keel"], "play", "site.yml", "-i", "inventory.ini", "--forks", str(forks)]
+        return cmd + (["--check", "--diff"] if scenario == "check" else [])
+    if tool == "ansible":
+        cmd = [tools["ansible"], "site.yml", "-i", "inventory.ini"]
+        return cmd + (["--check", "--diff"] if scenario == "check" else [])
+    # pyinfra's check: --dry without -y, so it runs its change detection and prints what it would change.
+    if scenario == "check":
+        return [tools["pyinfra"], "inventory.py", "deploy.py", "--dry", "--diff"]
+    return [tools["pyinfra"], "inventory.py", "deploy.py", "-y"]
+
+
+def timed(cmd, cwd, env):
+    """Wall and CPU seconds (user + system of the tool and every child it waited for) and peak RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024,
+            "rc": process.returncode, "output": output}
+
+
+def changes_reported(tool, output):
+    """The number of changes the tool says it made (or would make), from its own summary."""
+    if tool in ("keel", "ansible"):
+        counts = re.findall(r"changed=(\d+)", output)
+        if not counts:
+            raise RuntimeError(f"{tool}: no PLAY RECAP in its output:\n{output[-2000:]}")
+        return sum(int(c) for c in counts)
+    # pyinfra 3, --dry: a "Detected changes" table, "Operation  Change  Conditional Change", whose Change
+    # column starts with a count (or "-").
+    if "--> Detected changes:" in output:
+        table = output.split("--> Detected changes:", 1)[1].split("\n\n", 1)[0]
+        return sum(int(m.group(1)) for m in re.finditer(r"^ {4}\S.*?\s{2,}(\d+) \(", table, re.M))
+    if "No changes detected" in output or "No changes" in output:
+        return 0
+    # pyinfra 3 ends with a results table; its "Grand total" row reads: hosts, success (changed),
+    # error, no change, with "-" for zero.
+    for line in output.splitlines():
+        words = line.split()
+        if words[:2] == ["Grand", "total"] and len(words) >= 6:
+            return int(words[3].replace("-", "0"))
+    raise RuntimeError(f"pyinfra: no results table in its output:\n{output[-2000:]}")
+
+
+def host_state(lab, address):
+    listing = lab.ssh(address, "cd /srv/bench 2>/dev/null && find . -mindepth 1 -printf '%y %m %u %P\\n' | sort && "
+                               "find . -type f -printf '%P\\n' | sort | xargs -r sha256sum")
+    return listing
+
+
+def verify_first_run(tool, lab, hosts, expected, reference):
+    for name, address in hosts:
+        state = host_state(lab, address)
+        present = {line.split(" ", 3)[3]: line.split(" ")[0] for line in state.splitlines() if line[:2] in ("d ", "f ")}
+        want = {path: ("d" if kind == "dir" else "f") for path, kind in expected.items()}
+        if present != want:
+            raise RuntimeError(f"{tool}: {name} does not hold the workload's files\nexpected {sorted(want)}\nfound {sorted(present)}")
+        if name in reference and reference[name] != state:
+            raise RuntimeError(f"{tool}: {name} differs from what the first tool left there:\n{state}\n---\n{reference[name]}")
+        reference.setdefault(name, state)
+
+
+def summarise(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def versions(tools):
+    def first_line(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except Exception as error:  # a missing tool is reported, not hidden
+            return f"unknown ({error})"
+    return {"keel": first_line([tools["keel"], "version"]), "ansible": first_line([tools["ansible"], "--version"]),
+            "pyinfra": first_line([tools["pyinfra"], "--version"])}
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory = next((int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": memory, "kernel": platform.release(),
+            "transport": "loopback sshd in lab network namespaces"}
+
+
+def run_size(count, args, tools, lab, env):
+    hosts = lab.up(count)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"keel-bench-{count}-"))
+    n = workload.counts(args.tasks)
+    (workdir / "templates").mkdir()
+    (workdir / "site.yml").write_text(workload.playbook(n))
+    (workdir / "templates" / "bench.conf.j2").write_text(workload.TEMPLATE)
+    (workdir / "deploy.py").write_text(workload.pyinfra_deploy(n))
+    write_inventories(workdir, lab, hosts)
+    env = dict(env, ANSIBLE_CONFIG=str(workdir / "ansible.cfg"), NO_COLOR="1", ANSIBLE_NOCOLOR="1")
+    expected = workload.expected_files(n)
+    results = {}
+    for scenario in SCENARIOS:
+        runs = {tool: [] for tool in args.tools}
+        reference = {}
+        for repetition in range(args.repeat):
+            order = args.tools[repetition % len(args.tools):] + args.tools[:repetition % len(args.tools)]
+            for tool in order:
+                if scenario == "first":
+                    for _, address in hosts:
+                        lab.ssh(address, "rm -rf /srv/bench")
+                result = timed(command_for(tool, scenario, tools, workdir, count), workdir, env)
+                if result["rc"] != 0:
+                    raise RuntimeError(f"{tool} failed ({scenario}, {count} hosts), exit {result['rc']}:\n{result['output'][-3000:]}")
+                changes = changes_reported(tool, result["output"])
+                if scenario == "first":
+                    verify_first_run(tool, lab, hosts, expected, reference)
+                elif changes != 0:
+                    raise RuntimeError(f"{tool} reported {changes} changes on converged hosts ({scenario}):\n{result['output'][-3000:]}")
+                runs[tool].append({"wall": result["wall"], "cpu": result["cpu"], "changes": changes,
+                                   "maxrss_mb": result["maxrss_mb"]})
+                print(f"  {count:>3} hosts  {scenario:<9} {tool:<8} wall {result['wall']:7.2f} s  cpu {result['cpu']:7.2f} s"
+                      f"  changes {changes}", flush=True)
+        summary = {}
+        for tool, tool_runs in runs.items():
+            summary[tool] = {"wall": summarise([r["wall"] for r in tool_runs]), "cpu": summarise([r["cpu"] for r in tool_runs]),
+                             "changes": [r["changes"] for r in tool_runs]}
+            if tool != "keel" and "keel" in runs:
+                summary[tool]["wall_ratio_to_keel"] = summarise(
+                    [r["wall"] / k["wall"] for r, k in zip(tool_runs, runs["keel"])])
+                summary[tool]["cpu_ratio_to_keel"] = summarise(
+                    [r["cpu"] / k["cpu"] for r, k in zip(tool_runs, runs["keel"]) if k["cpu"] > 0])
+        results[scenario] = summary
+    shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def scale_run(count, args, tools, lab, env):
+    """Keel alone on many hosts: a first run, then the converged re-run that is measured, with peak memory."""
+    hosts = lab.up(count)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"keel-bench-scale-"))
+    n = workload.counts(args.tasks)
+    (workdir / "templates").mkdir()
+    (workdir / "site.yml").write_text(workload.playbook(n))
+    (workdir / "templates" / "bench.conf.j2").write_text(workload.TEMPLATE)
+    write_inventories(workdir, lab, hosts)
+    env = dict(env, NO_COLOR="1")
+    forks = min(count, args.scale_forks)
+    first = timed(command_for("keel", "first", tools, workdir, forks), workdir, env)
+    if first["rc"] != 0:
+        raise RuntimeError(f"keel failed on {count} hosts:\n{first['output'][-3000:]}")
+    again = timed(command_for("keel", "converged", tools, workdir, forks), workdir, env)
+    changes = changes_reported("keel", again["output"])
+    if again["rc"] != 0 or changes != 0:
+        raise RuntimeError(f"keel converged re-run on {count} hosts: exit {again['rc']}, {changes} changes")
+    shutil.rmtree(workdir, ignore_errors=True)
+    print(f"  scale: {count} hosts, forks {forks}: first {first['wall']:.2f} s, converged {again['wall']:.2f} s, "
+          f"cpu {again['cpu']:.2f} s, peak RSS {again['maxrss_mb']:.0f} MB", flush=True)
+    return {"hosts": count, "forks": forks, "first_wall": first["wall"], "wall": again["wall"], "cpu": again["cpu"],
+            "peak_rss_mb": max(first["maxrss_mb"], again["maxrss_mb"])}
+
+
+def spread(summary):
+    return f"{summary['median']:.2f} ({summary['min']:.2f}-{summary['max']:.2f})"
+
+
+def times(ratio):
+    return "" if ratio is None else f"{ratio['median']:.1f}x"
+
+
+def markdown(report):
+    names = {"keel": "Keel", "ansible": "ansible-playbook", "pyinfra": "pyinfra"}
+    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({report['machine']['cores']} cores), "
+             f"{report['tasks_per_host']} tasks per host, {report['repeat']} runs each; median (min-max) seconds.", "",
+             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel |",
+             "|---:|---|---|---|---|---:|---:|"]
+    for size, scenarios in report["sizes"].items():
+        for scenario, tools in scenarios.items():
+            for tool, data in tools.items():
+                lines.append(
+                    f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {spread(data['wall'])} | {spread(data['cpu'])} | "
+                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} |")
+    if report.get("scale"):
+        s = report["scale"]
+        lines += ["", f"Scale: Keel alone on {s['hosts']} hosts (forks {s['forks']}), converged re-run "
+                      f"{s['wall']:.2f} s wall, {s['cpu']:.2f} s CPU, peak controller RSS {s['peak_rss_mb']:.0f} MB "
+                      f"(first run {s['first_wall']:.2f} s)."]
+    lines += ["", "Versions: " + ", ".join(f"{k} `{v}`" for k, v in report["versions"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", default="1,5,20", help="host counts, comma separated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and scenario")
+    parser.add_argument("--tasks", type=int, default=0, help="scale every task kind down to N (CI's tiny run)")
+    parser.add_argument("--tools", default="keel,ansible,pyinfra")
+    parser.add_argument("--scale", type=int, default=0, help="also run Keel alone on this many hosts")
+    parser.add_argument("--scale-forks", type=int, default=50)
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--venv", required=True)
+    parser.add_argument("--lab-dir", default="/var/lib/keel/bench")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--keep-hosts", action="store_true")
+    args = parser.parse_args()
+    args.tools = args.tools.split(",")
+    tools = {"keel": args.keel, "ansible": f"{args.venv}/bin/ansible-playbook", "pyinfra": f"{args.venv}/bin/pyinfra"}
+    env = dict(os.environ, PATH=f"{args.venv}/bin:" + os.environ["PATH"])
+    lab = Lab(args.keel, args.lab_dir)
+    n = workload.counts(args.tasks)
+    report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+              "versions": versions(tools), "tasks_per_host": sum(n.values()) + 1, "repeat": args.repeat,
+              "tools": args.tools, "sizes": {}}
+    try:
+        for count in [int(c) for c in args.hosts.split(",")]:
+            print(f"== {count} hosts", flush=True)
+            report["sizes"][str(count)] = run_size(count, args, tools, lab, env)
+        if args.scale:
+            print(f"== scale", flush=True)
+            report["scale"] = scale_run(args.scale, args, tools, lab, env)
+    finally:
+        if not args.keep_hosts:
+            lab.down()
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = report["date"].replace(":", "").replace("+0000", "Z")
+    (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
+    table = markdown(report)
+    (out / "latest.md").write_text(table)
+    print()
+    print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
