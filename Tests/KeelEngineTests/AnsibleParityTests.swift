@@ -7,7 +7,7 @@ import Testing
 
 /// One playbook (Parity/site.yml, a role with files/, templates/, defaults) runs with ansible-playbook on
 /// lab host A and with Keel on lab host B; what it leaves below /srv/parity must be identical: every
-/// path's type, mode, owner, group, link target and content. Keel's run is also checked for check-mode
+/// path's type, mode, owner, group, link target and content, and the account the role makes. Keel's run is also checked for check-mode
 /// accuracy and idempotence on its host. To cover more modules, add tasks to the fixture and, for state
 /// outside /srv/parity (users, groups), extend `observe`.
 @Suite("Ansible parity on lab hosts", .serialized) struct AnsibleParityTests {
@@ -46,6 +46,7 @@ import Testing
             cd \(root) || exit 1
             find . -printf '%p %y %m %u %g %l\\n' | sort
             find . -type f | sort | while read -r f; do echo "== $f"; cat "$f"; done
+            echo "== accounts"; getent passwd parityapp; getent group parityapp; id parityapp
             """
         let result = try lab.exec(host.name, script)
         guard result.status == 0 else { throw KeelError("cannot observe \(host.name): \(result.stderr)") }
@@ -53,7 +54,7 @@ import Testing
     }
 
     static func reset(_ host: LabHost, lab: Lab) throws {
-        _ = try lab.exec(host.name, "rm -rf \(root); mkdir -p \(root)")
+        _ = try lab.exec(host.name, "userdel parityapp 2>/dev/null; groupdel parityapp 2>/dev/null; rm -rf \(root); mkdir -p \(root)")
     }
 
     /// Files the playbook fetched to the controller, below `directory`/fetched/<host>/, by path below that.
