@@ -70,6 +70,13 @@ import Testing
         }
     }
 
+    @Test(arguments: ["app.tgz", "app.zip"])
+    func excludedEntriesAreNeitherUnpackedNorCompared(_ archive: String) async throws {
+        let host = try await host()
+        try await host.expectConverges(UnarchiveModule.self, ["src": .string(archive), "dest": .string(host.root), "exclude": ["*.txt", "app/bin"]])
+        #expect(try host.sh("cd \(host.root) && find . | sort") == ".\n./app\n./app/app.conf\n./app/current\n")
+    }
+
     @Test func ownerAndModeApplyToEveryEntryAndCount() async throws {
         let host = try await host()
         try await host.expectConverges(UnarchiveModule.self, ["src": "app.tgz", "dest": .string(host.root), "owner": "nobody", "mode": "u+rwX,go-rwx"])

@@ -23,6 +23,7 @@ public struct UnarchiveModule: Module {
         OptionSpec("list_files", .bool, default: false, help: "Return the archive's entries as `files`."),
         OptionSpec("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1']."),
         OptionSpec("keep_newer", .bool, default: false, help: "Do not replace files on the host that are newer than the archive's."),
+        OptionSpec("exclude", .list(.string), default: .list([]), help: "Entries (shell patterns, as tar --exclude takes them) not to unpack nor compare."),
     ] + FileAttributes.options)
     public static let documentation = ModuleDocumentation(
         summary: "Unpack an archive from the controller into a directory on the host",
@@ -44,7 +45,7 @@ public struct UnarchiveModule: Module {
             """,
         deviations: [
             "URLs as src are not supported.",
-            "include, exclude, io_buffer_size, decrypt and validate_certs are not supported.",
+            "include, io_buffer_size, decrypt and validate_certs are not supported.",
             "With extra_opts that rename paths (--strip-components, --transform) the listing no longer names what lands in dest: such tasks report changed on every run; use creates.",
             "zip entries without an extended timestamp carry local time; the controller and the host are assumed to agree on UTC for them.",
         ])
@@ -57,6 +58,7 @@ public struct UnarchiveModule: Module {
         var list_files: Bool
         var extra_opts: [String]
         var keep_newer: Bool
+        var exclude: [String]
         var mode: Value?
         var owner: String?
         var group: String?
@@ -91,7 +93,7 @@ public struct UnarchiveModule: Module {
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let archive: String
-        let listing: ArchiveListing
+        var listing: ArchiveListing
         if a.remote_src {
             archive = a.src
             listing = try await ArchiveListing.readRemote(a.src, on: host)
@@ -106,6 +108,9 @@ public struct UnarchiveModule: Module {
             try handle.close()
             archive = local
             listing = try ArchiveListing.read(local, data: head)
+        }
+        if !a.exclude.isEmpty {
+            listing.entries.removeAll { Self.isExcluded($0.path, by: a.exclude) }
         }
         var script = "d=\(ShellQuote.quote(a.dest))\n"
         if let creates = a.creates { script += "for f in \(CommandModule.globbable(creates)); do [ -e \"$f\" ] && { echo KEEL_CREATES; exit 0; }; done\n" }
@@ -186,14 +191,24 @@ public struct UnarchiveModule: Module {
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         let step = plan.steps[0]
         let dest = ShellQuote.quote(a.dest)
-        let options = a.extra_opts.map(ShellQuote.quote).joined(separator: " ")
+        var options = a.extra_opts.map(ShellQuote.quote).joined(separator: " ")
+        // unzip takes exclusions after the archive (-x list) and anchors them: spell out tar's "any part
+        // of the name, and everything below" for it.
+        var zipExclusions = ""
+        if !a.exclude.isEmpty {
+            if step.format == .zip {
+                zipExclusions = " -x " + a.exclude.flatMap { [$0, "*/" + $0, $0 + "/*", "*/" + $0 + "/*"] }.map(ShellQuote.quote).joined(separator: " ")
+            } else {
+                options += a.exclude.map { " --exclude=" + ShellQuote.quote($0) }.joined()
+            }
+        }
         let keepNewer = a.keep_newer ? " --keep-newer-files" : ""
         let unzip = #"command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on the host" >&2; exit 126; }"#
         let script: String
         var data: Data?
         if step.remote {
             let archive = ShellQuote.quote(step.archive)
-            script = step.format == .zip ? "\(unzip)\nexec unzip -o -q \(options) \(archive) -d \(dest)"
+            script = step.format == .zip ? "\(unzip)\nexec unzip -o -q \(options) \(archive)\(zipExclusions) -d \(dest)"
                                          : "exec tar -x -f \(archive) -C \(dest)\(keepNewer) \(options)"
         } else {
             guard let bytes = FileManager.default.contents(atPath: step.archive) else { throw KeelError("cannot read \(step.archive)") }
@@ -203,7 +218,7 @@ public struct UnarchiveModule: Module {
                     \(unzip)
                     t=$(mktemp) || exit 1
                     trap 'rm -f -- "$t"' EXIT
-                    cat > "$t" && unzip -o -q \(options) "$t" -d \(dest)
+                    cat > "$t" && unzip -o -q \(options) "$t"\(zipExclusions) -d \(dest)
                     """
             } else {
                 let flag = ["gzip": "-z", "bzip2": "-j", "xz": "-J", "zstd": "--zstd", "tar": ""][step.format.rawValue] ?? ""
@@ -226,6 +241,20 @@ public struct UnarchiveModule: Module {
             guard fixed.status == 0 else { throw KeelError("\(host.name): cannot set attributes in \(a.dest): \(fixed.stderrText)") }
         }
         return [:]
+    }
+
+    /// tar's --exclude rule: a pattern matches the name or any part of it after a '/', and excluding
+    /// a directory excludes everything below it.
+    static func isExcluded(_ path: String, by patterns: [String]) -> Bool {
+        let components = path.split(separator: "/").map(String.init)
+        for end in 1...max(components.count, 1) {
+            let prefix = components.prefix(end)
+            for start in 0..<prefix.count {
+                let tail = prefix[start...].joined(separator: "/")
+                if patterns.contains(where: { fnmatch($0, tail, 0) == 0 }) { return true }
+            }
+        }
+        return false
     }
 
     /// The mode as chmod takes it: octal digits, or the symbolic text as written.
