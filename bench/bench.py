@@ -300,24 +300,29 @@ def main():
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "versions": versions(tools), "tasks_per_host": sum(n.values()) + 1, "repeat": args.repeat,
               "tools": args.tools, "sizes": {}}
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = report["date"].replace(":", "").replace("+00:00", "Z")
+
+    def save():
+        """Written after every size, so a long run stopped half-way keeps what it measured."""
+        (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "latest.md").write_text(markdown(report))
+
     try:
         for count in [int(c) for c in args.hosts.split(",")]:
             print(f"== {count} hosts", flush=True)
             report["sizes"][str(count)] = run_size(count, args, tools, lab, env)
+            save()
         if args.scale:
             print(f"== scale", flush=True)
             report["scale"] = scale_run(args.scale, args, tools, lab, env)
+            save()
     finally:
         if not args.keep_hosts:
             lab.down()
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = report["date"].replace(":", "").replace("+0000", "Z")
-    (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(report)
-    (out / "latest.md").write_text(table)
     print()
-    print(table)
+    print(markdown(report))
 
 
 if __name__ == "__main__":
