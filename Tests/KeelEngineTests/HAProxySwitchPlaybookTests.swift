@@ -1,0 +1,161 @@
+import Foundation
+import KeelBase
+import KeelEngine
+import KeelLab
+import KeelTestSupport
+import Testing
+
+/// The zero-downtime switch as a user runs it: a real playbook with roles/haproxy_switch against a
+/// systemd lab host running Debian's HAProxy, while this machine keeps sending requests to the host's
+/// lab address. Not one request may fail, in either direction.
+@Suite("haproxy blue-green switch under load", .serialized) struct HAProxySwitchPlaybookTests {
+    static let socket = "/run/haproxy/admin.sock"
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The harness directory: the inventory for the lab host, the repository's role, and the playbooks.
+    func harness(for host: LabHost) throws -> PlaybookHarness {
+        let lab = LabFixture.shared.lab
+        var files: [String: String] = [
+            "inventory.ini": """
+                \(host.name) ansible_host=\(host.address) ansible_user=root ansible_ssh_private_key_file=\(lab.clientKeyPath) ansible_ssh_common_args='-o UserKnownHostsFile=\(lab.knownHostsPath) -o StrictHostKeyChecking=yes'
+
+                """,
+            "setup.yml": """
+                - hosts: all
+                  gather_facts: false
+                  tasks:
+                    - name: blue and green both declared; green out of rotation until the switch
+                      haproxy_config:
+                        global:
+                          stats_socket: \(Self.socket)
+                        frontends:
+                          - name: www
+                            binds: [":8080"]
+                            default_backend: web
+                        backends:
+                          - name: web
+                            health_check: { path: / }
+                            servers:
+                              - { name: blue, address: "127.0.0.1:9301", inter: 200ms, rise: 2, fall: 2 }
+                              - { name: green, address: "127.0.0.1:9302", inter: 200ms, rise: 2, fall: 2, disabled: true }
+                    - name: HAProxy runs
+                      command: systemctl start haproxy
+                """,
+            "switch.yml": """
+                - hosts: all
+                  gather_facts: false
+                  tasks:
+                    - name: green release is up
+                      shell: systemctl is-active --quiet app-green || systemd-run --unit=app-green python3 -m http.server 9302 --bind 127.0.0.1 --directory /srv/green
+                  roles:
+                    - role: haproxy_switch
+                      haproxy_switch_socket: \(Self.socket)
+                """,
+            "rollback.yml": """
+                - hosts: all
+                  gather_facts: false
+                  roles:
+                    - role: haproxy_switch
+                      haproxy_switch_from: green
+                      haproxy_switch_to: blue
+                      haproxy_switch_socket: \(Self.socket)
+                """,
+        ]
+        for name in ["tasks/main.yml", "defaults/main.yml"] {
+            files["roles/haproxy_switch/\(name)"] = try String(contentsOf: Self.repository.appendingPathComponent("roles/haproxy_switch/\(name)"), encoding: .utf8)
+        }
+        return try PlaybookHarness(files: files)
+    }
+
+    @Test func blueToGreenAndBackUnderLoadLosesNoRequest() async throws {
+        let host = try await LabFixture.shared.hosts(1, flavor: .systemd, prefix: "hap-bg")[0]
+        let lab = LabFixture.shared.lab
+        _ = try lab.exec(host.name, """
+            systemctl stop app-green 2>/dev/null; mkdir -p /srv/blue /srv/green; echo blue > /srv/blue/index.html; echo green > /srv/green/index.html
+            systemctl is-active --quiet app-blue || systemd-run --unit=app-blue python3 -m http.server 9301 --bind 127.0.0.1 --directory /srv/blue
+            """)
+        let harness = try harness(for: host)
+        let setup = await harness.play("setup.yml", inventory: ["inventory.ini"])
+        #expect(setup.status == .ok, "setup: \(setup.results.filter { $0.status == .failed })")
+        // The setup leaves blue alone in rotation (its file may have reloaded HAProxy to the file's states).
+        _ = try lab.exec(host.name, "systemctl reload haproxy")
+
+        let switchLoad = try LoadLoop(url: "http://\(host.address):8080/")
+        try await waitUntilServing(switchLoad)
+        let switched = await harness.play("switch.yml", inventory: ["inventory.ini"])
+        let forward = try switchLoad.stop()
+        print("blue -> green under load: \(forward.total) requests, \(forward.failed) failed (blue answered \(forward.blue), green \(forward.green))")
+        #expect(switched.status == .ok, "switch: \(switched.results.filter { $0.status == .failed })")
+        #expect(forward.failed == 0)
+        #expect(forward.total > 50)
+        #expect(forward.lastBody == "green", "traffic ends on green")
+        let states = try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout
+        #expect(states.contains("web,blue,MAINT"))
+        #expect(states.contains("web,green,UP"))
+
+        let again = await harness.play("switch.yml", inventory: ["inventory.ini"])
+        #expect(again.changedTasks.filter { !$0.contains("green release is up") }.isEmpty, "a second switch changes nothing: \(again.changedTasks)")
+
+        let rollbackLoad = try LoadLoop(url: "http://\(host.address):8080/")
+        try await waitUntilServing(rollbackLoad)
+        let rolledBack = await harness.play("rollback.yml", inventory: ["inventory.ini"])
+        let backward = try rollbackLoad.stop()
+        print("green -> blue (rollback) under load: \(backward.total) requests, \(backward.failed) failed (blue answered \(backward.blue), green \(backward.green))")
+        #expect(rolledBack.status == .ok)
+        #expect(backward.failed == 0)
+        #expect(backward.lastBody == "blue", "traffic ends on blue")
+    }
+
+    /// The loop has sent a few requests (so it runs before the switch begins).
+    func waitUntilServing(_ load: LoadLoop) async throws {
+        for _ in 0..<100 where load.countSoFar() < 20 { try await Task.sleep(for: .milliseconds(100)) }
+    }
+}
+
+/// A bounded load loop on this machine: one curl per request (a new connection each time), until
+/// stopped or 20,000 requests; each answer's status and body recorded.
+final class LoadLoop: @unchecked Sendable {
+    let process = Process()
+    let log: String
+    let stopFile: String
+
+    struct Tally { var total = 0, failed = 0, blue = 0, green = 0, lastBody = "" }
+
+    init(url: String) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("keel-load-\(UUID().uuidString)").path
+        log = base + ".log"
+        stopFile = base + ".stop"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", """
+            i=0
+            while [ ! -e "$2" ] && [ $i -lt 20000 ]; do
+              out=$(curl -s --max-time 10 -w ' %{http_code}' "$1") || out="curl-error-$? 000"
+              echo "$out" >> "$3"
+              i=$((i + 1))
+            done
+            """, "load", url, stopFile, log]
+        try process.run()
+    }
+
+    func countSoFar() -> Int {
+        (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0
+    }
+
+    func stop() throws -> Tally {
+        FileManager.default.createFile(atPath: stopFile, contents: nil)
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: log); try? FileManager.default.removeItem(atPath: stopFile) }
+        var tally = Tally()
+        for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            tally.total += 1
+            let body = words.first.map(String.init) ?? ""
+            if words.last != "200" { tally.failed += 1; print("failed request: \(line)") }
+            if body == "blue" { tally.blue += 1 }
+            if body == "green" { tally.green += 1 }
+            tally.lastBody = body
+        }
+        return tally
+    }
+}

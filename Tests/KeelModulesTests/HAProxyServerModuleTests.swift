@@ -1,0 +1,95 @@
+import Foundation
+import KeelBase
+import OrderedCollections
+import Testing
+@testable import KeelModules
+
+/// haproxy_server against a running HAProxy on a systemd lab host, through its admin socket.
+@Suite("haproxy_server on a real host", .serialized) struct HAProxyServerModuleTests {
+    static let socket = "/run/haproxy-admin.sock"
+
+    /// HAProxy freshly reloaded on a backend `web` with servers a (up), b (up) and gone (nothing listens),
+    /// so each test starts from the file's states.
+    func haproxy() async throws -> HAProxyLabHost {
+        let lab = try await HAProxyLabHost.make(prefix: "hap-srv")
+        try lab.startBackend(port: 9201, name: "a")
+        try lab.startBackend(port: 9202, name: "b")
+        let config: OrderedDictionary<String, Value> = [
+            "global": ["stats_socket": .string(Self.socket)],
+            "frontends": [["name": "www", "binds": [":8080"], "default_backend": "web"]],
+            "backends": [["name": "web", "health_check": ["path": "/"], "servers": [
+                ["name": "a", "address": "127.0.0.1:9201", "inter": "200ms", "rise": 1],
+                ["name": "b", "address": "127.0.0.1:9202", "inter": "200ms", "rise": 1],
+                ["name": "gone", "address": "127.0.0.1:9209", "inter": "200ms", "fall": 1],
+            ]]],
+        ]
+        _ = try await lab.run(HAProxyConfigModule.self, config)
+        try lab.exec("systemctl restart haproxy")
+        #expect(try await lab.eventually { try lab.serverStatus(socket: Self.socket)["web/a"]?.hasPrefix("UP") == true })
+        return lab
+    }
+
+    func args(_ host: String, _ state: String, _ extra: OrderedDictionary<String, Value> = [:]) -> OrderedDictionary<String, Value> {
+        var a: OrderedDictionary<String, Value> = ["backend": "web", "host": .string(host), "state": .string(state), "socket": .string(Self.socket)]
+        for (k, v) in extra { a[k] = v }
+        return a
+    }
+
+    @Test func drainIsPredictedInCheckModeAppliedOnceAndThenOk() async throws {
+        let lab = try await haproxy()
+        let predicted = try await lab.run(HAProxyServerModule.self, args("a", "drain"), .check)
+        #expect(predicted.changed)
+        #expect(predicted.diffs.first?.before == "state: ready\nweight: 1\n")
+        #expect(predicted.diffs.first?.after == "state: drain\nweight: 1\n")
+        #expect(try lab.serverStatus(socket: Self.socket)["web/a"]?.hasPrefix("UP") == true, "check mode sent nothing")
+
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "drain", ["wait": true])).changed)
+        #expect(try lab.serverStatus(socket: Self.socket)["web/a"] == "DRAIN")
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "drain")).changed == false)
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "drain"), .check).changed == false)
+    }
+
+    @Test func maintThenReadyWaitsUntilTheHealthCheckSaysUp() async throws {
+        let lab = try await haproxy()
+        #expect(try await lab.run(HAProxyServerModule.self, args("b", "maint")).changed)
+        #expect(try lab.serverStatus(socket: Self.socket)["web/b"] == "MAINT")
+        #expect(try await lab.run(HAProxyServerModule.self, args("b", "disabled")).changed == false, "disabled is maint")
+        let ready = try await lab.run(HAProxyServerModule.self, args("b", "ready", ["wait": true, "wait_timeout": 30]))
+        #expect(ready.changed)
+        #expect(ready.values["status"]?.stringValue?.hasPrefix("UP") == true)
+        #expect(try lab.serverStatus(socket: Self.socket)["web/b"]?.hasPrefix("UP") == true)
+        #expect(try await lab.run(HAProxyServerModule.self, args("b", "enabled")).changed == false, "enabled is ready")
+    }
+
+    @Test func weightIsSetOnceAndPercentagesFollowTheConfiguredWeight() async throws {
+        let lab = try await haproxy()
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "ready", ["weight": "10"])).changed)
+        #expect(try lab.exec("echo 'get weight web/a' | socat stdio unix-connect:\(Self.socket)").hasPrefix("10 (initial 1)"))
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "ready", ["weight": "10"])).changed == false)
+        #expect(try await lab.run(HAProxyServerModule.self, args("a", "ready", ["weight": "100%"])).changed)
+        #expect(try lab.exec("echo 'get weight web/a' | socat stdio unix-connect:\(Self.socket)").hasPrefix("1 (initial 1)"))
+    }
+
+    @Test func waitingForADeadServerToComeUpFailsAfterTheTimeoutWithItsStatus() async throws {
+        let lab = try await haproxy()
+        await #expect { try await lab.run(HAProxyServerModule.self, args("gone", "ready", ["wait": true, "wait_timeout": 2])) } throws: { error in
+            "\(error)".contains("web/gone is still 'DOWN") && "\(error)".contains("after 2s")
+        }
+    }
+
+    @Test func anUnknownServerFailsOnlyWhenAskedTo() async throws {
+        let lab = try await haproxy()
+        let quiet = try await lab.run(HAProxyServerModule.self, args("nobody", "drain"))
+        #expect(quiet.changed == false)
+        await #expect { try await lab.run(HAProxyServerModule.self, args("nobody", "drain", ["fail_on_not_found": true])) } throws: { error in
+            "\(error)".contains("no server 'nobody' in backend 'web'")
+        }
+    }
+
+    @Test func aMissingSocketIsAnErrorThatSaysHowToDeclareOne() async throws {
+        let lab = try await haproxy()
+        await #expect { try await lab.run(HAProxyServerModule.self, ["host": "a", "state": "drain"]) } throws: { error in
+            "\(error)".contains("no HAProxy admin socket at /var/run/haproxy.sock")
+        }
+    }
+}
