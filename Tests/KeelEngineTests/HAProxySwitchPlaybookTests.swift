@@ -14,12 +14,8 @@ import Testing
 
     /// The harness directory: the inventory for the lab host, the repository's role, and the playbooks.
     func harness(for host: LabHost) throws -> PlaybookHarness {
-        let lab = LabFixture.shared.lab
         var files: [String: String] = [
-            "inventory.ini": """
-                \(host.name) ansible_host=\(host.address) ansible_user=root ansible_ssh_private_key_file=\(lab.clientKeyPath) ansible_ssh_common_args='-o UserKnownHostsFile=\(lab.knownHostsPath) -o StrictHostKeyChecking=yes'
-
-                """,
+            "inventory.ini": LabInventory.ini([host], lab: LabFixture.shared.lab),
             "setup.yml": """
                 - hosts: all
                   gather_facts: false

@@ -24,8 +24,14 @@ import Testing
             ]]],
         ]
         _ = try await lab.run(HAProxyConfigModule.self, config)
-        try lab.exec("systemctl restart haproxy")
-        #expect(try await lab.eventually { try lab.serverStatus(socket: Self.socket)["web/a"]?.hasPrefix("UP") == true })
+        // A restart (not a reload) so no old worker lingers; reset-failed keeps systemd's start limit out of the way.
+        try lab.exec("systemctl reset-failed haproxy 2>/dev/null; systemctl restart haproxy")
+        let settled = try await lab.eventually {
+            let status = try lab.serverStatus(socket: Self.socket)
+            return status["web/a"]?.hasPrefix("UP") == true && status["web/b"]?.hasPrefix("UP") == true
+                && status["web/gone"]?.hasPrefix("DOWN") == true
+        }
+        #expect(settled, "a and b UP, gone DOWN after the restart")
         return lab
     }
 
