@@ -40,7 +40,7 @@ import Testing
             "switch.yml": """
                 - hosts: all
                   gather_facts: false
-                  tasks:
+                  pre_tasks:
                     - name: green release is up
                       shell: systemctl is-active --quiet app-green || systemd-run --unit=app-green python3 -m http.server 9302 --bind 127.0.0.1 --directory /srv/green
                   roles:
@@ -79,11 +79,12 @@ import Testing
         let switchLoad = try LoadLoop(url: "http://\(host.address):8080/")
         try await waitUntilServing(switchLoad)
         let switched = await harness.play("switch.yml", inventory: ["inventory.ini"])
+        try await keepRunning(switchLoad)
         let forward = try switchLoad.stop()
         print("blue -> green under load: \(forward.total) requests, \(forward.failed) failed (blue answered \(forward.blue), green \(forward.green))")
         #expect(switched.status == .ok, "switch: \(switched.results.filter { $0.status == .failed })")
         #expect(forward.failed == 0)
-        #expect(forward.total > 50)
+        #expect(forward.blue > 0 && forward.green > 0, "the load ran across the switch")
         #expect(forward.lastBody == "green", "traffic ends on green")
         let states = try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout
         #expect(states.contains("web,blue,MAINT"))
@@ -95,43 +96,56 @@ import Testing
         let rollbackLoad = try LoadLoop(url: "http://\(host.address):8080/")
         try await waitUntilServing(rollbackLoad)
         let rolledBack = await harness.play("rollback.yml", inventory: ["inventory.ini"])
+        try await keepRunning(rollbackLoad)
         let backward = try rollbackLoad.stop()
         print("green -> blue (rollback) under load: \(backward.total) requests, \(backward.failed) failed (blue answered \(backward.blue), green \(backward.green))")
         #expect(rolledBack.status == .ok)
         #expect(backward.failed == 0)
+        #expect(backward.blue > 0 && backward.green > 0, "the load ran across the rollback")
         #expect(backward.lastBody == "blue", "traffic ends on blue")
     }
 
-    /// The loop has sent a few requests (so it runs before the switch begins).
+    /// The loop has sent a hundred requests (so it runs before the switch begins).
     func waitUntilServing(_ load: LoadLoop) async throws {
-        for _ in 0..<100 where load.countSoFar() < 20 { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where load.countSoFar() < 100 { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// A hundred more requests after the playbook ended, so the load also covers the settled state.
+    func keepRunning(_ load: LoadLoop) async throws {
+        let target = load.countSoFar() + 100
+        for _ in 0..<300 where load.countSoFar() < target { try await Task.sleep(for: .milliseconds(100)) }
     }
 }
 
-/// A bounded load loop on this machine: one curl per request (a new connection each time), until
-/// stopped or 20,000 requests; each answer's status and body recorded.
+/// A bounded load loop on this machine: four clients, one curl per request (a new connection each
+/// time), until stopped or 5,000 requests each; each answer's status and body recorded.
 final class LoadLoop: @unchecked Sendable {
-    let process = Process()
+    let clients: [Process]
     let log: String
     let stopFile: String
 
     struct Tally { var total = 0, failed = 0, blue = 0, green = 0, lastBody = "" }
 
-    init(url: String) throws {
+    /// One process per client (a shell `wait` on background jobs hangs under Foundation's Process here).
+    init(url: String, clients count: Int = 4) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("keel-load-\(UUID().uuidString)").path
-        log = base + ".log"
-        stopFile = base + ".stop"
+        let (log, stopFile) = (base + ".log", base + ".stop")
+        (self.log, self.stopFile) = (log, stopFile)
         FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", """
-            i=0
-            while [ ! -e "$2" ] && [ $i -lt 20000 ]; do
-              out=$(curl -s --max-time 10 -w ' %{http_code}' "$1") || out="curl-error-$? 000"
-              echo "$out" >> "$3"
-              i=$((i + 1))
-            done
-            """, "load", url, stopFile, log]
-        try process.run()
+        clients = (0..<count).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", """
+                i=0
+                while [ ! -e "$2" ] && [ $i -lt 5000 ]; do
+                  out=$(curl -s --max-time 10 -w ' %{http_code}' "$1") || out="curl-error-$? 000"
+                  printf '%s\\n' "$(printf '%s' "$out" | tr -d '\\n')" >> "$3"
+                  i=$((i + 1))
+                done
+                """, "load", url, stopFile, log]
+            return process
+        }
+        for client in clients { try client.run() }
     }
 
     func countSoFar() -> Int {
@@ -140,7 +154,7 @@ final class LoadLoop: @unchecked Sendable {
 
     func stop() throws -> Tally {
         FileManager.default.createFile(atPath: stopFile, contents: nil)
-        process.waitUntilExit()
+        for client in clients { client.waitUntilExit() }
         defer { try? FileManager.default.removeItem(atPath: log); try? FileManager.default.removeItem(atPath: stopFile) }
         var tally = Tally()
         for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {

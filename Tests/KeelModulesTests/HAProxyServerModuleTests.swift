@@ -83,6 +83,19 @@ import Testing
         }
     }
 
+    @Test func aServerLeavingMaintenanceGetsNoRequestUntilAHealthCheckPassed() async throws {
+        let lab = try await haproxy()
+        #expect(try await lab.run(HAProxyServerModule.self, args("gone", "maint")).changed)
+        await #expect { try await lab.run(HAProxyServerModule.self, args("gone", "ready", ["wait": true, "wait_timeout": 2])) } throws: { error in
+            "\(error)".contains("web/gone is still")
+        }
+        #expect(try lab.serverStatus(socket: Self.socket)["web/gone"] == "DOWN", "its checks ran and failed")
+        let admin = try lab.exec("echo 'show servers state web' | socat stdio unix-connect:\(Self.socket) | awk '$4 == \"gone\" { print $7 }'")
+        #expect(Int(admin.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 & 0x08 != 0 } == true,
+                "it stays draining (no new requests) instead of being made ready")
+        for _ in 1...6 { #expect(try lab.curl(port: 8080).status == 200, "no request went to the dead server") }
+    }
+
     @Test func anUnknownServerFailsOnlyWhenAskedTo() async throws {
         let lab = try await haproxy()
         let quiet = try await lab.run(HAProxyServerModule.self, args("nobody", "drain"))

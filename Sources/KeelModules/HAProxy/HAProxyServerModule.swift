@@ -57,11 +57,16 @@ public struct HAProxyServerModule: Module {
 
     public typealias State = [HAProxyServerState]
 
-    /// Runtime API commands for one server, then (if asked) the wait; one script per server.
+    /// What to do to one server, in order: runtime API commands and waits between them.
     public struct Step: Sendable {
         var backend: String
         var server: String
-        var commands: [String]
+        var actions: [Action]
+    }
+
+    public enum Action: Sendable, Equatable {
+        case send(String)
+        case waitUntil(WaitGoal)
     }
 
     public init() {}
@@ -90,16 +95,25 @@ public struct HAProxyServerModule: Module {
         var steps: [Step] = []
         var diffs: [Diff] = []
         for server in observed {
-            var commands: [String] = []
+            var commands: [Action] = []
             let id = "\(server.backend)/\(server.server)"
             if server.admin != a.wanted {
-                if a.wanted == .maint && a.drain && server.admin == .ready { commands.append("set server \(id) state drain") }
-                commands.append("set server \(id) state \(a.wanted.rawValue)")
-                if a.wanted == .maint && a.shutdown_sessions { commands.append("shutdown sessions server \(id)") }
+                switch a.wanted {
+                case .ready where a.wait && server.admin == .maint:
+                    // Leaving maintenance HAProxy assumes the server is UP before any check ran; draining first
+                    // lets the checks run while it gets no traffic, so it only takes requests once one passed.
+                    commands += [.send("set server \(id) state drain"), .waitUntil(.checked), .send("set server \(id) state ready")]
+                case .maint where a.drain:
+                    if server.admin == .ready { commands.append(.send("set server \(id) state drain")) }
+                    commands += [.waitUntil(.drained), .send("set server \(id) state maint")]
+                default:
+                    commands.append(.send("set server \(id) state \(a.wanted.rawValue)"))
+                }
+                if a.wanted == .maint && a.shutdown_sessions { commands.append(.send("shutdown sessions server \(id)")) }
             }
-            if let weight = weightCommand(a, server) { commands.append(weight) }
+            if let weight = weightCommand(a, server) { commands.append(.send(weight)) }
             guard !commands.isEmpty else { continue }
-            steps.append(Step(backend: server.backend, server: server.server, commands: commands))
+            steps.append(Step(backend: server.backend, server: server.server, actions: commands))
             diffs.append(Diff(label: "haproxy server \(id)",
                               before: "state: \(server.admin.rawValue)\nweight: \(server.userWeight)\n",
                               after: "state: \(a.wanted.rawValue)\nweight: \(a.weight.map { wantedWeight($0, server) ?? 0 } ?? server.userWeight)\n"))
@@ -111,16 +125,18 @@ public struct HAProxyServerModule: Module {
     public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         var script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(a.socket) + "\nsock=\(ShellQuote.quote(a.socket))\n"
         for step in plan.steps {
-            for command in step.commands {
-                if a.drain && command.hasSuffix("state maint"), step.commands.contains(where: { $0.hasSuffix("state drain") }) {
-                    // Drain before maintenance: the server's sessions end on their own first.
-                    script += Self.waitScript(backend: step.backend, server: step.server, until: .drained, timeout: a.timeout)
-                }
-                script += """
-                    answer=$(hap "$sock" \(ShellQuote.quote(command))) || exit $?
-                    case "$answer" in ""|*"nothing changed"*|*"is now"*) ;; *) echo "HAProxy refused '\(command)': $answer" >&2; exit 65 ;; esac
+            for action in step.actions {
+                switch action {
+                case .waitUntil(let goal):
+                    script += Self.waitScript(backend: step.backend, server: step.server, until: goal, timeout: a.timeout)
+                case .send(let command):
+                    // HAProxy answers these commands with nothing on success, or with what went wrong.
+                    script += """
+                        answer=$(hap "$sock" \(ShellQuote.quote(command))) || exit $?
+                        if [ -n "$answer" ]; then echo "HAProxy refused '\(command)': $answer" >&2; exit 65; fi
 
-                    """
+                        """
+                }
             }
         }
         let result = try await host.run(script)
@@ -165,7 +181,9 @@ public struct HAProxyServerModule: Module {
         return all.filter { $0.server == a.host && (a.backend == nil || $0.backend == a.backend) }
     }
 
-    enum WaitGoal { case up, drained }
+    /// up: health checks passed and the server takes traffic; checked: a health check passed (the server
+    /// may still be draining); drained: no current sessions.
+    public enum WaitGoal: Sendable, Equatable { case up, checked, drained }
 
     static func wait(_ a: Arguments, for servers: [HAProxyServerState], on host: HostContext) async throws {
         let goal: WaitGoal = a.wanted == .ready ? .up : .drained
@@ -178,16 +196,23 @@ public struct HAProxyServerModule: Module {
         }
     }
 
-    /// Polls `show stat` (pxname, svname, scur and status are its fixed columns 1, 2, 5 and 18) until the goal holds.
+    /// Polls `show stat` (pxname, svname, scur, status and check_status are its fixed columns 1, 2, 5, 18
+    /// and 37) until the goal holds. A server without checks has an empty check_status and counts as
+    /// healthy; "UP 1/3" (going down) and a check still at INI do not.
     static func waitScript(backend: String, server: String, until goal: WaitGoal, timeout: Int) -> String {
-        let condition = goal == .up ? #"case "$st" in UP*|"no check") break ;; esac"# : #"[ "$sc" = 0 ] && break"#
+        let condition: String
+        switch goal {
+        case .up: condition = #"if [ -z "$ck" ]; then case "$st" in UP*|"no check") break ;; esac; elif [ "$st" = UP ]; then case "$ck" in *OK*) break ;; esac; fi"#
+        case .checked: condition = #"if [ -z "$ck" ]; then break; fi; case "$st" in UP|DRAIN) case "$ck" in *OK*) break ;; esac ;; esac"#
+        case .drained: condition = #"[ "$sc" = 0 ] && break"#
+        }
         return """
             end=$(( $(date +%s) + \(timeout) ))
             while :; do
-              row=$(hap "$sock" "show stat" | awk -F, -v b=\(ShellQuote.quote(backend)) -v s=\(ShellQuote.quote(server)) '$1 == b && $2 == s { print $18 "|" $5 }')
-              st=${row%|*}; sc=${row#*|}
+              row=$(hap "$sock" "show stat" | awk -F, -v b=\(ShellQuote.quote(backend)) -v s=\(ShellQuote.quote(server)) '$1 == b && $2 == s { print $18 "|" $5 "|" $37 }')
+              st=${row%%|*}; rest=${row#*|}; sc=${rest%%|*}; ck=${rest#*|}; ck=${ck#\\* }
               \(condition)
-              if [ "$(date +%s)" -ge "$end" ]; then echo "\(backend)/\(server) is still '$st' with $sc session(s) after \(timeout)s" >&2; exit 75; fi
+              if [ "$(date +%s)" -ge "$end" ]; then echo "\(backend)/\(server) is still '$st' (last check: ${ck:-none}) with $sc session(s) after \(timeout)s" >&2; exit 75; fi
               sleep 0.2
             done
 

@@ -7,7 +7,8 @@ public struct HAProxyServerState: Equatable, Sendable {
 
     var backend: String
     var server: String
-    /// The srv_admin_state bits: forced/inherited/config/resolver/hostname maintenance, forced/inherited drain.
+    /// The srv_admin_state bits: forced/inherited/config/resolver/hostname maintenance (0x01, 0x02, 0x04,
+    /// 0x20, 0x40), forced/inherited drain (0x08, 0x10).
     var adminBits: Int
     var userWeight: Int
     var initialWeight: Int
@@ -15,7 +16,9 @@ public struct HAProxyServerState: Equatable, Sendable {
     var status: String
     var currentSessions: Int
 
-    static let maintenanceBits = 0x01 | 0x02 | 0x04 | 0x20 | 0x40
+    /// Config maintenance (0x04, the `disabled` keyword) is left out: it stays set after `state ready`
+    /// while the server is back in rotation (seen on HAProxy 2.6); a disabled server also has 0x01.
+    static let maintenanceBits = 0x01 | 0x02 | 0x20 | 0x40
     static let drainBits = 0x08 | 0x10
 
     var admin: Admin {
@@ -23,9 +26,6 @@ public struct HAProxyServerState: Equatable, Sendable {
         if adminBits & Self.drainBits != 0 { return .drain }
         return .ready
     }
-
-    /// Health checks say UP (or the server has no checks, so there is nothing to wait for).
-    var isHealthy: Bool { status.hasPrefix("UP") || status == "no check" || status.hasPrefix("DRAIN") }
 
     /// Parses `show servers state` (format 1: a version line, a `#` header, one line per server) and
     /// `show stat` (CSV with a `# pxname,svname,...` header), matching rows by backend and server name.
