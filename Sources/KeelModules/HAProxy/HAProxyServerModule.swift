@@ -21,7 +21,7 @@ public struct HAProxyServerModule: Module {
         OptionSpec("weight", .string, help: "The server's weight: a number (0-256) or a percentage of its configured weight ('50%')."),
         OptionSpec("drain", .bool, default: false, help: "With state maint/disabled: drain first and wait until its sessions are gone, then put it in maintenance."),
         OptionSpec("shutdown_sessions", .bool, default: false, help: "With state maint/disabled: close the sessions still on the server."),
-        OptionSpec("wait", .bool, default: false, help: "Wait until the server is UP (ready) or has no current sessions (drain, maint)."),
+        OptionSpec("wait", .bool, default: false, help: "Wait until a health check passed and the server is UP (ready; one leaving maintenance drains until then), or until it has no current sessions (drain, maint)."),
         OptionSpec("wait_timeout", .int, help: "Seconds to wait at most; default wait_interval x wait_retries."),
         OptionSpec("wait_interval", .int, default: 5, help: "With wait_retries, gives the default timeout (community.general.haproxy's names); Keel polls every 0.2 s."),
         OptionSpec("wait_retries", .int, default: 25, help: "See wait_interval."),
