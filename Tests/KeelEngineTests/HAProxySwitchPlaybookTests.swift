@@ -12,31 +12,43 @@ import Testing
     static let socket = "/run/haproxy/admin.sock"
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// haproxy_config with blue and green declared, green out of rotation until the switch; runtime states
+    /// are kept across reloads through a server-state file.
+    static func configPlaybook(extra: String) -> String {
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: blue and green both declared
+              haproxy_config:
+                global:
+                  stats_socket: \(socket)
+                  server_state_file: /var/lib/haproxy/server-state
+                frontends:
+                  - name: www
+                    binds: [":8080"]
+                    default_backend: web
+                    \(extra)
+                backends:
+                  - name: web
+                    health_check: { path: / }
+                    servers:
+                      - { name: blue, address: "127.0.0.1:9301", inter: 200ms, rise: 2, fall: 2 }
+                      - { name: green, address: "127.0.0.1:9302", inter: 200ms, rise: 2, fall: 2, disabled: true }
+
+        """
+    }
+
     /// The harness directory: the inventory for the lab host, the repository's role, and the playbooks.
     func harness(for host: LabHost) throws -> PlaybookHarness {
         var files: [String: String] = [
             "inventory.ini": LabInventory.ini([host], lab: LabFixture.shared.lab),
-            "setup.yml": """
-                - hosts: all
-                  gather_facts: false
-                  tasks:
-                    - name: blue and green both declared; green out of rotation until the switch
-                      haproxy_config:
-                        global:
-                          stats_socket: \(Self.socket)
-                        frontends:
-                          - name: www
-                            binds: [":8080"]
-                            default_backend: web
-                        backends:
-                          - name: web
-                            health_check: { path: / }
-                            servers:
-                              - { name: blue, address: "127.0.0.1:9301", inter: 200ms, rise: 2, fall: 2 }
-                              - { name: green, address: "127.0.0.1:9302", inter: 200ms, rise: 2, fall: 2, disabled: true }
+            "setup.yml": Self.configPlaybook(extra: "") + """
                     - name: HAProxy runs
                       command: systemctl start haproxy
+
                 """,
+            "change.yml": Self.configPlaybook(extra: "http_response: [\"set-header X-Release switched\"]"),
             "switch.yml": """
                 - hosts: all
                   gather_facts: false
@@ -73,8 +85,8 @@ import Testing
         let harness = try harness(for: host)
         let setup = await harness.play("setup.yml", inventory: ["inventory.ini"])
         #expect(setup.status == .ok, "setup: \(setup.results.filter { $0.status == .failed })")
-        // The setup leaves blue alone in rotation (its file may have reloaded HAProxy to the file's states).
-        _ = try lab.exec(host.name, "systemctl reload haproxy")
+        // Back to the file's states (a previous run may have left green in rotation): a restart, and no saved states.
+        _ = try lab.exec(host.name, "rm -f /var/lib/haproxy/server-state; systemctl reset-failed haproxy; systemctl restart haproxy")
 
         let switchLoad = try LoadLoop(url: "http://\(host.address):8080/")
         try await waitUntilServing(switchLoad)
@@ -89,6 +101,18 @@ import Testing
         let states = try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout
         #expect(states.contains("web,blue,MAINT"))
         #expect(states.contains("web,green,UP"))
+
+        let changeLoad = try LoadLoop(url: "http://\(host.address):8080/")
+        try await waitUntilServing(changeLoad)
+        let changed = await harness.play("change.yml", inventory: ["inventory.ini"])
+        try await keepRunning(changeLoad)
+        let reload = try changeLoad.stop()
+        print("configuration change and reload after the switch, under load: \(reload.total) requests, \(reload.failed) failed (blue answered \(reload.blue), green \(reload.green))")
+        #expect(changed.results(named: "blue and green both declared").first?.status == .changed)
+        #expect(reload.failed == 0)
+        #expect(reload.blue == 0, "the reload kept blue in maintenance (server-state-file)")
+        let kept = try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout
+        #expect(kept.contains("web,blue,MAINT") && kept.contains("web,green,UP"), "states after the reload: \(kept)")
 
         let again = await harness.play("switch.yml", inventory: ["inventory.ini"])
         #expect(again.changedTasks.filter { !$0.contains("green release is up") }.isEmpty, "a second switch changes nothing: \(again.changedTasks)")

@@ -91,6 +91,14 @@ import Testing
         #expect(text.contains("    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n    timeout http-request 10s\n"))
     }
 
+    @Test func aServerStateFileIsDeclaredAndLoadedByTheDefaults() throws {
+        let text = try render(["global": ["server_state_file": "/var/lib/haproxy/server-state"],
+                               "backends": [["name": "web", "servers": [["name": "a", "address": "127.0.0.1:80"]]]]])
+        #expect(text.contains("global\n    server-state-file /var/lib/haproxy/server-state\n"))
+        #expect(text.contains("    timeout http-request 10s\n    load-server-state-from-file global\n"))
+        #expect(HAProxyConfigModule.serverStateFile(in: text) == "/var/lib/haproxy/server-state")
+    }
+
     @Test func aMisspeltKeyIsAnErrorNamingItsPlace() throws {
         #expect { try render(["frontends": [["name": "www", "binds": [["address": ":443", "alpnn": "h2"]], "default_backend": "web"]],
                                "backends": [["name": "web"]]]) } throws: { error in

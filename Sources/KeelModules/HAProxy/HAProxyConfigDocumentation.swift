@@ -26,6 +26,7 @@ enum HAProxyConfigDocumentation {
                   log: /dev/log local0
                   maxconn: 4096
                   stats_socket: /run/haproxy/admin.sock
+                  server_state_file: /var/lib/haproxy/server-state
                   ssl-default-bind-options: ssl-min-ver TLSv1.2
                 frontends:
                   - name: www
@@ -65,6 +66,6 @@ enum HAProxyConfigDocumentation {
             "Ansible has no haproxy_config module; the usual Ansible way is template + validate + a reload handler, which this module folds into one task.",
             "When `defaults` is omitted a standard block is written (mode http, log global, option httplog/dontlognull/redispatch, retries 3, timeouts); pass `defaults: {}` for an empty one.",
             "Servers get `check` unless `check: false` is given (HAProxy's own default is no check).",
-            "A reload resets servers' runtime states (drain, maint, weight set through haproxy_server) to the file's, as in HAProxy, unless the file loads a server-state-file.",
+            "A reload resets servers' runtime states (drain, maint, weight set through haproxy_server) to the file's, as in HAProxy, unless global has `server_state_file`: then the states are saved there just before each reload and loaded by the new process.",
         ])
 }

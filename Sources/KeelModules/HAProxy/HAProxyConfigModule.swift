@@ -12,7 +12,7 @@ public struct HAProxyConfigModule: Module {
     public static let spec = ArgumentSpec([
         OptionSpec("path", .path, default: "/etc/haproxy/haproxy.cfg", aliases: ["dest"], help: "The configuration file HAProxy reads."),
         OptionSpec("content", .string, help: "The whole file as text (for what the structured options do not cover); excludes global/defaults/frontends/backends."),
-        OptionSpec("global", .dict, help: "The global section: directive -> value (a list repeats the directive, a mapping prefixes its keys, true gives the bare keyword). `stats_socket: PATH` (or {path, mode, level, params}) declares the admin socket haproxy_server uses; `lines` are copied verbatim."),
+        OptionSpec("global", .dict, help: "The global section: directive -> value (a list repeats the directive, a mapping prefixes its keys, true gives the bare keyword). `stats_socket: PATH` (or {path, mode, level, params}) declares the admin socket haproxy_server uses; `server_state_file: PATH` keeps servers' runtime states (drain, maint, weight) across reloads; `lines` are copied verbatim."),
         OptionSpec("defaults", .dict, help: "The defaults section, written like global. When omitted: mode http, log global, option httplog/dontlognull/redispatch, retries 3, timeouts connect 5s, client 30s, server 30s, http-request 10s."),
         OptionSpec("frontends", .list(.dict), help: "Frontends: name, binds (\":80\", or {address, ssl_certificates (alias crt: a PEM file or a directory of them), alpn, params}), mode, options, acls (name -> condition), rate_limit {requests, period=10s, table_size=100k, expire=period, status=429}, redirect_to_https (true = 301, or a status), http_request, security_headers (true, or {hsts_max_age, hsts_include_subdomains, hsts_preload, content_type_options, frame_options, referrer_policy}), http_response, acme_challenge {backend | server}, use_backends ({backend, if|unless}), default_backend, lines."),
         OptionSpec("backends", .list(.dict), help: "Backends: name, mode, balance, options, health_check {path=/, method=GET, host, expect='status 200-399'}, default_server, http_request, http_response, servers ({name, address, check=true, inter, rise, fall, weight, maxconn, backup, disabled, params}), lines."),
@@ -67,9 +67,20 @@ public struct HAProxyConfigModule: Module {
 
     /// The admin socket the file declares (`stats socket /path ...` in global), to confirm reloads through.
     static func statsSocket(in text: String) -> String? {
+        firstPath(after: ["stats", "socket"], in: text)
+    }
+
+    /// Where the file keeps servers' states across reloads (`server-state-file /path`), saved before a reload.
+    static func serverStateFile(in text: String) -> String? {
+        firstPath(after: ["server-state-file"], in: text)
+    }
+
+    private static func firstPath(after keywords: [Substring], in text: String) -> String? {
         for line in text.split(separator: "\n") {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if words.count >= 3, words[0] == "stats", words[1] == "socket", words[2].hasPrefix("/") { return String(words[2]) }
+            if words.count > keywords.count, Array(words.prefix(keywords.count)) == keywords, words[keywords.count].hasPrefix("/") {
+                return String(words[keywords.count])
+            }
         }
         return nil
     }
@@ -95,7 +106,8 @@ public struct HAProxyConfigModule: Module {
         let rewrites = content.steps.contains { if case .write = $0 { return true }; return false }
         if rewrites && a.reload {
             steps.append(.reload(HAProxyReload(configPath: a.path, service: a.service, pidfile: a.pidfile,
-                                               statsSocket: Self.statsSocket(in: observed.desired), timeoutSeconds: a.reload_timeout)))
+                                               statsSocket: Self.statsSocket(in: observed.desired),
+                                               serverStateFile: Self.serverStateFile(in: observed.desired), timeoutSeconds: a.reload_timeout)))
         }
         return Plan(steps: steps, diffs: content.diffs, values: content.values)
     }

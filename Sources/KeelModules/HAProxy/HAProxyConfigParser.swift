@@ -26,7 +26,10 @@ enum HAProxyConfigParser {
         var statsSocket: String?
         let globalLines = try directives(global ?? .dict([:]), at: "global", statsSocket: &statsSocket)
         var ignored: String?
-        let defaultLines = try directives(defaults ?? standardDefaults, at: "defaults", statsSocket: &ignored)
+        var defaultLines = try directives(defaults ?? standardDefaults, at: "defaults", statsSocket: &ignored)
+        if globalLines.contains(where: { $0.hasPrefix("server-state-file ") }) && !defaultLines.contains(where: { $0.hasPrefix("load-server-state-from-file") }) {
+            defaultLines.append("load-server-state-from-file global")
+        }
         let parsedFrontends = try frontends.enumerated().map { try frontend($1, at: "frontends[\($0)]") }
         var parsedBackends = try backends.enumerated().map { try backend($1, at: "backends[\($0)]") }
         for acme in parsedFrontends.compactMap(\.acme) {
@@ -50,8 +53,8 @@ enum HAProxyConfigParser {
 
     /// `global` and `defaults`: a mapping of directive -> value. A scalar gives `key value`, `true` gives
     /// the bare keyword, a list repeats the keyword per item, a mapping prefixes each entry (`timeout:
-    /// {connect: 5s}` -> `timeout connect 5s`). `stats_socket` is a shorthand for an admin socket; `lines`
-    /// are copied verbatim.
+    /// {connect: 5s}` -> `timeout connect 5s`). `stats_socket` is a shorthand for an admin socket,
+    /// `server_state_file` keeps servers' runtime states across reloads; `lines` are copied verbatim.
     static func directives(_ value: Value, at path: String, statsSocket: inout String?) throws -> [String] {
         guard let dict = value.dictValue else {
             throw KeelError("haproxy_config: \(path) must be a mapping of directives", expected: "e.g. {maxconn: 4096, log: /dev/log local0}",
@@ -66,6 +69,14 @@ enum HAProxyConfigParser {
                 let socket = try statsSocketLine(item, at: "\(path).stats_socket")
                 statsSocket = socket.path
                 lines.append(socket.line)
+            case "server_state_file":
+                // Runtime states (drain, maint, weights) survive reloads: haproxy_config saves them here
+                // before reloading, and defaults gets `load-server-state-from-file global`.
+                guard let file = item.stringValue, file.hasPrefix("/") else {
+                    throw KeelError("haproxy_config: \(path).server_state_file must be an absolute path", expected: "e.g. /var/lib/haproxy/server-state",
+                                    found: "\(item.typeName) \(item.shortText)")
+                }
+                lines.append("server-state-file \(file)")
             default:
                 lines += try directiveLines(key, item, at: "\(path).\(key)")
             }

@@ -14,6 +14,9 @@ public struct HAProxyReload: Sendable {
     var service: String
     var pidfile: String
     var statsSocket: String?
+    /// The file's `server-state-file`: the running servers' states are saved there just before the reload,
+    /// so the new process starts with them (drain, maint, weights) instead of the file's.
+    var serverStateFile: String?
     var timeoutSeconds: Int
 
     /// Prints `KEEL_RELOAD=<how>` and `KEEL_WORKER=<pid>`, or `KEEL_RELOAD=none` when HAProxy is not
@@ -34,6 +37,11 @@ public struct HAProxyReload: Sendable {
             echo "KEEL_RELOAD=$how"
             [ "$how" = none ] && exit 0
             before=$(children "$master" | tr '\\n' ' ')
+            statefile=\(serverStateFile.map(ShellQuote.quote) ?? "''")
+            if [ -n "$statefile" ] && [ -S "$sock" ]; then
+              mkdir -p "$(dirname -- "$statefile")"
+              hap "$sock" "show servers state" > "$statefile.keel-tmp" && mv -f -- "$statefile.keel-tmp" "$statefile" || { echo "cannot save the servers' states to $statefile" >&2; exit 1; }
+            fi
             case $how in
               systemd) out=$(systemctl reload "$unit" 2>&1) || { echo "systemctl reload $unit failed: $out" >&2; systemctl status --no-pager -n 20 "$unit" >&2 2>&1; exit 1; } ;;
               master-worker) kill -USR2 "$master" ;;
