@@ -155,7 +155,7 @@ final class LoadLoop: @unchecked Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("keel-load-\(UUID().uuidString)").path
         let (log, stopFile) = (base + ".log", base + ".stop")
         (self.log, self.stopFile) = (log, stopFile)
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         clients = (0..<count).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -177,7 +177,7 @@ final class LoadLoop: @unchecked Sendable {
     }
 
     func stop() throws -> Tally {
-        FileManager.default.createFile(atPath: stopFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
         for client in clients { client.waitUntilExit() }
         defer { try? FileManager.default.removeItem(atPath: log); try? FileManager.default.removeItem(atPath: stopFile) }
         var tally = Tally()

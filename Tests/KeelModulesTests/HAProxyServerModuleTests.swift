@@ -105,6 +105,15 @@ import Testing
         }
     }
 
+    @Test func withoutSocatOrNcTheErrorSaysWhatToInstall() async throws {
+        let lab = try await haproxy()
+        try lab.exec("mv /usr/bin/socat /usr/bin/socat.hidden")
+        defer { _ = try? lab.exec("mv /usr/bin/socat.hidden /usr/bin/socat") }
+        await #expect { try await lab.run(HAProxyServerModule.self, args("a", "drain")) } throws: { error in
+            "\(error)".contains("neither socat nor nc is installed on the host")
+        }
+    }
+
     @Test func aMissingSocketIsAnErrorThatSaysHowToDeclareOne() async throws {
         let lab = try await haproxy()
         await #expect { try await lab.run(HAProxyServerModule.self, ["host": "a", "state": "drain"]) } throws: { error in
