@@ -101,6 +101,37 @@ import Testing
         #expect(answer.contains("referrer-policy: strict-origin-when-cross-origin"))
     }
 
+    @Test func tlsFromACertificateDirectoryWithALPNRedirectsHTTPButPassesACMEChallengesThrough() async throws {
+        let lab = try await serving(Self.arguments())
+        try lab.exec("""
+            mkdir -p /etc/haproxy/certs /srv/acme/.well-known/acme-challenge  # the directory form of `crt`
+            [ -s /etc/haproxy/certs/site.pem ] || { openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=lab.example -days 2 \\
+              -keyout /tmp/site.key -out /tmp/site.crt 2>/dev/null && cat /tmp/site.crt /tmp/site.key > /etc/haproxy/certs/site.pem; }
+            echo token-content > /srv/acme/.well-known/acme-challenge/token1
+            """)
+        try lab.startBackend(port: 9181, name: "acme")
+        var tls = Self.arguments(frontend: [
+            "binds": [.string(":\(Self.port)"), ["address": ":8443", "ssl_certificates": "/etc/haproxy/certs/", "alpn": ["h2", "http/1.1"]]],
+            "redirect_to_https": true,
+            "acme_challenge": ["server": "127.0.0.1:9181"],
+            "security_headers": true,
+        ])
+        tls["global"] = ["stats_socket": .string(Self.socket), "maxconn": 1000]
+        let result = try await lab.run(HAProxyConfigModule.self, tls)
+        #expect(result.changed)
+
+        let secure = try lab.curl(port: 8443, scheme: "https", options: ["-k", "--http2"])
+        #expect(secure.status == 200)
+        #expect(secure.headers.hasPrefix("HTTP/2 200"), "ALPN offered h2: \(secure.headers.prefix(40))")
+        #expect(secure.headers.lowercased().contains("strict-transport-security: max-age=63072000; includesubdomains"))
+        let plain = try lab.curl(port: Self.port, path: "/page")
+        #expect(plain.status == 301)
+        #expect(plain.headers.lowercased().contains("location: https://\(lab.host.address):\(Self.port)/page"))
+        let challenge = try lab.curl(port: Self.port, path: "/.well-known/acme-challenge/token1")
+        #expect(challenge.status == 200, "ACME challenges are not redirected")
+        #expect(challenge.body.contains("token-content"))
+    }
+
     @Test func aDeadBackendServerIsMarkedDownByItsHealthCheck() async throws {
         let servers: [Value] = [["name": "alive", "address": "127.0.0.1:9101", "inter": "200ms", "fall": 1, "rise": 1],
                                 ["name": "dead", "address": "127.0.0.1:9109", "inter": "200ms", "fall": 1, "rise": 1]]

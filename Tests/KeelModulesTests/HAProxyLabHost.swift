@@ -73,12 +73,13 @@ struct HAProxyLabHost: Sendable {
     }
 
     /// curl from this machine (the controller) to the host's lab address: (status, headers, body).
-    func curl(port: Int, path: String = "/") throws -> (status: Int, headers: String, body: String) {
+    func curl(port: Int, path: String = "/", scheme: String = "http", options: [String] = []) throws -> (status: Int, headers: String, body: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("keel-hap-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: headerFile) }
-        process.arguments = ["-s", "--max-time", "10", "-D", headerFile, "-o", "-", "-w", "\n%{http_code}", "http://\(host.address):\(port)\(path)"]
+        process.arguments = ["-s", "--max-time", "10", "-D", headerFile, "-o", "-", "-w", "\n%{http_code}"] + options
+            + ["\(scheme)://\(host.address):\(port)\(path)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
