@@ -88,6 +88,13 @@ import Testing
         // Back to the file's states (a previous run may have left green in rotation): a restart, and no saved states.
         _ = try lab.exec(host.name, "rm -f /var/lib/haproxy/server-state; systemctl reset-failed haproxy; systemctl restart haproxy")
 
+        let statesBefore = try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout
+        let predicted = await harness.play("switch.yml", check: true, inventory: ["inventory.ini"])
+        #expect(predicted.status == .ok)
+        #expect(predicted.changedTasks.count == 3, "check mode predicts green ready and blue out: \(predicted.changedTasks)")
+        #expect(try lab.exec(host.name, "echo 'show stat' | socat stdio unix-connect:\(Self.socket) | cut -d, -f1,2,18").stdout == statesBefore,
+                "check mode changed no server's state")
+
         let switchLoad = try LoadLoop(url: "http://\(host.address):8080/")
         try await waitUntilServing(switchLoad)
         let switched = await harness.play("switch.yml", inventory: ["inventory.ini"])

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KeelBase
 import KeelTransport
@@ -14,7 +15,7 @@ public struct HAProxyConfigModule: Module {
         OptionSpec("content", .string, help: "The whole file as text (for what the structured options do not cover); excludes global/defaults/frontends/backends."),
         OptionSpec("global", .dict, help: "The global section: directive -> value (a list repeats the directive, a mapping prefixes its keys, true gives the bare keyword). `stats_socket: PATH` (or {path, mode, level, params}) declares the admin socket haproxy_server uses; `server_state_file: PATH` keeps servers' runtime states (drain, maint, weight) across reloads; `lines` are copied verbatim."),
         OptionSpec("defaults", .dict, help: "The defaults section, written like global. When omitted: mode http, log global, option httplog/dontlognull/redispatch, retries 3, timeouts connect 5s, client 30s, server 30s, http-request 10s."),
-        OptionSpec("frontends", .list(.dict), help: "Frontends: name, binds (\":80\", or {address, ssl_certificates (alias crt: a PEM file or a directory of them), alpn, params}), mode, options, acls (name -> condition), rate_limit {requests, period=10s, table_size=100k, expire=period, status=429}, redirect_to_https (true = 301, or a status), http_request, security_headers (true, or {hsts_max_age, hsts_include_subdomains, hsts_preload, content_type_options, frame_options, referrer_policy}), http_response, acme_challenge {backend | server}, use_backends ({backend, if|unless}), default_backend, lines."),
+        OptionSpec("frontends", .list(.dict), help: "Frontends: name, binds (a list, or `bind` for one; each \":80\" or {address, ssl_certificates (alias crt: a PEM file or a directory of them), alpn, params}), mode, options, acls (name -> condition), rate_limit {requests, period=10s, table_size=100k, expire=period, status=429}, redirect_to_https (true = 301, or a status), http_request, security_headers (true, or {hsts_max_age, hsts_include_subdomains, hsts_preload, content_type_options, frame_options, referrer_policy}), http_response, acme_challenge {backend | server}, use_backends ({backend, if|unless}), default_backend, lines."),
         OptionSpec("backends", .list(.dict), help: "Backends: name, mode, balance, options, health_check {path=/, method=GET, host, expect='status 200-399'}, default_server, http_request, http_response, servers ({name, address, check=true, inter, rise, fall, weight, maxconn, backup, disabled, params}), lines."),
         OptionSpec("validate", .string, default: "haproxy -c -f %s", help: "Command that checks the new file before it replaces the old one (%s is its path); an empty string skips the check."),
         OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
@@ -88,13 +89,12 @@ public struct HAProxyConfigModule: Module {
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let desired = try Self.desiredText(a)
         let current = try await RemotePath.observe(a.path, on: host, checksum: true, contentLimit: ContentConvergence.diffLimit)
-        let state = State(current: current, desired: desired)
-        if current.sha256 != ContentConvergence(path: a.path, current: current, desired: Data(desired.utf8), attributes: FileAttributes(),
-                                                validate: nil, backup: false).desiredSHA256, !a.validate.isEmpty {
+        let wanted = SHA256.hash(data: Data(desired.utf8)).map { String(format: "%02x", $0) }.joined()
+        if current.sha256 != wanted, !a.validate.isEmpty {
             // Checked now as well as before the rename, so check mode already reports a file HAProxy would refuse.
             try await HAProxyValidation.check(desired, beside: a.path, command: a.validate, on: host)
         }
-        return state
+        return State(current: current, desired: desired)
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
