@@ -16,12 +16,13 @@ import Testing
         try lab.startBackend(port: 9202, name: "b")
         let config: OrderedDictionary<String, Value> = [
             "global": ["stats_socket": .string(Self.socket)],
-            "frontends": [["name": "www", "binds": [":8080"], "default_backend": "web"]],
+            "frontends": [["name": "www", "binds": [":8080"], "default_backend": "web"],
+                          ["name": "slowfe", "binds": [":8081"], "default_backend": "slow"]],
             "backends": [["name": "web", "health_check": ["path": "/"], "servers": [
                 ["name": "a", "address": "127.0.0.1:9201", "inter": "200ms", "rise": 1],
                 ["name": "b", "address": "127.0.0.1:9202", "inter": "200ms", "rise": 1],
                 ["name": "gone", "address": "127.0.0.1:9209", "inter": "200ms", "fall": 1],
-            ]]],
+            ]], ["name": "slow", "servers": [["name": "s1", "address": "127.0.0.1:9203", "check": false]]]],
         ]
         _ = try await lab.run(HAProxyConfigModule.self, config)
         // A restart (not a reload) so no old worker lingers; reset-failed keeps systemd's start limit out of the way.
@@ -74,6 +75,35 @@ import Testing
         #expect(try await lab.run(HAProxyServerModule.self, args("a", "ready", ["weight": "10"])).changed == false)
         #expect(try await lab.run(HAProxyServerModule.self, args("a", "ready", ["weight": "100%"])).changed)
         #expect(try lab.exec("echo 'get weight web/a' | socat stdio unix-connect:\(Self.socket)").hasPrefix("1 (initial 1)"))
+    }
+
+    @Test func drainWithWaitReturnsOnlyAfterTheSessionInFlightFinished() async throws {
+        let lab = try await haproxy()
+        // A backend that answers each request after three seconds: a session that is still open when the drain starts.
+        try lab.exec("""
+            printf '#!/bin/sh\\nsleep 3\\nprintf "HTTP/1.0 200 OK\\\\r\\\\nContent-Length: 4\\\\r\\\\n\\\\r\\\\nslow"\\n' > /usr/local/bin/slow-answer
+            chmod +x /usr/local/bin/slow-answer
+            systemctl is-active --quiet slow-9203 || systemd-run --unit=slow-9203 --quiet socat TCP-LISTEN:9203,bind=127.0.0.1,fork,reuseaddr EXEC:/usr/local/bin/slow-answer
+            """)
+        let request = Process()
+        request.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        request.arguments = ["-s", "--max-time", "30", "-w", " %{http_code}", "http://\(lab.host.address):8081/"]
+        let output = Pipe()
+        request.standardOutput = output
+        try request.run()
+        let inFlight = try await lab.eventually {
+            try lab.exec("echo 'show stat' | socat stdio unix-connect:\(Self.socket) | awk -F, '$1 == \"slow\" && $2 == \"s1\" { print $5 }'")
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        #expect(inFlight, "the slow request holds a session on slow/s1")
+
+        let drained = try await lab.run(HAProxyServerModule.self, ["backend": "slow", "host": "s1", "state": "drain", "wait": true,
+                                                                    "wait_timeout": 30, "socket": .string(Self.socket)])
+        #expect(drained.changed)
+        #expect(drained.values["current_sessions"] == 0, "the task returned once the session in flight had ended")
+        request.waitUntilExit()
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answer == "slow 200", "the drained server finished its request normally")
     }
 
     @Test func waitingForADeadServerToComeUpFailsAfterTheTimeoutWithItsStatus() async throws {
