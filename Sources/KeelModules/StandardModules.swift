@@ -37,6 +37,8 @@ public enum StandardModules {
         CronModule.self,
         MountModule.self,
         LocaleGenModule.self,
+        HAProxyConfigModule.self,
+        HAProxyServerModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

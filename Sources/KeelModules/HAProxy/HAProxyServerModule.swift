@@ -1,0 +1,183 @@
+import Foundation
+import KeelBase
+import KeelTransport
+import OrderedCollections
+
+/// `haproxy_server` (community.general.haproxy's job): a backend server's administrative state (ready,
+/// drain, maint) and weight, changed through HAProxy's runtime API and observed through `show servers
+/// state` / `show stat`, so asking for the state a server already has changes nothing. `wait` holds the
+/// task until the server is what the state promises: UP by its health checks (ready), or without
+/// sessions (drain, maint).
+public struct HAProxyServerModule: Module {
+    public static let name = "haproxy_server"
+    public static let aliases = ["haproxy", "community.general.haproxy"]
+
+    public static let spec = ArgumentSpec([
+        OptionSpec("state", .string, required: true, choices: ["ready", "drain", "maint", "enabled", "disabled"],
+                   help: "ready: takes traffic; drain: keeps its sessions but gets no new ones; maint: out of rotation. enabled and disabled (community.general.haproxy's names) mean ready and maint."),
+        OptionSpec("host", .string, required: true, aliases: ["server"], help: "The server's name in the backend (its `server NAME ...` line)."),
+        OptionSpec("backend", .string, help: "The backend holding the server; when omitted, every backend that has a server of that name."),
+        OptionSpec("socket", .path, default: "/var/run/haproxy.sock", help: "HAProxy's admin socket (`stats socket PATH level admin`); Debian's own file uses /run/haproxy/admin.sock."),
+        OptionSpec("weight", .string, help: "The server's weight: a number (0-256) or a percentage of its configured weight ('50%')."),
+        OptionSpec("drain", .bool, default: false, help: "With state maint/disabled: drain first and wait until its sessions are gone, then put it in maintenance."),
+        OptionSpec("shutdown_sessions", .bool, default: false, help: "With state maint/disabled: close the sessions still on the server."),
+        OptionSpec("wait", .bool, default: false, help: "Wait until a health check passed and the server is UP (ready; one leaving maintenance drains until then), or until it has no current sessions (drain, maint)."),
+        OptionSpec("wait_timeout", .int, help: "Seconds to wait at most; default wait_interval x wait_retries."),
+        OptionSpec("wait_interval", .int, default: 5, help: "With wait_retries, gives the default timeout (community.general.haproxy's names); Keel polls every 0.2 s."),
+        OptionSpec("wait_retries", .int, default: 25, help: "See wait_interval."),
+        OptionSpec("fail_on_not_found", .bool, default: false, help: "Fail when no such server exists (otherwise the task reports ok and says so)."),
+    ])
+
+    public static let documentation = HAProxyServerDocumentation.page
+
+    public struct Arguments: Decodable, Sendable {
+        var state: String
+        var host: String
+        var backend: String?
+        var socket: String
+        var weight: String?
+        var drain: Bool
+        var shutdown_sessions: Bool
+        var wait: Bool
+        var wait_timeout: Int?
+        var wait_interval: Int
+        var wait_retries: Int
+        var fail_on_not_found: Bool
+
+        var wanted: HAProxyServerState.Admin {
+            switch state {
+            case "enabled", "ready": return .ready
+            case "disabled", "maint": return .maint
+            default: return .drain
+            }
+        }
+
+        var timeout: Int { wait_timeout ?? wait_interval * wait_retries }
+    }
+
+    public typealias State = [HAProxyServerState]
+
+    /// What to do to one server, in order: runtime API commands and waits between them.
+    public struct Step: Sendable {
+        var backend: String
+        var server: String
+        var actions: [Action]
+    }
+
+    public enum Action: Sendable, Equatable {
+        case send(String)
+        case waitUntil(WaitGoal)
+    }
+
+    public init() {}
+
+    public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
+        let matched = try await Self.read(a, on: host)
+        let settled = matched.allSatisfy { $0.admin == a.wanted && weightCommand(a, $0) == nil }
+        if a.wait && settled && !matched.isEmpty {
+            // Nothing to change, but the task still promises the server is UP / drained when it ends.
+            try await Self.wait(a, for: matched, on: host)
+        }
+        return matched
+    }
+
+    public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
+        var values: OrderedDictionary<String, Value> = ["host": .string(a.host), "state": .string(a.wanted.rawValue)]
+        if let backend = a.backend { values["backend"] = .string(backend) }
+        if observed.isEmpty {
+            if a.fail_on_not_found {
+                throw KeelError("\(host.name): HAProxy has no server '\(a.host)'\(a.backend.map { " in backend '\($0)'" } ?? "")",
+                                expected: "a server declared in haproxy.cfg", found: "none with that name")
+            }
+            values["msg"] = .string("no server '\(a.host)' found; nothing to do")
+            return .unchanged(values: values)
+        }
+        var steps: [Step] = []
+        var diffs: [Diff] = []
+        for server in observed {
+            var commands: [Action] = []
+            let id = "\(server.backend)/\(server.server)"
+            if server.admin != a.wanted {
+                switch a.wanted {
+                case .ready where a.wait && server.admin == .maint:
+                    // Leaving maintenance HAProxy assumes the server is UP before any check ran; draining first
+                    // lets the checks run while it gets no traffic, so it only takes requests once one passed.
+                    commands += [.send("set server \(id) state drain"), .waitUntil(.checked), .send("set server \(id) state ready")]
+                case .maint where a.drain:
+                    if server.admin == .ready { commands.append(.send("set server \(id) state drain")) }
+                    commands += [.waitUntil(.drained), .send("set server \(id) state maint")]
+                default:
+                    commands.append(.send("set server \(id) state \(a.wanted.rawValue)"))
+                }
+                if a.wanted == .maint && a.shutdown_sessions { commands.append(.send("shutdown sessions server \(id)")) }
+            }
+            if let weight = weightCommand(a, server) { commands.append(.send(weight)) }
+            guard !commands.isEmpty else { continue }
+            steps.append(Step(backend: server.backend, server: server.server, actions: commands))
+            diffs.append(Diff(label: "haproxy server \(id)",
+                              before: "state: \(server.admin.rawValue)\nweight: \(server.userWeight)\n",
+                              after: "state: \(a.wanted.rawValue)\nweight: \(a.weight.map { wantedWeight($0, server) ?? 0 } ?? server.userWeight)\n"))
+        }
+        values["status"] = .string(observed.map(\.status).joined(separator: ","))
+        return steps.isEmpty ? .unchanged(values: values) : Plan(steps: steps, diffs: diffs, values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+        var script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(a.socket) + "\nsock=\(ShellQuote.quote(a.socket))\n"
+        for step in plan.steps {
+            for action in step.actions {
+                switch action {
+                case .waitUntil(let goal):
+                    script += Self.waitScript(backend: step.backend, server: step.server, until: goal, timeout: a.timeout)
+                case .send(let command):
+                    // HAProxy answers these commands with nothing on success, or with what went wrong.
+                    script += """
+                        answer=$(hap "$sock" \(ShellQuote.quote(command))) || exit $?
+                        if [ -n "$answer" ]; then echo "HAProxy refused '\(command)': $answer" >&2; exit 65; fi
+
+                        """
+                }
+            }
+        }
+        let result = try await host.run(script)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): haproxy_server \(a.host): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let after = try await Self.read(a, on: host)
+        if a.wait { try await Self.wait(a, for: after, on: host) }
+        let final = a.wait ? try await Self.read(a, on: host) : after
+        return ["status": .string(final.map(\.status).joined(separator: ",")),
+                "current_sessions": .int(final.map(\.currentSessions).reduce(0, +))]
+    }
+
+    /// The `set weight` command when the wanted weight differs from the server's.
+    func weightCommand(_ a: Arguments, _ server: HAProxyServerState) -> String? {
+        guard let text = a.weight, let wanted = wantedWeight(text, server), wanted != server.userWeight else { return nil }
+        return "set weight \(server.backend)/\(server.server) \(wanted)"
+    }
+
+    func wantedWeight(_ text: String, _ server: HAProxyServerState) -> Int? {
+        if text.hasSuffix("%"), let percent = Int(text.dropLast()) { return server.initialWeight * percent / 100 }
+        return Int(text)
+    }
+
+    static func read(_ a: Arguments, on host: HostContext) async throws -> [HAProxyServerState] {
+        if let weight = a.weight, Int(weight.hasSuffix("%") ? String(weight.dropLast()) : weight).map({ (0...256).contains($0) || weight.hasSuffix("%") }) != true {
+            throw KeelError("haproxy_server: weight must be a number from 0 to 256 or a percentage", expected: "e.g. 10 or '50%'", found: weight)
+        }
+        let script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(a.socket) + """
+
+            sock=\(ShellQuote.quote(a.socket))
+            hap "$sock" "show servers state" || exit $?
+            echo KEEL_STAT
+            hap "$sock" "show stat" || exit $?
+            """
+        let result = try await host.run(script)
+        guard result.status == 0 else {
+            throw KeelError("\(host.name): cannot read HAProxy's servers through \(a.socket): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let parts = result.stdoutText.components(separatedBy: "KEEL_STAT\n")
+        let all = try HAProxyServerState.parse(serversState: parts[0], stat: parts.count > 1 ? parts[1] : "")
+        return all.filter { $0.server == a.host && (a.backend == nil || $0.backend == a.backend) }
+    }
+}
