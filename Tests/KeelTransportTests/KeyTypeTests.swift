@@ -79,7 +79,8 @@ import KeelLab
         agent.standardOutput = FileHandle.nullDevice
         agent.standardError = FileHandle.nullDevice
         try agent.run()
-        defer { agent.terminate() }
+        // SIGKILL: a child of the test runner inherits its blocked signals, and ssh-agent ignores SIGTERM then.
+        defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: socket) { try await Task.sleep(for: .milliseconds(20)) }
         try run("/usr/bin/ssh-add", [key.path], environment: ["SSH_AUTH_SOCK": socket])
         // No key file at all: only the agent can authenticate.

@@ -39,30 +39,15 @@ public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sen
         }
     }
 
+    /// "KILL" for 9, as ssh reports a signal; the number for the rare ones.
+    static func signalName(_ number: Int32) -> String {
+        let names: [Int32: String] = [1: "HUP", 2: "INT", 3: "QUIT", 6: "ABRT", 9: "KILL", 11: "SEGV", 13: "PIPE", 14: "ALRM", 15: "TERM"]
+        return names[number] ?? String(number)
+    }
+
     private static func spawnBlocking(arguments: [String], stdin: Data?) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var out = Data(), err = Data()
-        group.enter()
-        Thread.detachNewThread { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        Thread.detachNewThread { err = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if let stdin, !stdin.isEmpty {
-            // A command that exits without reading its input closes the pipe; that is not our error.
-            try? input.fileHandleForWriting.write(contentsOf: stdin)
-        }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
-        let signaled = process.terminationReason == .uncaughtSignal
-        return CommandResult(status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
-                             stdout: out, stderr: err, signal: signaled ? "SIG\(process.terminationStatus)" : nil)
+        let result = try ChildProcess.run("/bin/sh", arguments, stdin: stdin)
+        return CommandResult(status: result.status, stdout: result.stdout, stderr: result.stderr,
+                             signal: result.signal.map(Self.signalName))
     }
 }
