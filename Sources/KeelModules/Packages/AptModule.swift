@@ -261,7 +261,8 @@ public struct AptModule: Module {
         if cacheStale && (requests.isEmpty && a.deb == nil || needsLists) { steps.insert(.updateCache, at: 0) }
         var values: OrderedDictionary<String, Value> = ["cache_updated": .bool(steps.first == .updateCache)]
         if steps.isEmpty { return .unchanged(values: values) }
-        if steps.first == .updateCache { before.insert("package lists: \(observed.cacheAge == Int.max ? "never updated" : "\(observed.cacheAge)s old")", at: 0); after.insert("package lists: updated", at: 0) }
+        // The lists' exact age is not in the diff: it ticks between a check run and the real one.
+        if steps.first == .updateCache { before.insert("package lists: \(observed.cacheAge == Int.max ? "never updated" : "older than \(a.cache_valid_time) s")", at: 0); after.insert("package lists: updated", at: 0) }
         values["packages"] = .list(requests.map { .string($0.written) })
         return Plan(steps: steps, diffs: [Diff(label: "apt packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")],
                     values: values)
