@@ -293,6 +293,8 @@ def main():
     parser.add_argument("--keep-hosts", action="store_true")
     args = parser.parse_args()
     args.tools = args.tools.split(",")
+    # The tools run in a work directory of their own: relative paths would point nowhere there.
+    args.keel, args.venv = os.path.abspath(args.keel), os.path.abspath(args.venv)
     tools = {"keel": args.keel, "ansible": f"{args.venv}/bin/ansible-playbook", "pyinfra": f"{args.venv}/bin/pyinfra"}
     env = dict(os.environ, PATH=f"{args.venv}/bin:" + os.environ["PATH"])
     lab = Lab(args.keel, args.lab_dir)
