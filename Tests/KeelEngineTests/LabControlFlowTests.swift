@@ -203,6 +203,67 @@ import Testing
         #expect((try? String(contentsOfFile: local, encoding: .utf8)) == "from \(all[0].name)\n")
     }
 
+    @Test func loopsLoopControlTagsAndResultOverrides() async throws {
+        let all = try await hosts(1, "loops")
+        _ = try inspect(all[0], "rm -rf /srv/loops && mkdir -p /srv/loops")
+        let h = try harness(all, """
+            - hosts: lab
+              gather_facts: false
+              vars:
+                sites:
+                  - {name: alpha, port: 8001, enabled: true}
+                  - {name: beta, port: 8002, enabled: false}
+                  - {name: gamma, port: 8003, enabled: true}
+              tasks:
+                - name: site configs
+                  copy:
+                    dest: "/srv/loops/{{ idx }}-{{ site.name }}.conf"
+                    content: "port={{ site.port }}\\n"
+                  loop: "{{ sites }}"
+                  loop_control: {loop_var: site, index_var: idx, label: "{{ site.name }}"}
+                  when: site.enabled
+                  register: written
+                - name: count what the loop changed
+                  copy:
+                    dest: /srv/loops/summary
+                    content: "{{ written.results | selectattr('changed') | list | length }} of {{ written.results | length }}\\n"
+                  tags: [summary]
+                - name: a check that never changes anything
+                  command: cat /srv/loops/summary
+                  register: summary
+                  changed_when: false
+                  failed_when: "'of 3' not in summary.stdout"
+                - name: only with its tag
+                  file: {path: /srv/loops/tagged, state: touch}
+                  tags: [never, extra]
+                - name: always runs
+                  file: {path: /srv/loops/always, state: touch}
+                  tags: [always]
+            """)
+        let outcome = await h.play(inventory: ["inventory.ini"])
+        #expect(outcome.status == .ok, "\(outcome.failures)")
+        #expect(try inspect(all[0], "ls /srv/loops") == "0-alpha.conf\n2-gamma.conf\nalways\nsummary\n")
+        let summary = try inspect(all[0], "cat /srv/loops/summary")
+        #expect(summary == "2 of 3\n", "\(summary)")
+        let items = outcome.results(named: "site configs").map { "\($0.item ?? "") \($0.status.rawValue)" }
+        #expect(items == ["alpha changed", "beta skipped", "gamma changed"])
+        #expect(outcome.results(named: "a check that never changes anything").first?.status == .ok)
+        #expect(outcome.recap[all[0].name]?[.changed] == 3, "the loop counts once, as in Ansible")
+        #expect(outcome.recap[all[0].name]?[.skipped] == 0, "a loop with some items run is not skipped")
+        // --tags extra: the `never` task runs, untagged ones do not, `always` does.
+        _ = try inspect(all[0], "rm -f /srv/loops/always")
+        let tagged = await h.play(inventory: ["inventory.ini"], tags: ["extra"])
+        #expect(tagged.status == .ok)
+        #expect(try inspect(all[0], "ls /srv/loops") == "0-alpha.conf\n2-gamma.conf\nalways\nsummary\ntagged\n")
+        #expect(tagged.results(named: "site configs").isEmpty)
+        // --skip-tags summary, and a failed_when that holds fails the host.
+        _ = try inspect(all[0], "echo broken > /srv/loops/summary")
+        let skipped = await h.play(inventory: ["inventory.ini"], skipTags: ["summary"])
+        #expect(skipped.status == .hostFailed)
+        #expect(skipped.results(named: "count what the loop changed").isEmpty)
+        #expect(skipped.results(named: "a check that never changes anything").first?.status == .failed)
+    }
+
     @Test func noLogHidesSecretsInResultsAndDiffs() async throws {
         let all = try await hosts(1, "nolog")
         _ = try inspect(all[0], "rm -f /srv/nolog.conf")
