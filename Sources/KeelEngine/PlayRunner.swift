@@ -59,9 +59,7 @@ struct PlayRunner: Sendable {
             return try await runSectionFree(tasks, id: id, scope: scope, handlers: &handlers)
         }
         var iterators: [String: HostIterator] = [:]
-        // force_handlers: notified handlers run on hosts that failed since (never on unreachable ones).
-        let forced = isHandlers && (play.forceHandlers?.literal ?? false)
-        let canRun = { (host: String) in self.run.state(host).isActive || (forced && !self.run.state(host).unreachable) }
+        let canRun = { (host: String) in isHandlers ? self.mayRunHandlers(on: host) : self.run.state(host).isActive }
         for host in scope.hosts where canRun(host) {
             iterators[host] = HostIterator(tasks: tasks, keywords: play.keywords, id: id, isHandlerList: isHandlers)
         }
@@ -227,9 +225,16 @@ struct PlayRunner: Sendable {
         return endPlay
     }
 
+    /// Active hosts run their notified handlers; with force_handlers, so do hosts that failed since
+    /// (never unreachable ones).
+    private func mayRunHandlers(on host: String) -> Bool {
+        let state = run.state(host)
+        return state.isActive || ((play.forceHandlers?.literal ?? false) && !state.unreachable)
+    }
+
     /// Runs the handlers notified so far, in definition order, each on the hosts that notified it.
     private func flush(_ handlers: inout HandlerQueue, scope: PlayScope) async throws {
-        while let (handler, hosts) = handlers.takeNext(activeOnly: { run.state($0).isActive || ((play.forceHandlers?.literal ?? false) && !run.state($0).unreachable) }) {
+        while let (handler, hosts) = handlers.takeNext(activeOnly: mayRunHandlers(on:)) {
             let handlerScope = PlayScope(run: run, play: play, hosts: scope.hosts.filter(hosts.contains), playbookDirectory: scope.playbookDirectory,
                                          adjacent: scope.adjacent)
             _ = try await runSection([handler], id: "h\(handlers.generation)", scope: handlerScope, handlers: &handlers, isHandlers: true)

@@ -35,10 +35,6 @@ struct Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // Nothing else of ours reaches the child: a daemon started from here (a lab host's sshd) would
-        // otherwise keep the caller's pipes and sockets open for its whole life, and whoever reads such a
-        // pipe to its end (a test running a tool at the same moment) would wait forever.
-        Self.closeFrom3(&actions)
 
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = searchPath
@@ -50,19 +46,12 @@ struct Subprocess {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
-        // The child starts with no blocked signals and default handlers: test runners block or ignore
-        // SIGCHLD in their threads, and a shell inheriting that never reaps its own children (`wait`
-        // hung forever on zombies), nor would a host's tini.
+        // The child starts clean (no blocked signals, none of our descriptors): a host's tini must reap,
+        // and a daemon started here must not hold a caller's pipe open for its whole life.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        CleanSpawn.prepare(&actions, &attributes)
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, cEnvironment)
         guard spawned == 0 else {
@@ -87,18 +76,6 @@ struct Subprocess {
                             found: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.stdout
-    }
-
-    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up at run time because Swift's
-    /// Glibc module does not export it.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
-
-    private static func closeFrom3(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>) {
-        _ = addCloseFrom?(actions, 3)
     }
 
     /// Starts a long-lived daemon in its own session, detached from us (so it outlives `keel lab up` and is

@@ -1,13 +1,11 @@
 import Foundation
+import KeelBase
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs a program with pipes for stdin, stdout and stderr via posix_spawn, so the child starts clean:
-/// no blocked signals and default handlers (threads of a test runner or of Swift's thread pool block
-/// most signals, and a shell inheriting that never reaps its jobs, nor can it be stopped with SIGTERM),
-/// and none of our other file descriptors (a child holding a pipe it does not own keeps its reader
-/// waiting for an end that never comes). Foundation's Process does neither.
+/// Runs a program with pipes for stdin, stdout and stderr via posix_spawn, started clean (CleanSpawn:
+/// no inherited blocked signals, no inherited descriptors), which Foundation's Process does not do.
 enum ChildProcess {
     struct Output {
         var status: Int32
@@ -17,36 +15,18 @@ enum ChildProcess {
     }
 
     static func run(_ executable: String, _ arguments: [String], stdin: Data?) throws -> Output {
-        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        // Close-on-exec at once (pipe2 is not exported to Swift): a program another thread starts now
-        // must not inherit our ends.
-        for index in 0..<3 {
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            switch index {
-            case 0: inPipe = fds
-            case 1: outPipe = fds
-            default: errPipe = fds
-            }
-        }
+        let inPipe = try closeOnExecPipe(), outPipe = try closeOnExecPipe(), errPipe = try closeOnExecPipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        _ = addCloseFrom?(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        CleanSpawn.prepare(&actions, &attributes)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -85,11 +65,12 @@ enum ChildProcess {
         return Output(status: (status >> 8) & 0xff, stdout: out, stderr: err, signal: nil)
     }
 
-    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up at run time because Swift's
-    /// Glibc module does not export it.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
+    /// A pipe whose ends are close-on-exec at once (pipe2 is not exported to Swift): a program another
+    /// thread starts meanwhile must not inherit them.
+    private static func closeOnExecPipe() throws -> [Int32] {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return fds
+    }
 }
