@@ -48,6 +48,7 @@ struct HostDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try makeUpperDirectory("etc/ssh", like: lowerRoot)
+        if lowerRoot == "/" { try makeFreshRootHome() }
         try makeUpperDirectory("root/.ssh", like: lowerRoot, defaultMode: 0o700)
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: "\(upper)/root/.ssh")
         try writeUpper("etc/hostname", "\(name)\n")
@@ -63,6 +64,33 @@ struct HostDirectory {
         try writeUpper("etc/ssh/sshd_config", LabSSH.sshdConfig)
         try writeUpper("root/.ssh/authorized_keys", clientPublicKey + "\n", mode: 0o600)
         try LabSSH.generateKey(at: hostKey, comment: "root@\(name)")
+    }
+}
+
+extension HostDirectory {
+    /// A light host overlays this machine's `/`, and with it this machine's /root: its dotfiles (a
+    /// .bashrc that starts pyenv, say, run by every SSH login), caches and private keys. The host gets an
+    /// opaque /root instead, as a fresh Debian install has it: only base-files' default .bashrc and .profile.
+    func makeFreshRootHome() throws {
+        let home = "\(upper)/root"
+        if !FileManager.default.fileExists(atPath: home) {
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        // overlayfs: an upper directory marked opaque hides everything below it in the lower layer.
+        // setxattr(2) is in glibc but not in Swift's Glibc module: found at run time, as CleanSpawn does.
+        typealias SetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer, Int, Int32) -> Int32
+        guard let symbol = dlsym(nil, "setxattr") else { throw KeelError("this libc has no setxattr") }
+        let setxattr = unsafeBitCast(symbol, to: SetXattr.self)
+        let flag: [UInt8] = [UInt8(ascii: "y")]
+        guard setxattr(home, "trusted.overlay.opaque", flag, flag.count, 0) == 0 else {
+            throw KeelError("cannot make \(home) opaque in the overlay: \(String(cString: strerror(errno)))")
+        }
+        for name in ["bashrc", "profile"] {
+            let defaults = "/usr/share/base-files/dot.\(name)"
+            let text = (try? String(contentsOfFile: defaults, encoding: .utf8)) ?? ""
+            try writeUpper("root/.\(name)", text)
+        }
     }
 }
 
