@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KeelBase
 import KeelTransport
@@ -19,24 +20,42 @@ public struct RemotePath: Sendable, Equatable {
     /// The current content, when asked for and no larger than the limit.
     public var content: Data?
 
-    /// A POSIX sh snippet printing one line `kind|mode|owner|group|size|sha256` then, if asked, the
-    /// link target and the content. Used inside bigger observation scripts too.
+    /// A POSIX sh snippet printing one line `kind|mode|owner|group|size|uid|gid` (or `absent`), then the
+    /// link target (or an empty line), then, for a regular file, its content when asked for and no larger than
+    /// the limit, or else its SHA-256 when asked for. Used inside bigger observation scripts too.
+    ///
+    /// Every observation of a converged host runs this, so it spends as few processes as it can (each exec
+    /// costs about a millisecond of the host's CPU): one `stat`, then one `cat` or `sha256sum`; the checksum of
+    /// content that travels anyway is computed here, not on the host.
     static func observationScript(_ path: String, checksum: Bool, contentLimit: Int) -> String {
         observationScript(shellWord: ShellQuote.quote(path), checksum: checksum, contentLimit: contentLimit)
     }
 
     /// The same for a path given as a shell word (quoted text, or a variable such as "$d").
     static func observationScript(shellWord p: String, checksum: Bool, contentLimit: Int) -> String {
-        """
+        let regularFile: String
+        switch (contentLimit > 0, checksum) {
+        case (true, _):
+            regularFile = """
+                  set -f; IFS='|'; set -- $s; unset IFS; set +f
+                  if [ "$4" -le \(contentLimit) ] 2>/dev/null; then echo content; cat -- "$p"
+                  elif [ \(checksum ? 1 : 0) = 1 ]; then printf 'sha256 '; sha256sum < "$p"; fi
+            """
+        case (false, true):
+            regularFile = "      printf 'sha256 '; sha256sum < \"$p\""
+        case (false, false):
+            regularFile = "      :"
+        }
+        return """
             p=\(p)
             if [ -L "$p" ]; then k=link; elif [ -d "$p" ]; then k=directory; elif [ -f "$p" ]; then k=file; elif [ -e "$p" ]; then k=other; else k=absent; fi
             if [ "$k" = absent ]; then echo absent; else
               s=$(stat -c '%a|%U|%G|%s|%u|%g' -- "$p")
-              h=-
-              if [ "$k" = file ] && [ \(checksum ? 1 : 0) = 1 ]; then h=$(sha256sum -- "$p" | cut -d' ' -f1); fi
-              echo "$k|$s|$h"
+              printf '%s|%s\\n' "$k" "$s"
               if [ "$k" = link ]; then readlink -- "$p"; else echo; fi
-              if [ "$k" = file ] && [ \(contentLimit) -gt 0 ] && [ "$(stat -c %s -- "$p")" -le \(contentLimit) ]; then echo content; cat -- "$p"; fi
+              if [ "$k" = file ]; then
+            \(regularFile)
+              fi
             fi
             """
     }
@@ -49,20 +68,26 @@ public struct RemotePath: Sendable, Equatable {
         let header = String(decoding: output[output.startIndex..<firstNewline], as: UTF8.self)
         if header == "absent" { return RemotePath(kind: .absent) }
         let fields = header.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 8, let kind = Kind(rawValue: fields[0]), let mode = Int(fields[1], radix: 8) else {
+        guard fields.count == 7, let mode = Int(fields[1], radix: 8) else {
             throw KeelError("unexpected observation output: \(header)")
         }
-        var result = RemotePath(kind: kind, mode: mode, owner: fields[2], group: fields[3], size: Int(fields[4]) ?? 0,
-                                uid: Int(fields[5]) ?? -1, gid: Int(fields[6]) ?? -1,
-                                sha256: fields[7] == "-" ? nil : fields[7])
+        guard let kind = Kind(rawValue: fields[0]) else { throw KeelError("unexpected observation output: \(header)") }
+        var result = RemotePath(kind: kind, mode: mode, owner: fields[2], group: fields[3],
+                                size: Int(fields[4]) ?? 0, uid: Int(fields[5]) ?? -1, gid: Int(fields[6]) ?? -1)
         let rest = output[(firstNewline + 1)...]
         let linkEnd = rest.firstIndex(of: 0x0A) ?? rest.endIndex
         let link = String(decoding: rest[rest.startIndex..<linkEnd], as: UTF8.self)
-        if kind == .link { result.linkTarget = link }
-        if linkEnd < rest.endIndex {
-            let afterLink = rest[(linkEnd + 1)...]
-            let marker = Data("content\n".utf8)
-            if afterLink.starts(with: marker) { result.content = Data(afterLink.dropFirst(marker.count)) }
+        if result.kind == .link { result.linkTarget = link }
+        guard linkEnd < rest.endIndex else { return result }
+        let afterLink = rest[(linkEnd + 1)...]
+        let contentMarker = Data("content\n".utf8), checksumMarker = Data("sha256 ".utf8)
+        if afterLink.starts(with: contentMarker) {
+            let content = Data(afterLink.dropFirst(contentMarker.count))
+            result.content = content
+            result.sha256 = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+        } else if afterLink.starts(with: checksumMarker) {
+            let line = String(decoding: afterLink.dropFirst(checksumMarker.count), as: UTF8.self)
+            result.sha256 = line.split(separator: " ", maxSplits: 1).first.map(String.init)
         }
         return result
     }

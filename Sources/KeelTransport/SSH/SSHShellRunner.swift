@@ -17,6 +17,8 @@ final class SSHShellRunner {
     private var pendingErr = Data()
     private let nonce: String
     private var counter = 0
+    /// Reused for every read: allocating (and faulting in) 64 KiB per read was a visible share of Keel's CPU.
+    private var readBuffer = [UInt8](repeating: 0, count: 65536)
 
     init(core: SSHSessionCore) {
         self.core = core
@@ -93,15 +95,18 @@ final class SSHShellRunner {
     /// Moves whatever output is ready into the pending buffers; true if anything arrived.
     @discardableResult
     private func drain(_ channel: OpaquePointer) throws -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 65536)
         var any = false
         for stream: Int32 in [0, 1] {
             while true {
-                let rc = buffer.withUnsafeMutableBytes { raw in
-                    libssh2_channel_read_ex(channel, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                let rc = readBuffer.withUnsafeMutableBytes { raw in
+                    let read = libssh2_channel_read_ex(channel, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                    if read > 0 {
+                        let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<read])
+                        if stream == 0 { pendingOut.append(contentsOf: chunk) } else { pendingErr.append(contentsOf: chunk) }
+                    }
+                    return read
                 }
                 if rc > 0 {
-                    if stream == 0 { pendingOut.append(contentsOf: buffer[0..<rc]) } else { pendingErr.append(contentsOf: buffer[0..<rc]) }
                     any = true
                     continue
                 }
