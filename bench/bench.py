@@ -103,15 +103,27 @@ def command_for(tool, scenario, tools, workdir, forks):
     return [tools["pyinfra"], "inventory.py", "deploy.py", "-y"]
 
 
+def machine_busy_seconds():
+    """CPU seconds the whole machine spent busy so far (all cores): the lab hosts' sshd and shells run on
+    these same cores, so this shows how much of the machine a run used, beyond the tool's own CPU."""
+    fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(cmd, cwd, env):
-    """Wall and CPU seconds (user + system of the tool and every child it waited for) and peak RSS."""
+    """Wall and CPU seconds (user + system of the tool and every child it waited for), peak RSS, and the
+    machine's busy CPU seconds over the run (tool + hosts + anything else running)."""
+    busy_before = machine_busy_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    machine_busy = machine_busy_seconds() - busy_before
     process.returncode = os.waitstatus_to_exitcode(status)
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024,
+            "machine_busy": machine_busy,
             "rc": process.returncode, "output": output}
 
 
@@ -207,12 +219,13 @@ def run_size(count, args, tools, lab, env):
                 elif changes != 0:
                     raise RuntimeError(f"{tool} reported {changes} changes on converged hosts ({scenario}):\n{result['output'][-3000:]}")
                 runs[tool].append({"wall": result["wall"], "cpu": result["cpu"], "changes": changes,
-                                   "maxrss_mb": result["maxrss_mb"]})
+                                   "maxrss_mb": result["maxrss_mb"], "machine_busy": result["machine_busy"]})
                 print(f"  {count:>3} hosts  {scenario:<9} {tool:<8} wall {result['wall']:7.2f} s  cpu {result['cpu']:7.2f} s"
-                      f"  changes {changes}", flush=True)
+                      f"  machine busy {result['machine_busy']:7.2f} s  changes {changes}", flush=True)
         summary = {}
         for tool, tool_runs in runs.items():
             summary[tool] = {"wall": summarise([r["wall"] for r in tool_runs]), "cpu": summarise([r["cpu"] for r in tool_runs]),
+                             "machine_busy": summarise([r["machine_busy"] for r in tool_runs]),
                              "changes": [r["changes"] for r in tool_runs]}
             if tool != "keel" and "keel" in runs:
                 summary[tool]["wall_ratio_to_keel"] = summarise(
@@ -259,16 +272,32 @@ def times(ratio):
 
 def markdown(report):
     names = {"keel": "Keel", "ansible": "ansible-playbook", "pyinfra": "pyinfra"}
-    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({report['machine']['cores']} cores), "
-             f"{report['tasks_per_host']} tasks per host, {report['repeat']} runs each; median (min-max) seconds.", "",
-             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel |",
-             "|---:|---|---|---|---|---:|---:|"]
+    cores = report['machine']['cores']
+    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({cores} cores), "
+             f"{report['tasks_per_host']} tasks per host, {report['repeat']} runs each; median (min-max) seconds. "
+             f"CPU s is the tool's own (with its children); machine busy is the whole machine's busy CPU over the "
+             f"run, lab hosts included, as a share of {cores} cores x wall.", "",
+             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel | machine busy |",
+             "|---:|---|---|---|---|---:|---:|---:|"]
     for size, scenarios in report["sizes"].items():
         for scenario, tools in scenarios.items():
             for tool, data in tools.items():
+                busy = data.get("machine_busy")
+                load = "" if busy is None else f"{busy['median'] / (data['wall']['median'] * cores) * 100:.0f}%"
                 lines.append(
                     f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {spread(data['wall'])} | {spread(data['cpu'])} | "
-                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} |")
+                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} | {load} |")
+    sizes = sorted(report["sizes"], key=int)
+    if len(sizes) >= 2 and int(sizes[-1]) > 5 and "5" in report["sizes"]:
+        big = sizes[-1]
+        growth = []
+        for tool in report["tools"]:
+            small_run = report["sizes"]["5"].get("converged", {}).get(tool)
+            big_run = report["sizes"][big].get("converged", {}).get(tool)
+            if small_run and big_run:
+                growth.append(f"{names[tool]} {big_run['wall']['median'] / small_run['wall']['median']:.1f}x")
+        if growth:
+            lines += ["", f"Growth of the converged re-run's wall time from 5 to {big} hosts: " + ", ".join(growth) + "."]
     if report.get("scale"):
         s = report["scale"]
         lines += ["", f"Scale: Keel alone on {s['hosts']} hosts (forks {s['forks']}), converged re-run "
