@@ -246,8 +246,12 @@ struct PlayRunner: Sendable {
                     state.connection = nil
                 default: break
                 }
-            case .gatherFacts:
-                try await gatherFacts(scope: scope, hosts: [host], force: true)
+            case .cacheFacts(let facts):
+                var merged = state.facts
+                for (k, v) in facts { merged[k] = v }
+                state.setFacts(merged)
+            case .gatherFacts(let subset, let filter):
+                try await gatherFacts(scope: scope, hosts: [host], force: true, subset: subset, filter: filter)
             }
         }
         return endPlay
@@ -269,20 +273,38 @@ struct PlayRunner: Sendable {
         }
     }
 
-    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false) async throws {
+    /// Gathers facts (the play's gather_subset, or a setup task's subset and filter) and merges them
+    /// into the host's facts, as Ansible does.
+    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false, subset: [String]? = nil, filter: [String] = []) async throws {
         if !force {
             if case .value(false)? = play.gatherFacts { return }
         }
         guard !hosts.isEmpty else { return }
         let info = TaskInfo(name: "Gathering Facts", module: "gather_facts", location: play.location)
-        await run.emit(.taskStarted(info))
+        if !force { await run.emit(.taskStarted(info)) }
         let run = self.run
+        let playSubset = play.gatherSubset
         _ = await concurrentMap(hosts, limit: run.options.forks) { host -> Void in
             let state = run.state(host)
+            let requested: [String]
+            let selection: FactSelection
+            do {
+                requested = try subset ?? Self.subsetNames(playSubset, scope: scope.playScope(for: host))
+                selection = try FactSelection(requested)
+            } catch {
+                state.failed = true
+                state.count("failed")
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .failed, message: TaskRunner.failureMessage(error))))
+                return
+            }
             do {
                 let variables = scope.connectionVariables(for: host, scope: scope.playScope(for: host))
                 let connection = try await run.connection(for: host, variables: variables)
-                state.setFacts(try await FactGatherer.gather(on: connection))
+                let gathered = try await FactGatherer.gather(on: connection, selection: selection, filter: FactFilter(filter), requested: requested)
+                var facts = state.facts
+                for (k, v) in gathered { facts[k] = v }
+                state.setFacts(facts)
+                guard !force else { return }   // a setup task reports its own result
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: run.options.checkMode)))
             } catch {
@@ -291,6 +313,15 @@ struct PlayRunner: Sendable {
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .unreachable, message: "\(error)")))
             }
         }
+    }
+
+    /// The play's gather_subset (a list, or one comma-separated string, maybe templated); Ansible's default is all.
+    static func subsetNames(_ value: Value?, scope: VariableScope) throws -> [String] {
+        guard let value else { return ["all"] }
+        let rendered = try scope.render(value)
+        if let list = rendered.listValue { return list.compactMap(\.stringValue) }
+        if let text = rendered.stringValue { return [text] }
+        throw KeelError("gather_subset must be a list of subset names, found \(rendered.jsonString())")
     }
 
     private func fail(_ host: String, task: String, message: String, location: SourceLocation?) async {
