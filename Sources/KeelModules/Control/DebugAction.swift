@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import OrderedCollections
 
@@ -247,8 +248,25 @@ public struct PauseAction: ControlAction {
     public init() {}
 
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
-        let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (a["minutes"]?.intValue ?? 0)
+        let minutes = a["minutes"]?.intValue
+        let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (minutes ?? 0)
+        let start = Date()
         if seconds > 0 { try await Task.sleep(for: .seconds(seconds)) }
-        return ControlOutcome(message: a["prompt"]?.stringValue, values: ["delta": .int(seconds)])
+        let stop = Date()
+        let elapsed = stop.timeIntervalSince(start)
+        // Ansible's result: how long it paused, in the unit asked for, rounded to hundredths.
+        let shown = minutes != nil && a["seconds"] == nil ? "\((elapsed / 60 * 100).rounded() / 100) minutes" : "\((elapsed * 100).rounded() / 100) seconds"
+        return ControlOutcome(message: a["prompt"]?.stringValue, values: [
+            "rc": 0, "stderr": "", "stdout": .string("Paused for \(shown)"), "start": .string(Self.timestamp(start)),
+            "stop": .string(Self.timestamp(stop)), "delta": .int(Int(elapsed)), "echo": a["echo"] ?? true, "user_input": "",
+        ])
+    }
+
+    /// Local time as Python's datetime prints it: 2024-05-01 12:00:00.123456.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+        return formatter.string(from: date)
     }
 }
