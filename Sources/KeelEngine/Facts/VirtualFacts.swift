@@ -1,24 +1,20 @@
 import KeelBase
 import OrderedCollections
 
-/// The `virtual` subset, best effort without Python: containers from PID 1's environment, systemd's
-/// marker and the runtimes' marker files; virtual machines from the DMI product and vendor names and
+/// The `virtual` subset, best effort without Python: containers from PID 1's cgroup and environment,
+/// systemd's marker and docker's marker file; virtual machines from the DMI product and vendor names and
 /// the CPU's hypervisor flag; a KVM host from /dev/kvm. Unknown is Ansible's "NA".
 enum VirtualFacts {
     static func virtual(_ o: FactOutput, into facts: inout OrderedDictionary<String, Value>) {
         var guests: [String] = [], hosts: [String] = []
-        let container = o["pid1_container"] ?? o["systemd_container"]
-        if let container {
-            let known = ["lxc": "lxc", "lxc-libvirt": "lxc", "podman": "podman", "docker": "docker", "systemd-nspawn": "systemd-nspawn",
-                         "oci": "container", "wsl": "wsl"]
-            guests.append(known[container] ?? "container")
-        } else if o["dockerenv"] != nil {
-            guests.append("docker")
-        } else if o["containerenv"] != nil {
-            guests.append("podman")
-        } else if let cgroup = o["cgroup1"] {
-            guests.append(cgroup == "kubepods" ? "container" : cgroup == "libpod" ? "podman" : cgroup)
-        }
+        // Containers, in Ansible's order of evidence: PID 1's cgroup, PID 1's `container=`, systemd's
+        // marker, docker's marker file. The first found names the type.
+        if let cgroup = o["cgroup1"] { guests.append(cgroup) }
+        if let container = o["pid1_container"] { guests.append(["lxc", "podman"].contains(container) ? container : "container") }
+        if o["openvz"] != nil { guests.append("openvz") }
+        if let systemd = o["systemd_container"] { guests.append(systemd) }
+        if o["dockerenv"] != nil { guests.append("docker") }
+        let inContainer = !guests.isEmpty
         let product = o["vm_product"] ?? "", vendor = o["vm_vendor"] ?? ""
         let machine: String?
         switch true {
@@ -32,7 +28,7 @@ enum VirtualFacts {
         case o["openvz"] != nil: machine = "openvz"
         default: machine = o["hypervisor_flag"] != nil ? "kvm" : nil
         }
-        if let machine { guests.append(machine) }
+        if let machine, machine != "openvz" { guests.append(machine) }
         if o["kvm_host"] != nil { hosts.append("kvm") }
         let type: String, role: String
         if let first = guests.first { (type, role) = (first, "guest") }
@@ -40,7 +36,9 @@ enum VirtualFacts {
         else { (type, role) = ("NA", "NA") }
         facts["virtualization_type"] = .string(type)
         facts["virtualization_role"] = .string(role)
-        facts["virtualization_tech_guest"] = .list(guests.map(Value.string))
+        var tech = guests
+        if inContainer && !tech.contains("container") { tech.append("container") }
+        facts["virtualization_tech_guest"] = .list(tech.map(Value.string))
         facts["virtualization_tech_host"] = .list(hosts.map(Value.string))
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import KeelBase
 
-/// `gather_subset` and `filter` as Ansible reads them. A list of subset names (or one comma-separated
-/// string); `all` adds every subset, a name adds that one, `!name` takes it away, `!all` takes away all
-/// but `min`, `!min` takes away the minimal subsets too. With no positive name, `all` is meant. A name
-/// both added and taken away stays added.
+/// `gather_subset` and `filter` as ansible-core reads them. A list of subset names (or one comma-separated
+/// string). The selection starts from `min`; `all` adds every subset, a name adds that one, `!name`
+/// takes it away, `!all` takes away all but `min`, `!min` takes away the minimal subsets. A name both
+/// added and taken away stays added. So, as in ansible-core, `!hardware` alone leaves only `min`
+/// (write `all,!hardware` for everything else), and `!min` alone gathers nothing.
 public struct FactSelection: Sendable, Equatable {
     /// The subsets Keel gathers something for.
     public static let gathered: [String] = ["apparmor", "chroot", "cmdline", "date_time", "distribution", "dns", "env", "fips", "loadavg",
@@ -30,7 +31,7 @@ public struct FactSelection: Sendable, Equatable {
     /// Ansible's rules; an unknown name to add is an error, an unknown name to take away is ignored.
     public init(_ requested: [String]) throws {
         let names = requested.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var added = Set<String>(), excluded = Set<String>(), explicit = Set<String>()
+        var added = Self.minimal, excluded = Set<String>(), explicit = Set<String>()
         for name in names {
             if name == "min" { added.formUnion(Self.minimal); continue }
             if name == "all" { added.formUnion(Self.valid); continue }
@@ -50,7 +51,6 @@ public struct FactSelection: Sendable, Equatable {
             added.formUnion(members)
             explicit.formUnion(members)
         }
-        if added.isEmpty { added = Self.valid }
         subsets = added.subtracting(excluded.subtracting(explicit))
     }
 
