@@ -204,9 +204,11 @@ public struct GatherFactsAction: ControlAction {
     public static let spec = ArgumentSpec([
         OptionSpec("gather_subset", .list(.string), default: ["all"],
                    help: "Subsets to gather: " + FactSelection.choices.joined(separator: ", ")
-                       + ". `!NAME` leaves one out, `!all` keeps only min, `!all,!min` gathers nothing but what is named after it. "
-                       + "Gathered without Python: caps, devices, dmi (beyond a few names), facter, fibre_channel_wwn, iscsi, local, lsb, "
-                       + "nvme, ohai, python, ssh_pub_keys and systemd are accepted and gather nothing."),
+                       + ". The selection starts from min (as in ansible-core); NAME adds a subset, `!NAME` leaves one out, "
+                       + "`!all` keeps only min, `!min` drops min: `!all,!min,network` gathers only network, and a lone `!hardware` "
+                       + "leaves min (write `all,!hardware` for everything but hardware). Accepted but gathering nothing (they need "
+                       + "Python, facter, ohai or more tools): " + FactSelection.accepted.joined(separator: ", ")
+                       + ". `mounts` is Keel's own name for the mounts of hardware."),
         OptionSpec("filter", .list(.string), default: [],
                    help: "Shell-style globs on the first-level fact names (ansible_*_mb, ansible_eth[0-2]); only matching facts are set."),
         OptionSpec("gather_timeout", .int, default: 10, help: "Accepted for compatibility: the facts come in one round trip."),
