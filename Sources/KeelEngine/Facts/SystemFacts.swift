@@ -62,19 +62,29 @@ enum SystemFacts {
         return known[id.lowercased()] ?? (name.isEmpty ? "unknown" : name)
     }
 
+    /// `id` prints `uid=0(root) gid=0(root) groups=...`, with `euid=`/`egid=` when they differ.
     static func user(_ o: FactOutput, into facts: inout OrderedDictionary<String, Value>) {
+        var ids: [String: (Int, String)] = [:]
+        for field in (o["ids"] ?? "").split(separator: " ") {
+            let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, ["uid", "gid", "euid", "egid"].contains(pair[0]) else { continue }
+            let number = Int(pair[1].prefix { $0.isNumber }) ?? -1
+            let name = pair[1].firstIndex(of: "(").map { String(pair[1][pair[1].index(after: $0)...].dropLast()) } ?? ""
+            ids[pair[0]] = (number, name)
+        }
+        let uid = ids["uid"]?.0 ?? -1, gid = ids["gid"]?.0 ?? -1
         // getent's line: name:password:uid:gid:gecos:dir:shell
         let passwd = (o["passwd"] ?? "").split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        facts["user_id"] = .string(o["user_id"] ?? passwd.first ?? "")
-        facts["user_uid"] = .int(Int(o["user_uid"] ?? "") ?? -1)
-        facts["user_gid"] = .int(Int(o["user_gid"] ?? "") ?? -1)
+        facts["user_id"] = .string(o["user_id"] ?? ids["uid"]?.1 ?? passwd.first ?? "")
+        facts["user_uid"] = .int(uid)
+        facts["user_gid"] = .int(gid)
         facts["user_gecos"] = .string(passwd.count > 4 ? passwd[4] : "")
         facts["user_dir"] = .string(passwd.count > 5 ? passwd[5] : "")
         facts["user_shell"] = .string(passwd.count > 6 ? passwd[6] : "")
-        facts["real_user_id"] = .int(Int(o["user_uid"] ?? "") ?? -1)
-        facts["effective_user_id"] = .int(Int(o["effective_user_id"] ?? "") ?? -1)
-        facts["real_group_id"] = .int(Int(o["user_gid"] ?? "") ?? -1)
-        facts["effective_group_id"] = .int(Int(o["effective_group_id"] ?? "") ?? -1)
+        facts["real_user_id"] = .int(uid)
+        facts["effective_user_id"] = .int(ids["euid"]?.0 ?? uid)
+        facts["real_group_id"] = .int(gid)
+        facts["effective_group_id"] = .int(ids["egid"]?.0 ?? gid)
     }
 
     /// Ansible's date_time: every value a string, local time except the iso8601 forms ending in Z.
@@ -88,7 +98,7 @@ enum SystemFacts {
         let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(epoch)))
         let utcText = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
         // The zone's daylight-saving name: of January's and July's, the one further east of UTC.
-        let zones = [o["zone_jan"], o["zone_jul"]].compactMap { $0?.split(separator: "|").map(String.init) }.filter { $0.count == 2 }
+        let zones = o.all("zone").map { $0.split(separator: "|").map(String.init) }.filter { $0.count == 2 }
         let dst = zones.count == 2 && zones[0] != zones[1] ? (Int(zones[0][1]) ?? 0 > Int(zones[1][1]) ?? 0 ? zones[0][0] : zones[1][0]) : f[11]
         facts["date_time"] = .dict([
             "year": .string(year), "month": .string(month), "weekday": .string(f[8]), "weekday_number": .string(f[9]),

@@ -10,7 +10,10 @@ enum VirtualFacts {
         // Containers, in Ansible's order of evidence: PID 1's cgroup, PID 1's `container=`, systemd's
         // marker, docker's marker file. The first found names the type.
         if let cgroup = o["cgroup1"] { guests.append(cgroup) }
-        if let container = o["pid1_container"] { guests.append(["lxc", "podman"].contains(container) ? container : "container") }
+        if let line = o["pid1_environ"], line.hasPrefix("container="), line.count > 10 {
+            let container = String(line.dropFirst(10))
+            guests.append(["lxc", "podman"].contains(container) ? container : "container")
+        }
         if o["openvz"] != nil { guests.append("openvz") }
         if let systemd = o["systemd_container"] { guests.append(systemd) }
         if o["dockerenv"] != nil { guests.append("docker") }
