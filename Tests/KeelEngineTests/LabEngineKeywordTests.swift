@@ -53,7 +53,7 @@ import Testing
             """
         }
         let playbook = play("task", task: "throttle: 1") + play("block", block: "throttle: \"{{ 1 + 1 }}\"") + play("free")
-        let outcome = await try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": playbook])
+        let outcome = try await PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": playbook])
             .play(inventory: ["inventory.ini"]) { $0.forks = 3 }
         #expect(outcome.status == .ok, "\(outcome.failures)")
         let task = try spans(all, "/srv/thr/task"), block = try spans(all, "/srv/thr/block"), free = try spans(all, "/srv/thr/free")
@@ -69,7 +69,7 @@ import Testing
     @Test func anyErrorsFatalUnderTheFreeStrategyStopsEveryHostBeforeItsNextTask() async throws {
         let all = try await hosts(3, "eng-fatal")
         for host in all { _ = try inspect(host, "rm -rf /srv/fatal && mkdir -p /srv/fatal") }
-        let outcome = await try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": """
+        let outcome = try await PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": """
             - hosts: lab
               gather_facts: false
               strategy: free

@@ -110,7 +110,7 @@ import Testing
 
     @Test func gatherSubsetNegationAndFilterSelectLikeAnsible() async throws {
         let host = try await hostWithRoute(.light, "eng-subsets")
-        let outcome = await try PlaybookHarness(files: ["inventory.ini": LabInventory.ini([host]), "site.yml": """
+        let outcome = try await PlaybookHarness(files: ["inventory.ini": LabInventory.ini([host]), "site.yml": """
             - hosts: lab
               gather_facts: false
               tasks:
@@ -167,7 +167,7 @@ import Testing
 
     @Test func mountsCarryTheirSizes() async throws {
         let host = try await hostWithRoute(.systemd, "eng-sysfacts")
-        let outcome = await try PlaybookHarness(files: ["inventory.ini": LabInventory.ini([host]), "site.yml": """
+        let outcome = try await PlaybookHarness(files: ["inventory.ini": LabInventory.ini([host]), "site.yml": """
             - hosts: lab
               gather_subset: ['!all', '!min', hardware]
               tasks:
