@@ -143,6 +143,8 @@ final class HostIterator {
         var block = Block(block: tasks, location: tasks.first?.location ?? top.block.location)
         block.role = role
         var blockVars = top.blockVars
+        // The include's own `vars:` reach its tasks (as in Ansible), then the loop's variables.
+        for (k, v) in keywords.vars { blockVars[k] = v }
         for (k, v) in vars { blockVars[k] = v }
         stack.append(Frame(block: block, keywords: withoutVars(top.keywords.applied(to: keywords)), blockVars: blockVars,
                            role: role ?? top.role, id: id))

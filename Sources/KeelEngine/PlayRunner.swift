@@ -81,8 +81,7 @@ struct PlayRunner: Sendable {
             for host in group { pending[host] = nil }
             let endPlay = try await runTask(entry, on: group, scope: scope, iterators: iterators, handlers: &handlers)
             if endPlay { return true }
-            if entry.keywords.anyErrorsFatal?.literal == true || play.keywords.anyErrorsFatal?.literal == true,
-               group.contains(where: { !run.state($0).isActive }) {
+            if isFatal(entry), group.contains(where: { !run.state($0).isActive }) {
                 for host in scope.hosts { run.state(host).failed = run.state(host).failed || run.state(host).isActive }
                 return true
             }
@@ -91,22 +90,41 @@ struct PlayRunner: Sendable {
 
     /// The free strategy: every host goes through the task list at its own pace, up to `forks` hosts at
     /// once, without waiting for the others at each task. Notified handlers are collected per host and run
-    /// together after the section, as in the linear strategy.
+    /// together after the section, as in the linear strategy. A task's `throttle` is shared by the hosts
+    /// that reach it; a failure under `any_errors_fatal` stops every host before its next task.
     private func runSectionFree(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue) async throws -> Bool {
         let hosts = scope.hosts.filter { run.state($0).isActive }
         let initial = handlers.withoutNotifications()
         let runner = self
+        let throttle = TaskThrottle()
+        let stop = PlayStop()
         let outcomes = await concurrentMap(hosts, limit: run.options.forks) { host -> Result<(HandlerQueue, Bool), any Error> in
             var local = initial
             let iterator = HostIterator(tasks: tasks, keywords: runner.play.keywords, id: id, isHandlerList: false)
             do {
-                while runner.run.state(host).isActive, let entry = iterator.next() {
+                while runner.run.state(host).isActive, !stop.isSet, let entry = iterator.next() {
                     guard runner.admits(entry, isHandlers: false) else { continue }
-                    if try await runner.runTask(entry, on: [host], scope: scope, iterators: [host: iterator], handlers: &local) {
-                        return .success((local, true))
+                    let limit = try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: host, entry: entry) }
+                    if let limit, limit > 0 {
+                        await throttle.acquire(entry.id, limit: limit)
+                        // A host that waited for a slot has not started the task: a fatal failure meanwhile stops it too.
+                        if stop.isSet { await throttle.release(entry.id); break }
                     }
+                    let ended: Bool
+                    do {
+                        ended = try await runner.runTask(entry, on: [host], scope: scope, iterators: [host: iterator], handlers: &local)
+                    } catch {
+                        if let limit, limit > 0 { await throttle.release(entry.id) }
+                        throw error
+                    }
+                    if let limit, limit > 0 { await throttle.release(entry.id) }
+                    if runner.isFatal(entry), !runner.run.state(host).isActive { stop.set() }
+                    if ended { return .success((local, true)) }
                 }
-                if iterator.hostFailed { runner.run.state(host).failed = true }
+                if iterator.hostFailed {
+                    runner.run.state(host).failed = true
+                    if runner.play.keywords.anyErrorsFatal?.literal == true { stop.set() }
+                }
                 return .success((local, false))
             } catch {
                 return .failure(error)
@@ -118,7 +136,16 @@ struct PlayRunner: Sendable {
             handlers.merge(local)
             endPlay = endPlay || ended
         }
+        if stop.isSet {
+            for host in scope.hosts { run.state(host).failed = run.state(host).failed || run.state(host).isActive }
+            return true
+        }
         return endPlay
+    }
+
+    /// any_errors_fatal on the task, its blocks or the play.
+    private func isFatal(_ entry: TaskEntry) -> Bool {
+        entry.keywords.anyErrorsFatal?.literal == true || play.keywords.anyErrorsFatal?.literal == true
     }
 
     /// Tag selection and --start-at-task (which never holds back handlers).
@@ -136,7 +163,8 @@ struct PlayRunner: Sendable {
                             location: entry.task.location, isHandler: entry.isHandler, hosts: targets)
         await run.emit(.taskStarted(info))
         let run = self.run
-        let outcomes = await concurrentMap(targets, limit: run.options.forks) { host in
+        let throttle = try targets.first.flatMap { first in try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: first, entry: entry) } }
+        let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host in
             (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
         }
         var results = Dictionary(uniqueKeysWithValues: outcomes)
@@ -218,8 +246,12 @@ struct PlayRunner: Sendable {
                     state.connection = nil
                 default: break
                 }
-            case .gatherFacts:
-                try await gatherFacts(scope: scope, hosts: [host], force: true)
+            case .cacheFacts(let facts):
+                var merged = state.facts
+                for (k, v) in facts { merged[k] = v }
+                state.setFacts(merged)
+            case .gatherFacts(let subset, let filter):
+                try await gatherFacts(scope: scope, hosts: [host], force: true, subset: subset, filter: filter)
             }
         }
         return endPlay
@@ -241,20 +273,38 @@ struct PlayRunner: Sendable {
         }
     }
 
-    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false) async throws {
+    /// Gathers facts (the play's gather_subset, or a setup task's subset and filter) and merges them
+    /// into the host's facts, as Ansible does.
+    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false, subset: [String]? = nil, filter: [String] = []) async throws {
         if !force {
             if case .value(false)? = play.gatherFacts { return }
         }
         guard !hosts.isEmpty else { return }
         let info = TaskInfo(name: "Gathering Facts", module: "gather_facts", location: play.location)
-        await run.emit(.taskStarted(info))
+        if !force { await run.emit(.taskStarted(info)) }
         let run = self.run
+        let playSubset = play.gatherSubset
         _ = await concurrentMap(hosts, limit: run.options.forks) { host -> Void in
             let state = run.state(host)
+            let requested: [String]
+            let selection: FactSelection
+            do {
+                requested = try subset ?? Self.subsetNames(playSubset, scope: scope.playScope(for: host))
+                selection = try FactSelection(requested)
+            } catch {
+                state.failed = true
+                state.count("failed")
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .failed, message: TaskRunner.failureMessage(error))))
+                return
+            }
             do {
                 let variables = scope.connectionVariables(for: host, scope: scope.playScope(for: host))
                 let connection = try await run.connection(for: host, variables: variables)
-                state.setFacts(try await FactGatherer.gather(on: connection))
+                let gathered = try await FactGatherer.gather(on: connection, selection: selection, filter: FactFilter(filter), requested: requested)
+                var facts = state.facts
+                for (k, v) in gathered { facts[k] = v }
+                state.setFacts(facts)
+                guard !force else { return }   // a setup task reports its own result
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: run.options.checkMode)))
             } catch {
@@ -263,6 +313,15 @@ struct PlayRunner: Sendable {
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .unreachable, message: "\(error)")))
             }
         }
+    }
+
+    /// The play's gather_subset (a list, or one comma-separated string, maybe templated); Ansible's default is all.
+    static func subsetNames(_ value: Value?, scope: VariableScope) throws -> [String] {
+        guard let value else { return ["all"] }
+        let rendered = try scope.render(value)
+        if let list = rendered.listValue { return list.compactMap(\.stringValue) }
+        if let text = rendered.stringValue { return [text] }
+        throw KeelError("gather_subset must be a list of subset names, found \(rendered.jsonString())")
     }
 
     private func fail(_ host: String, task: String, message: String, location: SourceLocation?) async {

@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import OrderedCollections
 
@@ -32,7 +33,8 @@ public struct DebugAction: ControlAction {
 /// `set_fact`: host variables for the rest of the run.
 public struct SetFactAction: ControlAction {
     public static let name = "set_fact"
-    public static let spec = ArgumentSpec([OptionSpec("cacheable", .bool, default: false, help: "Accepted for compatibility (no fact cache yet).")])
+    public static let spec = ArgumentSpec([OptionSpec("cacheable", .bool, default: false,
+        help: "Also make the variables facts (ansible_facts.NAME), as Ansible does for its fact cache; Keel keeps no fact cache between runs.")])
     public static let documentation = ModuleDocumentation(summary: "Set host variables for the rest of the run",
         examples: "- set_fact:\n    release_dir: \"/srv/app/releases/{{ release }}\"")
     public static let acceptsAnyArguments = true
@@ -41,12 +43,23 @@ public struct SetFactAction: ControlAction {
 
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
         var facts = a
-        facts.removeValue(forKey: "cacheable")
+        let cacheable = facts.removeValue(forKey: "cacheable").map(Self.isTrue) ?? false
         if facts.isEmpty { return ControlOutcome(failed: true, message: "set_fact needs at least one variable") }
         for key in facts.keys where !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) || key.first?.isNumber == true {
             return ControlOutcome(failed: true, message: "the variable name '\(key)' is not valid")
         }
-        return ControlOutcome(values: ["ansible_facts": .dict(facts)], effects: [.setFacts(facts)])
+        return ControlOutcome(values: ["ansible_facts": .dict(facts), "_ansible_facts_cacheable": .bool(cacheable)],
+                              effects: cacheable ? [.setFacts(facts), .cacheFacts(facts)] : [.setFacts(facts)])
+    }
+
+    /// set_fact takes any keys, so `cacheable` arrives unchecked: a boolean or a YAML/Ansible truth word.
+    static func isTrue(_ value: Value) -> Bool {
+        switch value {
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .string(let s): return ["yes", "true", "on", "1", "y"].contains(s.lowercased())
+        default: return false
+        }
     }
 }
 
@@ -189,15 +202,37 @@ public struct GatherFactsAction: ControlAction {
     public static let name = "setup"
     public static let aliases = ["gather_facts"]
     public static let spec = ArgumentSpec([
-        OptionSpec("gather_subset", .list(.string), help: "Accepted; Keel gathers its compact set in one round trip."),
-        OptionSpec("filter", .list(.string), help: "Accepted for compatibility."),
+        OptionSpec("gather_subset", .list(.string), default: ["all"],
+                   help: "Subsets to gather: " + FactSelection.choices.joined(separator: ", ")
+                       + ". The selection starts from min (as in ansible-core); NAME adds a subset, `!NAME` leaves one out, "
+                       + "`!all` keeps only min, `!min` drops min: `!all,!min,network` gathers only network, and a lone `!hardware` "
+                       + "leaves min (write `all,!hardware` for everything but hardware). Accepted but gathering nothing (they need "
+                       + "Python, facter, ohai or more tools): " + FactSelection.accepted.joined(separator: ", ")
+                       + ". `mounts` is Keel's own name for the mounts of hardware."),
+        OptionSpec("filter", .list(.string), default: [],
+                   help: "Shell-style globs on the first-level fact names (ansible_*_mb, ansible_eth[0-2]); only matching facts are set."),
+        OptionSpec("gather_timeout", .int, default: 10, help: "Accepted for compatibility: the facts come in one round trip."),
+        OptionSpec("fact_path", .string, help: "Accepted for compatibility: local facts (facts.d) are not read."),
     ])
-    public static let documentation = ModuleDocumentation(summary: "Gather facts about the host (one round trip, no Python)")
+    public static let documentation = ModuleDocumentation(summary: "Gather facts about the host (one round trip, no Python)",
+        examples: """
+            - setup:
+                gather_subset: ['!all', 'network']
+            - setup:
+                filter: ['ansible_*_mb', 'ansible_distribution*']
+            """,
+        deviations: ["Facts come from /proc, /sys and coreutils, not Python: no ansible_python, ansible_devices, ansible_local or "
+                     + "ansible_ssh_host_key_*; see docs/engine.md for the subsets and their facts."])
 
     public init() {}
 
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
-        ControlOutcome(effects: [.gatherFacts])
+        let subset = a["gather_subset"]?.listValue?.compactMap(\.stringValue) ?? ["all"]
+        let filter = a["filter"]?.listValue?.compactMap(\.stringValue) ?? []
+        do { _ = try FactSelection(subset) } catch let error as KeelError {
+            return ControlOutcome(failed: true, message: error.message + (error.expected.map { " (expected one of: \($0))" } ?? ""))
+        }
+        return ControlOutcome(effects: [.gatherFacts(subset: subset, filter: filter)])
     }
 }
 
@@ -215,8 +250,25 @@ public struct PauseAction: ControlAction {
     public init() {}
 
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
-        let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (a["minutes"]?.intValue ?? 0)
+        let minutes = a["minutes"]?.intValue
+        let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (minutes ?? 0)
+        let start = Date()
         if seconds > 0 { try await Task.sleep(for: .seconds(seconds)) }
-        return ControlOutcome(message: a["prompt"]?.stringValue, values: ["delta": .int(seconds)])
+        let stop = Date()
+        let elapsed = stop.timeIntervalSince(start)
+        // Ansible's result: how long it paused, in the unit asked for, rounded to hundredths.
+        let shown = minutes != nil && a["seconds"] == nil ? "\((elapsed / 60 * 100).rounded() / 100) minutes" : "\((elapsed * 100).rounded() / 100) seconds"
+        return ControlOutcome(message: a["prompt"]?.stringValue, values: [
+            "rc": 0, "stderr": "", "stdout": .string("Paused for \(shown)"), "start": .string(Self.timestamp(start)),
+            "stop": .string(Self.timestamp(stop)), "delta": .int(Int(elapsed)), "echo": a["echo"] ?? true, "user_input": "",
+        ])
+    }
+
+    /// Local time as Python's datetime prints it: 2024-05-01 12:00:00.123456.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+        return formatter.string(from: date)
     }
 }

@@ -44,6 +44,9 @@ public struct ControlOutcome: Sendable {
     public enum Effect: Sendable, Equatable {
         /// set_fact / register-like: host variables that persist for the run (level 19).
         case setFacts(OrderedDictionary<String, Value>)
+        /// set_fact with cacheable: the same variables also become facts (ansible_facts), as Ansible keeps
+        /// a second copy for its fact cache; meta: clear_facts removes that copy only.
+        case cacheFacts(OrderedDictionary<String, Value>)
         /// include_vars (level 18).
         case includeVars(OrderedDictionary<String, Value>)
         /// include_tasks: load this file and run its tasks next, with these vars.
@@ -52,7 +55,8 @@ public struct ControlOutcome: Sendable {
         case includeRole(name: String, tasksFrom: String?, varsFrom: String?, defaultsFrom: String?, vars: OrderedDictionary<String, Value>)
         /// meta: flush_handlers, end_play, end_host, end_batch, clear_facts, clear_host_errors, noop, reset_connection.
         case meta(String)
-        case gatherFacts
+        /// setup / gather_facts as a task: the subsets to gather (nil: the play's) and the fact-name globs to keep.
+        case gatherFacts(subset: [String]?, filter: [String])
     }
 
     public var changed = false
