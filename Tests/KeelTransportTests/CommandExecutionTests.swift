@@ -37,6 +37,32 @@ import KeelTransport
         #expect(try await connection.run("cat", stdin: large, become: nil).stdout == large)
     }
 
+    /// Text ending in a newline travels as a here-document, anything else base64-encoded: both must arrive
+    /// byte for byte, including text that looks like shell, like the delimiter, or has no final newline.
+    @Test func stdinTextAndBinaryArriveExactlyByEitherPath() async throws {
+        let host = try await LabTargets.hosts(1, prefix: "cmd")[0]
+        let connection = try await LabTargets.connect(host)
+        let inputs: [Data] = [
+            Data("plain line\n".utf8),
+            Data("$(touch /root/keel-injected) `id` ${HOME} 'q' \"d\" \\ \\n\n\n".utf8),
+            Data("KEEL_EOF_\nKEEL_EOF___KEEL_00_1\nEOF\n".utf8),
+            Data("no final newline".utf8),
+            Data("crlf\r\nline\r\n".utf8),
+            Data([0x61, 0x00, 0x62, 0x0A]),
+            Data("ünïcødé ✓\n".utf8) + Data([0xFF, 0xFE, 0x0A]),
+            Data(String(repeating: "a long line of text ", count: 5000).utf8) + Data("\n".utf8),
+        ]
+        for input in inputs {
+            let result = try await connection.run("cat; printf '%s' \"$?\" >&2", stdin: input, become: nil)
+            #expect(result.stdout == input, "\(input.prefix(60).map { String($0) })")
+            #expect(result.stderrText == "0")
+        }
+        let injected = try await connection.run("[ -e /root/keel-injected ] && echo yes || echo no")
+        #expect(injected.stdoutText == "no\n")
+        // The shell is still in step after all of them.
+        #expect(try await connection.run("echo still-here").stdoutText == "still-here\n")
+    }
+
     @Test func fiveMegabytesUploadAndDownloadIntact() async throws {
         let host = try await LabTargets.hosts(1, prefix: "cmd")[0]
         let connection = try await LabTargets.connect(host)

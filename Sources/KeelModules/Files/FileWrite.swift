@@ -28,16 +28,27 @@ public struct FileWrite: Sendable {
 
     /// Writes the file; returns the backup's path when one was made.
     public func perform(on host: HostContext) async throws -> String? {
+        // Builtins where the shell has them: a first run writes many files, and each program started on the
+        // host costs about a millisecond of its CPU. The temporary name is random from the controller and is
+        // created exclusively (noclobber), as mktemp would, with the mode the umask gives a new file.
         var lines = [
             "set -e",
             "dest=\(ShellQuote.quote(destination))",
-            createParentDirectories ? #"mkdir -p -- "$(dirname -- "$dest")""# : ":",
-            #"tmp=$(mktemp "$(dirname -- "$dest")/.keel-tmp.XXXXXXXX")"#,
+            #"case $dest in */*) dir=${dest%/*}; dir=${dir:-/};; *) dir=.;; esac"#,
+            createParentDirectories ? #"mkdir -p -- "$dir""# : ":",
+            #"tmp="$dir/.keel-tmp.\#(FileWrite.randomSuffix())""#,
+            #"set -C; : > "$tmp"; set +C"#,
             #"trap 'rm -f -- "$tmp"' EXIT"#,
             #"cat > "$tmp""#,
-            #"if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; chown --reference="$dest" -- "$tmp" 2>/dev/null || true; "#
-                + #"else chmod "$(printf %o $((0666 & ~$(umask))))" -- "$tmp"; fi"#,
         ]
+        // A replaced file keeps its mode and ownership unless the task sets them.
+        let setsMode = attributes.contains { if case .mode = $0 { true } else { false } }
+        let setsOwner = attributes.contains { if case .owner = $0 { true } else { false } }
+        let setsGroup = attributes.contains { if case .group = $0 { true } else { false } }
+        if !setsMode { lines.append(#"if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi"#) }
+        if !(setsOwner && setsGroup) {
+            lines.append(#"if [ -e "$dest" ]; then chown --reference="$dest" -- "$tmp" 2>/dev/null || true; fi"#)
+        }
         lines += attributes.map { $0.command(forShellWord: "\"$tmp\"") }
         if let validate {
             let command = validate.replacingOccurrences(of: "%s", with: "\"$tmp\"")
@@ -54,5 +65,11 @@ public struct FileWrite: Sendable {
                             expected: result.status == 65 ? "content that passes the validate command" : nil)
         }
         return result.stdoutText.split(separator: "\n").first { $0.hasPrefix("KEEL_BACKUP=") }.map { String($0.dropFirst(12)) }
+    }
+
+    /// 16 random hex digits for a temporary file's name.
+    static func randomSuffix() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return hexString((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -1,4 +1,5 @@
 import CLibSSH2
+import KeelBase
 import Foundation
 
 /// The fast path: one long-lived `/bin/sh` per session reading requests on its stdin. Each request runs
@@ -24,22 +25,31 @@ final class SSHShellRunner {
         self.core = core
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        nonce = "__KEEL_" + bytes.map { String(format: "%02x", $0) }.joined()
+        nonce = "__KEEL_" + hexString(bytes)
     }
 
     func run(_ script: String, stdin: Data?) throws -> CommandResult {
         let channel = try openIfNeeded()
         counter += 1
         let marker = "\(nonce)_\(counter)"
-        var request = "( eval \(ShellQuote.quote(script)) )"
+        let command = "( eval \(ShellQuote.quote(script)) )"
+        let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
+        var request: Data
         if let stdin, !stdin.isEmpty {
-            request = "printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(request)"
+            let delimiter = "KEEL_EOF_\(marker)"
+            if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
+                // Text travels as a here-document: no base64 program to start on the host for each file written.
+                request = Data("\(command) <<'\(delimiter)'\(statusReport)\n".utf8)
+                request.append(stdin)
+                request.append(Data("\(delimiter)\n".utf8))
+            } else {
+                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(statusReport)\n".utf8)
+            }
         } else {
-            request += " </dev/null"
+            request = Data("\(command) </dev/null\(statusReport)\n".utf8)
         }
-        request += "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2\n"
         do {
-            try write(Data(request.utf8), to: channel)
+            try write(request, to: channel)
             let (out, status) = try readUntilMarker(marker, stream: 0, channel: channel, withStatus: true)
             let (err, _) = try readUntilMarker(marker, stream: 1, channel: channel, withStatus: false)
             return CommandResult(status: status, stdout: out, stderr: err,
@@ -51,6 +61,13 @@ final class SSHShellRunner {
     }
 
     struct ShellGone: Error { var detail: String }
+
+    /// A here-document carries bytes exactly when they hold no NUL (the shell drops it), end with a newline
+    /// (the body ends at a line break) and never contain the delimiter.
+    static func fitsHereDocument(_ data: Data, delimiter: String) -> Bool {
+        guard data.last == 0x0A, !data.contains(0) else { return false }
+        return data.range(of: Data(delimiter.utf8)) == nil
+    }
 
     private func openIfNeeded() throws -> OpaquePointer {
         if let channel { return channel }
