@@ -95,7 +95,13 @@ public final class TemplateEngine: Sendable {
 
     /// Whether a string needs templating at all (`{{`, `{%` or `{#` somewhere in it).
     public static func containsTemplate(_ s: String) -> Bool {
-        s.contains("{{") || s.contains("{%") || s.contains("{#")
+        // Bytes, not Foundation's String search: every task argument of every host is asked this.
+        var afterBrace = false
+        for byte in s.utf8 {
+            if afterBrace, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "#") { return true }
+            afterBrace = byte == UInt8(ascii: "{")
+        }
+        return false
     }
 
     // MARK: Internals

@@ -34,7 +34,7 @@ public struct ContentConvergence: Sendable {
 
     public static let diffLimit = 64 * 1024
 
-    public var desiredSHA256: String { SHA256.hash(data: desired).map { String(format: "%02x", $0) }.joined() }
+    public var desiredSHA256: String { hexString(SHA256.hash(data: desired)) }
 
     public func plan(values: OrderedDictionary<String, Value>) throws -> Plan<ContentStep> {
         if current.kind == .directory { throw KeelError("\(path) is a directory, not a file") }

@@ -119,6 +119,6 @@ public struct FetchModule: Module {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        hexString(digest)
     }
 }

@@ -84,7 +84,7 @@ public struct RemotePath: Sendable, Equatable {
         if afterLink.starts(with: contentMarker) {
             let content = Data(afterLink.dropFirst(contentMarker.count))
             result.content = content
-            result.sha256 = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+            result.sha256 = hexString(SHA256.hash(data: content))
         } else if afterLink.starts(with: checksumMarker) {
             let line = String(decoding: afterLink.dropFirst(checksumMarker.count), as: UTF8.self)
             result.sha256 = line.split(separator: " ", maxSplits: 1).first.map(String.init)

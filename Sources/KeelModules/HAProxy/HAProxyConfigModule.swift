@@ -89,7 +89,7 @@ public struct HAProxyConfigModule: Module {
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let desired = try Self.desiredText(a)
         let current = try await RemotePath.observe(a.path, on: host, checksum: true, contentLimit: ContentConvergence.diffLimit)
-        let wanted = SHA256.hash(data: Data(desired.utf8)).map { String(format: "%02x", $0) }.joined()
+        let wanted = hexString(SHA256.hash(data: Data(desired.utf8)))
         if current.sha256 != wanted, !a.validate.isEmpty {
             // Checked now as well as before the rename, so check mode already reports a file HAProxy would refuse.
             try await HAProxyValidation.check(desired, beside: a.path, command: a.validate, on: host)

@@ -67,7 +67,7 @@ public struct AptKeyModule: Module {
         let suffix = a.file.map { $0.hasSuffix(".asc") ? "asc" : "gpg" } ?? (a.data.map { Self.isArmored($0) ? "asc" : "gpg" } ?? "asc")
         if let id = a.id { return "/etc/apt/trusted.gpg.d/keel-\(id.replacingOccurrences(of: " ", with: "")).\(suffix)" }
         if let data = a.data {
-            let digest = SHA256.hash(data: Data(data.utf8)).map { String(format: "%02x", $0) }.joined()
+            let digest = hexString(SHA256.hash(data: Data(data.utf8)))
             return "/etc/apt/trusted.gpg.d/keel-\(digest.prefix(16)).\(suffix)"
         }
         if let file = a.file { return "/etc/apt/trusted.gpg.d/" + (file as NSString).lastPathComponent }
@@ -97,7 +97,7 @@ public struct AptKeyModule: Module {
             if observed.currentSHA256 != nil { step = .remove }
         } else if let data = a.data {
             let bytes = Data((Self.isArmored(data) && !data.hasSuffix("\n") ? data + "\n" : data).utf8)
-            wanted = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            wanted = hexString(SHA256.hash(data: bytes))
             if wanted != observed.currentSHA256 { step = .write(bytes) }
         } else if let file = a.file {
             guard let source = observed.sourceSHA256 else {
