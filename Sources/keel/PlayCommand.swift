@@ -12,9 +12,10 @@ struct PlayCommand: AsyncParsableCommand {
         commandName: "play",
         abstract: "Run playbooks against an inventory.",
         discussion: """
-            Everything is parsed and checked before any host is touched. With --check nothing is changed on
+            Everything is parsed and checked before any host is touched. With --check nothing is changed on \
             any host; the run reports what would change, and --diff shows how.
-            Exit status: 0 all hosts ok, 2 a task failed on a host, 4 a host was unreachable, 1 usage or
+
+            Exit status: 0 all hosts ok, 2 a task failed on a host, 4 a host was unreachable, 1 usage or \
             parse error, 3 drift with --drift-exit-code (see docs/exit-codes.md).
             """)
 

@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a shell command on every host that matches a pattern.",
         discussion: """
-            Exit status: 0 when the command succeeded everywhere, 2 when it failed on a host,
+            Exit status: 0 when the command succeeded everywhere, 2 when it failed on a host, \
             4 when a host was unreachable, 1 for usage and inventory errors.
             """)
 
