@@ -208,7 +208,8 @@ struct TaskRunner {
                 arguments[key] = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
             }
             let context = EngineControlContext(scope: scope, host: host, run: run, play: play, entry: entry)
-            let outcome = try await control.run(arguments, at: task.argsLocation, in: context)
+            var outcome = try await control.run(arguments, at: task.argsLocation, in: context)
+            if let unreachable = try await gatherRequestedFacts(&outcome, scope: scope, state: state) { return unreachable }
             let status: HostTaskResult.Status = outcome.failed ? .failed : outcome.skipped ? .skipped : outcome.changed ? .changed : .ok
             return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
@@ -245,6 +246,31 @@ struct TaskRunner {
             state.connection = nil
             return Attempt(status: .unreachable, message: "\(error)")
         }
+    }
+
+    /// A `setup` task gathers here, not after the task, so its result (what `register` keeps) carries the
+    /// facts under `ansible_facts` as Ansible's does; the play then merges them into the host's facts.
+    /// Returns the attempt to report when the host cannot be reached.
+    private func gatherRequestedFacts(_ outcome: inout ControlOutcome, scope: VariableScope, state: HostState) async throws -> Attempt? {
+        guard let index = outcome.effects.firstIndex(where: { if case .gatherFacts = $0 { true } else { false } }),
+              case .gatherFacts(let subset, let filter) = outcome.effects[index] else { return nil }
+        let requested = subset ?? ["all"]
+        let connection: any Connection
+        do {
+            connection = try await run.connection(for: host, variables: play.connectionVariables(for: host, scope: scope))
+        } catch {
+            return Attempt(status: .unreachable, message: "\(error)")
+        }
+        do {
+            let facts = try await FactGatherer.gather(on: connection, selection: try FactSelection(requested),
+                                                      filter: FactFilter(filter), requested: requested)
+            outcome.effects[index] = .cacheFacts(facts)
+            outcome.values["ansible_facts"] = .dict(facts)
+        } catch let error as TransportError where error.isUnreachable {
+            state.connection = nil
+            return Attempt(status: .unreachable, message: "\(error)")
+        }
+        return nil
     }
 
     /// delegate_to: the module runs over the delegate's connection, with this host's variables.

@@ -134,6 +134,11 @@ import Testing
                 - name: a subset that does not exist
                   setup: {gather_subset: [bogus]}
                   ignore_errors: true
+                - name: registered setup
+                  setup: {gather_subset: '!all,!min,network'}
+                  register: gathered
+                - {name: from register, debug: {msg: "{{ gathered.ansible_facts.interfaces | sort | join(',') }}"}}
+                - meta: clear_facts
             - hosts: lab
               gather_subset: [date_time, '!min']
               tasks:
@@ -163,6 +168,12 @@ import Testing
         #expect(play["date_time"] != nil && play["distribution"] == nil && play["interfaces"] == nil)
         #expect(outcome.recap[host.name]?[.ignored] == 1)
         #expect(outcome.recap[host.name]?[.failed] == 0)
+        // As in Ansible, a registered setup result holds the facts it gathered.
+        let registered = facts(outcome, "registered setup", host)
+        #expect(registered["interfaces"] != nil && registered["distribution"] == nil)
+        let fromRegister = outcome.results(named: "from register").first { $0.host == host.name }?.values["msg"]?.stringValue
+        #expect(fromRegister == (registered["interfaces"]?.listValue?.compactMap(\.stringValue).sorted().joined(separator: ",")))
+        #expect(fromRegister?.contains("eth0") == true, "\(fromRegister ?? "nil")")
     }
 
     @Test func mountsCarryTheirSizes() async throws {
