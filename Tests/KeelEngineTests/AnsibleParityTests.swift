@@ -13,7 +13,6 @@ import Testing
 @Suite("Ansible parity on lab hosts", .serialized) struct AnsibleParityTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Parity").path
     static let root = "/srv/parity"
-    static var venv: String { ProcessInfo.processInfo.environment["KEEL_VENV"] ?? "/var/cache/keel/venv" }
 
     /// The fixture's files, for PlaybookHarness.
     static func fixtureFiles() throws -> [String: String] {
@@ -77,33 +76,10 @@ import Testing
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
         try Self.inventory(host, lab: lab).write(toFile: dir + "/inventory.ini", atomically: true, encoding: .utf8)
-        let playbook = Self.venv + "/bin/ansible-playbook"
-        guard FileManager.default.isExecutableFile(atPath: playbook) else {
-            throw KeelError("ansible-core is not installed: run `bash scripts/python-oracles.sh` (or set KEEL_VENV)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: playbook)
-        process.arguments = ["-i", dir + "/inventory.ini", dir + "/site.yml"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ANSIBLE_HOME"] = dir + "/.ansible"
-        environment["ANSIBLE_LOCAL_TEMP"] = dir + "/.ansible/tmp"
-        environment["ANSIBLE_NOCOLOR"] = "1"
-        environment["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        // Output to a file, not a pipe: a pipe's end inherited by a process that outlives ansible-playbook
-        // (an ssh ControlPersist master, a process another test spawned at the same moment) would keep
-        // a reader waiting for end-of-file.
-        let log = dir + "/ansible.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = FileManager.default.contents(atPath: log) ?? Data()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), Self.fetched(in: dir, host: host.name))
+        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", dir + "/inventory.ini", dir + "/site.yml"],
+                                                   home: dir + "/.ansible", currentDirectory: dir,
+                                                   environment: ["ANSIBLE_RETRY_FILES_ENABLED": "0"])
+        return (status, output, Self.fetched(in: dir, host: host.name))
     }
 
     func keelHarness(for host: LabHost, lab: Lab) throws -> PlaybookHarness {

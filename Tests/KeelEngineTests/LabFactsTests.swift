@@ -262,35 +262,11 @@ struct Facts {
 /// Real ansible-core's setup module against a lab host over SSH (`ansible HOST -m setup`).
 enum AnsibleSetup {
     static func run(host: String, inventory: String) throws -> Value {
-        let venv = ProcessInfo.processInfo.environment["KEEL_VENV"] ?? "/var/cache/keel/venv"
-        let ansible = venv + "/bin/ansible"
-        guard FileManager.default.isExecutableFile(atPath: ansible) else {
-            throw KeelError("ansible-core is not installed in \(venv): run `bash scripts/python-oracles.sh` (or set KEEL_VENV)")
-        }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("keel-ansible-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: home) }
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ansible)
-        process.arguments = [host, "-i", inventory, "-m", "setup"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ANSIBLE_HOME"] = home
-        environment["ANSIBLE_LOCAL_TEMP"] = home + "/tmp"
-        environment["ANSIBLE_NOCOLOR"] = "1"
-        environment["ANSIBLE_HOST_KEY_CHECKING"] = "True"
-        process.environment = environment
-        // A file, not a pipe (see AnsibleOracle: a pipe's end may outlive the process in a busy test run).
-        let log = home + "/output"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let text = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
-        guard let arrow = text.range(of: " => ") else { throw KeelError("unexpected ansible output: \(text.prefix(800))") }
-        let result = try Value.parseJSON(String(text[arrow.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines))
+        let (_, text) = try AnsibleTool.run("ansible", [host, "-i", inventory, "-m", "setup"], home: home,
+                                            environment: ["ANSIBLE_HOST_KEY_CHECKING": "True"])
+        let result = try AnsibleTool.adHocResult(text)
         guard let facts = result["ansible_facts"], facts.dictValue != nil else { throw KeelError("ansible setup returned no facts: \(text.prefix(800))") }
         return facts
     }
