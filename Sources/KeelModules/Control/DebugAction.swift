@@ -252,10 +252,14 @@ public struct PauseAction: ControlAction {
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
         let minutes = a["minutes"]?.intValue
         let seconds = (a["seconds"]?.intValue ?? 0) + 60 * (minutes ?? 0)
-        let start = Date()
-        if seconds > 0 { try await Task.sleep(for: .seconds(seconds)) }
-        let stop = Date()
-        let elapsed = stop.timeIntervalSince(start)
+        // Waited and measured on one monotonic clock: measured with the wall clock, a sleep could come out a
+        // hair short of what was asked (0.9999 s), and "Paused for 1.0 seconds" would read 0.99.
+        let clock = ContinuousClock()
+        let start = Date(), began = clock.now
+        if seconds > 0 { try await clock.sleep(until: began + .seconds(seconds)) }
+        let waited = clock.now - began
+        let elapsed = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+        let stop = start.addingTimeInterval(elapsed)
         // Ansible's result: how long it paused, in the unit asked for, rounded to hundredths.
         let shown = minutes != nil && a["seconds"] == nil ? "\((elapsed / 60 * 100).rounded() / 100) minutes" : "\((elapsed * 100).rounded() / 100) seconds"
         return ControlOutcome(message: a["prompt"]?.stringValue, values: [
