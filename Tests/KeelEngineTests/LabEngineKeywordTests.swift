@@ -36,7 +36,8 @@ import Testing
         for host in all { _ = try inspect(host, "rm -rf /srv/thr && mkdir -p /srv/thr") }
         // The same busy work three times, each in a play of its own so all hosts reach it together:
         // throttled on the task, throttled through its block, and free to use all forks (which shows the
-        // spans do overlap when nothing holds them back).
+        // spans do overlap when nothing holds them back). Two seconds of work: hosts started together
+        // overlap even when a loaded machine delays one of them.
         func play(_ name: String, block: String = "", task: String = "") -> String {
             """
             - hosts: lab
@@ -47,7 +48,7 @@ import Testing
                   \(block)
                   block:
                     - name: busy \(name)
-                      shell: "date +%s.%N > /srv/thr/\(name); sleep 1; date +%s.%N >> /srv/thr/\(name)"
+                      shell: "date +%s.%N > /srv/thr/\(name); sleep 2; date +%s.%N >> /srv/thr/\(name)"
                       \(task)
 
             """
