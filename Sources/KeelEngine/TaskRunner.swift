@@ -53,6 +53,7 @@ struct TaskRunner {
             var effects: [ControlOutcome.Effect] = []
             var itemVars: [OrderedDictionary<String, Value>] = []
             let loopVar = task.loopControl?.loopVar ?? "item"
+            let pauseBetweenItems = try task.loopControl?.pause.map { try loopPause($0, scope: scope) } ?? 0
             for (index, item) in items.enumerated() {
                 var itemScope = scope
                 var loopVariables = OrderedDictionary<String, Value>()
@@ -83,8 +84,8 @@ struct TaskRunner {
                     result = Attempt(status: .failed, message: Self.failureMessage(error))
                 }
                 result = try applyOverrides(result, scope: itemScope)
-                if let pause = task.loopControl?.pause, let seconds = pause.intValue ?? pause.stringValue.flatMap(Int.init), seconds > 0, index < items.count - 1 {
-                    try await _Concurrency.Task.sleep(for: .seconds(seconds))
+                if pauseBetweenItems > 0, index < items.count - 1 {
+                    try await _Concurrency.Task.sleep(for: .seconds(pauseBetweenItems))
                 }
                 var registered = result.registerValue
                 if let item { registered[loopVar] = item; registered["ansible_loop_var"] = .string(loopVar) }
@@ -271,6 +272,16 @@ struct TaskRunner {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         return nil
+    }
+
+    /// loop_control.pause: seconds between items, whole or fractional (0.5), possibly a template.
+    private func loopPause(_ pause: Value, scope: VariableScope) throws -> Double {
+        let rendered = try scope.render(pause)
+        if case .double(let seconds) = rendered { return seconds }
+        if let seconds = rendered.intValue { return Double(seconds) }
+        if let text = rendered.stringValue, let seconds = Double(text.trimmingCharacters(in: .whitespaces)) { return seconds }
+        throw KeelError("loop_control.pause must be a number of seconds, found '\(rendered.stringValue ?? rendered.jsonString())'",
+                        at: task.location)
     }
 
     /// delegate_to: the module runs over the delegate's connection, with this host's variables.

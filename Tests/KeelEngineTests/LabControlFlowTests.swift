@@ -264,6 +264,42 @@ import Testing
         #expect(skipped.results(named: "a check that never changes anything").first?.status == .failed)
     }
 
+    /// loop_control.pause waits between items (not after the last), in fractions of a second too, and a
+    /// value that is no number fails the task. Each item stamps the host's clock: the gaps are at least
+    /// the pause (a lower bound only; how much longer depends on the machine).
+    @Test func loopPauseWaitsBetweenItems() async throws {
+        let all = try await hosts(1, "loops-pause")
+        _ = try inspect(all[0], "rm -rf /srv/pause && mkdir -p /srv/pause")
+        let outcome = await (try harness(all, """
+            - hosts: lab
+              gather_facts: false
+              vars: {gap: 0.6}
+              tasks:
+                - name: stamped items
+                  shell: "date +%s.%N >> /srv/pause/stamps"
+                  loop: [1, 2, 3]
+                  loop_control: {pause: "{{ gap }}"}
+            """)).play(inventory: ["inventory.ini"])
+        #expect(outcome.status == .ok, "\(outcome.failures)")
+        let stamps = try inspect(all[0], "cat /srv/pause/stamps").split(separator: "\n").compactMap { Double($0) }
+        #expect(stamps.count == 3)
+        for (earlier, later) in zip(stamps, stamps.dropFirst()) {
+            #expect(later - earlier >= 0.6, "\(stamps)")
+        }
+        let bad = await (try harness(all, """
+            - hosts: lab
+              gather_facts: false
+              tasks:
+                - name: a pause that is no number
+                  command: "true"
+                  loop: [1, 2]
+                  loop_control: {pause: soon}
+            """)).play(inventory: ["inventory.ini"])
+        #expect(bad.status == .hostFailed)
+        let failed = bad.results(named: "a pause that is no number")
+        #expect(failed.contains { $0.status == .failed && ($0.message ?? "").contains("loop_control.pause") }, "\(failed.map { $0.message ?? "" })")
+    }
+
     @Test func noLogHidesSecretsInResultsAndDiffs() async throws {
         let all = try await hosts(1, "nolog")
         _ = try inspect(all[0], "rm -f /srv/nolog.conf")
