@@ -26,6 +26,8 @@ public final class HostState: @unchecked Sendable {
     public var includeVars: OrderedDictionary<String, Value> { lock.withLock { _includeVars } }
 
     func setFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { _facts = facts } }
+    /// Newly gathered or cached facts join what the host had (Ansible never forgets a fact in a run).
+    func mergeFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { for (k, v) in facts { _facts[k] = v } } }
     func setHostFact(_ name: String, _ value: Value) { lock.withLock { _hostFacts[name] = value } }
     func setIncludeVar(_ name: String, _ value: Value) { lock.withLock { _includeVars[name] = value } }
 

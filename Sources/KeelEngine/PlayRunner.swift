@@ -247,11 +247,9 @@ struct PlayRunner: Sendable {
                 default: break
                 }
             case .cacheFacts(let facts):
-                var merged = state.facts
-                for (k, v) in facts { merged[k] = v }
-                state.setFacts(merged)
-            case .gatherFacts(let subset, let filter):
-                try await gatherFacts(scope: scope, hosts: [host], force: true, subset: subset, filter: filter)
+                state.mergeFacts(facts)
+            case .gatherFacts:
+                break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
             }
         }
         return endPlay
@@ -273,15 +271,12 @@ struct PlayRunner: Sendable {
         }
     }
 
-    /// Gathers facts (the play's gather_subset, or a setup task's subset and filter) and merges them
-    /// into the host's facts, as Ansible does.
-    private func gatherFacts(scope: PlayScope, hosts: [String], force: Bool = false, subset: [String]? = nil, filter: [String] = []) async throws {
-        if !force {
-            if case .value(false)? = play.gatherFacts { return }
-        }
+    /// The play's fact gathering (its gather_subset), merged into the host's facts as Ansible does.
+    private func gatherFacts(scope: PlayScope, hosts: [String]) async throws {
+        if case .value(false)? = play.gatherFacts { return }
         guard !hosts.isEmpty else { return }
         let info = TaskInfo(name: "Gathering Facts", module: "gather_facts", location: play.location)
-        if !force { await run.emit(.taskStarted(info)) }
+        await run.emit(.taskStarted(info))
         let run = self.run
         let playSubset = play.gatherSubset
         _ = await concurrentMap(hosts, limit: run.options.forks) { host -> Void in
@@ -289,7 +284,7 @@ struct PlayRunner: Sendable {
             let requested: [String]
             let selection: FactSelection
             do {
-                requested = try subset ?? Self.subsetNames(playSubset, scope: scope.playScope(for: host))
+                requested = try Self.subsetNames(playSubset, scope: scope.playScope(for: host))
                 selection = try FactSelection(requested)
             } catch {
                 state.failed = true
@@ -300,11 +295,7 @@ struct PlayRunner: Sendable {
             do {
                 let variables = scope.connectionVariables(for: host, scope: scope.playScope(for: host))
                 let connection = try await run.connection(for: host, variables: variables)
-                let gathered = try await FactGatherer.gather(on: connection, selection: selection, filter: FactFilter(filter), requested: requested)
-                var facts = state.facts
-                for (k, v) in gathered { facts[k] = v }
-                state.setFacts(facts)
-                guard !force else { return }   // a setup task reports its own result
+                state.mergeFacts(try await FactGatherer.gather(on: connection, selection: selection, requested: requested))
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: run.options.checkMode)))
             } catch {

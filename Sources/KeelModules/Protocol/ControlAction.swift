@@ -55,7 +55,8 @@ public struct ControlOutcome: Sendable {
         case includeRole(name: String, tasksFrom: String?, varsFrom: String?, defaultsFrom: String?, vars: OrderedDictionary<String, Value>)
         /// meta: flush_handlers, end_play, end_host, end_batch, clear_facts, clear_host_errors, noop, reset_connection.
         case meta(String)
-        /// setup / gather_facts as a task: the subsets to gather (nil: the play's) and the fact-name globs to keep.
+        /// setup / gather_facts as a task: the subsets to gather (nil: all, as for setup without gather_subset)
+        /// and the fact-name globs to keep. The engine gathers them before it makes the task's result.
         case gatherFacts(subset: [String]?, filter: [String])
     }
 

@@ -195,9 +195,9 @@ enum AnsibleFilters {
     static func digest(_ s: String, _ algorithm: String) throws -> String {
         let bytes = Array(s.utf8)
         switch algorithm {
-        case "sha1": return Digest.hex(Digest.sha1(bytes))
-        case "md5": return Digest.hex(Digest.md5(bytes))
-        case "sha256": return Digest.hex(Digest.sha256(bytes))
+        case "sha1": return hexString(Digest.sha1(bytes))
+        case "md5": return hexString(Digest.md5(bytes))
+        case "sha256": return hexString(Digest.sha256(bytes))
         default: throw KeelError("unsupported hash type '\(algorithm)'", expected: "md5, sha1 or sha256")
         }
     }

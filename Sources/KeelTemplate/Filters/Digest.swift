@@ -1,10 +1,6 @@
 /// MD5, SHA-1 and SHA-256 for the `hash` / `checksum` / `md5` / `sha1` filters. Foundation on Linux has
 /// no CommonCrypto, and these three are small enough to keep here rather than pull in a crypto package.
 enum Digest {
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
-
     /// Appends the 0x80 marker, zero padding and the 64-bit message length.
     static func pad(_ message: [UInt8], bigEndian: Bool) -> [UInt8] {
         var m = message
