@@ -1,23 +1,32 @@
 import Foundation
 import KeelBase
-import KeelTransport
 import OrderedCollections
 
 /// What the run knows about one host across plays: its facts, the facts and results it set
 /// (set_fact, register: Ansible keeps these for the whole run), whether it failed or became
-/// unreachable, and its connection.
+/// unreachable, and its counts for the recap. (Its connections live in the run's ConnectionPool.)
 public final class HostState: @unchecked Sendable {
-    // @unchecked: mutated only by the one task at a time that runs on this host (the strategy never
-    // runs two tasks of a host at once); reads from other hosts (hostvars) take the lock.
+    // @unchecked: every stored variable is read and written under `lock`: one task at a time changes a
+    // host, but other hosts read it meanwhile (hostvars, play_hosts, any_errors_fatal, the recap).
     private let lock = NSLockLike()
     public let name: String
     private var _facts: OrderedDictionary<String, Value> = [:]
     private var _hostFacts: OrderedDictionary<String, Value> = [:]   // set_fact / register, level 19
     private var _includeVars: OrderedDictionary<String, Value> = [:]  // include_vars, level 18
-    public var failed = false
-    public var unreachable = false
-    var connection: (any Connection)?
-    var recap = [String: Int]()
+    private var _failed = false
+    private var _unreachable = false
+    private var _recap = [String: Int]()
+
+    public var failed: Bool {
+        get { lock.withLock { _failed } }
+        set { lock.withLock { _failed = newValue } }
+    }
+    public var unreachable: Bool {
+        get { lock.withLock { _unreachable } }
+        set { lock.withLock { _unreachable = newValue } }
+    }
+    /// Counts by status name, for the recap.
+    var recap: [String: Int] { lock.withLock { _recap } }
 
     init(name: String) { self.name = name }
 
@@ -32,9 +41,13 @@ public final class HostState: @unchecked Sendable {
     func setIncludeVar(_ name: String, _ value: Value) { lock.withLock { _includeVars[name] = value } }
 
     /// Still in the play: neither failed nor unreachable.
-    var isActive: Bool { !failed && !unreachable }
+    var isActive: Bool { lock.withLock { !_failed && !_unreachable } }
 
-    func count(_ status: String) { recap[status, default: 0] += 1 }
+    func count(_ status: String) { lock.withLock { _recap[status, default: 0] += 1 } }
+    /// A failure that `rescue` handled leaves the failed count (never below zero in the recap).
+    func uncount(_ status: String) { lock.withLock { _recap[status, default: 1] -= 1 } }
+    /// Marks the host failed unless it already is, or is unreachable (a fatal failure elsewhere).
+    func failIfActive() { lock.withLock { _failed = _failed || !_unreachable } }
 }
 
 /// A small lock (Foundation's NSLock is not Sendable on every platform).

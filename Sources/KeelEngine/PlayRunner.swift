@@ -3,6 +3,7 @@ import KeelBase
 import KeelModel
 import KeelModules
 import KeelReport
+import KeelTransport
 import OrderedCollections
 
 /// Runs one play with Ansible's linear strategy: every host has its own iterator (blocks, rescue, always,
@@ -28,7 +29,8 @@ struct PlayRunner: Sendable {
             await run.emit(.warning(message: "no hosts matched '\(pattern)'", location: play.location))
             return
         }
-        for batch in batches(hosts) {
+        for batch in try batches(hosts, playbookDirectory: playbookDirectory) {
+            if _Concurrency.Task.isCancelled { return }   // interrupted: no new batch
             let scope = PlayScope(run: run, play: play, hosts: batch, playbookDirectory: playbookDirectory, adjacent: adjacent)
             let active = batch.filter { run.state($0).isActive }
             for host in active {
@@ -44,7 +46,7 @@ struct PlayRunner: Sendable {
                 try await flush(&handlers, scope: scope)
                 if ended { break }
             }
-            if let limit = try maxFailPercentage(scope), !batch.isEmpty {
+            if let limit = try maxFailPercentage(scope, playbookDirectory: playbookDirectory), !batch.isEmpty {
                 let failed = batch.filter { !run.state($0).isActive }.count
                 if Double(failed) / Double(batch.count) * 100 > limit { break }
             }
@@ -65,6 +67,8 @@ struct PlayRunner: Sendable {
         }
         var pending: [String: TaskEntry] = [:]
         while true {
+            // Interrupted (Ctrl-C): no task starts after this; the run goes on to its recap.
+            if _Concurrency.Task.isCancelled { return true }
             for host in scope.hosts {
                 guard let iterator = iterators[host], pending[host] == nil else { continue }
                 if !canRun(host) { iterators[host] = nil; continue }
@@ -82,7 +86,7 @@ struct PlayRunner: Sendable {
             let endPlay = try await runTask(entry, on: group, scope: scope, iterators: iterators, handlers: &handlers)
             if endPlay { return true }
             if isFatal(entry), group.contains(where: { !run.state($0).isActive }) {
-                for host in scope.hosts { run.state(host).failed = run.state(host).failed || run.state(host).isActive }
+                for host in scope.hosts { run.state(host).failIfActive() }
                 return true
             }
         }
@@ -102,7 +106,7 @@ struct PlayRunner: Sendable {
             var local = initial
             let iterator = HostIterator(tasks: tasks, keywords: runner.play.keywords, id: id, isHandlerList: false)
             do {
-                while runner.run.state(host).isActive, !stop.isSet, let entry = iterator.next() {
+                while runner.run.state(host).isActive, !stop.isSet, !_Concurrency.Task.isCancelled, let entry = iterator.next() {
                     guard runner.admits(entry, isHandlers: false) else { continue }
                     let limit = try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: host, entry: entry) }
                     if let limit, limit > 0 {
@@ -137,10 +141,10 @@ struct PlayRunner: Sendable {
             endPlay = endPlay || ended
         }
         if stop.isSet {
-            for host in scope.hosts { run.state(host).failed = run.state(host).failed || run.state(host).isActive }
+            for host in scope.hosts { run.state(host).failIfActive() }
             return true
         }
-        return endPlay
+        return endPlay || _Concurrency.Task.isCancelled
     }
 
     /// any_errors_fatal on the task, its blocks or the play.
@@ -164,9 +168,11 @@ struct PlayRunner: Sendable {
         await run.emit(.taskStarted(info))
         let run = self.run
         let throttle = try targets.first.flatMap { first in try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: first, entry: entry) } }
-        let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host in
-            (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
-        }
+        let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
+            // Interrupted before this host's turn (forks were busy): it does not start the task.
+            if _Concurrency.Task.isCancelled { return nil }
+            return (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
+        }.compactMap { $0 }
         var results = Dictionary(uniqueKeysWithValues: outcomes)
         if runOnce, let only = outcomes.first {
             for host in group.dropFirst() {
@@ -186,7 +192,7 @@ struct PlayRunner: Sendable {
                 switch iterators[host]?.fail() ?? .hostFailed {
                 case .rescued:
                     state.count("rescued")
-                    state.recap["failed", default: 1] -= 1
+                    state.uncount("failed")
                     for (k, v) in scopeVars { state.setHostFact(k, v) }
                 case .deferred:
                     // `always` runs first; the iterator re-raises the failure after it.
@@ -242,8 +248,7 @@ struct PlayRunner: Sendable {
                 case "clear_facts": state.setFacts([:])
                 case "clear_host_errors": state.failed = false
                 case "reset_connection":
-                    if let connection = state.connection { await connection.close() }
-                    state.connection = nil
+                    await run.connections.drop(host: host)
                 default: break
                 }
             case .cacheFacts(let facts):
@@ -279,13 +284,21 @@ struct PlayRunner: Sendable {
         await run.emit(.taskStarted(info))
         let run = self.run
         let playSubset = play.gatherSubset
+        let keywords = play.keywords, location = play.location
         _ = await concurrentMap(hosts, limit: run.options.forks) { host -> Void in
+            if _Concurrency.Task.isCancelled { return }
             let state = run.state(host)
             let requested: [String]
             let selection: FactSelection
+            let settings: TaskSettings
             do {
                 requested = try Self.subsetNames(playSubset, scope: scope.playScope(for: host))
                 selection = try FactSelection(requested)
+                // The play's settings: facts are gathered with its become (and its check mode is reported).
+                let playScope = scope.playScope(for: host)
+                let mode = try TaskSettings.mode(keywords, scope: playScope, options: run.options, at: location)
+                settings = try TaskSettings.resolve(keywords, mode: mode, host: host, scope: TaskSettings.scope(playScope, with: mode),
+                                                    play: scope, run: run, at: location)
             } catch {
                 state.failed = true
                 state.count("failed")
@@ -293,11 +306,16 @@ struct PlayRunner: Sendable {
                 return
             }
             do {
-                let variables = scope.connectionVariables(for: host, scope: scope.playScope(for: host))
-                let connection = try await run.connection(for: host, variables: variables)
-                state.mergeFacts(try await FactGatherer.gather(on: connection, selection: selection, requested: requested))
+                let connection = try await run.connection(for: host, settings: settings.connection)
+                state.mergeFacts(try await FactGatherer.gather(on: connection, become: settings.become, selection: selection, requested: requested))
                 state.count("ok")
-                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: run.options.checkMode)))
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: settings.mode.check)))
+            } catch let error as TransportError where !error.isUnreachable {
+                state.failed = true
+                state.count("failed")
+                await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .failed, message: "\(error)")))
+            } catch is CancellationError {
+                return
             } catch {
                 state.unreachable = true
                 state.count("unreachable")
@@ -322,24 +340,10 @@ struct PlayRunner: Sendable {
         await run.emit(.hostResult(HostTaskResult(host: host, task: TaskInfo(name: task, module: task, location: location), status: .failed, message: message)))
     }
 
-    private func batches(_ hosts: [String]) -> [[String]] {
+    private func batches(_ hosts: [String], playbookDirectory: String) throws -> [[String]] {
         guard !play.serial.isEmpty else { return [hosts] }
-        var result: [[String]] = []
-        var remaining = hosts[...]
-        var steps = play.serial
-        while !remaining.isEmpty {
-            let step = steps.count > 1 ? steps.removeFirst() : steps[0]
-            var size: Int
-            switch step {
-            case .count(let n): size = n
-            case .percent(let p): size = Int((Double(hosts.count) * p / 100).rounded(.down))
-            case .template(let t): size = Int(t) ?? hosts.count
-            }
-            size = max(1, size)
-            result.append(Array(remaining.prefix(size)))
-            remaining = remaining.dropFirst(size)
-        }
-        return result
+        let steps = try PlayBatches.steps(play.serial, scope: playLevelScope(hosts, playbookDirectory: playbookDirectory), at: play.location)
+        return PlayBatches.split(hosts, steps: steps)
     }
 
     private func order(_ hosts: [String]) -> [String] {
@@ -352,12 +356,24 @@ struct PlayRunner: Sendable {
         }
     }
 
-    private func maxFailPercentage(_ scope: PlayScope) throws -> Double? {
+    private func maxFailPercentage(_ scope: PlayScope, playbookDirectory: String) throws -> Double? {
         switch play.maxFailPercentage {
         case .value(let v)?: return v
-        case .template(let t)?: return Double(t)
+        case .template(let t)?:
+            return try PlayBatches.percentage(t, scope: playLevelScope(scope.hosts, playbookDirectory: playbookDirectory), at: play.location)
         case nil: return nil
         }
+    }
+
+    /// What play-level keywords (serial, max_fail_percentage) are rendered with: the play's vars and the
+    /// extra vars, as in Ansible (no host's variables: they apply to all hosts at once).
+    private func playLevelScope(_ hosts: [String], playbookDirectory: String) -> VariableScope {
+        var precedence = VariablePrecedence([VariableLayer(.extraVars, run.options.extraVars)])
+        precedence.set(.playVars, play.keywords.vars)
+        let playScope = PlayScope(run: run, play: play, hosts: hosts, playbookDirectory: playbookDirectory, adjacent: [])
+        var magic = playScope.magicVariables(for: hosts.first ?? "localhost")
+        for name in ["inventory_hostname", "inventory_hostname_short", "group_names"] { magic[name] = nil }
+        return VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: playScope.hostvarsProvider())
     }
 
     private func loadAdjacent(_ directory: String) throws -> [AdjacentVariables] {

@@ -80,6 +80,7 @@ final class PlayScope: @unchecked Sendable {
         magic["ansible_play_batch"] = .list(active.map(Value.string))
         magic["ansible_play_name"] = .string(play.name ?? play.hosts.joined(separator: ","))
         magic["playbook_dir"] = .string(playbookDirectory)
+        // The run's modes; a task's check_mode/diff keywords replace these in its scope (TaskSettings.scope).
         magic["ansible_check_mode"] = .bool(run.options.checkMode)
         magic["ansible_diff_mode"] = .bool(run.options.diffMode)
         magic["ansible_version"] = ["full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0 (keel)"]
@@ -100,16 +101,39 @@ final class PlayScope: @unchecked Sendable {
         }
     }
 
-    /// The variables connection settings are read from (ansible_host, ansible_user, ...), rendered.
-    func connectionVariables(for host: String, scope: VariableScope) -> OrderedDictionary<String, Value> {
+    /// The variables connection settings are read from (ansible_host, ansible_user, ansible_become_user, ...),
+    /// rendered; the remote_user, connection and port keywords (task over block over play) fill in what the
+    /// variables leave unset, as in Ansible. A variable that fails to render fails the task, naming it.
+    func connectionVariables(for host: String, keywords: Keywords? = nil, scope: VariableScope) throws -> OrderedDictionary<String, Value> {
         var result = OrderedDictionary<String, Value>()
-        for (key, _) in scope.precedence.merged() where key.hasPrefix("ansible_") {
-            if let value = try? scope.lookup(key) { result[key] = value }
+        for key in Self.connectionNames {
+            do {
+                if let value = try scope.lookup(key) { result[key] = value }
+            } catch {
+                throw KeelError("the connection variable \(key) of \(host) cannot be rendered: \(TaskRunner.failureMessage(error))")
+            }
         }
-        if let user = play.keywords.remoteUser, result["ansible_user"] == nil { result["ansible_user"] = .string(user) }
-        if let connection = play.keywords.connection, result["ansible_connection"] == nil { result["ansible_connection"] = .string(connection) }
+        let keywords = keywords ?? play.keywords
+        if let user = keywords.remoteUser, result["ansible_user"] == nil { result["ansible_user"] = .string(try scope.renderString(user)) }
+        if let connection = keywords.connection, result["ansible_connection"] == nil { result["ansible_connection"] = .string(connection) }
+        if let port = keywords.port, result["ansible_port"] == nil {
+            switch port {
+            case .value(let number): result["ansible_port"] = .int(number)
+            case .template(let text): result["ansible_port"] = try scope.render(.string(text))
+            }
+        }
         return result
     }
+
+    /// The variables Transport and become read (HostConnectionSettings, TaskSettings.become).
+    static let connectionNames = [
+        "ansible_connection", "ansible_host", "ansible_ssh_host", "ansible_port", "ansible_ssh_port",
+        "ansible_user", "ansible_ssh_user", "ansible_remote_user", "ansible_ssh_private_key_file", "ansible_private_key_file",
+        "ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_ssh_common_args", "ansible_ssh_extra_args",
+        "ansible_host_key_checking", "ansible_timeout", "ansible_ssh_timeout",
+        "ansible_become", "ansible_become_user", "ansible_become_method", "ansible_become_flags", "ansible_become_exe",
+        "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass",
+    ]
 
     /// vars_files, read per host (their paths may use host variables); the first existing alternative wins.
     func loadVarsFiles(for host: String) throws {

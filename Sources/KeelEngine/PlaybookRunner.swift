@@ -17,6 +17,9 @@ public struct PlaybookRunner: Sendable {
         /// Only with --drift-exit-code: nothing failed, but something changed (or would change).
         case drift = 3
         case hostUnreachable = 4
+        /// Interrupted by SIGINT or SIGTERM (128 + SIGINT, as a shell reports it): the running commands
+        /// were stopped and the recap printed.
+        case interrupted = 130
     }
 
     public let options: RunOptions
@@ -56,7 +59,9 @@ public struct PlaybookRunner: Sendable {
         return (inventory, loaded, loader, templates)
     }
 
-    /// Runs the playbooks; returns the exit status.
+    /// Runs the playbooks; returns the exit status. Cancelling the calling task interrupts the run (what
+    /// `keel play` does on SIGINT/SIGTERM): no task starts after that, the running ones stop their remote
+    /// commands, and the recap of what was done is still reported.
     public func run(_ playbooks: [String]) async -> ExitStatus {
         let started = Date()
         let inventory: Inventory, loaded: [Playbook], loader: PlaybookLoader, templates: TemplateEngine
@@ -71,14 +76,22 @@ public struct PlaybookRunner: Sendable {
                                  loader: loader, sinks: sinks)
         await context.emit(.runStarted(RunInfo(playbooks: playbooks, checkMode: options.checkMode, diffMode: options.diffMode)))
         let filter = TagFilter(only: Set(options.tags), skip: Set(options.skipTags))
-        for playbook in loaded {
+        plays: for playbook in loaded {
             for play in playbook.plays {
+                if _Concurrency.Task.isCancelled { break plays }
                 do {
                     try await PlayRunner(run: context, play: play, playbookPath: playbook.path, tagFilter: filter).execute()
+                } catch is CancellationError {
+                    break plays
                 } catch {
                     await context.emit(.warning(message: "\(error)", location: (error as? KeelError)?.location ?? play.location))
                 }
             }
+        }
+        let interrupted = _Concurrency.Task.isCancelled
+        if interrupted {
+            await context.emit(.warning(message: "interrupted: no task was started after the signal, the running commands were stopped",
+                                        location: nil))
         }
         await context.closeConnections()
         var names = inventory.hostNames
@@ -91,6 +104,7 @@ public struct PlaybookRunner: Sendable {
             return HostRecap(host: name, counts: counts)
         }
         await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))
+        if interrupted { return .interrupted }
         if context.hosts.values.contains(where: \.unreachable) { return .hostUnreachable }
         if context.hosts.values.contains(where: \.failed) { return .hostFailed }
         if options.driftExitCode, context.hosts.values.contains(where: { $0.recap["changed", default: 0] > 0 }) { return .drift }

@@ -19,6 +19,7 @@ final class RunContext: Sendable {
     let hosts: [String: HostState]
     let sshConfig: SSHConfig
     let startAt: StartAtTask
+    let connections = ConnectionPool()
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {
@@ -44,22 +45,18 @@ final class RunContext: Sendable {
         hosts[host] ?? HostState(name: host)
     }
 
-    /// The host's connection, opened on first use and kept for the run.
-    func connection(for host: String, variables: OrderedDictionary<String, Value>) async throws -> any Connection {
-        let state = self.state(host)
-        if let existing = state.connection { return existing }
-        var vars = variables
-        if let password = options.becomePassword, vars["ansible_become_password"] == nil { vars["ansible_become_password"] = .string(password) }
-        let settings = HostConnectionSettings(hostName: host, variables: vars, config: sshConfig, defaultPolicy: options.hostKeyPolicy)
-        let connection = try await settings.connect()
-        state.connection = connection
-        return connection
+    /// The connection these settings describe, opened on first use and kept for the run.
+    func connection(for host: String, settings: HostConnectionSettings) async throws -> any Connection {
+        try await connections.connection(host: host, settings: settings)
+    }
+
+    /// Typed settings from a host's connection variables; a bad value (port 99999) throws, naming it.
+    func connectionSettings(for host: String, variables: OrderedDictionary<String, Value>) throws -> HostConnectionSettings {
+        try HostConnectionSettings(hostName: host, variables: variables, becomePassword: options.becomePassword,
+                                   config: sshConfig, defaultPolicy: options.hostKeyPolicy)
     }
 
     func closeConnections() async {
-        for state in hosts.values {
-            if let connection = state.connection { await connection.close() }
-            state.connection = nil
-        }
+        await connections.closeAll()
     }
 }

@@ -33,8 +33,13 @@ struct TaskRunner {
     func execute() async -> TaskOutcome {
         let state = run.state(host)
         let scope: VariableScope
+        let mode: TaskSettings.Mode
         do {
-            scope = try play.scope(for: host, entry: entry)
+            // check_mode and diff are decided here, once: the module, the report and the task's own
+            // templates (ansible_check_mode) all see this decision.
+            let taskScope = try play.scope(for: host, entry: entry)
+            mode = try TaskSettings.mode(entry.keywords, scope: taskScope, options: run.options, at: task.location)
+            scope = TaskSettings.scope(taskScope, with: mode)
         } catch {
             return await report(.failed, message: "\(error)")
         }
@@ -71,13 +76,15 @@ struct TaskRunner {
                 if !(try itemScope.holds(entry.keywords.when)) {
                     statuses.append(.skipped)
                     itemResults.append(["changed": false, "skipped": true, "skip_reason": "Conditional result was False"])
-                    await emit(info, .skipped, item: labelText, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0)
+                    await emit(info, .skipped, item: labelText, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
                     continue
                 }
                 let started = Date()
                 var result: Attempt
                 do {
-                    result = try await attempt(scope: itemScope, state: state)
+                    let settings = try TaskSettings.resolve(entry.keywords, mode: mode, host: host, scope: itemScope, play: play,
+                                                            run: run, at: task.location)
+                    result = try await attempt(scope: itemScope, state: state, settings: settings)
                 } catch {
                     // A module's or template's error fails this host's task like any failure, so
                     // ignore_errors, failed_when, register and rescue see it, as in Ansible.
@@ -96,7 +103,7 @@ struct TaskRunner {
                 let ignoreUnreachable = result.status == .unreachable ? (try bool(entry.keywords.ignoreUnreachable, itemScope) ?? false) : false
                 let shownStatus: HostTaskResult.Status = (result.status == .failed && ignoreErrors) || ignoreUnreachable ? .ignored : result.status
                 await emit(info, shownStatus, item: labelText, message: result.message, diffs: result.diffs,
-                           values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), display: result.display)
+                           values: result.values, noLog: noLog, elapsed: Date().timeIntervalSince(started), mode: mode, display: result.display)
                 if result.status == .unreachable || (result.status == .failed && task.loop == nil) { break }
             }
             return try finish(statuses: statuses, itemResults: itemResults, effects: effects, itemVars: itemVars, scope: scope, state: state)
@@ -134,6 +141,7 @@ struct TaskRunner {
     /// A task's failure text: a located error keeps its file:line:column, an unlocated one loses the
     /// "error: " prefix (the report already says the task failed).
     static func failureMessage(_ error: any Error) -> String {
+        if error is CancellationError { return "interrupted: the task was stopped before it finished" }
         let text = "\(error)"
         if let keel = error as? KeelError, keel.location == nil, text.hasPrefix("error: ") { return String(text.dropFirst(7)) }
         return text
@@ -161,12 +169,14 @@ struct TaskRunner {
     }
 
     /// Runs the action, repeating it for `until`/`retries`.
-    private func attempt(scope: VariableScope, state: HostState) async throws -> Attempt {
+    private func attempt(scope: VariableScope, state: HostState, settings: TaskSettings) async throws -> Attempt {
         var tries = 0
         let retries = try int(task.retries, scope) ?? 3
         let delay = try int(task.delay, scope) ?? 5
         while true {
-            var result = try await perform(scope: scope, state: state)
+            var result = try await TaskDeadline.run(seconds: settings.timeout, action: task.action, host: host) {
+                try await perform(scope: scope, state: state, settings: settings)
+            }
             guard !task.until.isEmpty, result.status != .unreachable else { return result }
             let withResult = scope.adding(.setFacts, task.register.map { [$0: .dict(result.registerValue)] } ?? [:])
             if try withResult.holds(task.until) {
@@ -202,7 +212,7 @@ struct TaskRunner {
     }
 
     /// One execution of the task's action.
-    private func perform(scope: VariableScope, state: HostState) async throws -> Attempt {
+    private func perform(scope: VariableScope, state: HostState, settings: TaskSettings) async throws -> Attempt {
         if let control = run.registry.control(for: task.action) {
             var arguments = OrderedDictionary<String, Value>()
             for (key, value) in task.args {
@@ -210,7 +220,7 @@ struct TaskRunner {
             }
             let context = EngineControlContext(scope: scope, host: host, run: run, play: play, entry: entry)
             var outcome = try await control.run(arguments, at: task.argsLocation, in: context)
-            if let unreachable = try await gatherRequestedFacts(&outcome, scope: scope, state: state) { return unreachable }
+            if let unreachable = try await gatherRequestedFacts(&outcome, settings: settings) { return unreachable }
             let status: HostTaskResult.Status = outcome.failed ? .failed : outcome.skipped ? .skipped : outcome.changed ? .changed : .ok
             return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
@@ -220,31 +230,28 @@ struct TaskRunner {
         let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)
         // `omit` leaves an argument out, as if it had not been written.
         let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
-        let target = try await delegateTarget(scope)
         let connection: any Connection
         do {
-            connection = try await run.connection(for: target.name, variables: target.variables)
+            connection = try await run.connection(for: settings.target, settings: settings.connection)
         } catch {
             return Attempt(status: .unreachable, message: "\(error)")
         }
-        let checkMode = try bool(entry.keywords.checkMode, scope) ?? run.options.checkMode
-        var context = HostContext(name: host, connection: connection, become: try become(scope),
+        var context = HostContext(name: host, connection: connection, become: settings.become,
                                   facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
                                   renderTemplate: { [scope] source, path in
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
                                   })
-        context.environment = try environment(scope)
+        context.environment = settings.environment
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
         }
         do {
-            let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: checkMode ? .check : .apply)
+            let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
-            let showDiff = try bool(entry.keywords.diff, scope) ?? run.options.diffMode
-            return Attempt(status: status, message: result.message, values: result.values, diffs: showDiff ? result.diffs : [])
+            return Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [])
         } catch let error as TransportError where error.isUnreachable {
-            state.connection = nil
+            await run.connections.drop(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
     }
@@ -252,23 +259,23 @@ struct TaskRunner {
     /// A `setup` task gathers here, not after the task, so its result (what `register` keeps) carries the
     /// facts under `ansible_facts` as Ansible's does; the play then merges them into the host's facts.
     /// Returns the attempt to report when the host cannot be reached.
-    private func gatherRequestedFacts(_ outcome: inout ControlOutcome, scope: VariableScope, state: HostState) async throws -> Attempt? {
+    private func gatherRequestedFacts(_ outcome: inout ControlOutcome, settings: TaskSettings) async throws -> Attempt? {
         guard let index = outcome.effects.firstIndex(where: { if case .gatherFacts = $0 { true } else { false } }),
               case .gatherFacts(let subset, let filter) = outcome.effects[index] else { return nil }
         let requested = subset ?? ["all"]
         let connection: any Connection
         do {
-            connection = try await run.connection(for: host, variables: play.connectionVariables(for: host, scope: scope))
+            connection = try await run.connection(for: settings.target, settings: settings.connection)
         } catch {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         do {
-            let facts = try await FactGatherer.gather(on: connection, selection: try FactSelection(requested),
+            let facts = try await FactGatherer.gather(on: connection, become: settings.become, selection: try FactSelection(requested),
                                                       filter: FactFilter(filter), requested: requested)
             outcome.effects[index] = .cacheFacts(facts)
             outcome.values["ansible_facts"] = .dict(facts)
         } catch let error as TransportError where error.isUnreachable {
-            state.connection = nil
+            await run.connections.drop(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
         return nil
@@ -282,34 +289,6 @@ struct TaskRunner {
         if let text = rendered.stringValue, let seconds = Double(text.trimmingCharacters(in: .whitespaces)) { return seconds }
         throw KeelError("loop_control.pause must be a number of seconds, found '\(rendered.stringValue ?? rendered.jsonString())'",
                         at: task.location)
-    }
-
-    /// delegate_to: the module runs over the delegate's connection, with this host's variables.
-    private func delegateTarget(_ scope: VariableScope) async throws -> (name: String, variables: OrderedDictionary<String, Value>) {
-        guard let delegate = entry.keywords.delegateTo else { return (host, play.connectionVariables(for: host, scope: scope)) }
-        let name = try scope.renderString(delegate)
-        var variables = run.inventory.hostNames.contains(name) ? run.inventory.hostVariables(name) : [:]
-        if name == "localhost" || name == "127.0.0.1", variables["ansible_connection"] == nil { variables["ansible_connection"] = "local" }
-        return (name, variables)
-    }
-
-    private func become(_ scope: VariableScope) throws -> Become? {
-        let enabled = try bool(entry.keywords.become, scope) ?? run.options.become
-        guard enabled else { return nil }
-        let user = try entry.keywords.becomeUser.map { try scope.renderString($0) } ?? run.options.becomeUser ?? "root"
-        return Become(user: user, method: entry.keywords.becomeMethod ?? "sudo")
-    }
-
-    private func environment(_ scope: VariableScope) throws -> [String: String] {
-        guard let raw = entry.keywords.environment else { return [:] }
-        var result: [String: String] = [:]
-        func add(_ value: Value) {
-            guard case .dict(let d) = value else { return }
-            for (k, v) in d { result[k] = v.stringValue ?? v.jsonString() }
-        }
-        let rendered = try scope.render(raw)
-        if case .list(let items) = rendered { items.forEach(add) } else { add(rendered) }
-        return result
     }
 
     private func searchPaths() -> [String] {
@@ -344,16 +323,15 @@ struct TaskRunner {
     }
 
     private func emit(_ info: TaskInfo, _ status: HostTaskResult.Status, item: String?, message: String?, diffs: [Diff],
-                      values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, display: Bool = false) async {
+                      values: OrderedDictionary<String, Value>, noLog: Bool, elapsed: Double, mode: TaskSettings.Mode, display: Bool = false) async {
         // Under no_log the texts never leave the engine: the event carries only the label and the flag.
         let reported = diffs.map { diff -> ReportedDiff in
             let hidden = noLog || diff.redacted
             return ReportedDiff(label: diff.label, before: hidden ? "" : diff.before, after: hidden ? "" : diff.after, redacted: hidden)
         }
         let shown: OrderedDictionary<String, Value> = noLog ? ["censored": .string(Self.hiddenMessage)] : values
-        let checkMode = (try? bool(entry.keywords.checkMode, EmptyScope.shared)) .flatMap { $0 } ?? run.options.checkMode
         var result = HostTaskResult(host: host, task: info, status: status, message: noLog && message != nil ? Self.hiddenMessage : message,
-                                    item: noLog ? nil : item, diffs: reported, checkMode: checkMode,
+                                    item: noLog ? nil : item, diffs: reported, checkMode: mode.check,
                                     elapsedSeconds: elapsed, values: shown)
         result.display = display
         await run.emit(.hostResult(result))

@@ -21,13 +21,20 @@ public struct CommandResult: Sendable, Equatable {
 
 /// Run a command as another user (Ansible's become). Only sudo is implemented; the password, when one is
 /// needed, is given to the connection once (`ConnectionOptions.becomePassword`) and never put in argv.
-public struct Become: Sendable, Equatable {
+public struct Become: Sendable, Equatable, Hashable {
     public var user: String
     public var method: String
+    /// become_flags: sudo's options, in place of the default `-H` (the flags Keel needs itself, -n or
+    /// -S -k -p, are always added).
+    public var flags: String?
+    /// become_exe: the program to run instead of `sudo`.
+    public var exe: String?
 
-    public init(user: String = "root", method: String = "sudo") {
+    public init(user: String = "root", method: String = "sudo", flags: String? = nil, exe: String? = nil) {
         self.user = user
         self.method = method
+        self.flags = flags
+        self.exe = exe
     }
 }
 

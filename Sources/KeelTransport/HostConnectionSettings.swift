@@ -6,43 +6,50 @@ import OrderedCollections
 /// ansible_port, ansible_user, ansible_connection, ansible_ssh_private_key_file, ansible_password,
 /// ansible_become_password, ansible_ssh_common_args / ansible_ssh_extra_args with -o options and -J).
 /// Explicit variables override ~/.ssh/config, as Ansible's command-line options do.
+/// Every typed value is checked here, before anything connects: a port of 99999 or "abc" is refused
+/// with the host, the variable and the value, instead of wrapping or falling back to 22.
 public struct HostConnectionSettings: Sendable {
     public enum Kind: Sendable, Equatable { case ssh(SSHTarget), local(becomePassword: String?) }
 
     public var kind: Kind
 
-    public init(hostName: String, variables: OrderedDictionary<String, Value>, config: SSHConfig = .userDefault(),
-                defaultPolicy: HostKeyPolicy? = nil) {
-        func string(_ names: String...) -> String? {
-            for name in names {
-                switch variables[name] {
-                case .string(let s)?: return s
-                case .int(let i)?: return String(i)
-                default: continue
-                }
-            }
-            return nil
-        }
-        let becomePassword = string("ansible_become_password", "ansible_become_pass", "ansible_sudo_pass")
-        let connection = string("ansible_connection") ?? (hostName == "localhost" && variables["ansible_host"] == nil ? "local" : "ssh")
+    /// - Parameter becomePassword: the sudo password given on the command line (-K); a host's
+    ///   `ansible_become_password` wins over it, as in Ansible.
+    public init(hostName: String, variables: OrderedDictionary<String, Value>, becomePassword cliBecomePassword: String? = nil,
+                config: SSHConfig = .userDefault(), defaultPolicy: HostKeyPolicy? = nil) throws {
+        let values = ConnectionVariables(hostName: hostName, variables: variables)
+        let becomePassword = try values.string("ansible_become_password", "ansible_become_pass", "ansible_sudo_pass") ?? cliBecomePassword
+        let connection = try values.string("ansible_connection") ?? (hostName == "localhost" && variables["ansible_host"] == nil ? "local" : "ssh")
         if connection == "local" {
             kind = .local(becomePassword: becomePassword)
             return
         }
-        let extra = HostConnectionSettings.sshOptions(from: [string("ansible_ssh_common_args"), string("ansible_ssh_extra_args")])
+        guard ["ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh"].contains(connection) else {
+            throw values.invalid("ansible_connection", .string(connection), expected: "ssh or local")
+        }
+        let extra = HostConnectionSettings.sshOptions(from: [try values.string("ansible_ssh_common_args"), try values.string("ansible_ssh_extra_args")])
         var ssh = SSHTarget.resolve(hostName: hostName,
-                                    address: string("ansible_host", "ansible_ssh_host"),
-                                    port: string("ansible_port", "ansible_ssh_port").flatMap { Int($0) },
-                                    user: string("ansible_user", "ansible_ssh_user", "ansible_remote_user"),
-                                    identityFile: string("ansible_ssh_private_key_file", "ansible_private_key_file"),
+                                    address: try values.string("ansible_host", "ansible_ssh_host"),
+                                    port: try values.port("ansible_port", "ansible_ssh_port"),
+                                    user: try values.string("ansible_user", "ansible_ssh_user", "ansible_remote_user"),
+                                    identityFile: try values.string("ansible_ssh_private_key_file", "ansible_private_key_file"),
                                     config: config)
         if let files = extra["userknownhostsfile"] { ssh.knownHostsFiles = files.split(separator: " ").map(String.init) }
         if let policy = defaultPolicy { ssh.hostKeyPolicy = policy }
-        if let value = extra["stricthostkeychecking"], let policy = HostKeyPolicy(sshValue: value) { ssh.hostKeyPolicy = policy }
-        if case .bool(false)? = variables["ansible_host_key_checking"] { ssh.hostKeyPolicy = .off }
+        if let value = extra["stricthostkeychecking"] {
+            guard let policy = HostKeyPolicy(sshValue: value) else {
+                throw values.invalid("ansible_ssh_common_args", .string("StrictHostKeyChecking=\(value)"), expected: "yes, no, accept-new or off")
+            }
+            ssh.hostKeyPolicy = policy
+        }
+        if try values.bool("ansible_host_key_checking") == false { ssh.hostKeyPolicy = .off }
         if let value = extra["identitiesonly"] { ssh.identitiesOnly = ["yes", "true"].contains(value.lowercased()) }
-        if let value = extra["connecttimeout"], let seconds = Double(value) { ssh.connectTimeout = seconds }
-        if let value = extra["serveraliveinterval"], let seconds = Double(value) { ssh.keepaliveInterval = seconds }
+        if let value = extra["connecttimeout"] {
+            ssh.connectTimeout = try values.seconds(.string(value), "ansible_ssh_common_args (ConnectTimeout)")
+        }
+        if let value = extra["serveraliveinterval"] {
+            ssh.keepaliveInterval = try values.seconds(.string(value), "ansible_ssh_common_args (ServerAliveInterval)", allowZero: true)
+        }
         if let jump = extra["proxyjump"] {
             ssh.jumps = jump.split(separator: ",").map { hop in
                 let (user, host, port) = SSHTarget.parseHop(String(hop))
@@ -53,10 +60,26 @@ public struct HostConnectionSettings: Sendable {
                 return hopTarget
             }
         }
-        if let timeout = string("ansible_timeout").flatMap(Double.init) { ssh.connectTimeout = timeout }
-        ssh.password = string("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
+        if let timeout = variables["ansible_timeout"] ?? variables["ansible_ssh_timeout"] {
+            ssh.connectTimeout = try values.seconds(timeout, variables["ansible_timeout"] != nil ? "ansible_timeout" : "ansible_ssh_timeout")
+        }
+        ssh.password = try values.string("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
         ssh.becomePassword = becomePassword
         kind = .ssh(ssh)
+    }
+
+    /// What makes two settings reach the same place the same way: connections are shared between tasks
+    /// (and plays) only when this is equal, so a later play's remote_user or port opens its own connection.
+    public var cacheKey: String {
+        switch kind {
+        case .local(let password):
+            return "local|\(password.map { String($0.hashValue) } ?? "")"
+        case .ssh(let t):
+            let hops = t.jumps.map { "\($0.user)@\($0.address):\($0.port)" }.joined(separator: ",")
+            return ["ssh", t.user, t.address, String(t.port), hops, t.identityFiles.joined(separator: ","),
+                    t.password.map { String($0.hashValue) } ?? "", t.becomePassword.map { String($0.hashValue) } ?? "",
+                    t.knownHostsFiles.joined(separator: ","), "\(t.hostKeyPolicy)"].joined(separator: "|")
+        }
     }
 
     /// `-o Key=Value`, `-oKey=Value`, `-o "Key Value"` and `-J jump` from ssh argument strings, keys lowercased.

@@ -15,7 +15,7 @@ actor PrivilegeEscalation {
     let hostName: String
     let loginUser: String
     private let password: String?
-    private var modes: [String: Mode] = [:]
+    private var modes: [Become: Mode] = [:]
 
     init(hostName: String, loginUser: String, password: String?) {
         self.hostName = hostName
@@ -29,41 +29,75 @@ actor PrivilegeEscalation {
             throw TransportError.becomeFailed(host: hostName, detail: "become_method '\(become.method)' is not supported (only sudo)")
         }
         let inner = "/bin/sh -c " + ShellQuote.quote(script)
-        switch try await mode(for: become.user, runner: runner) {
+        let sudo = PrivilegeEscalation.command(become)
+        switch try await mode(for: become, runner: runner) {
         case .notNeeded:
             return (inner, stdin)
         case .noPassword:
-            return ("sudo -H -n -u \(ShellQuote.quote(become.user)) -- \(inner)", stdin)
+            return ("\(sudo) -n -u \(ShellQuote.quote(become.user)) -- \(inner)", stdin)
         case .password:
             // -k: never rely on a cached ticket, so the password line is always consumed by sudo itself.
             var input = Data((password ?? "").utf8)
             input.append(0x0A)
             if let stdin { input.append(stdin) }
-            return ("sudo -H -S -k -p '' -u \(ShellQuote.quote(become.user)) -- \(inner)", input)
+            return ("\(sudo) -S -k -p '' -u \(ShellQuote.quote(become.user)) -- \(inner)", input)
         }
     }
 
-    private func mode(for user: String, runner: some RawCommandRunner) async throws -> Mode {
-        if let known = modes[user] { return known }
+    /// become_exe (default sudo) and become_flags (default -H), as written: flags are shell words the
+    /// user chose, as in Ansible, so they are not quoted.
+    static func command(_ become: Become) -> String {
+        let exe = become.exe.map { $0.isEmpty ? "sudo" : $0 } ?? "sudo"
+        return "\(exe) \(become.flags ?? "-H")"
+    }
+
+    /// What sudo's refusal says, in words that name the cause; nil when it only wants a password.
+    static func refusal(_ stderr: String, user: String, loginUser: String, exe: String) -> String? {
+        let text = stderr.lowercased()
+        if text.contains("unknown user") || text.contains("unknown login") {
+            return "the user '\(user)' to become does not exist on the host (sudo: \(stderr.trimmingCharacters(in: .whitespacesAndNewlines)))"
+        }
+        if text.contains("not in the sudoers") || text.contains("not allowed to execute") || text.contains("may not run sudo") {
+            return "user '\(loginUser)' may not use sudo to become '\(user)'"
+        }
+        if text.contains("not found") && !text.contains("password") {
+            return "'\(exe)' was not found on the host"
+        }
+        if text.contains("password") { return nil }
+        let said = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        return said.isEmpty ? nil : "sudo refused: \(said)"
+    }
+
+    private func mode(for become: Become, runner: some RawCommandRunner) async throws -> Mode {
+        if let known = modes[become] { return known }
+        let user = become.user
+        let sudo = PrivilegeEscalation.command(become)
         let mode: Mode
         if user == loginUser {
             mode = .notNeeded
-        } else if try await runner.runRaw("sudo -n -u \(ShellQuote.quote(user)) -- true", stdin: nil).status == 0 {
-            mode = .noPassword
         } else {
-            guard let password else {
-                throw TransportError.becomeFailed(host: hostName,
-                    detail: "sudo asks for a password and none was given (use --ask-become-pass or ansible_become_password)")
+            let probe = try await runner.runRaw("\(sudo) -n -u \(ShellQuote.quote(user)) -- true", stdin: nil)
+            if probe.status == 0 {
+                mode = .noPassword
+            } else {
+                // sudo -n fails for more reasons than a password: say which one it gave.
+                if let reason = PrivilegeEscalation.refusal(probe.stderrText, user: user, loginUser: loginUser, exe: become.exe ?? "sudo") {
+                    throw TransportError.becomeFailed(host: hostName, detail: reason)
+                }
+                guard let password else {
+                    throw TransportError.becomeFailed(host: hostName,
+                        detail: "sudo asks for a password and none was given (use --ask-become-pass or ansible_become_password)")
+                }
+                let check = try await runner.runRaw("\(sudo) -S -k -p '' -v", stdin: Data((password + "\n").utf8))
+                guard check.status == 0 else {
+                    let reason = check.stderrText.contains("not in the sudoers") ? "user '\(loginUser)' may not use sudo"
+                        : "incorrect sudo password"
+                    throw TransportError.becomeFailed(host: hostName, detail: reason)
+                }
+                mode = .password
             }
-            let check = try await runner.runRaw("sudo -S -k -p '' -v", stdin: Data((password + "\n").utf8))
-            guard check.status == 0 else {
-                let reason = check.stderrText.contains("not in the sudoers") ? "user '\(loginUser)' may not use sudo"
-                    : "incorrect sudo password"
-                throw TransportError.becomeFailed(host: hostName, detail: reason)
-            }
-            mode = .password
         }
-        modes[user] = mode
+        modes[become] = mode
         return mode
     }
 }

@@ -13,6 +13,12 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case becomeFailed(host: String, detail: String)
     case channelFailed(host: String, detail: String)
     case closed(host: String)
+    /// A connection variable of the wrong type or out of range, refused before connecting.
+    case invalidSetting(host: String, variable: String, value: String, expected: String)
+    /// The command did not finish within its time limit; it was stopped on the host.
+    case commandTimedOut(host: String, seconds: Double)
+    /// The run was interrupted (SIGINT/SIGTERM) while the command ran; it was stopped on the host.
+    case interrupted(host: String)
 
     public var description: String {
         switch self {
@@ -42,6 +48,12 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(host): cannot run a command: \(detail)"
         case let .closed(host):
             return "\(host): the connection was already closed"
+        case let .invalidSetting(host, variable, value, expected):
+            return "\(host): invalid \(variable) '\(value)': expected \(expected)"
+        case let .commandTimedOut(host, seconds):
+            return "\(host): the command timed out after \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s and was stopped"
+        case let .interrupted(host):
+            return "\(host): interrupted; the command was stopped"
         }
     }
 
@@ -49,7 +61,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// of one command on a reachable host.
     public var isUnreachable: Bool {
         switch self {
-        case .becomeFailed, .channelFailed: return false
+        case .becomeFailed, .channelFailed, .invalidSetting, .commandTimedOut, .interrupted: return false
         default: return true
         }
     }

@@ -16,7 +16,10 @@ struct PlayCommand: AsyncParsableCommand {
             any host; the run reports what would change, and --diff shows how.
 
             Exit status: 0 all hosts ok, 2 a task failed on a host, 4 a host was unreachable, 1 usage or \
-            parse error, 3 drift with --drift-exit-code (see docs/exit-codes.md).
+            parse error, 3 drift with --drift-exit-code, 130 interrupted by SIGINT or SIGTERM (see docs/exit-codes.md).
+
+            Ctrl-C (or SIGTERM) stops the run: no task starts after it, the running remote commands are \
+            stopped (their process groups are signalled), and the recap is printed. A second Ctrl-C exits at once.
             """)
 
     @Argument(help: "Playbook files, run in order.")
@@ -114,7 +117,12 @@ struct PlayCommand: AsyncParsableCommand {
         case "github": sink = GitHubReporter()
         default: sink = ConsoleReporter(style: .detect(verbosity: verbose, showDiffs: diff))
         }
-        let status = await PlaybookRunner(options: options, sinks: [sink]).run(playbooks)
+        let runner = PlaybookRunner(options: options, sinks: [sink])
+        let playbooks = self.playbooks
+        let run = _Concurrency.Task { await runner.run(playbooks) }
+        let signals = InterruptHandler { run.cancel() }
+        let status = await run.value
+        signals.stop()
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

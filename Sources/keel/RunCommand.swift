@@ -82,8 +82,13 @@ struct RunCommand: AsyncParsableCommand {
             if let remoteUser { variables["ansible_user"] = .string(remoteUser) }
             if let privateKey { variables["ansible_ssh_private_key_file"] = .string(privateKey) }
             if let becomePassword { variables["ansible_become_password"] = .string(becomePassword) }
-            let settings = HostConnectionSettings(hostName: host, variables: variables, defaultPolicy: policy)
-            let outcome = await AdHocOutcome.run(command, on: host, settings: settings, become: become)
+            let outcome: AdHocOutcome
+            do {
+                let settings = try HostConnectionSettings(hostName: host, variables: variables, defaultPolicy: policy)
+                outcome = await AdHocOutcome.run(command, on: host, settings: settings, become: become)
+            } catch {
+                outcome = .failed(host: host, message: "\(error)")
+            }
             await printer.print(outcome)
             return outcome
         }

@@ -52,8 +52,8 @@ import Testing
         #expect(target.jumps.first?.user == "admin")
     }
 
-    @Test func inventoryVariablesOverrideTheConfigFile() {
-        let settings = HostConnectionSettings(hostName: "web1.example.com", variables: [
+    @Test func inventoryVariablesOverrideTheConfigFile() throws {
+        let settings = try HostConnectionSettings(hostName: "web1.example.com", variables: [
             "ansible_host": "192.0.2.10", "ansible_port": 2200, "ansible_user": "ops",
             "ansible_ssh_private_key_file": "/keys/ops",
             "ansible_ssh_common_args": "-o UserKnownHostsFile=/lab/known_hosts -o 'StrictHostKeyChecking=accept-new' -J hop:2022",
@@ -69,11 +69,11 @@ import Testing
         #expect(target.jumps.map(\.port) == [2022])
     }
 
-    @Test func localConnectionIsChosenForLocalhostAndByVariable() {
-        if case .local = HostConnectionSettings(hostName: "localhost", variables: [:], config: config).kind {} else {
+    @Test func localConnectionIsChosenForLocalhostAndByVariable() throws {
+        if case .local = try HostConnectionSettings(hostName: "localhost", variables: [:], config: config).kind {} else {
             Issue.record("localhost without ansible_host should be local")
         }
-        if case .local = HostConnectionSettings(hostName: "x", variables: ["ansible_connection": "local"], config: config).kind {} else {
+        if case .local = try HostConnectionSettings(hostName: "x", variables: ["ansible_connection": "local"], config: config).kind {} else {
             Issue.record("ansible_connection=local should be local")
         }
     }

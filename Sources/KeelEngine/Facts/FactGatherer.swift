@@ -39,10 +39,11 @@ enum FactGatherer {
 
     /// Gathers the selected subsets and keeps the facts the filter admits. `requested` is the
     /// gather_subset as written, reported back as the `gather_subset` fact the way Ansible does.
-    static func gather(on connection: any Connection, selection: FactSelection = FactSelection(subsets: FactSelection.valid),
+    /// With `become`, the scripts run as the play becomes (some facts need root to read), as in Ansible.
+    static func gather(on connection: any Connection, become: Become? = nil, selection: FactSelection = FactSelection(subsets: FactSelection.valid),
                        filter: FactFilter = FactFilter([]), requested: [String] = ["all"]) async throws -> OrderedDictionary<String, Value> {
         let script = script(for: selection)
-        let output = script.isEmpty ? "" : try await connection.run(script).stdoutText
+        let output = script.isEmpty ? "" : try await connection.run(script, become: become).stdoutText
         var facts = parse(output, selection: selection)
         facts["gather_subset"] = .list(requested.map(Value.string))
         facts["module_setup"] = true

@@ -14,7 +14,9 @@ enum ChildProcess {
         var signal: Int32?
     }
 
-    static func run(_ executable: String, _ arguments: [String], stdin: Data?) throws -> Output {
+    /// - Parameter started: told the pid once the program runs. The program leads a process group of its
+    ///   own, so `stop(group:)` reaches everything it starts.
+    static func run(_ executable: String, _ arguments: [String], stdin: Data?, started: ((pid_t) -> Void)? = nil) throws -> Output {
         let inPipe = try closeOnExecPipe(), outPipe = try closeOnExecPipe(), errPipe = try closeOnExecPipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -27,6 +29,10 @@ enum ChildProcess {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         CleanSpawn.prepare(&actions, &attributes)
+        var flags: Int16 = 0
+        posix_spawnattr_getflags(&attributes, &flags)
+        posix_spawnattr_setflags(&attributes, flags | Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -38,6 +44,7 @@ enum ChildProcess {
             throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
         }
 
+        started?(pid)
         // Both outputs are drained at once so a chatty command cannot fill one pipe and stall.
         let group = DispatchGroup()
         nonisolated(unsafe) var out = Data(), err = Data()
@@ -63,6 +70,12 @@ enum ChildProcess {
             return Output(status: 128 + termination, stdout: out, stderr: err, signal: termination)
         }
         return Output(status: (status >> 8) & 0xff, stdout: out, stderr: err, signal: nil)
+    }
+
+    /// Signals a process group: TERM at once, KILL two seconds later for what ignored it.
+    static func stop(group pid: pid_t) {
+        kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { kill(-pid, SIGKILL) }
     }
 
     /// A pipe whose ends are close-on-exec at once (pipe2 is not exported to Swift): a program another

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `connection: local`: scripts run with /bin/sh on the controller itself.
 public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sendable {
@@ -27,15 +28,38 @@ public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sen
 
     /// Runs /bin/sh with the arguments; stdin is written and both outputs drained concurrently so a
     /// chatty command cannot deadlock on a full pipe.
+    /// Cancelling the calling task stops the command's process group and throws CancellationError.
     static func spawn(arguments: [String], stdin: Data?) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    continuation.resume(returning: try spawnBlocking(arguments: arguments, stdin: stdin))
-                } catch {
-                    continuation.resume(throwing: error)
+        try _Concurrency.Task.checkCancellation()
+        let running = RunningProcess()
+        let result: CommandResult = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    do {
+                        continuation.resume(returning: try spawnBlocking(arguments: arguments, stdin: stdin, running: running))
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
                 }
             }
+        } onCancel: {
+            running.cancel()
+        }
+        if running.wasCancelled { throw CancellationError() }
+        return result
+    }
+
+    /// The pid of a running command and whether it was cancelled, whichever comes first.
+    final class RunningProcess: Sendable {
+        private let state = Mutex<(pid: pid_t?, cancelled: Bool)>((nil, false))
+        var wasCancelled: Bool { state.withLock { $0.cancelled } }
+        func started(_ pid: pid_t) {
+            let cancelled = state.withLock { $0.pid = pid; return $0.cancelled }
+            if cancelled { ChildProcess.stop(group: pid) }
+        }
+        func cancel() {
+            let pid = state.withLock { $0.cancelled = true; return $0.pid }
+            if let pid { ChildProcess.stop(group: pid) }
         }
     }
 
@@ -45,8 +69,8 @@ public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sen
         return names[number] ?? String(number)
     }
 
-    private static func spawnBlocking(arguments: [String], stdin: Data?) throws -> CommandResult {
-        let result = try ChildProcess.run("/bin/sh", arguments, stdin: stdin)
+    private static func spawnBlocking(arguments: [String], stdin: Data?, running: RunningProcess) throws -> CommandResult {
+        let result = try ChildProcess.run("/bin/sh", arguments, stdin: stdin, started: running.started)
         return CommandResult(status: result.status, stdout: result.stdout, stderr: result.stderr,
                              signal: result.signal.map(Self.signalName))
     }

@@ -9,7 +9,8 @@ struct SSHCommandRunner {
     static let windowSize: UInt32 = 2 * 1024 * 1024
     static let packetSize: UInt32 = 32768
 
-    func run(_ command: String, stdin: Data?) throws -> CommandResult {
+    /// Cancelled, the channel is closed (sshd then ends the command's session) and CancellationError thrown.
+    func run(_ command: String, stdin: Data?, cancellation: CommandCancellation? = nil) throws -> CommandResult {
         if let reason = core.lostReason { throw TransportError.connectionLost(host: core.host, detail: reason) }
         let session = core.session
         guard let channel = try core.retryPointer("opening a channel", {
@@ -25,7 +26,7 @@ struct SSHCommandRunner {
         guard started == 0 else { throw channelError("starting the command") }
 
         var output = Data(), errors = Data()
-        try pump(channel, stdin: stdin ?? Data(), stdout: &output, stderr: &errors)
+        try pump(channel, stdin: stdin ?? Data(), stdout: &output, stderr: &errors, cancellation: cancellation)
 
         try core.retry("closing the channel") { libssh2_channel_close(channel) }
 
@@ -35,11 +36,16 @@ struct SSHCommandRunner {
     }
 
     /// Feeds stdin and drains stdout and stderr at the same time until the remote side closes its output.
-    private func pump(_ channel: OpaquePointer, stdin: Data, stdout: inout Data, stderr: inout Data) throws {
+    private func pump(_ channel: OpaquePointer, stdin: Data, stdout: inout Data, stderr: inout Data,
+                      cancellation: CommandCancellation?) throws {
         var sent = 0
         var eofSent = false
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            if cancellation?.isCancelled == true {
+                _ = libssh2_channel_close(channel)
+                throw CancellationError()
+            }
             var progressed = false
             if sent < stdin.count {
                 let rc = stdin.withUnsafeBytes { raw -> Int in
@@ -73,7 +79,7 @@ struct SSHCommandRunner {
                 }
             }
             if libssh2_channel_eof(channel) == 1 { return }
-            if !progressed { try core.waitForSocket("waiting for the command", maxWaitMs: 5000) }
+            if !progressed { try core.waitForSocket("waiting for the command", maxWaitMs: cancellation == nil ? 5000 : 200) }
         }
     }
 

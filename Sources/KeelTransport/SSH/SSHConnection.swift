@@ -84,15 +84,20 @@ public final class SSHConnection: Connection, @unchecked Sendable {
     }
 
     /// Runs a POSIX sh script: through the session's persistent shell, or on an exec channel of its own
-    /// when the input is too big to inline.
+    /// when the input is too big to inline. Cancelling the calling task stops the command on the host
+    /// (its process group gets TERM, then KILL) and throws CancellationError; the connection stays usable.
     func execute(_ script: String, stdin: Data?) async throws -> CommandResult {
-        try await thread.perform { [self] in
-            if (stdin?.count ?? 0) > SSHShellRunner.maxInlineInput {
-                return try SSHCommandRunner(core: core).run("/bin/sh -c " + ShellQuote.quote(script), stdin: stdin)
+        try _Concurrency.Task.checkCancellation()
+        return try await CommandCancellation.run { cancellation in
+            try await thread.perform { [self] in
+                if (stdin?.count ?? 0) > SSHShellRunner.maxInlineInput {
+                    return try SSHCommandRunner(core: core).run("/bin/sh -c " + ShellQuote.quote(script), stdin: stdin,
+                                                                cancellation: cancellation)
+                }
+                let shell = shellRunner ?? SSHShellRunner(core: core)
+                shellRunner = shell
+                return try shell.run(script, stdin: stdin, cancellation: cancellation)
             }
-            let shell = shellRunner ?? SSHShellRunner(core: core)
-            shellRunner = shell
-            return try shell.run(script, stdin: stdin)
         }
     }
 

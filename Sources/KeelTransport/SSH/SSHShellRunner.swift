@@ -3,7 +3,8 @@ import KeelBase
 import Foundation
 
 /// The fast path: one long-lived `/bin/sh` per session reading requests on its stdin. Each request runs
-/// the script in a subshell, so `cd`, variables and `exit` stay contained, then prints a per-session
+/// the script in a shell of its own (in its own process group, so it can be stopped as a whole), so `cd`,
+/// variables and `exit` stay contained, then prints a per-session
 /// random marker with the exit status on stdout and the marker on stderr. Everything before the markers is
 /// the command's output, byte for byte. This skips what an exec channel costs per command (a channel
 /// open, and sshd forking the user's login shell, which may read a slow ~/.bashrc).
@@ -18,6 +19,8 @@ final class SSHShellRunner {
     private var pendingErr = Data()
     private let nonce: String
     private var counter = 0
+    /// The first request of a shell also sets it up (see `run`).
+    private var needsSetup = true
     /// Reused for every read: allocating (and faulting in) 64 KiB per read was a visible share of Keel's CPU.
     private var readBuffer = [UInt8](repeating: 0, count: 65536)
 
@@ -28,36 +31,104 @@ final class SSHShellRunner {
         nonce = "__KEEL_" + hexString(bytes)
     }
 
-    func run(_ script: String, stdin: Data?) throws -> CommandResult {
+    func run(_ script: String, stdin: Data?, cancellation: CommandCancellation? = nil) throws -> CommandResult {
         let channel = try openIfNeeded()
         counter += 1
         let marker = "\(nonce)_\(counter)"
-        let command = "( eval \(ShellQuote.quote(script)) )"
+        // The command runs in the background under setsid, so it leads a process group of its own that
+        // can be signalled as a whole when it must be stopped (timeout, Ctrl-C); its pid is reported on
+        // stderr first. `wait` gives its exit status as the old foreground subshell did.
+        let command = "$keel_setsid /bin/sh -c \(ShellQuote.quote(script))"
+        let pidTag = "\(nonce)_pid_\(counter)"   // must not contain the marker, which is searched for on stderr
+        let started = " & printf '%s %d\\n' '\(pidTag)' $! >&2; wait $!"
         let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
-        var request: Data
+        var request = Data()
+        if needsSetup {
+            // Once per shell: whether the host has setsid (util-linux); without it, stopping falls back to
+            // the process and its children.
+            request.append(Data("keel_setsid=$(command -v setsid 2>/dev/null)\n".utf8))
+            needsSetup = false
+        }
         if let stdin, !stdin.isEmpty {
             let delimiter = "KEEL_EOF_\(marker)"
             if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
                 // Text travels as a here-document: no base64 program to start on the host for each file written.
-                request = Data("\(command) <<'\(delimiter)'\(statusReport)\n".utf8)
+                request.append(Data("\(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8))
                 request.append(stdin)
                 request.append(Data("\(delimiter)\n".utf8))
             } else {
-                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(statusReport)\n".utf8)
+                request.append(Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8))
             }
         } else {
-            request = Data("\(command) </dev/null\(statusReport)\n".utf8)
+            request.append(Data("\(command) </dev/null\(started)\(statusReport)\n".utf8))
         }
         do {
             try write(request, to: channel)
-            let (out, status) = try readUntilMarker(marker, stream: 0, channel: channel, withStatus: true)
-            let (err, _) = try readUntilMarker(marker, stream: 1, channel: channel, withStatus: false)
+            var stop = StopState(cancellation: cancellation, pidTag: pidTag)
+            let (out, status) = try readUntilMarker(marker, stream: 0, channel: channel, withStatus: true, stop: &stop)
+            var (err, _) = try readUntilMarker(marker, stream: 1, channel: channel, withStatus: false, stop: &stop)
+            SSHShellRunner.removePidLine(from: &err, tag: pidTag)
+            if stop.requested { throw CancellationError() }
             return CommandResult(status: status, stdout: out, stderr: err,
                                  signal: status > 128 ? SSHShellRunner.signalName(status - 128) : nil)
         } catch let error as ShellGone {
             discard()
+            if cancellation?.isCancelled == true { throw CancellationError() }
             throw TransportError.channelFailed(host: core.host, detail: "the remote shell exited while running the command (\(error.detail))")
         }
+    }
+
+    /// Where stopping a cancelled command stands: noticed, asked (TERM sent), insisted (KILL sent);
+    /// past that the shell is given up on and the next command starts a new one.
+    struct StopState {
+        let cancellation: CommandCancellation?
+        let pidTag: String
+        var noticed: Date?
+        var signalled: Date?
+        var killed: Date?
+        var requested: Bool { noticed != nil }
+
+        init(cancellation: CommandCancellation?, pidTag: String) {
+            self.cancellation = cancellation
+            self.pidTag = pidTag
+        }
+    }
+
+    /// Called between reads: once cancelled, signals the command's process group (TERM, then KILL two
+    /// seconds later) over a channel of its own, and gives up on the shell if even that does not end it.
+    private func checkStop(_ stop: inout StopState, channel: OpaquePointer) throws {
+        guard let cancellation = stop.cancellation, cancellation.isCancelled else { return }
+        let now = Date()
+        if stop.noticed == nil { stop.noticed = now }
+        _ = try drain(channel)
+        guard let pid = SSHShellRunner.reportedPid(in: pendingErr, tag: stop.pidTag) else {
+            // The pid line comes right after the command starts; still missing after a while, the shell is stuck.
+            if let noticed = stop.noticed, now.timeIntervalSince(noticed) > 3 { throw ShellGone(detail: "cancelled") }
+            return
+        }
+        if stop.signalled == nil {
+            stop.signalled = now
+            _ = try? SSHCommandRunner(core: core).run(RemoteStop.script(pid: pid, signal: "TERM"), stdin: nil)
+        } else if let signalled = stop.signalled, stop.killed == nil, now.timeIntervalSince(signalled) > 2 {
+            stop.killed = now
+            _ = try? SSHCommandRunner(core: core).run(RemoteStop.script(pid: pid, signal: "KILL"), stdin: nil)
+        } else if let killed = stop.killed, now.timeIntervalSince(killed) > 2 {
+            throw ShellGone(detail: "the stopped command did not end")
+        }
+    }
+
+    /// The pid the request reported on stderr ("<tag> 1234").
+    static func reportedPid(in buffer: Data, tag: String) -> Int? {
+        guard let range = buffer.range(of: Data("\(tag) ".utf8)),
+              let end = buffer[range.upperBound...].firstIndex(of: 0x0A) else { return nil }
+        return Int(String(decoding: buffer[range.upperBound..<end], as: UTF8.self))
+    }
+
+    /// The command's stderr without the pid line the request added to it.
+    static func removePidLine(from err: inout Data, tag: String) {
+        guard let range = err.range(of: Data("\(tag) ".utf8)),
+              let end = err[range.upperBound...].firstIndex(of: 0x0A) else { return }
+        err.removeSubrange(range.lowerBound...end)
     }
 
     struct ShellGone: Error { var detail: String }
@@ -85,6 +156,7 @@ final class SSHShellRunner {
             throw TransportError.channelFailed(host: core.host, detail: "cannot start /bin/sh: \(LibSSH2.lastError(session).message)")
         }
         channel = opened
+        needsSetup = true
         pendingOut.removeAll()
         pendingErr.removeAll()
         return opened
@@ -135,7 +207,8 @@ final class SSHShellRunner {
     }
 
     /// Reads one stream until `marker` appears; returns what came before it (and the status after it).
-    private func readUntilMarker(_ marker: String, stream: Int32, channel: OpaquePointer, withStatus: Bool) throws -> (Data, Int32) {
+    private func readUntilMarker(_ marker: String, stream: Int32, channel: OpaquePointer, withStatus: Bool,
+                                 stop: inout StopState) throws -> (Data, Int32) {
         let needle = Data(marker.utf8)
         var searchFrom = 0
         while true {
@@ -152,9 +225,11 @@ final class SSHShellRunner {
                 }
             }
             searchFrom = buffer.count
+            try checkStop(&stop, channel: channel)
             if try drain(channel) { continue }
             if libssh2_channel_eof(channel) == 1 { throw ShellGone(detail: "end of output before the command finished") }
-            try core.waitForSocket("waiting for the command", maxWaitMs: 5000)
+            // Short waits when the command may be cancelled, so a timeout or Ctrl-C is noticed at once.
+            try core.waitForSocket("waiting for the command", maxWaitMs: stop.cancellation == nil ? 5000 : 200)
         }
     }
 
