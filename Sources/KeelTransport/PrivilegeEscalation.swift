@@ -88,7 +88,9 @@ actor PrivilegeEscalation {
                     throw TransportError.becomeFailed(host: hostName,
                         detail: "sudo asks for a password and none was given (use --ask-become-pass or ansible_become_password)")
                 }
-                let check = try await runner.runRaw("\(sudo) -S -k -p '' -v", stdin: Data((password + "\n").utf8))
+                // -v takes no other options (sudo refuses -H with it): only the program.
+                let exe = become.exe.map { $0.isEmpty ? "sudo" : $0 } ?? "sudo"
+                let check = try await runner.runRaw("\(exe) -S -k -p '' -v", stdin: Data((password + "\n").utf8))
                 guard check.status == 0 else {
                     let reason = check.stderrText.contains("not in the sudoers") ? "user '\(loginUser)' may not use sudo"
                         : "incorrect sudo password"

@@ -37,8 +37,12 @@ final class SSHShellRunner {
         let marker = "\(nonce)_\(counter)"
         // The command runs in the background under setsid, so it leads a process group of its own that
         // can be signalled as a whole when it must be stopped (timeout, Ctrl-C); its pid is reported on
-        // stderr first. `wait` gives its exit status as the old foreground subshell did.
-        let command = "$keel_setsid /bin/sh -c \(ShellQuote.quote(script))"
+        // stderr first, and `wait` gives its exit status. The script reaches that shell on descriptor 3 (a
+        // here-document), never in its argv: a process list shows no script text (which may hold secrets),
+        // and `pkill -f pattern` in a script does not find its own shell.
+        let scriptDelimiter = "KEEL_SCRIPT_\(marker)"
+        let command = "$keel_setsid /bin/sh -c '. /dev/fd/3'"
+        let scriptDocument = Data((script.hasSuffix("\n") ? script : script + "\n").utf8) + Data("\(scriptDelimiter)\n".utf8)
         let pidTag = "\(nonce)_pid_\(counter)"   // must not contain the marker, which is searched for on stderr
         let started = " & printf '%s %d\\n' '\(pidTag)' $! >&2; wait $!"
         let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
@@ -53,14 +57,17 @@ final class SSHShellRunner {
             let delimiter = "KEEL_EOF_\(marker)"
             if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
                 // Text travels as a here-document: no base64 program to start on the host for each file written.
-                request.append(Data("\(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8))
+                request.append(Data("\(command) 3<<'\(scriptDelimiter)' <<'\(delimiter)'\(started)\(statusReport)\n".utf8))
+                request.append(scriptDocument)
                 request.append(stdin)
                 request.append(Data("\(delimiter)\n".utf8))
             } else {
-                request.append(Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8))
+                request.append(Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command) 3<<'\(scriptDelimiter)'\(started)\(statusReport)\n".utf8))
+                request.append(scriptDocument)
             }
         } else {
-            request.append(Data("\(command) </dev/null\(started)\(statusReport)\n".utf8))
+            request.append(Data("\(command) </dev/null 3<<'\(scriptDelimiter)'\(started)\(statusReport)\n".utf8))
+            request.append(scriptDocument)
         }
         do {
             try write(request, to: channel)
