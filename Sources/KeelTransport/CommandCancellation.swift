@@ -22,11 +22,16 @@ public final class CommandCancellation: Sendable {
     }
 }
 
-/// The shell program that stops a command started by the persistent shell: its process group (it runs
-/// under setsid, so the group is the command and everything it started), or, where the host has no
-/// setsid, the process and its direct children.
+/// The shell program that stops a command the persistent shell started: the subshell and every process
+/// below it (found through /proc/<pid>/task/*/children, or pgrep -P where that is missing). Each process
+/// is stopped before its children are listed, so none can fork a child that escapes the listing; then
+/// all are signalled and continued. A process that daemonized itself (left the tree) is left alone.
 enum RemoteStop {
     static func script(pid: Int, signal: String) -> String {
-        "kill -\(signal) -- -\(pid) 2>/dev/null || { pkill -\(signal) -P \(pid) 2>/dev/null; kill -\(signal) \(pid) 2>/dev/null; }; true"
+        """
+        keel_stop() { kill -STOP "$1" 2>/dev/null; echo "$1"; for c in $(cat /proc/$1/task/*/children 2>/dev/null || pgrep -P "$1"); do keel_stop "$c"; done; }
+        keel_pids=$(keel_stop \(pid))
+        kill -\(signal) $keel_pids 2>/dev/null; kill -CONT $keel_pids 2>/dev/null; true
+        """
     }
 }

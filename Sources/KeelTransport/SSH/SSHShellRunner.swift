@@ -3,7 +3,7 @@ import KeelBase
 import Foundation
 
 /// The fast path: one long-lived `/bin/sh` per session reading requests on its stdin. Each request runs
-/// the script in a shell of its own (in its own process group, so it can be stopped as a whole), so `cd`,
+/// the script in a background subshell (so it can be stopped with everything it started), so `cd`,
 /// variables and `exit` stay contained, then prints a per-session
 /// random marker with the exit status on stdout and the marker on stderr. Everything before the markers is
 /// the command's output, byte for byte. This skips what an exec channel costs per command (a channel
@@ -19,8 +19,6 @@ final class SSHShellRunner {
     private var pendingErr = Data()
     private let nonce: String
     private var counter = 0
-    /// The first request of a shell also sets it up (see `run`).
-    private var needsSetup = true
     /// Reused for every read: allocating (and faulting in) 64 KiB per read was a visible share of Keel's CPU.
     private var readBuffer = [UInt8](repeating: 0, count: 65536)
 
@@ -35,39 +33,27 @@ final class SSHShellRunner {
         let channel = try openIfNeeded()
         counter += 1
         let marker = "\(nonce)_\(counter)"
-        // The command runs in the background under setsid, so it leads a process group of its own that
-        // can be signalled as a whole when it must be stopped (timeout, Ctrl-C); its pid is reported on
-        // stderr first, and `wait` gives its exit status. The script reaches that shell on descriptor 3 (a
-        // here-document), never in its argv: a process list shows no script text (which may hold secrets),
-        // and `pkill -f pattern` in a script does not find its own shell.
-        let scriptDelimiter = "KEEL_SCRIPT_\(marker)"
-        let command = "$keel_setsid /bin/sh -c '. /dev/fd/3'"
-        let scriptDocument = Data((script.hasSuffix("\n") ? script : script + "\n").utf8) + Data("\(scriptDelimiter)\n".utf8)
+        // The command runs as a background subshell so its pid is known (reported on stderr first) and it
+        // can be stopped (timeout, Ctrl-C) with everything it started; `wait` gives its exit status. A
+        // subshell, not a new /bin/sh: exec'ing a shell (or setsid) per command cost milliseconds per task,
+        // and a script in argv would show in process lists and match its own `pkill -f`.
+        let command = "( eval \(ShellQuote.quote(script)) )"
         let pidTag = "\(nonce)_pid_\(counter)"   // must not contain the marker, which is searched for on stderr
         let started = " & printf '%s %d\\n' '\(pidTag)' $! >&2; wait $!"
         let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
-        var request = Data()
-        if needsSetup {
-            // Once per shell: whether the host has setsid (util-linux); without it, stopping falls back to
-            // the process and its children.
-            request.append(Data("keel_setsid=$(command -v setsid 2>/dev/null)\n".utf8))
-            needsSetup = false
-        }
+        var request: Data
         if let stdin, !stdin.isEmpty {
             let delimiter = "KEEL_EOF_\(marker)"
             if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
                 // Text travels as a here-document: no base64 program to start on the host for each file written.
-                request.append(Data("\(command) 3<<'\(scriptDelimiter)' <<'\(delimiter)'\(started)\(statusReport)\n".utf8))
-                request.append(scriptDocument)
+                request = Data("\(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8)
                 request.append(stdin)
                 request.append(Data("\(delimiter)\n".utf8))
             } else {
-                request.append(Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command) 3<<'\(scriptDelimiter)'\(started)\(statusReport)\n".utf8))
-                request.append(scriptDocument)
+                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8)
             }
         } else {
-            request.append(Data("\(command) </dev/null 3<<'\(scriptDelimiter)'\(started)\(statusReport)\n".utf8))
-            request.append(scriptDocument)
+            request = Data("\(command) </dev/null\(started)\(statusReport)\n".utf8)
         }
         do {
             try write(request, to: channel)
@@ -101,7 +87,7 @@ final class SSHShellRunner {
         }
     }
 
-    /// Called between reads: once cancelled, signals the command's process group (TERM, then KILL two
+    /// Called between reads: once cancelled, signals the command's process tree (TERM, then KILL two
     /// seconds later) over a channel of its own, and gives up on the shell if even that does not end it.
     private func checkStop(_ stop: inout StopState, channel: OpaquePointer) throws {
         guard let cancellation = stop.cancellation, cancellation.isCancelled else { return }
@@ -163,7 +149,6 @@ final class SSHShellRunner {
             throw TransportError.channelFailed(host: core.host, detail: "cannot start /bin/sh: \(LibSSH2.lastError(session).message)")
         }
         channel = opened
-        needsSetup = true
         pendingOut.removeAll()
         pendingErr.removeAll()
         return opened
