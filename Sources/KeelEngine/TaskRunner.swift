@@ -345,8 +345,3 @@ struct TaskRunner {
         return outcome
     }
 }
-
-/// For keywords that are literal (the common case) when no scope is at hand.
-enum EmptyScope {
-    static let shared = VariableScope(precedence: VariablePrecedence(), magic: [:], templates: TemplateEngine(), hostvars: { .dict([:]) })
-}

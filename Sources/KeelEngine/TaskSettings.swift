@@ -40,16 +40,19 @@ struct TaskSettings: Sendable {
     /// Everything else, for `host` in `play`, with `scope` the task's (or the play's) variables.
     static func resolve(_ keywords: Keywords, mode: Mode, host: String, scope: VariableScope, play: PlayScope,
                         run: RunContext, at location: SourceLocation?) throws -> TaskSettings {
-        let own = try play.connectionVariables(for: host, keywords: keywords, scope: scope)
         var target = host
-        var variables = own
+        var variables: OrderedDictionary<String, Value>
         if let delegate = keywords.delegateTo {
+            // The delegate's own inventory variables, as written (as before: they are not rendered).
             target = try scope.renderString(delegate, origin: location)
             variables = run.inventory.hostNames.contains(target) ? run.inventory.hostVariables(target) : [:]
             if target == "localhost" || target == "127.0.0.1", variables["ansible_connection"] == nil { variables["ansible_connection"] = "local" }
+        } else {
+            variables = try play.connectionVariables(for: host, keywords: keywords, scope: scope)
         }
         let connection = try run.connectionSettings(for: target, variables: variables)
-        return TaskSettings(mode: mode, become: try become(keywords, variables: own, scope: scope, options: run.options, at: location),
+        // become variables are connection variables: a delegated task takes the delegate's, as in Ansible.
+        return TaskSettings(mode: mode, become: try become(keywords, variables: variables, scope: scope, options: run.options, at: location),
                             environment: try environment(keywords, scope: scope, at: location), target: target,
                             connection: connection, timeout: try timeout(keywords, scope: scope, at: location))
     }
