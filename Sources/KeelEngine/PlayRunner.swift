@@ -291,6 +291,7 @@ struct PlayRunner: Sendable {
             let requested: [String]
             let selection: FactSelection
             let settings: TaskSettings
+            let access: TaskSettings.Access
             do {
                 requested = try Self.subsetNames(playSubset, scope: scope.playScope(for: host))
                 selection = try FactSelection(requested)
@@ -299,6 +300,7 @@ struct PlayRunner: Sendable {
                 let mode = try TaskSettings.mode(keywords, scope: playScope, options: run.options, at: location)
                 settings = try TaskSettings.resolve(keywords, mode: mode, host: host, scope: TaskSettings.scope(playScope, with: mode),
                                                     play: scope, run: run, at: location)
+                access = try settings.access
             } catch {
                 state.failed = true
                 state.count("failed")
@@ -306,8 +308,8 @@ struct PlayRunner: Sendable {
                 return
             }
             do {
-                let connection = try await run.connection(for: host, settings: settings.connection)
-                state.mergeFacts(try await FactGatherer.gather(on: connection, become: settings.become, selection: selection, requested: requested))
+                let connection = try await run.connection(for: host, settings: access.connection)
+                state.mergeFacts(try await FactGatherer.gather(on: connection, become: access.become, selection: selection, requested: requested))
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: settings.mode.check)))
             } catch let error as TransportError where !error.isUnreachable {

@@ -230,13 +230,14 @@ struct TaskRunner {
         let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)
         // `omit` leaves an argument out, as if it had not been written.
         let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
+        let access = try settings.access   // a bad connection value fails the task; it is not "unreachable"
         let connection: any Connection
         do {
-            connection = try await run.connection(for: settings.target, settings: settings.connection)
+            connection = try await run.connection(for: settings.target, settings: access.connection)
         } catch {
             return Attempt(status: .unreachable, message: "\(error)")
         }
-        var context = HostContext(name: host, connection: connection, become: settings.become,
+        var context = HostContext(name: host, connection: connection, become: access.become,
                                   facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
                                   renderTemplate: { [scope] source, path in
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
@@ -263,14 +264,15 @@ struct TaskRunner {
         guard let index = outcome.effects.firstIndex(where: { if case .gatherFacts = $0 { true } else { false } }),
               case .gatherFacts(let subset, let filter) = outcome.effects[index] else { return nil }
         let requested = subset ?? ["all"]
+        let access = try settings.access
         let connection: any Connection
         do {
-            connection = try await run.connection(for: settings.target, settings: settings.connection)
+            connection = try await run.connection(for: settings.target, settings: access.connection)
         } catch {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         do {
-            let facts = try await FactGatherer.gather(on: connection, become: settings.become, selection: try FactSelection(requested),
+            let facts = try await FactGatherer.gather(on: connection, become: access.become, selection: try FactSelection(requested),
                                                       filter: FactFilter(filter), requested: requested)
             outcome.effects[index] = .cacheFacts(facts)
             outcome.values["ansible_facts"] = .dict(facts)

@@ -15,15 +15,27 @@ struct TaskSettings: Sendable {
         var diff: Bool
     }
 
+    /// How to reach the target and act there.
+    struct Access: Sendable {
+        var connection: HostConnectionSettings
+        /// nil when the task does not become.
+        var become: Become?
+    }
+
     var mode: Mode
-    /// nil when the task does not become.
-    var become: Become?
     var environment: [String: String]
     /// The host whose connection runs the module: delegate_to's, or the task's own host.
     var target: String
-    var connection: HostConnectionSettings
     /// The `timeout` keyword: seconds the task may take before it is stopped and fails.
     var timeout: Int?
+    /// Resolved with the rest, but its errors (a port of 99999, a connection variable that fails to
+    /// render) fail only a task that connects: debug or set_fact on such a host still run, as in Ansible.
+    private var accessResult: Result<Access, any Error>
+
+    /// The connection settings and become, or the error that makes them unusable.
+    var access: Access {
+        get throws { try accessResult.get() }
+    }
 
     /// check_mode / diff from the keywords (task over block over play, inherited), then the command line.
     /// A templated value that is not a boolean fails the task, never silently falls back.
@@ -40,21 +52,22 @@ struct TaskSettings: Sendable {
     /// Everything else, for `host` in `play`, with `scope` the task's (or the play's) variables.
     static func resolve(_ keywords: Keywords, mode: Mode, host: String, scope: VariableScope, play: PlayScope,
                         run: RunContext, at location: SourceLocation?) throws -> TaskSettings {
-        var target = host
-        var variables: OrderedDictionary<String, Value>
-        if let delegate = keywords.delegateTo {
-            // The delegate's own inventory variables, as written (as before: they are not rendered).
-            target = try scope.renderString(delegate, origin: location)
-            variables = run.inventory.hostNames.contains(target) ? run.inventory.hostVariables(target) : [:]
-            if target == "localhost" || target == "127.0.0.1", variables["ansible_connection"] == nil { variables["ansible_connection"] = "local" }
-        } else {
-            variables = try play.connectionVariables(for: host, keywords: keywords, scope: scope)
+        let target = try keywords.delegateTo.map { try scope.renderString($0, origin: location) } ?? host
+        let access = Result { () throws -> Access in
+            var variables: OrderedDictionary<String, Value>
+            if keywords.delegateTo != nil {
+                // The delegate's own inventory variables, as written (as before: they are not rendered).
+                variables = run.inventory.hostNames.contains(target) ? run.inventory.hostVariables(target) : [:]
+                if target == "localhost" || target == "127.0.0.1", variables["ansible_connection"] == nil { variables["ansible_connection"] = "local" }
+            } else {
+                variables = try play.connectionVariables(for: host, keywords: keywords, scope: scope)
+            }
+            // become variables are connection variables: a delegated task takes the delegate's, as in Ansible.
+            return Access(connection: try run.connectionSettings(for: target, variables: variables),
+                          become: try become(keywords, variables: variables, scope: scope, options: run.options, at: location))
         }
-        let connection = try run.connectionSettings(for: target, variables: variables)
-        // become variables are connection variables: a delegated task takes the delegate's, as in Ansible.
-        return TaskSettings(mode: mode, become: try become(keywords, variables: variables, scope: scope, options: run.options, at: location),
-                            environment: try environment(keywords, scope: scope, at: location), target: target,
-                            connection: connection, timeout: try timeout(keywords, scope: scope, at: location))
+        return TaskSettings(mode: mode, environment: try environment(keywords, scope: scope, at: location), target: target,
+                            timeout: try timeout(keywords, scope: scope, at: location), accessResult: access)
     }
 
     /// become and its user, method, flags and exe: the host's variables over the keywords over the command line.

@@ -140,6 +140,21 @@ import Testing
         #expect(result?.message?.contains("web1: \(expected)") == true, "\(result?.message ?? "no result")")
     }
 
+    @Test func aBadConnectionValueDoesNotStopTasksThatNeedNoConnection() async throws {
+        let harness = try PlaybookHarness(files: ["inventory.ini": "web1 ansible_host=192.0.2.1 ansible_port=abc\n", "site.yml": """
+            - hosts: web1
+              gather_facts: false
+              tasks:
+                - name: talk
+                  debug: {msg: hello}
+                - name: run
+                  command: "true"
+            """])
+        let outcome = await harness.play(inventory: ["inventory.ini"])
+        #expect(outcome.results(named: "talk").first?.status == .ok)
+        #expect(outcome.results(named: "run").first?.status == .failed)
+    }
+
     @Test func aConnectionVariableThatFailsToRenderFailsNamingIt() async throws {
         let harness = try PlaybookHarness(files: ["inventory.ini": "web1 ansible_host=192.0.2.1 ansible_user='{{ undefined_user }}'\n",
                                                   "site.yml": """
