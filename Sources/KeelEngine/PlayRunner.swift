@@ -218,9 +218,11 @@ struct PlayRunner: Sendable {
             case .includeVars(let vars): for (k, v) in vars { state.setIncludeVar(k, v) }
             case .includeTasks(let file, _):
                 do {
-                    let tasks = try run.loader.loadTasks(at: file, includedFrom: entry.task.location.file, playbookDirectory: scope.playbookDirectory,
-                                                         role: entry.role, isHandler: entry.isHandler, location: entry.task.location)
-                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)")
+                    let (path, tasks) = try run.loader.loadIncludedTasks(at: file, includedFrom: entry.task.location.file,
+                                                                         playbookDirectory: scope.playbookDirectory, role: entry.role,
+                                                                         isHandler: entry.isHandler, location: entry.task.location)
+                    try IncludeDepth.check(iterator?.includeChain ?? [], including: path, at: entry.task.location)
+                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
                 }
