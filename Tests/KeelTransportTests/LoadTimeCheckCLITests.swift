@@ -33,12 +33,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try KeelBinary.run(["play", "site.yml", "-i", "inventory.ini"], in: dir)
         #expect(result.status == 1, "\(result.output)")
-        #expect(result.stderr.contains("site.yml:5:18: error: unsupported argument 'dset' for module 'copy'"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:5:20: error: unsupported argument 'dset' for module 'copy'"), "\(result.output)")
         #expect(result.stderr.contains("did you mean 'dest'?"), "\(result.output)")
-        // Both problems at once, the handler's too.
-        #expect(result.stderr.contains("site.yml:13:19: error: unsupported argument 'stat' for module 'file'"), "\(result.output)")
+        // Every problem at once: the missing dest that follows from the typo, and the handler's typo.
+        #expect(result.stderr.contains("site.yml:5:13: error: missing required argument 'dest' for module 'copy'"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:13:15: error: unsupported argument 'stat' for module 'file'"), "\(result.output)")
         #expect(result.stderr.contains("did you mean 'state'?"), "\(result.output)")
-        #expect(result.stderr.contains("2 problems found before any host was contacted"), "\(result.output)")
+        #expect(result.stderr.contains("3 problems found before any host was contacted"), "\(result.output)")
         #expect(!result.output.contains("UNREACHABLE") && !result.output.contains("PLAY ["), "\(result.output)")
         #expect(result.seconds < 10)
     }
@@ -53,7 +54,7 @@ import Testing
                   tasks:
                     - block:
                         - file: {path: /tmp/a, state: "{{ mode_var }}"}
-                        - file: {path: /tmp/b, state: prsent}
+                        - file: {path: /tmp/b, state: drectory}
                       rescue:
                         - copy: {content: x, dest: /tmp/c, force: maybe}
                       always:
@@ -64,9 +65,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try KeelBinary.run(["play", "site.yml", "-i", "inventory.ini"], in: dir)
         #expect(result.status == 1, "\(result.output)")
-        #expect(result.stderr.contains("site.yml:7:43: error: value of 'state' for module 'file' must be one of"), "\(result.output)")
-        #expect(result.stderr.contains("did you mean 'present'?"), "\(result.output)")
-        #expect(result.stderr.contains("site.yml:9:50: error: argument 'force' of module 'copy' has the wrong type"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:7:39: error: value of 'state' for module 'file' must be one of"), "\(result.output)")
+        #expect(result.stderr.contains("did you mean 'directory'?"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:9:51: error: argument 'force' of module 'copy' has the wrong type"), "\(result.output)")
         #expect(result.stderr.contains("site.yml:11:17: error: missing required argument 'path' for module 'file'"), "\(result.output)")
         #expect(!result.stderr.contains("site.yml:6:"), "a templated value is checked once rendered: \(result.output)")
         #expect(result.stderr.contains("3 problems found"), "\(result.output)")
@@ -98,8 +99,8 @@ import Testing
         #expect(result.status == 1, "\(result.output)")
         for expected in ["roles/web/tasks/main.yml:1:", "'ownr'", "did you mean 'owner'?",
                          "imported.yml:1:", "'chdri'", "did you mean 'chdir'?",
-                         "included.yml:1:", "'stat' for module 'service'",
-                         "roles/db/tasks/main.yml:1:", "'lin' for module 'lineinfile'", "4 problems found"] {
+                         "included.yml:1:", "'stat' for module 'service'", "included.yml:1:12: error: module 'service' needs one of: state, enabled",
+                         "roles/db/tasks/main.yml:1:", "'lin' for module 'lineinfile'", "6 problems found"] {
             #expect(result.stderr.contains(expected), "\(expected) in \(result.output)")
         }
     }
@@ -124,7 +125,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try KeelBinary.run(["play", "site.yml", "-i", "inventory.ini"], in: dir)
         #expect(result.status == 1, "\(result.output)")
-        #expect(result.stderr.contains("site.yml:6:21: error: copy: src 'absent.txt' not found on the controller"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:6:19: error: copy: src 'absent.txt' not found on the controller"), "\(result.output)")
         #expect(result.stderr.contains("roles/app/tasks/main.yml:1:19: error: template: src 'app.conf.j2' not found on the controller"), "\(result.output)")
         #expect(result.stderr.contains("roles/app/templates/app.conf.j2"), "the places searched are named: \(result.output)")
         #expect(result.stderr.contains("2 problems found"), "\(result.output)")
