@@ -24,8 +24,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("inventory")], help: "Inventory file or directory (repeatable).")
     var inventory: [String] = []
 
-    @Option(name: [.customShort("m"), .customLong("module-name")], help: "The module to run (default: command).")
-    var module: String = "command"
+    /// Unlike Ansible's `command` default, `-a` alone is a shell command line (pipes, `;`, `$VAR`), as
+    /// `keel run` has always taken it; `-m command` gives Ansible's behaviour.
+    @Option(name: [.customShort("m"), .customLong("module-name")], help: "The module to run (default: shell, so -a is a shell command line).")
+    var module: String = "shell"
 
     @Option(name: [.customShort("a"), .customLong("args")], help: "The module's arguments: the command line for command and shell, k=v pairs or a JSON mapping for others.")
     var arguments: String = ""
