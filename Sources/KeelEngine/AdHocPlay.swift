@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelModules
 
 /// `keel run PATTERN -m MODULE -a ARGS` as the one-task play Ansible's `ansible` command makes of it:
 /// the hosts of the pattern, no fact gathering, one task. Written as playbook text so it goes through
@@ -20,11 +21,11 @@ public struct AdHocPlay: Sendable {
     }
 
     /// The playbook text, or a usage error for a module name that cannot be one.
-    public func playbookText() throws -> String {
+    public func playbookText(registry: ModuleRegistry = StandardModules.registry) throws -> String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_."))
-        guard !module.isEmpty, module.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw KeelError("'\(module)' is not a module name", expected: "a module such as command, shell, copy or ansible.builtin.file",
-                            found: "'\(module)'")
+        guard !module.isEmpty, module.unicodeScalars.allSatisfy(allowed.contains), registry.canonicalName(for: module) != nil else {
+            throw KeelError("unknown module '\(module)' (-m)", expected: "a module Keel knows (keel modules lists them)",
+                            found: "'\(module)'", suggestion: Suggestion.closest(to: module, among: registry.allNames))
         }
         return """
             - hosts: \(Value.string(pattern).jsonString())
