@@ -13,7 +13,7 @@ enum IncludeDepth {
         let full = chain + [file]
         // The shortest repeating part tells the user where the cycle is.
         let cycle = chain.lastIndex(of: file).map { Array(chain[$0...]) + [file] } ?? full
-        throw KeelError("include_tasks nested more than \(limit) deep: an include cycle", at: location,
+        throw KeelError("include_tasks/include_role nested more than \(limit) deep: an include cycle", at: location,
                         expected: "a chain of includes that ends (a `when:` that stops a file including itself)",
                         found: "the cycle " + cycle.joined(separator: " -> ")
                             + " (\(full.count) nested includes, starting with \(full[0]))")

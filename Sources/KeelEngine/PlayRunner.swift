@@ -231,7 +231,10 @@ struct PlayRunner: Sendable {
                     let role = try run.loader.loadRole(RoleRequest(name: name, tasksFrom: tasksFrom, varsFrom: varsFrom, defaultsFrom: defaultsFrom),
                                                        playbookDirectory: scope.playbookDirectory, parentRole: entry.role,
                                                        keywords: entry.task.keywords, location: entry.task.location)
-                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)")
+                    let roleFile = "\(role.path)/tasks/\(tasksFrom ?? "main")"
+                    try IncludeDepth.check(iterator?.includeChain ?? [], including: roleFile, at: entry.task.location)
+                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
+                                     file: roleFile)
                     handlers.add(role.handlers)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_role", message: "\(error)", location: entry.task.location)

@@ -26,10 +26,27 @@ import Testing
         #expect(outcome.status == .hostFailed)
         let failure = outcome.results.first { $0.status == .failed }
         let message = failure?.message ?? ""
-        #expect(message.contains("include_tasks nested more than \(IncludeDepth.limit) deep"), "\(message)")
+        #expect(message.contains("include_tasks/include_role nested more than \(IncludeDepth.limit) deep"), "\(message)")
         let dir = harness.directory
         #expect(message.contains("the cycle \(dir)/a.yml -> \(dir)/b.yml -> \(dir)/a.yml"), "the cycle is named: \(message)")
         #expect(harness.read("after") == nil, "the host stopped at the failure")
+    }
+
+    @Test func aRoleIncludingItselfFailsWithTheChain() async throws {
+        let harness = try PlaybookHarness(files: [
+            "site.yml": """
+                - hosts: localhost
+                  connection: local
+                  gather_facts: false
+                  tasks:
+                    - include_role: {name: loop}
+                """,
+            "roles/loop/tasks/main.yml": "- include_role: {name: loop}\n",
+        ])
+        let outcome = await harness.play()
+        #expect(outcome.status == .hostFailed)
+        let message = outcome.results.first { $0.status == .failed }?.message ?? ""
+        #expect(message.contains("roles/loop/tasks/main -> "), "\(message)")
     }
 
     @Test func anIncludeThatEndsItsOwnRecursionStillWorks() async throws {
