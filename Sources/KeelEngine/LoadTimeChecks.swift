@@ -31,15 +31,20 @@ struct LoadTimeChecks {
     }
 
     mutating func check(_ play: Play, topDirectory: String) {
-        let where_ = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
-        let nodes = play.preTasks + play.roleRuns.map { .block($0.taskBlock) } + play.tasks + play.postTasks + play.allHandlers
-        for node in nodes { check(node, where_) }
+        let place = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
+        let nodes = play.preTasks + play.roleRuns.map { .block($0.taskBlock) } + play.tasks + play.postTasks
+        for node in nodes { check(node, place) }
+        var handlers = place
+        handlers.isHandler = true
+        for node in play.allHandlers { check(node, handlers) }
     }
 
-    /// Where relative names resolve: the play's file's directory (Ansible's basedir) and the top playbook's.
+    /// Where relative names resolve: the play's file's directory (Ansible's basedir) and the top playbook's;
+    /// and whether the tasks are handlers (an included handler file may use `listen`).
     struct Place {
         var playDirectory: String
         var topDirectory: String
+        var isHandler = false
     }
 
     mutating func check(_ node: TaskNode, _ place: Place) {
@@ -79,7 +84,7 @@ struct LoadTimeChecks {
         let included: (file: String, tasks: [TaskNode])
         do {
             included = try loader.loadIncludedTasks(at: file, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
-                                                    role: task.role, isHandler: false, location: task.location)
+                                                    role: task.role, isHandler: place.isHandler, location: task.location)
         } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
             return   // not there now: maybe made by an earlier task; the include reports it if it runs
         } catch let error as KeelError {
@@ -116,7 +121,10 @@ struct LoadTimeChecks {
             return
         }
         guard seen.insert("role:\(role.path)|\(request.tasksFrom ?? "")|\(request.handlersFrom ?? "")").inserted else { return }
-        for node in [TaskNode.block(role.runBlock)] + role.handlers { check(node, place) }
+        for node in [TaskNode.block(role.runBlock)] { check(node, place) }
+        var handlers = place
+        handlers.isHandler = true
+        for node in role.handlers { check(node, handlers) }
     }
 }
 
