@@ -54,6 +54,7 @@ public actor AdHocReporter: ReportSink {
             }
         }
         if !text.hasSuffix("\n") { text += "\n" }
-        return text
+        // With --diff, Ansible prints the change before the host's result.
+        return result.diffs.map(\.unified).joined() + text
     }
 }

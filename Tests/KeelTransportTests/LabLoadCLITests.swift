@@ -55,8 +55,9 @@ import Testing
         let ini = inventory + "/inventory.ini"
         // Check mode changes nothing and says what would change.
         let checked = try KeelBinary.run(["run", "t-ld-*", "-i", ini, "-m", "copy", "-a", "content={{ word }} dest=/tmp/ld-adhoc",
-                                          "-e", "word=hello", "--check"])
+                                          "-e", "word=hello", "--check", "--diff"])
         #expect(checked.status == 0, "\(checked.output)")
+        #expect(checked.stdout.contains("+++ after: /tmp/ld-adhoc\n@@ -0,0 +1 @@\n+hello\n"), "\(checked.output)")
         #expect(checked.stdout.contains("t-ld-1 | CHANGED => {"), "\(checked.output)")
         #expect(try LabTargets.inspect(hosts[0], "test -e /tmp/ld-adhoc && echo yes || echo no") == "no\n")
         // -e reaches the arguments' templates; the module runs on every matching host.
