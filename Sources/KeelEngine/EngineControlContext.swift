@@ -29,10 +29,12 @@ struct EngineControlContext: ControlContext {
         var candidates: [String] = []
         if path.hasPrefix("/") { candidates = [path] } else {
             if let role = entry.role { candidates.append(role.path + "/vars/" + path) }
-            candidates.append((entry.task.location.file as NSString).deletingLastPathComponent + "/vars/" + path)
-            candidates.append((entry.task.location.file as NSString).deletingLastPathComponent + "/" + path)
-            candidates.append(play.playbookDirectory + "/vars/" + path)
-            candidates.append(play.playbookDirectory + "/" + path)
+            // The task's file may be a bare name ("tasks.yml", run from its directory): its directory is ".".
+            let taskDirectory = ControllerPath.directory(of: entry.task.location.file)
+            candidates.append(ControllerPath.join(taskDirectory, "vars/" + path))
+            candidates.append(ControllerPath.join(taskDirectory, path))
+            candidates.append(ControllerPath.join(play.playbookDirectory, "vars/" + path))
+            candidates.append(ControllerPath.join(play.playbookDirectory, path))
         }
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw KeelError("could not find variables file '\(path)'", at: entry.task.argsLocation,

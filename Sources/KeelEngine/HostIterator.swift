@@ -34,6 +34,8 @@ final class HostIterator {
         var pendingFailure = false
         var id: String
         var isRoot = false
+        /// The task file a dynamic include read into this frame (to follow chains of includes).
+        var includedFile: String?
 
         var current: [TaskNode] {
             switch phase {
@@ -138,7 +140,8 @@ final class HostIterator {
     }
 
     /// Runs `tasks` next (a dynamic include), as a block carrying the include's keywords and vars.
-    func insert(_ tasks: [TaskNode], keywords: Keywords, vars: OrderedDictionary<String, Value>, role: RoleRef?, id: String) {
+    func insert(_ tasks: [TaskNode], keywords: Keywords, vars: OrderedDictionary<String, Value>, role: RoleRef?, id: String,
+                file: String? = nil) {
         guard let top = stack.last else { return }
         var block = Block(block: tasks, location: tasks.first?.location ?? top.block.location)
         block.role = role
@@ -146,9 +149,14 @@ final class HostIterator {
         // The include's own `vars:` reach its tasks (as in Ansible), then the loop's variables.
         for (k, v) in keywords.vars { blockVars[k] = v }
         for (k, v) in vars { blockVars[k] = v }
-        stack.append(Frame(block: block, keywords: withoutVars(top.keywords.applied(to: keywords)), blockVars: blockVars,
-                           role: role ?? top.role, id: id))
+        var frame = Frame(block: block, keywords: withoutVars(top.keywords.applied(to: keywords)), blockVars: blockVars,
+                          role: role ?? top.role, id: id)
+        frame.includedFile = file
+        stack.append(frame)
     }
+
+    /// The files of the dynamic includes this host is inside, outermost first.
+    var includeChain: [String] { stack.compactMap(\.includedFile) }
 
     /// Ends this host's list (meta: end_play / end_host).
     func stop() { stack.removeAll() }

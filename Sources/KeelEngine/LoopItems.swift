@@ -5,7 +5,8 @@ import OrderedCollections
 
 /// The items of `loop:` and the `with_<lookup>:` forms, as Ansible computes them.
 enum LoopItems {
-    static func resolve(_ loop: LoopSpec, in scope: VariableScope) throws -> [Value] {
+    /// `searchPaths`: the task's role and playbook directories, where relative `with_fileglob` patterns look.
+    static func resolve(_ loop: LoopSpec, in scope: VariableScope, searchPaths: [String] = []) throws -> [Value] {
         let rendered = try scope.render(loop.items, origin: loop.location)
         switch loop.kind {
         case .loop:
@@ -42,7 +43,7 @@ enum LoopItems {
                 return try sequence(rendered, at: loop.location)
             case "fileglob":
                 let patterns = rendered.listValue ?? [rendered]
-                return patterns.compactMap(\.stringValue).flatMap(glob).map(Value.string)
+                return patterns.compactMap(\.stringValue).flatMap { glob(FileGlobBase.pattern($0, searchPaths: searchPaths)) }.map(Value.string)
             case "subelements":
                 guard let parts = rendered.listValue, parts.count >= 2, let list = parts[0].listValue, let key = parts[1].stringValue else {
                     throw KeelError("with_subelements needs [list, 'key']", at: loop.location)

@@ -224,9 +224,11 @@ struct PlayRunner: Sendable {
             case .includeVars(let vars): for (k, v) in vars { state.setIncludeVar(k, v) }
             case .includeTasks(let file, _):
                 do {
-                    let tasks = try run.loader.loadTasks(at: file, includedFrom: entry.task.location.file, playbookDirectory: scope.playbookDirectory,
-                                                         role: entry.role, isHandler: entry.isHandler, location: entry.task.location)
-                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)")
+                    let (path, tasks) = try run.loader.loadIncludedTasks(at: file, includedFrom: entry.task.location.file,
+                                                                         playbookDirectory: scope.playbookDirectory, role: entry.role,
+                                                                         isHandler: entry.isHandler, location: entry.task.location)
+                    try IncludeDepth.check(iterator?.includeChain ?? [], including: path, at: entry.task.location)
+                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
                 }
@@ -235,7 +237,10 @@ struct PlayRunner: Sendable {
                     let role = try run.loader.loadRole(RoleRequest(name: name, tasksFrom: tasksFrom, varsFrom: varsFrom, defaultsFrom: defaultsFrom),
                                                        playbookDirectory: scope.playbookDirectory, parentRole: entry.role,
                                                        keywords: entry.task.keywords, location: entry.task.location)
-                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)")
+                    let roleFile = "\(role.path)/tasks/\(tasksFrom ?? "main")"
+                    try IncludeDepth.check(iterator?.includeChain ?? [], including: roleFile, at: entry.task.location)
+                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
+                                     file: roleFile)
                     handlers.add(role.handlers)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_role", message: "\(error)", location: entry.task.location)

@@ -144,7 +144,8 @@ final class PlayScope: @unchecked Sendable {
             var loaded = false
             for alternative in file.alternatives {
                 let name = try scope.renderString(alternative, origin: file.location)
-                let path = name.hasPrefix("/") ? name : (play.file as NSString).deletingLastPathComponent + "/" + name
+                // Relative to the play's file: "." when it was named without a directory (not "", which made "/vars.yml").
+                let path = ControllerPath.join(play.playbookDirectory, name)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 for (k, v) in try run.loader.loadVariables(at: path) { merged[k] = v }
                 loaded = true

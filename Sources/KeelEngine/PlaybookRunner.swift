@@ -40,8 +40,14 @@ public struct PlaybookRunner: Sendable {
         func takesFreeForm(_ canonical: String) -> Bool { registry.takesFreeForm(canonical) }
     }
 
-    /// Loads everything, or throws the first located error.
+    /// Loads everything and checks every task's literal arguments; throws the first located parse error,
+    /// or every argument problem at once (`LoadProblems`).
     public func load(_ playbooks: [String]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
+        try load { loader in try playbooks.map { try loader.loadPlaybook(at: $0) } }
+    }
+
+    /// `load` with the playbooks made by `read` (files, or an ad-hoc play given as text).
+    func load(_ read: (PlaybookLoader) throws -> [Playbook]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
         loaderOptions.checkTemplate = { text, location in try templates.check(text, origin: location) }
@@ -55,7 +61,9 @@ public struct PlaybookRunner: Sendable {
         }
         let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
-        let loaded = try playbooks.map { try loader.loadPlaybook(at: $0) }
+        let loaded = try read(loader)
+        let problems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader)
+        if !problems.isEmpty { throw LoadProblems(problems: problems) }
         return (inventory, loaded, loader, templates)
     }
 
@@ -63,10 +71,19 @@ public struct PlaybookRunner: Sendable {
     /// `keel play` does on SIGINT/SIGTERM): no task starts after that, the running ones stop their remote
     /// commands, and the recap of what was done is still reported.
     public func run(_ playbooks: [String]) async -> ExitStatus {
+        await run(named: playbooks) { loader in try playbooks.map { try loader.loadPlaybook(at: $0) } }
+    }
+
+    /// `keel run`: one ad-hoc play, given as playbook text, run by the same engine as `keel play`.
+    public func run(adHocPlaybook text: String, named name: String) async -> ExitStatus {
+        await run(named: [name]) { loader in [try loader.loadPlaybook(text: text, named: name)] }
+    }
+
+    private func run(named playbooks: [String], read: (PlaybookLoader) throws -> [Playbook]) async -> ExitStatus {
         let started = Date()
         let inventory: Inventory, loaded: [Playbook], loader: PlaybookLoader, templates: TemplateEngine
         do {
-            (inventory, loaded, loader, templates) = try load(playbooks)
+            (inventory, loaded, loader, templates) = try load(read)
         } catch {
             // Nothing has touched a host: the located error is all there is to say.
             FileHandle.standardError.write(Data("\(error)\n".utf8))

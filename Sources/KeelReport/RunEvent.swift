@@ -102,9 +102,12 @@ public struct ReportedDiff: Sendable, Equatable {
         self.redacted = redacted
     }
 
-    /// The unified diff, or a notice for redacted content.
+    /// The unified diff, or a notice for redacted content or content left out.
     public var unified: String {
         if redacted { return "--- \(label)\n+++ \(label)\n(content hidden: no_log)\n" }
+        if let reason = DiffOmission.reason(before: before, after: after) {
+            return "--- before: \(label)\n+++ after: \(label)\n(diff left out: \(reason))\n"
+        }
         return UnifiedDiff.render(before: before, after: after, fromLabel: "before: \(label)", toLabel: "after: \(label)")
     }
 }

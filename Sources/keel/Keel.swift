@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Keel: AsyncParsableCommand {
@@ -8,4 +9,13 @@ struct Keel: AsyncParsableCommand {
         version: KeelVersion.string,
         subcommands: [PlayCommand.self, RunCommand.self, InventoryCommand.self, ModulesCommand.self, DocCommand.self, LabCommand.self, VersionCommand.self]
     )
+
+    /// Refuses arguments that are not UTF-8 before parsing (a usage error: exit 1), then runs as usual.
+    static func main() async {
+        if let problem = RawArguments.firstInvalid() {
+            FileHandle.standardError.write(Data((problem + "\n").utf8))
+            Foundation.exit(1)
+        }
+        await main(nil)
+    }
 }

@@ -1,18 +1,21 @@
 import ArgumentParser
 import Foundation
 import KeelBase
+import KeelEngine
 import KeelModel
+import KeelReport
 import KeelTransport
 
-/// `keel run PATTERN -i INVENTORY -a 'uname -a'`: an ad-hoc command on every matching host, in parallel,
-/// printed as each host finishes (Ansible's `ansible PATTERN -a` shape).
+/// `keel run PATTERN -i INVENTORY -a 'uname -a'`: an ad-hoc task on every matching host, as Ansible's
+/// `ansible PATTERN -m MODULE -a ARGS`. It is a one-task play run by the engine `keel play` uses (the
+/// same connections, become, forks, check mode and outcome rules), printed host by host as each finishes.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a shell command on every host that matches a pattern.",
+        abstract: "Run a command (or any module with -m) on every host that matches a pattern.",
         discussion: """
-            Exit status: 0 when the command succeeded everywhere, 2 when it failed on a host, \
-            4 when a host was unreachable, 1 for usage and inventory errors.
+            Exit status: 0 when the task succeeded everywhere, 2 when it failed on a host, \
+            4 when a host was unreachable, 1 for usage, inventory and argument errors.
             """)
 
     @Argument(help: "Host pattern, as in Ansible: all, web, 'web:&prod', 'web*', '~web\\d+'.")
@@ -21,8 +24,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("inventory")], help: "Inventory file or directory (repeatable).")
     var inventory: [String] = []
 
-    @Option(name: [.customShort("a"), .customLong("args")], help: "The shell command to run.")
-    var command: String
+    /// Unlike Ansible's `command` default, `-a` alone is a shell command line (pipes, `;`, `$VAR`), as
+    /// `keel run` has always taken it; `-m command` gives Ansible's behaviour.
+    @Option(name: [.customShort("m"), .customLong("module-name")], help: "The module to run (default: shell, so -a is a shell command line).")
+    var module: String = "shell"
+
+    @Option(name: [.customShort("a"), .customLong("args")], help: "The module's arguments: the command line for command and shell, k=v pairs or a JSON mapping for others.")
+    var arguments: String = ""
 
     @Option(name: [.short, .long], help: "Hosts to run on at once.")
     var forks: Int = 10
@@ -30,20 +38,29 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Further limit the selected hosts to this pattern.")
     var limit: String?
 
+    @Option(name: [.short, .customLong("extra-vars")], help: "k=v pairs, a JSON or YAML mapping, or @file (repeatable; highest precedence).")
+    var extraVars: [String] = []
+
     @Option(name: [.customShort("u"), .customLong("user")], help: "Connect as this user (overrides ansible_user).")
     var remoteUser: String?
 
     @Option(name: .customLong("private-key"), help: "Use this private key file (overrides ansible_ssh_private_key_file).")
     var privateKey: String?
 
-    @Flag(name: [.short, .long], help: "Run the command through sudo.")
+    @Flag(name: [.short, .long], help: "Run the task with become (sudo).")
     var become = false
 
     @Option(name: .customLong("become-user"), help: "The user to become.")
-    var becomeUser: String = "root"
+    var becomeUser: String?
 
     @Flag(name: [.customShort("K"), .customLong("ask-become-pass")], help: "Ask for the sudo password once.")
     var askBecomePass = false
+
+    @Flag(name: [.customShort("C"), .long], help: "Predict changes without making them.")
+    var check = false
+
+    @Flag(name: [.customShort("D"), .long], help: "Show a unified diff of every change.")
+    var diff = false
 
     @Option(name: .customLong("host-key-checking"),
             help: "strict (default: refuse unknown and changed keys), accept-new (record keys of new hosts), or off.")
@@ -55,104 +72,45 @@ struct RunCommand: AsyncParsableCommand {
         if let mode = hostKeyChecking, HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) == nil {
             throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")
         }
+        if arguments.isEmpty, ["command", "shell", "ansible.builtin.command", "ansible.builtin.shell"].contains(module) {
+            throw ValidationError("give the command to run with -a")
+        }
     }
 
     func run() async throws {
-        let inventory: Inventory
-        let hosts: [String]
+        var options = RunOptions()
+        options.inventorySources = inventory
+        options.forks = forks
+        options.limit = limit
+        options.checkMode = check
+        options.diffMode = diff
+        options.become = become
+        options.becomeUser = becomeUser
+        if let mode = hostKeyChecking { options.hostKeyPolicy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) }
         do {
-            inventory = try Inventory.load(sources: self.inventory)
-            hosts = try inventory.select(pattern: pattern, limit: limit)
-        } catch let error as KeelError {
+            for text in extraVars {
+                for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
+            }
+        } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-        guard !hosts.isEmpty else {
-            FileHandle.standardError.write(Data("warning: no hosts matched '\(pattern)'\n".utf8))
-            return
-        }
-        let becomePassword = askBecomePass ? PasswordPrompt.read("BECOME password: ") : nil
-        let policy = hostKeyChecking.flatMap { HostKeyPolicy(sshValue: $0 == "strict" ? "yes" : $0) }
-        let printer = HostOutputPrinter()
-        let command = self.command, become = self.become ? Become(user: becomeUser) : nil
-        let remoteUser = self.remoteUser, privateKey = self.privateKey
-
-        let outcomes = await concurrentMap(hosts, limit: forks) { host -> AdHocOutcome in
-            var variables = inventory.hostVariables(host)
-            if let remoteUser { variables["ansible_user"] = .string(remoteUser) }
-            if let privateKey { variables["ansible_ssh_private_key_file"] = .string(privateKey) }
-            if let becomePassword { variables["ansible_become_password"] = .string(becomePassword) }
-            let outcome: AdHocOutcome
-            do {
-                let settings = try HostConnectionSettings(hostName: host, variables: variables, defaultPolicy: policy)
-                outcome = await AdHocOutcome.run(command, on: host, settings: settings, become: become)
-            } catch {
-                outcome = .failed(host: host, message: "\(error)")
-            }
-            await printer.print(outcome)
-            return outcome
-        }
-        if outcomes.contains(where: \.isUnreachable) { throw ExitCode(4) }
-        if outcomes.contains(where: \.isFailure) { throw ExitCode(2) }
-    }
-}
-
-/// What happened on one host.
-enum AdHocOutcome: Sendable {
-    case finished(host: String, result: CommandResult)
-    case unreachable(host: String, message: String)
-    case failed(host: String, message: String)
-
-    static func run(_ command: String, on host: String, settings: HostConnectionSettings, become: Become?) async -> AdHocOutcome {
-        let connection: any Connection
+        // -u and --private-key win over the inventory, as they always did for `keel run`: extra vars do.
+        if let remoteUser { options.extraVars["ansible_user"] = .string(remoteUser) }
+        if let privateKey { options.extraVars["ansible_ssh_private_key_file"] = .string(privateKey) }
+        let text: String
         do {
-            connection = try await settings.connect()
+            text = try AdHocPlay(pattern: pattern, module: module, arguments: arguments).playbookText()
         } catch {
-            return .unreachable(host: host, message: "\(error)")
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
         }
-        let outcome: AdHocOutcome
-        do {
-            outcome = .finished(host: host, result: try await connection.run(command, stdin: nil, become: become))
-        } catch let error as TransportError where error.isUnreachable {
-            outcome = .unreachable(host: host, message: "\(error)")
-        } catch {
-            outcome = .failed(host: host, message: "\(error)")
+        if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
+        let status = await PlaybookRunner(options: options, sinks: [AdHocReporter()]).run(adHocPlaybook: text, named: AdHocPlay.name)
+        switch status {
+        case .ok, .drift: return
+        default: throw ExitCode(status.rawValue)
         }
-        // Closed before returning: the process may exit right after, and libssh2 must not be mid-teardown then.
-        await connection.close()
-        return outcome
-    }
-
-    var isUnreachable: Bool { if case .unreachable = self { return true }; return false }
-    var isFailure: Bool {
-        switch self {
-        case .finished(_, let result): return result.status != 0
-        case .failed: return true
-        case .unreachable: return false
-        }
-    }
-}
-
-/// Prints each host's block whole, so parallel hosts never interleave their lines.
-actor HostOutputPrinter {
-    func print(_ outcome: AdHocOutcome) {
-        var text: String
-        switch outcome {
-        case .finished(let host, let result):
-            let status = result.status == 0 ? "CHANGED" : "FAILED"
-            text = "\(host) | \(status) | rc=\(result.status) >>\n"
-            text += result.stdoutText
-            if !result.stderrText.isEmpty {
-                if !text.hasSuffix("\n") { text += "\n" }
-                text += result.stderrText
-            }
-        case .unreachable(let host, let message):
-            text = "\(host) | UNREACHABLE! => \(message)\n"
-        case .failed(let host, let message):
-            text = "\(host) | FAILED! => \(message)\n"
-        }
-        if !text.hasSuffix("\n") { text += "\n" }
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
 

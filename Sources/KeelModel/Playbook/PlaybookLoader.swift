@@ -28,12 +28,20 @@ public struct PlaybookLoader: Sendable {
     public func loadTasks(at path: String, includedFrom includingFile: String, playbookDirectory: String,
                           role: RoleRef? = nil, isHandler: Bool = false,
                           location: SourceLocation? = nil) throws -> [TaskNode] {
+        try loadIncludedTasks(at: path, includedFrom: includingFile, playbookDirectory: playbookDirectory, role: role,
+                              isHandler: isHandler, location: location).tasks
+    }
+
+    /// `loadTasks`, also saying which file was read (the engine follows chains of includes with it).
+    public func loadIncludedTasks(at path: String, includedFrom includingFile: String, playbookDirectory: String,
+                                  role: RoleRef? = nil, isHandler: Bool = false,
+                                  location: SourceLocation? = nil) throws -> (file: String, tasks: [TaskNode]) {
         let ctx = LoadContext(file: includingFile, playbookDirectory: playbookDirectory, role: role, isHandler: isHandler)
         let resolved = try resolveTaskFile(path, ctx, at: location ?? SourceLocation(file: includingFile, line: 1, column: 1))
         var inner = ctx
         inner.file = resolved
         inner.importChain = [resolved]
-        return try parseTaskFile(resolved, inner)
+        return (resolved, try parseTaskFile(resolved, inner))
     }
 
     /// A role for `include_role` (or any caller that names a role at run time). `parentRole` is the role
@@ -58,8 +66,17 @@ public struct PlaybookLoader: Sendable {
 
     // MARK: playbook files
 
+    /// A playbook given as text (`keel run`'s ad-hoc play), read as if it were the file `name`.
+    public func loadPlaybook(text: String, named name: String) throws -> Playbook {
+        Playbook(path: name, plays: try loadPlays(try YAMLLoader.load(string: text, file: name), path: name, chain: []))
+    }
+
     func loadPlays(_ path: String, displayPath: String, chain: [String]) throws -> [Play] {
-        guard let root = try YAMLLoader.load(file: path) else {
+        try loadPlays(try YAMLLoader.load(file: path), path: path, chain: chain)
+    }
+
+    func loadPlays(_ root: YAMLNode?, path: String, chain: [String]) throws -> [Play] {
+        guard let root else {
             throw KeelError("the playbook is empty", at: SourceLocation(file: path, line: 1, column: 1),
                             expected: "a list of plays", found: "an empty file")
         }

@@ -1,0 +1,12 @@
+import KeelBase
+
+/// Every problem found while checking the playbooks before any host was contacted, printed together so
+/// one run shows all of them.
+public struct LoadProblems: Error, CustomStringConvertible, Sendable {
+    public var problems: [KeelError]
+
+    public var description: String {
+        let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
+        return problems.map(\.description).joined(separator: "\n") + "\n\(count) found before any host was contacted"
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+
+/// Checks every task Keel can see before any host is contacted: each play's tasks, blocks with their
+/// rescue and always, handlers, roles, imported files, and the files of `include_tasks`/`include_role`
+/// when their names are literal (Ansible reads those only when the include runs; Keel reads them now
+/// when it can find them without variables). A task that never runs (`when: false`, a handler never
+/// notified) is checked too: a typo must not wait for the day the task finally runs.
+struct LoadTimeChecks {
+    let registry: ModuleRegistry
+    let loader: PlaybookLoader
+    private(set) var problems: [KeelError] = []
+    /// Included files and roles already checked (an include may name itself; checking once is enough).
+    private var seen = Set<String>()
+
+    init(registry: ModuleRegistry, loader: PlaybookLoader) {
+        self.registry = registry
+        self.loader = loader
+    }
+
+    /// Every problem of every play, in the order the tasks were written.
+    static func problems(in playbooks: [Playbook], registry: ModuleRegistry, loader: PlaybookLoader) -> [KeelError] {
+        var checks = LoadTimeChecks(registry: registry, loader: loader)
+        for playbook in playbooks {
+            let topDirectory = ControllerPath.directory(of: playbook.path)
+            for play in playbook.plays { checks.check(play, topDirectory: topDirectory) }
+        }
+        return checks.problems
+    }
+
+    mutating func check(_ play: Play, topDirectory: String) {
+        let place = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
+        let nodes = play.preTasks + play.roleRuns.map { .block($0.taskBlock) } + play.tasks + play.postTasks
+        for node in nodes { check(node, place) }
+        var handlers = place
+        handlers.isHandler = true
+        for node in play.allHandlers { check(node, handlers) }
+    }
+
+    /// Where relative names resolve: the play's file's directory (Ansible's basedir) and the top playbook's;
+    /// and whether the tasks are handlers (an included handler file may use `listen`).
+    struct Place {
+        var playDirectory: String
+        var topDirectory: String
+        var isHandler = false
+    }
+
+    mutating func check(_ node: TaskNode, _ place: Place) {
+        switch node {
+        case .block(let block):
+            for inner in block.block + block.rescue + block.always { check(inner, place) }
+        case .task(let task):
+            check(task, place)
+        }
+    }
+
+    mutating func check(_ task: Task, _ place: Place) {
+        switch task.action {
+        case "include_tasks": followInclude(task, place)
+        case "include_role": followRole(task, place)
+        default:
+            guard let runner = registry.runner(for: task.action) else { return }
+            problems += ArgumentCheck.problems(task, runner: runner)
+            if let missing = SourceFileCheck.problem(task, searchPaths: searchPaths(task, place)) { problems.append(missing) }
+        }
+    }
+
+    /// The controller directories a task's `src:` is looked up in, as the engine hands them to modules.
+    private func searchPaths(_ task: Task, _ place: Place) -> [String] {
+        var paths: [String] = []
+        if let role = task.role { paths.append(role.path) }
+        paths.append(place.playDirectory)
+        if place.topDirectory != place.playDirectory { paths.append(place.topDirectory) }
+        return paths
+    }
+
+    /// `include_tasks: file.yml` with a literal name that can be found now: its tasks are checked too.
+    /// A name with variables, or a file that is not there (yet), is left to run time.
+    private mutating func followInclude(_ task: Task, _ place: Place) {
+        guard case .string(let file)? = task.args["_raw_params"] ?? task.args["file"],
+              !ArgumentValidator.containsTemplate(.string(file)) else { return }
+        let included: (file: String, tasks: [TaskNode])
+        do {
+            included = try loader.loadIncludedTasks(at: file, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
+                                                    role: task.role, isHandler: place.isHandler, location: task.location)
+        } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
+            return   // not there now: maybe made by an earlier task; the include reports it if it runs
+        } catch let error as KeelError {
+            problems.append(error)
+            return
+        } catch {
+            problems.append(KeelError("\(error)", at: task.location))
+            return
+        }
+        guard seen.insert("tasks:" + included.file).inserted else { return }
+        for node in included.tasks { check(node, place) }
+    }
+
+    /// `include_role: {name: x}` with literal names: the role's tasks and handlers are checked too.
+    private mutating func followRole(_ task: Task, _ place: Place) {
+        let literal = task.args.values.allSatisfy { !ArgumentValidator.containsTemplate($0) }
+        guard literal, case .string(let name)? = task.args["name"] ?? task.args["_raw_params"] else { return }
+        var request = RoleRequest(name: name)
+        request.tasksFrom = task.args["tasks_from"]?.stringValue
+        request.varsFrom = task.args["vars_from"]?.stringValue
+        request.defaultsFrom = task.args["defaults_from"]?.stringValue
+        request.handlersFrom = task.args["handlers_from"]?.stringValue
+        let role: Role
+        do {
+            role = try loader.loadRole(request, playbookDirectory: place.playDirectory, parentRole: task.role,
+                                       location: task.location)
+        } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
+            return   // not there now: maybe made by an earlier task; the include reports it if it runs
+        } catch let error as KeelError {
+            problems.append(error)
+            return
+        } catch {
+            problems.append(KeelError("\(error)", at: task.location))
+            return
+        }
+        guard seen.insert("role:\(role.path)|\(request.tasksFrom ?? "")|\(request.handlersFrom ?? "")").inserted else { return }
+        for node in [TaskNode.block(role.runBlock)] { check(node, place) }
+        var handlers = place
+        handlers.isHandler = true
+        for node in role.handlers { check(node, handlers) }
+    }
+}
+
+/// A module task's literal arguments against the module's spec.
+enum ArgumentCheck {
+    static func problems(_ task: Task, runner: ModuleRunner) -> [KeelError] {
+        // `args: "{{ x }}"` or `copy: "{{ x }}"`: the arguments are a variable, known only at run time.
+        if task.args["_variable_params"] != nil { return [] }
+        if !runner.spec.acceptsFreeForm, case .string(let raw)? = task.args["_raw_params"],
+           ArgumentValidator.containsTemplate(.string(raw)) { return [] }
+        let validator = ArgumentValidator(module: runner.name, spec: runner.spec)
+        let problems = validator.literalProblems(task.args, locations: task.argLocations, at: task.argsLocation)
+        guard problems.isEmpty, !task.args.values.contains(where: ArgumentValidator.containsTemplate) else { return problems }
+        // Nothing templated: the run-time validation itself must pass now (one rule set, not two).
+        do {
+            try runner.validate(task.args, at: task.argsLocation)
+            return []
+        } catch let error as KeelError {
+            return [error]
+        } catch {
+            return [KeelError("\(error)", at: task.argsLocation)]
+        }
+    }
+}
