@@ -32,22 +32,7 @@ final class SSHShellRunner {
         let channel = try openIfNeeded()
         counter += 1
         let marker = "\(nonce)_\(counter)"
-        let command = "( eval \(ShellQuote.quote(script)) )"
-        let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
-        var request: Data
-        if let stdin, !stdin.isEmpty {
-            let delimiter = "KEEL_EOF_\(marker)"
-            if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
-                // Text travels as a here-document: no base64 program to start on the host for each file written.
-                request = Data("\(command) <<'\(delimiter)'\(statusReport)\n".utf8)
-                request.append(stdin)
-                request.append(Data("\(delimiter)\n".utf8))
-            } else {
-                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(statusReport)\n".utf8)
-            }
-        } else {
-            request = Data("\(command) </dev/null\(statusReport)\n".utf8)
-        }
+        let request = SSHShellRunner.request(script, stdin: stdin, marker: marker)
         do {
             try write(request, to: channel)
             let (out, status) = try readUntilMarker(marker, stream: 0, channel: channel, withStatus: true)
@@ -61,6 +46,30 @@ final class SSHShellRunner {
     }
 
     struct ShellGone: Error { var detail: String }
+
+    /// The bytes sent to the shell for one command: the script in a subshell, its input, then the status
+    /// report that ends with `marker` on both streams.
+    static func request(_ script: String, stdin: Data?, marker: String) -> Data {
+        let command = "( eval \(ShellQuote.quote(script)) )"
+        let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
+        var request: Data
+        if let stdin, !stdin.isEmpty {
+            let delimiter = "KEEL_EOF_\(marker)"
+            if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
+                // Text travels as a here-document: no base64 program to start on the host for each file written.
+                // The braces make a request cut short (the controller or the connection died mid-send) a syntax
+                // error: alone, dash would end the here-document at end of input and run the command on a part.
+                request = Data("{ \(command) <<'\(delimiter)'\(statusReport)\n".utf8)
+                request.append(stdin)
+                request.append(Data("\(delimiter)\n}\n".utf8))
+            } else {
+                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(statusReport)\n".utf8)
+            }
+        } else {
+            request = Data("\(command) </dev/null\(statusReport)\n".utf8)
+        }
+        return request
+    }
 
     /// A here-document carries bytes exactly when they hold no NUL (the shell drops it), end with a newline
     /// (the body ends at a line break) and never contain the delimiter.
