@@ -35,6 +35,7 @@ struct InterruptedWriteHarness {
     /// The controller-side directory holding the playbook, its files and the inventory.
     let controller: String
     let hostRoot: String
+    let initProcess: pid_t
 
     static var keel: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -48,6 +49,7 @@ struct InterruptedWriteHarness {
         destinationName = "target"
         controller = FileManager.default.temporaryDirectory.appendingPathComponent("keel-interrupted-\(name)-\(UUID().uuidString)").path
         guard let initProcess = try LabFixture.shared.lab.processes(host.name).last else { throw KeelError("\(host.name) is not running") }
+        self.initProcess = initProcess
         hostRoot = "/proc/\(initProcess)/root"
         for (path, data) in files {
             let full = controller + "/" + path
@@ -74,6 +76,16 @@ struct InterruptedWriteHarness {
         }
     }
 
+    /// The host's sshd session processes (children of its listener, the child of its init), as this
+    /// machine numbers them: killed from here, the cut lands within a millisecond of the decision.
+    func sshdSessions() -> [pid_t] {
+        func children(_ pid: pid_t) -> [pid_t] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { pid_t($0) }
+        }
+        return children(initProcess).flatMap(children)
+    }
+
     func destination() -> Data? { FileManager.default.contents(atPath: localDirectory + "/" + destinationName) }
 
     func putOld(_ old: Data) throws {
@@ -83,7 +95,17 @@ struct InterruptedWriteHarness {
 
     /// One run of `keel play`, cut when the temporary file holds `fraction` of `new`'s bytes; then waits
     /// (up to 10 s, the host cleans up on its own) for the temporary file to go, and reports what is left.
+    /// The watching runs on a thread of its own: on the shared pool, suites running alongside could hold
+    /// it for longer than a whole transfer takes, and the cut would come too late.
     func run(cut: Cut, at fraction: Double, old: Data, new: Data) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(cut: cut, at: fraction, old: old, new: new) })
+            }
+        }
+    }
+
+    private func runBlocking(cut: Cut, at fraction: Double, old: Data, new: Data) throws -> Outcome {
         try putOld(old)
         let log = controller + "/keel-\(UUID().uuidString).log"
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -101,18 +123,18 @@ struct InterruptedWriteHarness {
             if let growing = temporaryFiles().first, growing.size >= threshold {
                 switch cut {
                 case .controller: kill(process.processIdentifier, SIGKILL)
-                case .sshd: _ = try lab.exec(host.name, "pkill -KILL -f '^sshd: [^ ]*@notty' || true")
+                case .sshd: for session in sshdSessions() { kill(session, SIGKILL) }
                 }
                 cutAt = Double(growing.size) / Double(max(new.count, 1))
                 break watch
             }
-            try await Task.sleep(for: .milliseconds(2))
+            usleep(1000)
         }
         if process.isRunning && cutAt == nil { kill(process.processIdentifier, SIGKILL) }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        process.waitUntilExit()
         // The host finds out the connection is gone and cleans up a moment later.
         let settle = Date().addingTimeInterval(10)
-        while !temporaryFiles().isEmpty && Date() < settle { try await Task.sleep(for: .milliseconds(50)) }
+        while !temporaryFiles().isEmpty && Date() < settle { usleep(50_000) }
         let left = destination()
         let described = left == old ? "old" : left == new ? "new" : left.map { "a \($0.count)-byte file that is neither" } ?? "missing"
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
