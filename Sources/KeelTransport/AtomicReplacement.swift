@@ -7,8 +7,9 @@ import KeelBase
 ///
 /// Why the proof: `cat` cannot tell a finished transfer from a cut one. When the controller dies or the
 /// connection drops, sshd closes the command's stdin, `cat` sees end of input and succeeds, and a rename
-/// would put a truncated file in place (the persistent shell has the same hole: dash runs a here-document
-/// cut short by end of input). So the received file's SHA-256 (which covers its length) is compared with
+/// would put a truncated file in place (the persistent shell had the same hole, dash running a here-document
+/// cut short by end of input; SSHShellRunner now refuses such a request, but writes do not rely on the
+/// transport). So the received file's SHA-256 (which covers its length) is compared with
 /// the one computed on the controller, inside the same script: no extra round trip, one program more.
 /// Without `sha256sum` the script asks `openssl dgst`; with neither it checks the byte count alone (a cut
 /// transfer is always short; the bytes that did arrive are protected by SSH's own integrity check).
