@@ -2,22 +2,16 @@ import Foundation
 
 /// Files move over the same command channel as everything else (cat on stdin/stdout), so a host needs
 /// nothing but /bin/sh and coreutils: no SFTP subsystem, no scp. Uploads land atomically: a temporary file
-/// in the destination's directory, then rename.
+/// in the destination's directory, verified against what was sent, then rename (AtomicReplacement).
 extension Connection {
-    /// Writes `data` to `path` with `mode`, atomically (temp file + rename).
+    /// Writes `data` to `path` with `mode`, atomically and verified (AtomicReplacement: the received bytes are
+    /// checked against what was sent before the rename; a cut transfer leaves the old file and no temporary file).
     public func upload(_ data: Data, to path: String, mode: Int = 0o644, become: Become? = nil) async throws {
-        let script = """
-            set -e
-            dest=\(ShellQuote.quote(path))
-            tmp=$(mktemp "$(dirname -- "$dest")/.keel-tmp.XXXXXXXX")
-            trap 'rm -f -- "$tmp"' EXIT
-            cat > "$tmp"
-            chmod \(String(mode, radix: 8)) -- "$tmp"
-            if [ -d "$dest" ]; then echo "$dest is a directory" >&2; exit 1; fi
-            mv -f -- "$tmp" "$dest"
-            trap - EXIT
-            """
-        let result = try await run(script, stdin: data, become: become)
+        let lines = AtomicReplacement(destination: path, content: data).receive() + [
+            "chmod \(String(mode, radix: 8)) -- \"$tmp\"",
+            #"if [ -d "$dest" ]; then echo "$dest is a directory" >&2; exit 1; fi"#,
+        ] + AtomicReplacement.commit
+        let result = try await run(lines.joined(separator: "\n"), stdin: data, become: become)
         guard result.status == 0 else {
             throw TransportError.channelFailed(host: hostName, detail: "upload to \(path) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
         }

@@ -93,6 +93,8 @@ public struct ScriptModule: Module {
             cat > "$d"/\(name) && chmod 700 "$d"/\(name) || exit 125
 
             """
+        // A script cut short in transfer (the controller or the connection died) must not run half of itself.
+        script += AtomicReplacement.verification(of: program, in: "\"$d\"/\(name)", status: 125).joined(separator: "\n") + "\n"
         if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) || exit 1\n" }
         script += "(\(run) </dev/null)\n"
         let result = try await host.run(script, stdin: program)

@@ -4,8 +4,9 @@ import KeelTransport
 
 /// The one way modules replace a file's content on a host: a temporary file in the destination's directory,
 /// ownership and mode carried over from the old file (or the umask's for a new one) unless told otherwise,
-/// `validate` run against the temporary file, an optional backup, then an atomic rename. If anything
-/// fails the temporary file is removed and the old file is untouched.
+/// the received bytes checked against what was sent (count and SHA-256), `validate` run against the temporary
+/// file, an optional backup, then an atomic rename. If anything fails, or the transfer is cut short (the
+/// controller or the connection dies), the temporary file is removed and the old file is untouched.
 public struct FileWrite: Sendable {
     public var destination: String
     public var content: Data
@@ -28,19 +29,9 @@ public struct FileWrite: Sendable {
 
     /// Writes the file; returns the backup's path when one was made.
     public func perform(on host: HostContext) async throws -> String? {
-        // Builtins where the shell has them: a first run writes many files, and each program started on the
-        // host costs about a millisecond of its CPU. The temporary name is random from the controller and is
-        // created exclusively (noclobber), as mktemp would, with the mode the umask gives a new file.
-        var lines = [
-            "set -e",
-            "dest=\(ShellQuote.quote(destination))",
-            #"case $dest in */*) dir=${dest%/*}; dir=${dir:-/};; *) dir=.;; esac"#,
-            createParentDirectories ? #"mkdir -p -- "$dir""# : ":",
-            #"tmp="$dir/.keel-tmp.\#(FileWrite.randomSuffix())""#,
-            #"set -C; : > "$tmp"; set +C"#,
-            #"trap 'rm -f -- "$tmp"' EXIT"#,
-            #"cat > "$tmp""#,
-        ]
+        // Receive into a temporary file and verify it (AtomicReplacement: byte count and SHA-256 against what
+        // was sent, so a transfer cut short never reaches the rename; the temporary file goes on any exit).
+        var lines = AtomicReplacement(destination: destination, content: content, createParentDirectories: createParentDirectories).receive()
         // A replaced file keeps its mode and ownership unless the task sets them.
         let setsMode = attributes.contains { if case .mode = $0 { true } else { false } }
         let setsOwner = attributes.contains { if case .owner = $0 { true } else { false } }
@@ -57,19 +48,14 @@ public struct FileWrite: Sendable {
         if backup {
             lines.append(#"if [ -e "$dest" ]; then b="$dest.$$.$(date +%Y-%m-%d@%H:%M:%S~)"; cp -p -- "$dest" "$b"; echo "KEEL_BACKUP=$b"; fi"#)
         }
-        lines += [#"mv -f -- "$tmp" "$dest""#, "trap - EXIT"]
+        lines += AtomicReplacement.commit
         let result = try await host.run(lines.joined(separator: "\n"), stdin: content)
         guard result.status == 0 else {
             let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw KeelError("\(host.name): cannot write \(destination): \(detail)",
-                            expected: result.status == 65 ? "content that passes the validate command" : nil)
+                            expected: result.status == 65 ? "content that passes the validate command"
+                                : result.status == AtomicReplacement.mismatchStatus ? "the whole content to arrive" : nil)
         }
         return result.stdoutText.split(separator: "\n").first { $0.hasPrefix("KEEL_BACKUP=") }.map { String($0.dropFirst(12)) }
-    }
-
-    /// 16 random hex digits for a temporary file's name.
-    static func randomSuffix() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hexString((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

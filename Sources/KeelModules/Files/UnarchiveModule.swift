@@ -213,16 +213,30 @@ public struct UnarchiveModule: Module {
         } else {
             guard let bytes = FileManager.default.contents(atPath: step.archive) else { throw KeelError("cannot read \(step.archive)") }
             data = bytes
+            // The archive is received whole and verified before anything is unpacked: tar reading a transfer
+            // cut short would have replaced files with the parts it got (AtomicReplacement's check).
+            let verify = AtomicReplacement.verification(of: bytes, in: #""$t""#).joined(separator: "\n")
             if step.format == .zip {
                 script = """
                     \(unzip)
                     t=$(mktemp) || exit 1
                     trap 'rm -f -- "$t"' EXIT
-                    cat > "$t" && unzip -o -q \(options) "$t"\(zipExclusions) -d \(dest)
+                    \(AtomicReplacement.signalsExit)
+                    cat > "$t" || exit 1
+                    \(verify)
+                    unzip -o -q \(options) "$t"\(zipExclusions) -d \(dest)
                     """
             } else {
                 let flag = ["gzip": "-z", "bzip2": "-j", "xz": "-J", "zstd": "--zstd", "tar": ""][step.format.rawValue] ?? ""
-                script = "exec tar -x \(flag) -f - -C \(dest)\(keepNewer) \(options)"
+                // Next to what it becomes (as much room as the extraction needs), not in a small /tmp.
+                script = """
+                    t=$(mktemp -p \(dest) .keel-tmp.XXXXXXXX) || exit 1
+                    trap 'rm -f -- "$t"' EXIT
+                    \(AtomicReplacement.signalsExit)
+                    cat > "$t" || exit 1
+                    \(verify)
+                    tar -x \(flag) -f "$t" -C \(dest)\(keepNewer) \(options)
+                    """
             }
         }
         let result = try await host.run(script, stdin: data)

@@ -22,7 +22,12 @@ extension ZoneChange {
                 #"tmp=$(mktemp /etc/firewalld/zones/.keel-tmp.XXXXXXXX)"#,
                 #"check=$(mktemp -d)"#,
                 #"trap 'rm -rf -- "$tmp" "$check"' EXIT"#,
+                AtomicReplacement.signalsExit,
                 #"cat > "$tmp""#,
+            ]
+            // Only the whole zone file may replace the old one (a transfer cut short reaches `cat` as end of input).
+            lines += AtomicReplacement.verification(of: stdin ?? Data(), in: #""$tmp""#)
+            lines += [
                 #"if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; chown --reference="$dest" -- "$tmp" 2>/dev/null || true; else chmod 0644 -- "$tmp"; fi"#,
                 // Validate before replacing: the whole configuration, with the new file in a copy of /etc/firewalld.
                 #"if command -v firewall-offline-cmd >/dev/null 2>&1; then"#,

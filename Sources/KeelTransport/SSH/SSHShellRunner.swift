@@ -37,24 +37,8 @@ final class SSHShellRunner {
         // can be stopped (timeout, Ctrl-C) with everything it started; `wait` gives its exit status. A
         // subshell, not a new /bin/sh: exec'ing a shell (or setsid) per command cost milliseconds per task,
         // and a script in argv would show in process lists and match its own `pkill -f`.
-        let command = "( eval \(ShellQuote.quote(script)) )"
         let pidTag = "\(nonce)_pid_\(counter)"   // must not contain the marker, which is searched for on stderr
-        let started = " & printf '%s %d\\n' '\(pidTag)' $! >&2; wait $!"
-        let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
-        var request: Data
-        if let stdin, !stdin.isEmpty {
-            let delimiter = "KEEL_EOF_\(marker)"
-            if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
-                // Text travels as a here-document: no base64 program to start on the host for each file written.
-                request = Data("\(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8)
-                request.append(stdin)
-                request.append(Data("\(delimiter)\n".utf8))
-            } else {
-                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8)
-            }
-        } else {
-            request = Data("\(command) </dev/null\(started)\(statusReport)\n".utf8)
-        }
+        let request = SSHShellRunner.request(script, stdin: stdin, marker: marker, pidTag: pidTag)
         do {
             try write(request, to: channel)
             var stop = StopState(cancellation: cancellation, pidTag: pidTag)
@@ -125,6 +109,31 @@ final class SSHShellRunner {
     }
 
     struct ShellGone: Error { var detail: String }
+
+    /// The bytes sent to the shell for one command: the script in a subshell, its input, then the status
+    /// report that ends with `marker` on both streams.
+    static func request(_ script: String, stdin: Data?, marker: String, pidTag: String? = nil) -> Data {
+        let command = "( eval \(ShellQuote.quote(script)) )"
+        let started = pidTag.map { " & printf '%s %d\\n' '\($0)' $! >&2; wait $!" } ?? ""
+        let statusReport = "; printf '%s %d\\n' '\(marker)' $?; printf '%s\\n' '\(marker)' >&2"
+        var request: Data
+        if let stdin, !stdin.isEmpty {
+            let delimiter = "KEEL_EOF_\(marker)"
+            if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
+                // Text travels as a here-document: no base64 program to start on the host for each file written.
+                // The braces make a request cut short (the controller or the connection died mid-send) a syntax
+                // error: alone, dash would end the here-document at end of input and run the command on a part.
+                request = Data("{ \(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8)
+                request.append(stdin)
+                request.append(Data("\(delimiter)\n}\n".utf8))
+            } else {
+                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8)
+            }
+        } else {
+            request = Data("\(command) </dev/null\(started)\(statusReport)\n".utf8)
+        }
+        return request
+    }
 
     /// A here-document carries bytes exactly when they hold no NUL (the shell drops it), end with a newline
     /// (the body ends at a line break) and never contain the delimiter.
