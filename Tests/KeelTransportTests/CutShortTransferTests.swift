@@ -14,16 +14,12 @@ import Testing
     }
 
     /// Feeds `input` to /bin/sh as the persistent shell's stdin (from a file: the shell may stop reading early).
+    /// Spawned the way Keel spawns (ChildProcess: no blocked signals): a shell started by Foundation's Process
+    /// from a test thread inherits blocked SIGCHLD, and its `wait` never returns.
     func shell(_ input: Data, in dir: String) throws {
         let requestFile = dir + "/request"
         try input.write(to: URL(fileURLWithPath: requestFile))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: requestFile))
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        _ = try ChildProcess.run("/bin/sh", ["-c", "exec /bin/sh < \(ShellQuote.quote(requestFile)) >/dev/null 2>&1"], stdin: nil)
     }
 
     @Test(arguments: [Data("line one\nline two\nthe last line\n".utf8), Data([0, 1, 2, 0xFF, 10, 0, 65])])

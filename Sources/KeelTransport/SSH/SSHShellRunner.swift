@@ -111,7 +111,10 @@ final class SSHShellRunner {
     struct ShellGone: Error { var detail: String }
 
     /// The bytes sent to the shell for one command: the script in a subshell, its input, then the status
-    /// report that ends with `marker` on both streams.
+    /// report that ends with `marker` on both streams. Every request is one brace group, which the shell
+    /// parses whole before running any of it: a request cut short (the controller or the connection died
+    /// mid-send) is a syntax error, never a command run on part of its input or a job started without its
+    /// status report (dash runs `cmd &` as soon as it has read it).
     static func request(_ script: String, stdin: Data?, marker: String, pidTag: String? = nil) -> Data {
         let command = "( eval \(ShellQuote.quote(script)) )"
         let started = pidTag.map { " & printf '%s %d\\n' '\($0)' $! >&2; wait $!" } ?? ""
@@ -121,16 +124,15 @@ final class SSHShellRunner {
             let delimiter = "KEEL_EOF_\(marker)"
             if SSHShellRunner.fitsHereDocument(stdin, delimiter: delimiter) {
                 // Text travels as a here-document: no base64 program to start on the host for each file written.
-                // The braces make a request cut short (the controller or the connection died mid-send) a syntax
-                // error: alone, dash would end the here-document at end of input and run the command on a part.
+                // Without the braces dash would end a cut here-document at end of input and run the command on a part.
                 request = Data("{ \(command) <<'\(delimiter)'\(started)\(statusReport)\n".utf8)
                 request.append(stdin)
                 request.append(Data("\(delimiter)\n}\n".utf8))
             } else {
-                request = Data("printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n".utf8)
+                request = Data("{ printf '%s' '\(stdin.base64EncodedString())' | base64 -d | \(command)\(started)\(statusReport)\n}\n".utf8)
             }
         } else {
-            request = Data("\(command) </dev/null\(started)\(statusReport)\n".utf8)
+            request = Data("{ \(command) </dev/null\(started)\(statusReport)\n}\n".utf8)
         }
         return request
     }
