@@ -222,10 +222,15 @@ struct TaskRunner {
         let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
         let target = try await delegateTarget(scope)
         let connection: any Connection
-        do {
-            connection = try await run.connection(for: target.name, variables: target.variables)
-        } catch {
-            return Attempt(status: .unreachable, message: "\(error)")
+        if !module.needsConnection {
+            // A controller-only module (an HTTP call): the host is not contacted.
+            connection = ControllerOnlyConnection(hostName: target.name, module: module.name)
+        } else {
+            do {
+                connection = try await run.connection(for: target.name, variables: target.variables)
+            } catch {
+                return Attempt(status: .unreachable, message: "\(error)")
+            }
         }
         let checkMode = try bool(entry.keywords.checkMode, scope) ?? run.options.checkMode
         var context = HostContext(name: host, connection: connection, become: try become(scope),

@@ -6,7 +6,7 @@ import KeelTransport
 /// ownership and mode carried over from the old file (or the umask's for a new one) unless told otherwise,
 /// `validate` run against the temporary file, an optional backup, then an atomic rename. If anything
 /// fails the temporary file is removed and the old file is untouched.
-public struct FileWrite: Sendable {
+public struct FileWrite: Sendable, Codable, Equatable, CustomStringConvertible {
     public var destination: String
     public var content: Data
     public var attributes: [AttributeChange]
@@ -24,6 +24,10 @@ public struct FileWrite: Sendable {
         self.attributes = attributes
         self.validate = validate
         self.backup = backup
+    }
+
+    public var description: String {
+        "write \(destination) (\(content.count) bytes\(validate.map { ", validated by `\($0)`" } ?? "")\(backup ? ", with a backup" : ""))"
     }
 
     /// Writes the file; returns the backup's path when one was made.
@@ -60,6 +64,7 @@ public struct FileWrite: Sendable {
         lines += [#"mv -f -- "$tmp" "$dest""#, "trap - EXIT"]
         let result = try await host.run(lines.joined(separator: "\n"), stdin: content)
         guard result.status == 0 else {
+            // Not runChecked: a failed validate (65) says what was expected.
             let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw KeelError("\(host.name): cannot write \(destination): \(detail)",
                             expected: result.status == 65 ? "content that passes the validate command" : nil)
