@@ -20,6 +20,9 @@ final class RunContext: Sendable {
     let sshConfig: SSHConfig
     let startAt: StartAtTask
     let connections = ConnectionPool()
+    /// One set of controller services for the whole run: the HTTP client, the run-wide state store and the
+    /// per-host fact caches are shared by every task of every host.
+    let services = ControllerServices()
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {

@@ -230,19 +230,28 @@ struct TaskRunner {
         let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)
         // `omit` leaves an argument out, as if it had not been written.
         let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
-        let access = try settings.access   // a bad connection value fails the task; it is not "unreachable"
         let connection: any Connection
-        do {
-            connection = try await run.connection(for: settings.target, settings: access.connection)
-        } catch {
-            return Attempt(status: .unreachable, message: "\(error)")
+        var become: Become?
+        if !module.needsConnection {
+            // A controller-only module (an HTTP call): the host is not contacted, so its connection
+            // settings do not matter.
+            connection = ControllerOnlyConnection(hostName: settings.target, module: module.name)
+        } else {
+            let access = try settings.access   // a bad connection value fails the task; it is not "unreachable"
+            become = access.become
+            do {
+                connection = try await run.connection(for: settings.target, settings: access.connection)
+            } catch {
+                return Attempt(status: .unreachable, message: "\(error)")
+            }
         }
-        var context = HostContext(name: host, connection: connection, become: access.become,
+        var context = HostContext(name: host, connection: connection, become: become,
                                   facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
                                   renderTemplate: { [scope] source, path in
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
                                   })
         context.environment = settings.environment
+        context.services = run.services
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)

@@ -41,3 +41,18 @@ import Testing
         #expect(try host.inspect(fingerprint) == "")
     }
 }
+
+/// Issue 14, defect 6: a job with an embedded newline must not write a second cron line.
+@Suite("cron refuses multi-line values on a lab host") struct CronInjectionTests {
+    @Test func aJobWithANewlineLeavesTheCronFileUntouched() async throws {
+        let host = try await SystemLabHost.make("mv2cron")
+        try host.inspect("printf '#Ansible: guard\\n0 3 * * * root /bin/true\\n' > /etc/cron.d/keel-guard")
+        let before = try host.inspect("cat /etc/cron.d/keel-guard; stat -c %Y /etc/cron.d/keel-guard")
+        await #expect { try await host.run(CronModule.self, ["name": "guard", "cron_file": "keel-guard", "user": "root",
+                                                              "job": "/bin/true\n* * * * * root touch /tmp/injected"]) } throws: {
+            "\($0)".contains("'job'") && "\($0)".contains("line break")
+        }
+        #expect(try host.inspect("cat /etc/cron.d/keel-guard; stat -c %Y /etc/cron.d/keel-guard") == before)
+        #expect(try host.inspect("grep -c injected /etc/cron.d/keel-guard || true") == "0\n")
+    }
+}

@@ -37,7 +37,14 @@ public struct CommandModule: Module {
     }
 
     public enum State: Equatable, Sendable { case mustRun, skip(String) }
-    public struct Step: Sendable { var script: String }
+    /// The script to run with what it reads on stdin and how its output is reported.
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
+        var script: String
+        var stdin: String?
+        var stripEmptyEnds = true
+
+        public var description: String { "run: \(script)" }
+    }
 
     public init() {}
 
@@ -63,8 +70,8 @@ public struct CommandModule: Module {
         try CommandModule.plan(a, observed: observed, shell: false)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await CommandModule.execute(plan.steps[0].script, a, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await CommandModule.execute(plan.steps[0], on: host)
     }
 
     // Shared with ShellModule.
@@ -114,17 +121,16 @@ public struct CommandModule: Module {
         } else {
             script += commandLine
         }
-        return Plan(steps: [Step(script: script)], values: values)
+        let input = a.stdin.map { $0 + (a.stdin_add_newline ? "\n" : "") }
+        return Plan(steps: [Step(script: script, stdin: input, stripEmptyEnds: a.strip_empty_ends)], values: values)
     }
 
-    static func execute(_ script: String, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        var input: Data?
-        if let stdin = a.stdin { input = Data((stdin + (a.stdin_add_newline ? "\n" : "")).utf8) }
+    static func execute(_ step: Step, on host: HostContext) async throws -> Applied {
         let start = Date()
-        let result = try await host.run(script, stdin: input)
+        let result = try await host.run(step.script, stdin: step.stdin.map { Data($0.utf8) })
         let end = Date()
         func clean(_ text: String) -> String {
-            guard a.strip_empty_ends else { return text }
+            guard step.stripEmptyEnds else { return text }
             var t = text
             while let last = t.unicodeScalars.last, last == "\n" || last == "\r" { t.unicodeScalars.removeLast() }
             return t
@@ -141,10 +147,10 @@ public struct CommandModule: Module {
         if stdout.isEmpty { values["stdout_lines"] = .list([]) }
         if stderr.isEmpty { values["stderr_lines"] = .list([]) }
         if result.status != 0 {
-            values["failed"] = true
             values["msg"] = "non-zero return code"
+            throw ModuleFailure(message: "non-zero return code", values: values)
         }
-        return values
+        return .changed(values)
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -183,7 +189,7 @@ public struct ShellModule: Module {
         try CommandModule.plan(a, observed: observed, shell: true)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await CommandModule.execute(plan.steps[0].script, a, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await CommandModule.execute(plan.steps[0], on: host)
     }
 }

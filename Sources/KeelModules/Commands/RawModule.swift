@@ -28,7 +28,10 @@ public struct RawModule: Module {
     }
 
     public typealias State = Bool
-    public struct Step: Sendable { var script: String }
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
+        var script: String
+        public var description: String { "run: \(script)" }
+    }
 
     public static var supportsCheckMode: Bool { false }
 
@@ -44,14 +47,14 @@ public struct RawModule: Module {
         return Plan(steps: [Step(script: script)], values: ["cmd": .string(text)])
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         let result = try await host.run(plan.steps[0].script)
         var values = CommandOutput.values(result, stripEmptyEnds: false)
         if result.status != 0 {
-            values["failed"] = true
             values["msg"] = "non-zero return code"
+            throw ModuleFailure(message: "non-zero return code", values: values)
         }
-        return values
+        return .changed(values)
     }
 }
 

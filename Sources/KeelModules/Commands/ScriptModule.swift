@@ -44,7 +44,16 @@ public struct ScriptModule: Module {
     }
 
     public enum State: Equatable, Sendable { case mustRun(local: String, arguments: [String]), skip(String) }
-    public struct Step: Sendable { var local: String; var arguments: [String] }
+    /// The script's text (read on the controller when planning), how to start it and where.
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
+        var local: String
+        var program: Data
+        var arguments: [String]
+        var executable: String?
+        var chdir: String?
+
+        public var description: String { "run the script \(local) (\(program.count) bytes)" + arguments.map { " " + $0 }.joined() }
+    }
 
     public init() {}
 
@@ -77,13 +86,14 @@ public struct ScriptModule: Module {
         case .skip(let message):
             return .unchanged(values: ["msg": .string(message), "rc": 0, "stdout": "", "stderr": ""])
         case .mustRun(let local, let arguments):
-            return Plan(steps: [Step(local: local, arguments: arguments)], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
+            guard let program = FileManager.default.contents(atPath: local) else { throw KeelError("cannot read the script \(local)") }
+            let step = Step(local: local, program: program, arguments: arguments, executable: a.executable, chdir: a.chdir)
+            return Plan(steps: [step], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
         }
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let step = plan.steps[0]
-        guard let program = FileManager.default.contents(atPath: step.local) else { throw KeelError("cannot read the script \(step.local)") }
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let step = plan.steps[0], a = step
         let name = ShellQuote.quote((step.local as NSString).lastPathComponent)
         let run = (a.executable.map { ShellWords.split($0).map(ShellQuote.quote).joined(separator: " ") + " " } ?? "")
             + "\"$d\"/\(name)" + step.arguments.map { " " + ShellQuote.quote($0) }.joined()
@@ -94,15 +104,16 @@ public struct ScriptModule: Module {
 
             """
         // A script cut short in transfer (the controller or the connection died) must not run half of itself.
-        script += AtomicReplacement.verification(of: program, in: "\"$d\"/\(name)", status: 125).joined(separator: "\n") + "\n"
+        script += AtomicReplacement.verification(of: step.program, in: "\"$d\"/\(name)", status: 125).joined(separator: "\n") + "\n"
         if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) || exit 1\n" }
         script += "(\(run) </dev/null)\n"
-        let result = try await host.run(script, stdin: program)
+        let result = try await host.run(script, stdin: step.program)
         var values = CommandOutput.values(result, stripEmptyEnds: false)
         if result.status != 0 {
-            values["failed"] = true
-            values["msg"] = .string(result.status == 125 ? "could not upload the script: \(result.stderrText)" : "non-zero return code")
+            let message = result.status == 125 ? "could not upload the script: \(result.stderrText)" : "non-zero return code"
+            values["msg"] = .string(message)
+            throw ModuleFailure(message: message, values: values)
         }
-        return values
+        return .changed(values)
     }
 }

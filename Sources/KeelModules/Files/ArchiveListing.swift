@@ -6,7 +6,7 @@ import KeelTransport
 /// compression) or zipinfo: each entry's path, kind, size, modification time (UTC seconds) and link
 /// target. unarchive compares this with the host to decide whether extracting would change anything.
 struct ArchiveListing: Sendable, Equatable {
-    enum Format: String, Sendable { case tar, gzip, bzip2, xz, zstd, zip }
+    enum Format: String, Sendable, Codable { case tar, gzip, bzip2, xz, zstd, zip }
     /// A symlink's target is "" when the listing does not tell it (zip).
     enum Kind: Sendable, Equatable { case file, directory, symlink(String), hardlink }
 

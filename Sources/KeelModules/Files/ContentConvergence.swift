@@ -6,9 +6,16 @@ import OrderedCollections
 /// The shared plan of every module that decides a file's whole content (copy, template, lineinfile,
 /// blockinfile, replace): write when the content differs (attributes go onto the temporary file, so the
 /// file appears complete in one rename), otherwise fix only the attributes that differ.
-public enum ContentStep: Sendable {
+public enum ContentStep: Sendable, Codable, Equatable, CustomStringConvertible {
     case write(FileWrite)
-    case attribute(AttributeChange)
+    case attribute(path: String, AttributeChange)
+
+    public var description: String {
+        switch self {
+        case .write(let write): return write.description
+        case .attribute(let path, let change): return "set \(change.diffLine) on \(path)"
+        }
+    }
 }
 
 public struct ContentConvergence: Sendable {
@@ -49,7 +56,7 @@ public struct ContentConvergence: Sendable {
                               after: Self.text(desired, size: desired.count)))
         } else {
             let changes = attributes.changes(for: current)
-            steps += changes.map(ContentStep.attribute)
+            steps += changes.map { ContentStep.attribute(path: path, $0) }
             if !changes.isEmpty {
                 diffs.append(Diff(label: path, before: "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n",
                                   after: changes.map(\.diffLine).joined(separator: "\n") + "\n"))
@@ -59,20 +66,26 @@ public struct ContentConvergence: Sendable {
     }
 
     /// Carries out a content plan; returns `backup_file` when a backup was made.
-    public static func apply(_ plan: Plan<ContentStep>, path: String, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public static func apply(_ plan: Plan<ContentStep>, on host: HostContext) async throws -> Applied {
+        .changed(try await perform(plan.steps, on: host))
+    }
+
+    /// Carries out content steps; returns `backup_file` when a backup was made.
+    static func perform(_ steps: [ContentStep], on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         var values: OrderedDictionary<String, Value> = [:]
         var commands: [String] = []
-        for step in plan.steps {
+        var paths: [String] = []
+        for step in steps {
             switch step {
             case .write(let write):
                 if let backup = try await write.perform(on: host) { values["backup_file"] = .string(backup) }
-            case .attribute(let change):
+            case .attribute(let path, let change):
                 commands.append(change.command(for: path))
+                if !paths.contains(path) { paths.append(path) }
             }
         }
         if !commands.isEmpty {
-            let result = try await host.run("set -e\n" + commands.joined(separator: "\n"))
-            guard result.status == 0 else { throw KeelError("\(host.name): \(path): \(result.stderrText)") }
+            try await host.runChecked("set -e\n" + commands.joined(separator: "\n"), failure: paths.joined(separator: ", "))
         }
         return values
     }

@@ -94,7 +94,7 @@ public struct CopyModule: Module {
         }
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         try await CopyStep.apply(plan, on: host)
     }
 
@@ -109,11 +109,6 @@ public struct CopyModule: Module {
         if a.remote_src {
             return try await host.connection.download(src, become: host.become)
         }
-        guard let path = host.files.find(src, kind: "files") else {
-            throw KeelError("could not find src '\(src)'", expected: "a file in \(host.files.searchPaths.map { $0 + "/files" }.joined(separator: ", ")) or a path",
-                            found: "nothing")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw KeelError("cannot read \(path)") }
-        return data
+        return try host.files.read(src, kind: "files").data
     }
 }

@@ -36,10 +36,7 @@ public struct CopyTree: Sendable, Equatable {
             script += "echo KEEL_ENTRY \(index)\n"
             script += "(\n" + RemotePath.observationScript(path, checksum: !item.isDirectory, contentLimit: ContentConvergence.diffLimit) + "\n)\n"
         }
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot inspect \(base): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script, failure: "cannot inspect \(base)")
         let observations = split(result.stdout, count: local.count)
         guard observations.count == local.count else { throw KeelError("\(host.name): unexpected observation of \(base)") }
         var entries: [Entry] = []
@@ -106,12 +103,19 @@ public struct CopyTree: Sendable, Equatable {
 }
 
 /// One change copy makes: a directory of a copied tree, or a file's content or attributes.
-public enum CopyStep: Sendable {
+public enum CopyStep: Sendable, Codable, Equatable, CustomStringConvertible {
     case makeDirectory(String, [AttributeChange])
     case content(String, ContentStep)
 
+    public var description: String {
+        switch self {
+        case .makeDirectory(let path, let changes): return "make directory \(path)" + changes.map { ", \($0.diffLine)" }.joined()
+        case .content(_, let step): return step.description
+        }
+    }
+
     /// Directories first (one round trip), then each file's steps as ContentConvergence applies them.
-    static func apply(_ plan: Plan<CopyStep>, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    static func apply(_ plan: Plan<CopyStep>, on host: HostContext) async throws -> Applied {
         var commands: [String] = []
         var files: OrderedDictionary<String, [ContentStep]> = [:]
         for step in plan.steps {
@@ -124,13 +128,12 @@ public enum CopyStep: Sendable {
             }
         }
         if !commands.isEmpty {
-            let result = try await host.run("set -e\n" + commands.joined(separator: "\n"))
-            guard result.status == 0 else { throw KeelError("\(host.name): cannot make directories: \(result.stderrText)") }
+            try await host.runChecked("set -e\n" + commands.joined(separator: "\n"), failure: "cannot make directories")
         }
         var values: OrderedDictionary<String, Value> = [:]
-        for (path, steps) in files {
-            for (key, value) in try await ContentConvergence.apply(Plan(steps: steps), path: path, on: host) { values[key] = value }
+        for steps in files.values {
+            for (key, value) in try await ContentConvergence.perform(steps, on: host) { values[key] = value }
         }
-        return values
+        return .changed(values)
     }
 }

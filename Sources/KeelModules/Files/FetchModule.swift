@@ -48,7 +48,15 @@ public struct FetchModule: Module {
         var localSHA1: String?
     }
 
-    public struct Step: Sendable {}
+    /// Copy the host's `source` to the controller's `destination`, checking it arrived as observed.
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
+        var source: String
+        var destination: String
+        /// The SHA-1 the host reported, checked against what arrived when validate_checksum is on.
+        var expectedSHA1: String?
+
+        public var description: String { "fetch \(source) to \(destination) on the controller" }
+    }
 
     public init() {}
 
@@ -86,22 +94,24 @@ public struct FetchModule: Module {
             values["remote_md5sum"] = .string(md5)
             values["checksum"] = .string(sha1)
             if observed.localSHA1 == sha1 { return .unchanged(values: values) }
-            return Plan(steps: [Step()], diffs: [Diff(label: observed.localPath, before: observed.localSHA1.map { "sha1: \($0)\n" } ?? "",
+            let step = Step(source: a.src, destination: observed.localPath, expectedSHA1: a.validate_checksum ? sha1 : nil)
+            return Plan(steps: [step], diffs: [Diff(label: observed.localPath, before: observed.localSHA1.map { "sha1: \($0)\n" } ?? "",
                                                       after: "sha1: \(sha1)\n")], values: values)
         }
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let data = try await host.connection.download(a.src, become: host.become)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let step = plan.steps[0]
+        let data = try await host.connection.download(step.source, become: host.become)
         let sha1 = Self.hex(Insecure.SHA1.hash(data: data))
-        if a.validate_checksum, let expected = plan.values["remote_checksum"]?.stringValue, sha1 != expected {
-            throw KeelError("checksum mismatch fetching \(a.src): the file changed while it was read", expected: expected, found: sha1)
+        if let expected = step.expectedSHA1, sha1 != expected {
+            throw KeelError("checksum mismatch fetching \(step.source): the file changed while it was read", expected: expected, found: sha1)
         }
-        let dest = plan.values["dest"]?.stringValue ?? a.dest
+        let dest = step.destination
         let directory = (dest as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: dest), options: .atomic)
-        return ["checksum": .string(sha1), "md5sum": .string(Self.hex(Insecure.MD5.hash(data: data)))]
+        return .changed(["checksum": .string(sha1), "md5sum": .string(Self.hex(Insecure.MD5.hash(data: data)))])
     }
 
     /// dest/<inventory_hostname>/<src> or, with flat, dest (dest/<basename> when dest ends in /).

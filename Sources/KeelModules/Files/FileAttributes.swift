@@ -47,7 +47,7 @@ public struct FileAttributes: Sendable, Decodable {
     }
 }
 
-public enum AttributeChange: Sendable, Equatable {
+public enum AttributeChange: Sendable, Equatable, Codable {
     case mode(Int)
     case owner(String)
     case group(String)

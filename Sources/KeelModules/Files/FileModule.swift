@@ -51,12 +51,32 @@ public struct FileModule: Module {
         var childrenDiffer: Bool
     }
 
-    public enum Step: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, Codable {
         case remove
         case makeDirectory
         case link(source: String, hard: Bool, replace: Bool)
         case touch(createOnly: Bool)
         case attribute(AttributeChange, recursive: Bool)
+    }
+
+    /// One action on the task's path, with the flags that shape its command.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var path: String
+        var action: Action
+        /// touch leaves the modification time alone (modification_time: preserve).
+        var preserveModificationTime = false
+        /// Ownership changes apply to the link itself (state: link).
+        var onLink = false
+
+        public var description: String {
+            switch action {
+            case .remove: return "remove \(path)"
+            case .makeDirectory: return "make directory \(path)"
+            case .link(let source, let hard, let replace): return "\(replace ? "replace" : "make") \(path) as a \(hard ? "hard" : "symbolic") link to \(source)"
+            case .touch: return "touch \(path)"
+            case .attribute(let change, let recursive): return "set \(change.diffLine) on \(path)\(recursive ? " recursively" : "")"
+            }
+        }
     }
 
     public init() {}
@@ -82,7 +102,7 @@ public struct FileModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let current = observed.path
         let state = a.state ?? (current.kind == .absent ? "file" : current.kind == .link ? "link" : current.kind.rawValue)
-        var steps: [Step] = []
+        var steps: [Action] = []
         var defaultMode = 0o644
         switch state {
         case "absent":
@@ -127,9 +147,10 @@ public struct FileModule: Module {
         return plan(steps, a, current, state: state, attributes: attributes)
     }
 
-    private func plan(_ steps: [Step], _ a: Arguments, _ current: RemotePath, state: String, attributes: [AttributeChange]) -> Plan<Step> {
-        var all = steps
-        all += attributes.map { .attribute($0, recursive: a.recurse && state == "directory") }
+    private func plan(_ steps: [Action], _ a: Arguments, _ current: RemotePath, state: String, attributes: [AttributeChange]) -> Plan<Step> {
+        var actions = steps
+        actions += attributes.map { .attribute($0, recursive: a.recurse && state == "directory") }
+        let all = actions.map { Step(path: a.path, action: $0, preserveModificationTime: a.modification_time == "preserve", onLink: a.state == "link") }
         let values: OrderedDictionary<String, Value> = ["path": .string(a.path), "state": .string(state)]
         guard !all.isEmpty else { return .unchanged(values: values) }
         var before = "path: \(a.path)\nstate: \(current.kind == .link ? "link" : current.kind.rawValue)\n"
@@ -149,11 +170,11 @@ public struct FileModule: Module {
         return Plan(steps: all, diffs: [Diff(label: a.path, before: before, after: after)], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let p = ShellQuote.quote(a.path)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var script = ["set -e"]
         for step in plan.steps {
-            switch step {
+            let p = ShellQuote.quote(step.path)
+            switch step.action {
             case .remove: script.append("rm -rf -- \(p)")
             case .makeDirectory: script.append("mkdir -p -- \(p)")
             case .link(let source, let hard, let replace):
@@ -161,17 +182,14 @@ public struct FileModule: Module {
                 script.append("ln \(hard ? "" : "-s ")-- \(ShellQuote.quote(source)) \(p)")
             case .touch:
                 var flags = ""
-                if a.modification_time == "preserve" { flags += " -a" }
+                if step.preserveModificationTime { flags += " -a" }
                 script.append("touch\(flags) -- \(p)")
             case .attribute(let change, let recursive):
-                script.append(change.command(for: a.path, recursive: recursive, link: a.state == "link"))
+                script.append(change.command(for: step.path, recursive: recursive, link: step.onLink))
             }
         }
-        let result = try await host.run(script.joined(separator: "\n"))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): file \(a.path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return [:]
+        try await host.runChecked(script.joined(separator: "\n"), failure: "file \(plan.steps.first?.path ?? "")")
+        return .changed()
     }
 
     /// Prints KEEL_CHILD_DIFFERS when any path below differs from the wanted mode/owner/group.

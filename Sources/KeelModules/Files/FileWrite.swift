@@ -7,7 +7,7 @@ import KeelTransport
 /// the received bytes checked against what was sent (count and SHA-256), `validate` run against the temporary
 /// file, an optional backup, then an atomic rename. If anything fails, or the transfer is cut short (the
 /// controller or the connection dies), the temporary file is removed and the old file is untouched.
-public struct FileWrite: Sendable {
+public struct FileWrite: Sendable, Codable, Equatable, CustomStringConvertible {
     public var destination: String
     public var content: Data
     public var attributes: [AttributeChange]
@@ -25,6 +25,10 @@ public struct FileWrite: Sendable {
         self.attributes = attributes
         self.validate = validate
         self.backup = backup
+    }
+
+    public var description: String {
+        "write \(destination) (\(content.count) bytes\(validate.map { ", validated by `\($0)`" } ?? "")\(backup ? ", with a backup" : ""))"
     }
 
     /// Writes the file; returns the backup's path when one was made.
@@ -51,6 +55,7 @@ public struct FileWrite: Sendable {
         lines += AtomicReplacement.commit
         let result = try await host.run(lines.joined(separator: "\n"), stdin: content)
         guard result.status == 0 else {
+            // Not runChecked: a failed validate (65) says what was expected.
             let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw KeelError("\(host.name): cannot write \(destination): \(detail)",
                             expected: result.status == 65 ? "content that passes the validate command"

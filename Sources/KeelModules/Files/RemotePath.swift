@@ -93,10 +93,7 @@ public struct RemotePath: Sendable, Equatable {
     }
 
     public static func observe(_ path: String, on host: HostContext, checksum: Bool = false, contentLimit: Int = 0) async throws -> RemotePath {
-        let result = try await host.run(observationScript(path, checksum: checksum, contentLimit: contentLimit))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot inspect \(path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(observationScript(path, checksum: checksum, contentLimit: contentLimit), failure: "cannot inspect \(path)")
         return try parse(result.stdout)
     }
 

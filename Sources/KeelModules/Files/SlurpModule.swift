@@ -45,5 +45,5 @@ public struct SlurpModule: Module {
         .unchanged(values: ["content": .string(observed.base64EncodedString()), "source": .string(a.src), "encoding": "base64"])
     }
 
-    public func apply(_ plan: Plan<Never>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> { [:] }
+    public func apply(_ plan: Plan<Never>, on host: HostContext) async throws -> Applied { .unchanged() }
 }

@@ -81,10 +81,7 @@ public struct StatModule: Module {
               echo "A:$(lsattr -d -- "$p" 2>/dev/null | cut -d' ' -f1)"; echo "V:$(lsattr -dv -- "$p" 2>/dev/null | cut -d' ' -f1)"
             fi
             """
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot stat \(a.path): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script, failure: "cannot stat \(a.path)")
         return try Self.parse(result.stdoutText, path: a.path)
     }
 
@@ -92,7 +89,7 @@ public struct StatModule: Module {
         .unchanged(values: ["stat": observed])
     }
 
-    public func apply(_ plan: Plan<Never>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> { [:] }
+    public func apply(_ plan: Plan<Never>, on host: HostContext) async throws -> Applied { .unchanged() }
 
     static func parse(_ output: String, path: String) throws -> Value {
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

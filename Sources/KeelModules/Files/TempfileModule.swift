@@ -31,7 +31,13 @@ public struct TempfileModule: Module {
     }
 
     public typealias State = Bool
-    public struct Step: Sendable {}
+    /// The temporary file or directory to make: mktemp picks the name.
+    public struct Step: Sendable, Codable, Equatable {
+        var directory: Bool
+        var path: String?
+        var prefix: String
+        var suffix: String
+    }
 
     public static var supportsCheckMode: Bool { false }
 
@@ -40,20 +46,19 @@ public struct TempfileModule: Module {
     public func observe(_ a: Arguments, on host: HostContext) async throws -> Bool { true }
 
     public func plan(_ a: Arguments, observed: Bool, on host: HostContext) throws -> Plan<Step> {
-        Plan(steps: [Step()], values: ["state": .string(a.state)])
-    }
-
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         guard !a.prefix.contains("/"), !a.suffix.contains("/") else {
             throw KeelError("tempfile: prefix and suffix cannot contain '/'", found: "prefix '\(a.prefix)', suffix '\(a.suffix)'")
         }
+        return Plan(steps: [Step(directory: a.state == "directory", path: a.path, prefix: a.prefix, suffix: a.suffix)],
+                    values: ["state": .string(a.state)])
+    }
+
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let a = plan.steps[0]
         let directory = a.path.map(ShellQuote.quote) ?? "\"${TMPDIR:-/tmp}\""
-        let script = "exec mktemp \(a.state == "directory" ? "-d " : "")--tmpdir=\(directory) --suffix=\(ShellQuote.quote(a.suffix)) -- "
+        let script = "exec mktemp \(a.directory ? "-d " : "")--tmpdir=\(directory) --suffix=\(ShellQuote.quote(a.suffix)) -- "
             + ShellQuote.quote(a.prefix + "XXXXXXXX")
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot make a temporary \(a.state): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return ["path": .string(result.stdoutText.trimmingCharacters(in: .newlines))]
+        let result = try await host.runChecked(script, failure: "cannot make a temporary \(a.directory ? "directory" : "file")")
+        return .changed(["path": .string(result.stdoutText.trimmingCharacters(in: .newlines))])
     }
 }

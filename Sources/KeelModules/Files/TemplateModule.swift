@@ -101,8 +101,8 @@ public struct TemplateModule: Module {
         return try convergence.plan(values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await ContentConvergence.apply(plan, path: plan.values["dest"]?.stringValue ?? a.dest, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await ContentConvergence.apply(plan, on: host)
     }
 
     /// The template's text rendered with the template-file settings and Ansible's template variables.

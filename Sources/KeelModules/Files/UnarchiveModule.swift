@@ -81,12 +81,26 @@ public struct UnarchiveModule: Module {
         var observed: [Observed]
     }
 
-    public struct Step: Sendable {
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
         var archive: String
+        /// The archive as the task named it, for messages.
+        var src: String
         var format: ArchiveListing.Format
         var paths: [String]
         /// The archive is on the host already (remote_src).
         var remote: Bool
+        var dest: String
+        var extraOptions: [String]
+        var exclude: [String]
+        var keepNewer: Bool
+        /// Attributes set on every unpacked path afterwards (a mode as chmod takes it).
+        var mode: String?
+        var owner: String?
+        var group: String?
+
+        public var description: String {
+            "unpack \(archive) (\(format.rawValue)\(remote ? ", on the host" : "")) into \(dest): \(paths.count) path(s)"
+        }
     }
 
     public init() {}
@@ -127,10 +141,7 @@ public struct UnarchiveModule: Module {
             done
             """
         let paths = listing.entries.map(\.path).joined(separator: "\n") + "\n"
-        let result = try await host.run(script, stdin: Data(paths.utf8))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot inspect \(a.dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script, stdin: Data(paths.utf8), failure: "cannot inspect \(a.dest)")
         var lines = result.stdoutText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let first = lines.isEmpty ? "" : lines.removeFirst()
         var state = State(archive: archive, listing: listing, skipped: nil, destinationMissing: false, observed: [])
@@ -168,9 +179,10 @@ public struct UnarchiveModule: Module {
         }
         guard !differing.isEmpty else { return .unchanged(values: values) }
         let diff = Diff(label: a.dest, before: "", after: differing.map { "unpacked: \($0)\n" }.joined())
-        return Plan(steps: [Step(archive: observed.archive, format: observed.listing.format,
+        return Plan(steps: [Step(archive: observed.archive, src: a.src, format: observed.listing.format,
                                  paths: observed.listing.entries.filter { if case .symlink = $0.kind { return false }; return true }.map(\.path),
-                                 remote: a.remote_src)],
+                                 remote: a.remote_src, dest: a.dest, extraOptions: a.extra_opts, exclude: a.exclude,
+                                 keepNewer: a.keep_newer, mode: a.mode.map(Self.modeText), owner: a.owner, group: a.group)],
                     diffs: [diff], values: values)
     }
 
@@ -188,10 +200,10 @@ public struct UnarchiveModule: Module {
         return attributes.changes(for: current.path).isEmpty
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let step = plan.steps[0]
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let step = plan.steps[0], a = step
         let dest = ShellQuote.quote(a.dest)
-        var options = a.extra_opts.map(ShellQuote.quote).joined(separator: " ")
+        var options = a.extraOptions.map(ShellQuote.quote).joined(separator: " ")
         // unzip takes exclusions after the archive (-x list) and anchors them: spell out tar's "any part
         // of the name, and everything below" for it.
         var zipExclusions = ""
@@ -202,7 +214,7 @@ public struct UnarchiveModule: Module {
                 options += a.exclude.map { " --exclude=" + ShellQuote.quote($0) }.joined()
             }
         }
-        let keepNewer = a.keep_newer ? " --keep-newer-files" : ""
+        let keepNewer = a.keepNewer ? " --keep-newer-files" : ""
         let unzip = #"command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on the host" >&2; exit 126; }"#
         let script: String
         var data: Data?
@@ -239,22 +251,18 @@ public struct UnarchiveModule: Module {
                     """
             }
         }
-        let result = try await host.run(script, stdin: data)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot unpack \(a.src) into \(a.dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        try await host.runChecked(script, stdin: data, failure: "cannot unpack \(a.src) into \(a.dest)")
         if a.mode != nil || a.owner != nil || a.group != nil {
             var commands = ["set -e", "cd \(dest)"]
             for path in step.paths {
                 let p = ShellQuote.quote(path)
                 if let owner = a.owner { commands.append("chown \(ShellQuote.quote(owner)) -- \(p)") }
                 if let group = a.group { commands.append("chgrp \(ShellQuote.quote(group)) -- \(p)") }
-                if let mode = a.mode { commands.append("chmod \(ShellQuote.quote(Self.modeText(mode))) -- \(p)") }
+                if let mode = a.mode { commands.append("chmod \(ShellQuote.quote(mode)) -- \(p)") }
             }
-            let fixed = try await host.run(commands.joined(separator: "\n"))
-            guard fixed.status == 0 else { throw KeelError("\(host.name): cannot set attributes in \(a.dest): \(fixed.stderrText)") }
+            try await host.runChecked(commands.joined(separator: "\n"), failure: "cannot set attributes in \(a.dest)")
         }
-        return [:]
+        return .changed()
     }
 
     /// tar's --exclude rule: a pattern matches the name or any part of it after a '/', and excluding

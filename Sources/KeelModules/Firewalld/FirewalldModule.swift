@@ -235,8 +235,8 @@ public struct FirewalldModule: Module {
         return Plan(steps: [change], diffs: change.diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for change in plan.steps { try await change.apply(on: host) }
-        return [:]
+        return .changed()
     }
 }

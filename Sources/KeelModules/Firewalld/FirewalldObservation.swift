@@ -111,10 +111,7 @@ extension FirewalldObservation {
     }
 
     static func observe(zone: String?, on host: HostContext) async throws -> FirewalldObservation {
-        let result = try await host.run(script(zone: zone))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot inspect firewalld: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script(zone: zone), failure: "cannot inspect firewalld")
         let observation = try parse(result.stdoutText, zone: zone)
         guard observation.installed else {
             throw KeelError("\(host.name): firewalld is not installed", expected: "the firewalld package (firewall-cmd, /usr/lib/firewalld)",

@@ -130,7 +130,7 @@ public struct FirewalldZoneModule: Module {
         }
         if let wanted = a.log_denied {
             let current = observed.runtimeLogDenied ?? observed.logDenied
-            if current != wanted || observed.logDenied != wanted { change.logDenied = (current, wanted) }
+            if current != wanted || observed.logDenied != wanted { change.logDenied = .init(before: current, after: wanted) }
         }
         if !a.allow_lockout {
             let guardian = LockoutGuard(zone: a.zone, observation: observed)
@@ -144,9 +144,9 @@ public struct FirewalldZoneModule: Module {
         return change.isEmpty ? .unchanged(values: values) : Plan(steps: [change], diffs: change.diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for change in plan.steps { try await change.apply(on: host) }
-        return [:]
+        return .changed()
     }
 
     /// The task's settings, validated and in firewalld's spelling; nil lists are "not given".

@@ -5,8 +5,8 @@ import KeelTransport
 /// and runtime settings before and after, the zone's creation or deletion, and the daemon's LogDenied.
 /// Online it becomes one shell script of firewall-cmd calls; offline (daemon stopped) a rewrite of the
 /// zone's XML and of firewalld.conf.
-public struct ZoneChange: Sendable {
-    public struct Transition: Sendable, Equatable {
+public struct ZoneChange: Sendable, Codable, Equatable, CustomStringConvertible {
+    public struct Transition: Sendable, Equatable, Codable {
         public var before: ZoneSettings
         public var after: ZoneSettings
         public var isEmpty: Bool { before == after }
@@ -20,7 +20,29 @@ public struct ZoneChange: Sendable {
     public var deleteZone = false
     public var permanent: Transition?
     public var runtime: Transition?
-    public var logDenied: (before: String, after: String)?
+    public var logDenied: LogDeniedChange?
+
+    public struct LogDeniedChange: Sendable, Equatable, Codable {
+        public var before: String
+        public var after: String
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if createZone { parts.append("create") }
+        if deleteZone { parts.append("delete") }
+        if runtimeMissing { parts.append("reload to load it") }
+        if let permanent, !permanent.isEmpty { parts.append("permanent: " + ZoneChange.changedLines(permanent)) }
+        if let runtime, !runtime.isEmpty { parts.append("runtime: " + ZoneChange.changedLines(runtime)) }
+        if let logDenied { parts.append("log-denied \(logDenied.before) -> \(logDenied.after)") }
+        return "firewalld zone \(zone) (\(online ? "online" : "offline")): " + parts.joined(separator: "; ")
+    }
+
+    static func changedLines(_ transition: Transition) -> String {
+        let before = Set(transition.before.lines), after = Set(transition.after.lines)
+        return (transition.before.lines.filter { !after.contains($0) }.map { "-" + $0 }
+                + transition.after.lines.filter { !before.contains($0) }.map { "+" + $0 }).joined(separator: ", ")
+    }
     /// Seconds a runtime-only addition lasts (ansible.posix.firewalld's timeout); 0 = until reload.
     public var timeout = 0
     /// The zone file as observed, for offline rewrites.

@@ -64,9 +64,6 @@ extension ZoneChange {
         } else {
             (script, stdin) = try offlineScript()
         }
-        let result = try await host.run(script, stdin: stdin)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): changing firewalld zone '\(zone)' failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        try await host.runChecked(script, stdin: stdin, failure: "changing firewalld zone '\(zone)' failed")
     }
 }

@@ -1,7 +1,7 @@
 /// What Keel manages of one firewalld zone, in one configuration (permanent or runtime). Lists are kept
 /// sorted and without duplicates, so two observations of the same zone compare equal whatever order
 /// firewalld printed them in; rich rules are kept in firewalld's canonical spelling.
-public struct ZoneSettings: Sendable, Equatable {
+public struct ZoneSettings: Sendable, Equatable, Codable {
     public var target = "default"
     public var interfaces: [String] = []
     public var sources: [String] = []

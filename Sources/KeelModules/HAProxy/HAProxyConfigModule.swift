@@ -52,9 +52,16 @@ public struct HAProxyConfigModule: Module {
         var desired: String
     }
 
-    public enum Step: Sendable {
+    public enum Step: Sendable, Codable, Equatable, CustomStringConvertible {
         case content(ContentStep)
         case reload(HAProxyReload)
+
+        public var description: String {
+            switch self {
+            case .content(let step): return step.description
+            case .reload(let reload): return "reload HAProxy (\(reload.service)) for \(reload.configPath)"
+            }
+        }
     }
 
     public init() {}
@@ -112,15 +119,13 @@ public struct HAProxyConfigModule: Module {
         return Plan(steps: steps, diffs: content.diffs, values: content.values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         let contentSteps = plan.steps.compactMap { if case .content(let s) = $0 { return s }; return nil }
-        var values = try await ContentConvergence.apply(Plan(steps: contentSteps, diffs: plan.diffs, values: plan.values), path: a.path, on: host)
+        var values = try await ContentConvergence.perform(contentSteps, on: host)
         values["reloaded"] = false
         for case .reload(let reload) in plan.steps {
-            let result = try await host.run(reload.script)
-            guard result.status == 0 else {
-                throw KeelError("\(host.name): \(a.path) was installed, but reloading HAProxy failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-            }
+            let result = try await host.runChecked(reload.script,
+                                                   failure: "\(reload.configPath) was installed, but reloading HAProxy failed")
             let output = result.stdoutText.split(separator: "\n")
             let how = output.first { $0.hasPrefix("KEEL_RELOAD=") }.map { String($0.dropFirst(12)) } ?? "none"
             values["reload_method"] = .string(how)
@@ -129,6 +134,6 @@ public struct HAProxyConfigModule: Module {
                 values["worker_pid"] = .int(worker)
             }
         }
-        return values
+        return .changed(values)
     }
 }

@@ -9,7 +9,7 @@ import KeelTransport
 ///   listening sockets when an admin socket exposes them), which tells the old one to finish and exit.
 /// Confirmed when a worker that was not there before runs and, if the configuration declares an admin
 /// socket, that socket answers from the new worker. HAProxy that is not running is left stopped.
-public struct HAProxyReload: Sendable {
+public struct HAProxyReload: Sendable, Codable, Equatable {
     var configPath: String
     var service: String
     var pidfile: String

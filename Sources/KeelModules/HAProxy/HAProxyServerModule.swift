@@ -53,18 +53,42 @@ public struct HAProxyServerModule: Module {
         }
 
         var timeout: Int { wait_timeout ?? wait_interval * wait_retries }
+
+        var selector: ServerSelector {
+            ServerSelector(host: host, backend: backend, socket: socket, timeout: timeout, finalWait: wait ? (wanted == .ready ? .up : .drained) : nil)
+        }
+    }
+
+    /// Which servers a step acts on and how the task waits for them: what apply needs besides the actions.
+    public struct ServerSelector: Sendable, Codable, Equatable {
+        var host: String
+        var backend: String?
+        var socket: String
+        var timeout: Int
+        /// With `wait`: the state every matched server must reach before the task ends.
+        var finalWait: WaitGoal?
     }
 
     public typealias State = [HAProxyServerState]
 
     /// What to do to one server, in order: runtime API commands and waits between them.
-    public struct Step: Sendable {
+    public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
         var backend: String
         var server: String
         var actions: [Action]
+        var selector: ServerSelector
+
+        public var description: String {
+            "haproxy server \(backend)/\(server): " + actions.map {
+                switch $0 {
+                case .send(let command): return command
+                case .waitUntil(let goal): return "wait until \(goal.rawValue)"
+                }
+            }.joined(separator: "; ")
+        }
     }
 
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, Codable {
         case send(String)
         case waitUntil(WaitGoal)
     }
@@ -72,11 +96,12 @@ public struct HAProxyServerModule: Module {
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        let matched = try await Self.read(a, on: host)
+        try Self.checkWeight(a.weight)
+        let matched = try await Self.read(a.selector, on: host)
         let settled = matched.allSatisfy { $0.admin == a.wanted && weightCommand(a, $0) == nil }
         if a.wait && settled && !matched.isEmpty {
             // Nothing to change, but the task still promises the server is UP / drained when it ends.
-            try await Self.wait(a, for: matched, on: host)
+            try await Self.wait(a.selector, until: a.selector.finalWait ?? .up, for: matched, on: host)
         }
         return matched
     }
@@ -113,7 +138,7 @@ public struct HAProxyServerModule: Module {
             }
             if let weight = weightCommand(a, server) { commands.append(.send(weight)) }
             guard !commands.isEmpty else { continue }
-            steps.append(Step(backend: server.backend, server: server.server, actions: commands))
+            steps.append(Step(backend: server.backend, server: server.server, actions: commands, selector: a.selector))
             diffs.append(Diff(label: "haproxy server \(id)",
                               before: "state: \(server.admin.rawValue)\nweight: \(server.userWeight)\n",
                               after: "state: \(a.wanted.rawValue)\nweight: \(a.weight.map { wantedWeight($0, server) ?? 0 } ?? server.userWeight)\n"))
@@ -122,7 +147,8 @@ public struct HAProxyServerModule: Module {
         return steps.isEmpty ? .unchanged(values: values) : Plan(steps: steps, diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let a = plan.steps[0].selector
         var script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(a.socket) + "\nsock=\(ShellQuote.quote(a.socket))\n"
         for step in plan.steps {
             for action in step.actions {
@@ -139,15 +165,12 @@ public struct HAProxyServerModule: Module {
                 }
             }
         }
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): haproxy_server \(a.host): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        try await host.runChecked(script, failure: "haproxy_server \(a.host)")
         let after = try await Self.read(a, on: host)
-        if a.wait { try await Self.wait(a, for: after, on: host) }
-        let final = a.wait ? try await Self.read(a, on: host) : after
-        return ["status": .string(final.map(\.status).joined(separator: ",")),
-                "current_sessions": .int(final.map(\.currentSessions).reduce(0, +))]
+        if let goal = a.finalWait { try await Self.wait(a, until: goal, for: after, on: host) }
+        let final = a.finalWait != nil ? try await Self.read(a, on: host) : after
+        return .changed(["status": .string(final.map(\.status).joined(separator: ",")),
+                "current_sessions": .int(final.map(\.currentSessions).reduce(0, +))])
     }
 
     /// The `set weight` command when the wanted weight differs from the server's.
@@ -161,10 +184,13 @@ public struct HAProxyServerModule: Module {
         return Int(text)
     }
 
-    static func read(_ a: Arguments, on host: HostContext) async throws -> [HAProxyServerState] {
-        if let weight = a.weight, Int(weight.hasSuffix("%") ? String(weight.dropLast()) : weight).map({ (0...256).contains($0) || weight.hasSuffix("%") }) != true {
+    static func checkWeight(_ weight: String?) throws {
+        if let weight, Int(weight.hasSuffix("%") ? String(weight.dropLast()) : weight).map({ (0...256).contains($0) || weight.hasSuffix("%") }) != true {
             throw KeelError("haproxy_server: weight must be a number from 0 to 256 or a percentage", expected: "e.g. 10 or '50%'", found: weight)
         }
+    }
+
+    static func read(_ a: ServerSelector, on host: HostContext) async throws -> [HAProxyServerState] {
         let script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(a.socket) + """
 
             sock=\(ShellQuote.quote(a.socket))
@@ -172,10 +198,7 @@ public struct HAProxyServerModule: Module {
             echo KEEL_STAT
             hap "$sock" "show stat" || exit $?
             """
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot read HAProxy's servers through \(a.socket): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script, failure: "cannot read HAProxy's servers through \(a.socket)")
         let parts = result.stdoutText.components(separatedBy: "KEEL_STAT\n")
         let all = try HAProxyServerState.parse(serversState: parts[0], stat: parts.count > 1 ? parts[1] : "")
         return all.filter { $0.server == a.host && (a.backend == nil || $0.backend == a.backend) }

@@ -6,10 +6,9 @@ import KeelTransport
 extension HAProxyServerModule {
     /// up: health checks passed and the server takes traffic; checked: a health check passed (the server
     /// may still be draining); drained: no current sessions.
-    public enum WaitGoal: Sendable, Equatable { case up, checked, drained }
+    public enum WaitGoal: String, Sendable, Equatable, Codable { case up, checked, drained }
 
-    static func wait(_ a: Arguments, for servers: [HAProxyServerState], on host: HostContext) async throws {
-        let goal: WaitGoal = a.wanted == .ready ? .up : .drained
+    static func wait(_ a: ServerSelector, until goal: WaitGoal, for servers: [HAProxyServerState], on host: HostContext) async throws {
         var script = HAProxyRuntimeSocket.shellFunction + "\nsock=\(ShellQuote.quote(a.socket))\n"
         for server in servers { script += waitScript(backend: server.backend, server: server.server, until: goal, timeout: a.timeout) }
         let result = try await host.run(script)

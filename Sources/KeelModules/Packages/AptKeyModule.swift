@@ -56,7 +56,7 @@ public struct AptKeyModule: Module {
         var sourceSHA256: String?
     }
 
-    public enum Step: Sendable { case write(Data), copy(String), remove }
+    public enum Step: Sendable, Codable, Equatable { case write(Data, keyring: String), copy(String, keyring: String), remove(keyring: String) }
 
     public init() {}
 
@@ -94,17 +94,17 @@ public struct AptKeyModule: Module {
         var step: Step?
         var wanted: String?
         if a.state == "absent" {
-            if observed.currentSHA256 != nil { step = .remove }
+            if observed.currentSHA256 != nil { step = .remove(keyring: observed.keyring) }
         } else if let data = a.data {
             let bytes = Data((Self.isArmored(data) && !data.hasSuffix("\n") ? data + "\n" : data).utf8)
             wanted = hexString(SHA256.hash(data: bytes))
-            if wanted != observed.currentSHA256 { step = .write(bytes) }
+            if wanted != observed.currentSHA256 { step = .write(bytes, keyring: observed.keyring) }
         } else if let file = a.file {
             guard let source = observed.sourceSHA256 else {
                 throw KeelError("\(host.name): apt_key: \(file) does not exist on the host", expected: "a key file on the host", found: "no such file")
             }
             wanted = source
-            if source != observed.currentSHA256 { step = .copy(file) }
+            if source != observed.currentSHA256 { step = .copy(file, keyring: observed.keyring) }
         } else if observed.currentSHA256 == nil {
             throw KeelError("\(host.name): apt_key: the key \(a.id ?? "") is not installed and no data or file was given",
                             expected: "data or file with the key", found: "only id")
@@ -114,19 +114,17 @@ public struct AptKeyModule: Module {
         return Plan(steps: [step], diffs: [Diff(label: observed.keyring, before: text(observed.currentSHA256), after: text(wanted))], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let path = try keyring(a)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         switch plan.steps[0] {
-        case .write(let data):
+        case .write(let data, let path):
             _ = try await host.run("mkdir -p -- \(ShellQuote.quote((path as NSString).deletingLastPathComponent))")
             _ = try await FileWrite(destination: path, content: data, attributes: [.mode(0o644)]).perform(on: host)
-        case .copy(let file):
+        case .copy(let file, let path):
             let data = try await host.connection.download(file, become: host.become)
             _ = try await FileWrite(destination: path, content: data, attributes: [.mode(0o644)]).perform(on: host)
-        case .remove:
-            let result = try await host.run("rm -f -- \(ShellQuote.quote(path))")
-            guard result.status == 0 else { throw KeelError("\(host.name): cannot remove \(path): \(result.stderrText)") }
+        case .remove(let path):
+            try await host.runChecked("rm -f -- \(ShellQuote.quote(path))", failure: "cannot remove \(path)")
         }
-        return [:]
+        return .changed()
     }
 }

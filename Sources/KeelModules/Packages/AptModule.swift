@@ -117,7 +117,26 @@ public struct AptModule: Module {
         var debVersion: String?
     }
 
-    public enum Step: Sendable, Equatable {
+    /// One apt-get call, with the options the task gives every call.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var action: Action
+        /// apt-get's options (-y, -q, dpkg options, -t release, downgrades, --only-upgrade for installs).
+        var options: [String]
+        /// autoremove with --purge.
+        var purge: Bool
+
+        public var description: String {
+            switch action {
+            case .updateCache: return "apt-get update"
+            case .install(let names): return "apt-get install " + names.joined(separator: " ")
+            case .remove(let names, let purge): return "apt-get \(purge ? "purge" : "remove") " + names.joined(separator: " ")
+            case .installDeb(let path): return "apt-get install \(path)"
+            case .autoremove: return "apt-get autoremove"
+            }
+        }
+    }
+
+    public enum Action: Sendable, Equatable, Codable {
         case updateCache
         case install([String])
         case remove([String], purge: Bool)
@@ -198,7 +217,7 @@ public struct AptModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let requests = (a.name ?? []).map(Request.init)
         let cacheStale = a.update_cache && (a.cache_valid_time == 0 || observed.cacheAge > a.cache_valid_time)
-        var steps: [Step] = []
+        var steps: [Action] = []
         var before: [String] = [], after: [String] = []
         func describe(_ p: String, _ v: String?) -> String { "\(p): \(v ?? "(not installed)")" }
 
@@ -264,41 +283,42 @@ public struct AptModule: Module {
         // The lists' exact age is not in the diff: it ticks between a check run and the real one.
         if steps.first == .updateCache { before.insert("package lists: \(observed.cacheAge == Int.max ? "never updated" : "older than \(a.cache_valid_time) s")", at: 0); after.insert("package lists: updated", at: 0) }
         values["packages"] = .list(requests.map { .string($0.written) })
-        return Plan(steps: steps, diffs: [Diff(label: "apt packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")],
+        return Plan(steps: steps.map { Step(action: $0, options: aptOptions(a, $0), purge: a.purge) }, diffs: [Diff(label: "apt packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")],
                     values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    /// apt-get's options for one action, from the task's arguments.
+    func aptOptions(_ a: Arguments, _ action: Action) -> [String] {
         var options = ["-y", "-q"]
         for option in a.dpkg_options.split(separator: ",") where !option.isEmpty { options += ["-o", "Dpkg::Options::=--\(option.trimmingCharacters(in: .whitespaces))"] }
         if let recommends = a.install_recommends { options += ["-o", "APT::Install-Recommends=\(recommends ? "true" : "false")"] }
         if let release = a.default_release { options += ["-t", release] }
         if a.allow_downgrade || a.force { options.append("--allow-downgrades") }
         if a.force { options += ["--allow-unauthenticated", "--allow-remove-essential", "--allow-change-held-packages"] }
-        let apt = "DEBIAN_FRONTEND=noninteractive apt-get " + options.map(ShellQuote.quote).joined(separator: " ")
+        if a.only_upgrade, case .install = action { options.append("--only-upgrade") }
+        return options
+    }
+
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var lines = ["set -e", "export DEBIAN_FRONTEND=noninteractive"]
         for step in plan.steps {
-            switch step {
+            let apt = "DEBIAN_FRONTEND=noninteractive apt-get " + step.options.map(ShellQuote.quote).joined(separator: " ")
+            switch step.action {
             case .updateCache:
                 lines.append("apt-get -q update")
                 lines.append("mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp")
             case .install(let names):
-                lines.append("\(apt)\(a.only_upgrade ? " --only-upgrade" : "") install -- " + names.map(ShellQuote.quote).joined(separator: " "))
+                lines.append("\(apt) install -- " + names.map(ShellQuote.quote).joined(separator: " "))
             case .remove(let names, let purge):
                 lines.append("\(apt) \(purge ? "purge" : "remove") -- " + names.map(ShellQuote.quote).joined(separator: " "))
             case .installDeb(let path):
                 lines.append("d=\(ShellQuote.quote(path)); case \"$d\" in /*) ;; *) d=\"$PWD/$d\";; esac")
                 lines.append("\(apt) install -- \"$d\"")
             case .autoremove:
-                lines.append("\(apt) autoremove\(a.purge ? " --purge" : "")")
+                lines.append("\(apt) autoremove\(step.purge ? " --purge" : "")")
             }
         }
-        let result = try await host.run(lines.joined(separator: "\n"))
-        let values: OrderedDictionary<String, Value> = ["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText)]
-        guard result.status == 0 else {
-            let tail = (result.stderrText + "\n" + result.stdoutText).split(separator: "\n").suffix(15).joined(separator: "\n")
-            throw KeelError("\(host.name): apt-get failed (exit \(result.status)):\n\(tail)")
-        }
-        return values
+        let result = try await host.runChecked(lines.joined(separator: "\n"), failure: "apt-get failed", detail: .tail(lines: 15))
+        return .changed(["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText)])
     }
 }

@@ -65,8 +65,9 @@ public struct AptRepositoryModule: Module {
         var content: String
     }
 
-    public enum Step: Sendable {
-        case write(path: String, content: String, create: Bool)
+    /// `mode`: the mode a new sources file gets.
+    public enum Step: Sendable, Codable, Equatable {
+        case write(path: String, content: String, create: Bool, mode: Int)
         case delete(path: String)
         case updateCache
     }
@@ -99,8 +100,7 @@ public struct AptRepositoryModule: Module {
               printf 'KEEL_FILE %s\\n' "$f"; cat -- "$f"; echo
             done
             """
-        let result = try await host.run(script)
-        guard result.status == 0 else { throw KeelError("\(host.name): cannot read APT sources: \(result.stderrText)") }
+        let result = try await host.runChecked(script, failure: "cannot read APT sources")
         var files: [SourcesFile] = []
         for chunk in result.stdoutText.components(separatedBy: "KEEL_FILE ").dropFirst() {
             guard let newline = chunk.firstIndex(of: "\n") else { continue }
@@ -126,7 +126,7 @@ public struct AptRepositoryModule: Module {
                 var content = existing?.content ?? ""
                 if !content.isEmpty && !content.hasSuffix("\n") { content += "\n" }
                 content += wanted + "\n"
-                steps.append(.write(path: target, content: content, create: existing == nil))
+                steps.append(.write(path: target, content: content, create: existing == nil, mode: newFileMode(a)))
                 diffs.append(Diff(label: target, before: existing?.content ?? "", after: content))
             }
         } else {
@@ -135,7 +135,7 @@ public struct AptRepositoryModule: Module {
                 guard lines.contains(where: matches) else { continue }
                 let kept = lines.filter { !matches($0) }.joined(separator: "\n")
                 let empty = kept.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-                steps.append(empty && file.path != "/etc/apt/sources.list" ? .delete(path: file.path) : .write(path: file.path, content: kept, create: false))
+                steps.append(empty && file.path != "/etc/apt/sources.list" ? .delete(path: file.path) : .write(path: file.path, content: kept, create: false, mode: newFileMode(a)))
                 diffs.append(Diff(label: file.path, before: file.content, after: empty ? "" : kept))
             }
         }
@@ -146,25 +146,24 @@ public struct AptRepositoryModule: Module {
         return Plan(steps: steps, diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    /// The mode a new sources file gets: the task's, or 0644.
+    func newFileMode(_ a: Arguments) -> Int {
+        FileAttributes(mode: a.mode, owner: nil, group: nil).wantedMode(current: 0o644, isDirectory: false) ?? 0o644
+    }
+
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             switch step {
-            case .write(let path, let content, let create):
-                var attributes: [AttributeChange] = []
-                if create {
-                    attributes.append(.mode(FileAttributes(mode: a.mode, owner: nil, group: nil).wantedMode(current: 0o644, isDirectory: false) ?? 0o644))
-                }
+            case .write(let path, let content, let create, let mode):
+                let attributes: [AttributeChange] = create ? [.mode(mode)] : []
                 _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: attributes).perform(on: host)
             case .delete(let path):
-                let result = try await host.run("rm -f -- \(ShellQuote.quote(path))")
-                guard result.status == 0 else { throw KeelError("\(host.name): cannot remove \(path): \(result.stderrText)") }
+                try await host.runChecked("rm -f -- \(ShellQuote.quote(path))", failure: "cannot remove \(path)")
             case .updateCache:
-                let result = try await host.run("apt-get -q update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp")
-                guard result.status == 0 else {
-                    throw KeelError("\(host.name): apt-get update failed after changing the sources:\n\((result.stderrText + result.stdoutText).split(separator: "\n").suffix(10).joined(separator: "\n"))")
-                }
+                try await host.runChecked("apt-get -q update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp",
+                                          failure: "apt-get update failed after changing the sources", detail: .tail(lines: 10))
             }
         }
-        return [:]
+        return .changed()
     }
 }

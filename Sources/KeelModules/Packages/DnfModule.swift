@@ -62,7 +62,26 @@ public struct DnfModule: Module {
         var upgrades: [String: String]
     }
 
-    public enum Step: Sendable, Equatable { case install([String]), upgrade([String]), remove([String]) }
+    public enum Action: Sendable, Equatable, Codable { case install([String]), upgrade([String]), remove([String]) }
+
+    /// One dnf transaction, with the options the task gives every call.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var action: Action
+        /// dnf's options (-y, -q, repositories, gpg check, weak deps, --allowerasing).
+        var options: [String]
+        /// Refresh the metadata first (update_cache, for installs and upgrades).
+        var refreshCache: Bool
+        /// After a removal, remove what nothing needs any more.
+        var autoremove: Bool
+
+        public var description: String {
+            switch action {
+            case .install(let names): return "dnf install " + names.joined(separator: " ")
+            case .upgrade(let names): return "dnf upgrade " + names.joined(separator: " ")
+            case .remove(let names): return "dnf remove " + names.joined(separator: " ") + (autoremove ? " (then autoremove)" : "")
+            }
+        }
+    }
 
     public init() {}
 
@@ -109,7 +128,7 @@ public struct DnfModule: Module {
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let names = a.name ?? []
-        var steps: [Step] = []
+        var steps: [Action] = []
         var before: [String] = [], after: [String] = []
         switch a.wantedState {
         case "absent":
@@ -134,30 +153,31 @@ public struct DnfModule: Module {
         }
         let values: OrderedDictionary<String, Value> = ["packages": .list(names.map(Value.string)), "state": .string(a.state)]
         if steps.isEmpty { return .unchanged(values: values) }
-        return Plan(steps: steps, diffs: [Diff(label: "dnf packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")], values: values)
-    }
-
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
         var options = ["-y", "-q"] + repoOptions(a)
         if a.disable_gpg_check { options.append("--nogpgcheck") }
         if !a.install_weak_deps { options.append("--setopt=install_weak_deps=False") }
         if a.allow_downgrade { options.append("--allowerasing") }
-        let dnf = "dnf " + options.map(ShellQuote.quote).joined(separator: " ")
+        let planned = steps.map { action -> Step in
+            let removes = { if case .remove = action { return true }; return false }()
+            return Step(action: action, options: options, refreshCache: a.update_cache && !removes, autoremove: a.autoremove)
+        }
+        return Plan(steps: planned, diffs: [Diff(label: "dnf packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")], values: values)
+    }
+
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var lines: [String] = ["set -e"]
-        if a.update_cache && plan.steps.contains(where: { if case .remove = $0 { return false }; return true }) { lines.append("dnf -q makecache --refresh") }
+        if plan.steps.contains(where: \.refreshCache) { lines.append("dnf -q makecache --refresh") }
         for step in plan.steps {
-            switch step {
+            let dnf = "dnf " + step.options.map(ShellQuote.quote).joined(separator: " ")
+            switch step.action {
             case .install(let names): lines.append("\(dnf) install -- " + names.map(ShellQuote.quote).joined(separator: " "))
             case .upgrade(let names): lines.append("\(dnf) upgrade -- " + names.map(ShellQuote.quote).joined(separator: " "))
             case .remove(let names):
                 lines.append("\(dnf) remove -- " + names.map(ShellQuote.quote).joined(separator: " "))
-                if a.autoremove { lines.append("\(dnf) autoremove") }
+                if step.autoremove { lines.append("\(dnf) autoremove") }
             }
         }
-        let result = try await host.run(lines.joined(separator: "\n"))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): dnf failed (exit \(result.status)):\n\((result.stderrText + "\n" + result.stdoutText).split(separator: "\n").suffix(15).joined(separator: "\n"))")
-        }
-        return ["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText)]
+        let result = try await host.runChecked(lines.joined(separator: "\n"), failure: "dnf failed", detail: .tail(lines: 15))
+        return .changed(["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText)])
     }
 }

@@ -28,7 +28,7 @@ public struct PackageModule: Module {
     }
 
     public enum State: Equatable, Sendable { case apt(AptModule.State), dnf(DnfModule.State) }
-    public enum Step: Sendable { case apt(AptModule.Step), dnf(DnfModule.Step) }
+    public enum Step: Sendable, Codable, Equatable { case apt(AptModule.Step), dnf(DnfModule.Step) }
 
     public init() {}
 
@@ -75,10 +75,10 @@ public struct PackageModule: Module {
         }
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         let apt = plan.steps.compactMap { if case .apt(let s) = $0 { return s }; return nil }
-        if !apt.isEmpty { return try await AptModule().apply(Plan(steps: apt, diffs: plan.diffs, values: plan.values), aptArguments(a), on: host) }
+        if !apt.isEmpty { return try await AptModule().apply(Plan(steps: apt, diffs: plan.diffs, values: plan.values), on: host) }
         let dnf = plan.steps.compactMap { if case .dnf(let s) = $0 { return s }; return nil }
-        return try await DnfModule().apply(Plan(steps: dnf, diffs: plan.diffs, values: plan.values), dnfArguments(a), on: host)
+        return try await DnfModule().apply(Plan(steps: dnf, diffs: plan.diffs, values: plan.values), on: host)
     }
 }

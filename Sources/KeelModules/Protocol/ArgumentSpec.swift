@@ -50,9 +50,13 @@ public struct OptionSpec: Sendable {
     public var help: String
     /// The value is a secret: never printed in results, diffs or errors.
     public var noLog: Bool
+    /// What text the value may hold, when it becomes part of a line-based file or a name (checked at load
+    /// time for literal values and again once rendered).
+    public var format: TextFormat?
 
     public init(_ name: String, _ type: OptionType, required: Bool = false, default defaultValue: Value? = nil,
-                choices: [Value]? = nil, aliases: [String] = [], noLog: Bool = false, help: String) {
+                choices: [Value]? = nil, aliases: [String] = [], noLog: Bool = false, format: TextFormat? = nil, help: String) {
+        self.format = format
         self.name = name
         self.type = type
         self.required = required

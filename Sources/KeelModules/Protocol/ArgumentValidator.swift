@@ -29,6 +29,7 @@ public struct ArgumentValidator: Sendable {
             }
             if case .null = value { continue }   // `key:` with nothing means "not given", as in Ansible
             result[option.name] = try coerce(value, to: option.type, option: option, at: location)
+            if let format = option.format, let coerced = result[option.name] { try check(coerced, format, option: option, at: location) }
             if let choices = option.choices, let given = result[option.name], !choices.contains(given) {
                 throw KeelError("value of '\(option.name)' for module '\(module)' must be one of: "
                                 + choices.map(Self.display).joined(separator: ", "), at: location,
@@ -129,6 +130,33 @@ public struct ArgumentValidator: Sendable {
             if case .dict = value { return value }
             throw mismatch("a mapping")
         }
+    }
+
+    /// A string (or each string of a list) has the text `format` allows.
+    func check(_ value: Value, _ format: TextFormat, option: OptionSpec, at location: SourceLocation?) throws {
+        switch value {
+        case .list(let items): for item in items { try check(item, format, option: option, at: location) }
+        case .string(let text):
+            guard let problem = format.problem(in: text) else { return }
+            throw KeelError("value of '\(option.name)' for module '\(module)' cannot be written as it is: it contains \(problem)",
+                            at: location, expected: format.expectation,
+                            found: option.noLog ? "a secret value with \(problem)" : Self.escaped(text))
+        default: return
+        }
+    }
+
+    /// The text with its control characters spelled out, so an error shows where the line break is.
+    static func escaped(_ text: String) -> String {
+        var out = "'"
+        for scalar in text.unicodeScalars.prefix(120) {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out += scalar.value < 0x20 ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+            }
+        }
+        return out + (text.unicodeScalars.count > 120 ? "...'" : "'")
     }
 
     static func display(_ value: Value) -> String {

@@ -12,8 +12,8 @@ public protocol Module: Sendable {
     associatedtype Arguments: Decodable & Sendable
     /// What the host has, as far as this module cares.
     associatedtype State: Equatable & Sendable
-    /// One change the module will make; a plan is a list of these.
-    associatedtype Step: Sendable
+    /// One change the module will make, carrying all the data it needs; a plan is a list of these.
+    associatedtype Step: Sendable & Codable & Equatable
 
     /// "file"; FQCNs (ansible.builtin.file) and `aliases` map here.
     static var name: String { get }
@@ -22,18 +22,24 @@ public protocol Module: Sendable {
     static var documentation: ModuleDocumentation { get }
     /// False for modules whose effect cannot be predicted (command, shell): check mode skips them.
     static var supportsCheckMode: Bool { get }
+    /// False for modules that act on the controller only (an HTTP call to a CA): the engine then need not
+    /// connect to the host, and `host.connection` must not be used.
+    static var needsConnection: Bool { get }
 
     init()
 
     func observe(_ arguments: Arguments, on host: HostContext) async throws -> State
     func plan(_ arguments: Arguments, observed: State, on host: HostContext) throws -> Plan<Step>
-    /// Carries out `plan` and returns the module's values for `register`.
-    func apply(_ plan: Plan<Step>, _ arguments: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value>
+    /// Carries out exactly `plan` (its steps hold everything needed: no arguments are passed) and says
+    /// whether the host changed, with the values for `register`. A failure that has results to keep
+    /// (rc, stdout, stderr) is thrown as `ModuleFailure`.
+    func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied
 }
 
 extension Module {
     public static var aliases: [String] { [] }
     public static var supportsCheckMode: Bool { true }
+    public static var needsConnection: Bool { true }
 }
 
 /// What the engine hands a module for one host: the connection and what the module may read about the
@@ -57,6 +63,8 @@ public struct HostContext: Sendable {
     }
     /// The task's `environment:` keyword: exported for every command the module runs.
     public var environment: [String: String] = [:]
+    /// The run's controller services (HTTP, shared state, fact caches); the engine passes one per run.
+    public var services = ControllerServices()
 
     public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
                 files: ControllerFiles = ControllerFiles(searchPaths: []),

@@ -14,6 +14,8 @@ public struct ModuleRunner: Sendable {
     public let spec: ArgumentSpec
     public let documentation: ModuleDocumentation
     public let supportsCheckMode: Bool
+    /// False for modules that run on the controller only: the engine need not connect to the host.
+    public let needsConnection: Bool
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
 
     public init<M: Module>(_ module: M.Type) {
@@ -22,6 +24,7 @@ public struct ModuleRunner: Sendable {
         spec = M.spec
         documentation = M.documentation
         supportsCheckMode = M.supportsCheckMode
+        needsConnection = M.needsConnection
         body = { raw, location, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
             let arguments: M.Arguments
@@ -42,13 +45,22 @@ public struct ModuleRunner: Sendable {
             guard mode == .apply else {
                 return ModuleResult(changed: true, diffs: plan.diffs, values: plan.values)
             }
-            var values = plan.values
-            for (key, value) in try await module.apply(plan, arguments, on: host) { values[key] = value }
-            // A module reports a failure that still has results (a command's rc and output) through
-            // `failed`/`msg` in its values, as Ansible modules do.
-            let failed = values.removeValue(forKey: "failed")?.isTruthy ?? false
-            return ModuleResult(changed: true, failed: failed, message: failed ? values["msg"]?.stringValue : nil,
-                                diffs: plan.diffs, values: values)
+            let applied: Applied
+            do {
+                applied = try await module.apply(plan, on: host)
+                await host.services.facts.invalidate(host: host.connection.hostName)
+            } catch let failure as ModuleFailure {
+                // The host may have changed before the failure: what was observed is stale.
+                await host.services.facts.invalidate(host: host.connection.hostName)
+                // A failure with results (a command's rc and output): register keeps them, as Ansible's do.
+                return ModuleResult(changed: failure.changed, failed: true, message: failure.message, diffs: plan.diffs,
+                                    values: plan.values.merging(failure.values) { $1 })
+            } catch {
+                await host.services.facts.invalidate(host: host.connection.hostName)
+                throw error
+            }
+            return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
+                                values: plan.values.merging(applied.values) { $1 })
         }
     }
 

@@ -2,18 +2,30 @@ import KeelBase
 import OrderedCollections
 
 /// The difference between what a host has and what the task wants, as a value: printed in check mode,
-/// applied as-is otherwise. An empty plan means the host is already right ("ok").
-public struct Plan<Step: Sendable>: Sendable {
+/// applied as-is otherwise. An empty plan means the host is already right ("ok"). Each step carries all
+/// the data it needs (paths, names, flags, contents), so a plan can be printed, saved and applied later
+/// without the task's arguments.
+public struct Plan<Step: Sendable & Codable & Equatable>: Sendable, Codable, Equatable {
     public var steps: [Step]
     /// Before/after views for `--diff` (one per file or object touched).
     public var diffs: [Diff]
     /// Values known without applying (path, state, ...), merged into the result for `register`.
     public var values: OrderedDictionary<String, Value>
+    /// The fields that differ, for modules that manage objects which may need recreating.
+    public var fieldChanges: FieldChanges?
 
-    public init(steps: [Step], diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:]) {
+    public init(steps: [Step], diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:],
+                fieldChanges: FieldChanges? = nil) {
         self.steps = steps
         self.diffs = diffs
         self.values = values
+        self.fieldChanges = fieldChanges
+    }
+
+    /// One human-readable line per step (a step's `description` when it has one), then the changed fields.
+    public func describe() -> [String] {
+        steps.map { step in (step as? CustomStringConvertible)?.description ?? String(describing: step) }
+            + (fieldChanges?.describe() ?? [])
     }
 
     public static func unchanged(values: OrderedDictionary<String, Value> = [:]) -> Plan {
@@ -24,7 +36,7 @@ public struct Plan<Step: Sendable>: Sendable {
 }
 
 /// A before/after pair for one object, shown as a unified diff (text) or as changed fields.
-public struct Diff: Sendable, Equatable {
+public struct Diff: Sendable, Equatable, Codable {
     public var label: String
     public var before: String
     public var after: String

@@ -150,3 +150,27 @@ extension Value: Decodable {
         else { self = .dict(OrderedDictionary(uniqueKeysWithValues: try container.decode([String: Value].self).sorted { $0.key < $1.key })) }
     }
 }
+
+extension Value: Encodable {
+    /// Plans are saveable: a `Value` a step or a plan carries encodes as the JSON value it is.
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let b): var c = encoder.singleValueContainer(); try c.encode(b)
+        case .int(let i): var c = encoder.singleValueContainer(); try c.encode(i)
+        case .double(let d): var c = encoder.singleValueContainer(); try c.encode(d)
+        case .string(let s): var c = encoder.singleValueContainer(); try c.encode(s)
+        case .list(let l): var c = encoder.unkeyedContainer(); for item in l { try c.encode(item) }
+        case .dict(let d):
+            var c = encoder.container(keyedBy: DynamicKey.self)
+            for (key, value) in d { try c.encode(value, forKey: DynamicKey(stringValue: key)) }
+        }
+    }
+
+    struct DynamicKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -65,9 +65,24 @@ public struct ServiceModule: Module {
         case sysv(SysV)
     }
 
-    public enum Step: Sendable {
+    public enum Step: Sendable, Codable, Equatable, CustomStringConvertible {
         case systemd(SystemdModule.Step)
-        case sysv(String)   // start, stop, restart, reload, enable, disable
+        case sysv(SysVStep)
+
+        public var description: String {
+            switch self {
+            case .systemd(let step): return step.description
+            case .sysv(let step): return "/etc/init.d/\(step.name) \(step.action)"
+            }
+        }
+    }
+
+    /// One SysV init action on a service, with the task's extra script arguments and restart pause.
+    public struct SysVStep: Sendable, Codable, Equatable {
+        var action: String   // start, stop, restart, reload, enable, disable
+        var name: String
+        var arguments: String
+        var sleep: Int?
     }
 
     public init() {}
@@ -147,33 +162,32 @@ public struct ServiceModule: Module {
             func text(_ running: Bool, _ enabled: Bool) -> String {
                 "service: \(a.name)\nenabled: \(enabled)\nstate: \(running ? "running" : "stopped")\n"
             }
-            return Plan(steps: steps.map { .sysv($0) },
+            return Plan(steps: steps.map { .sysv(SysVStep(action: $0, name: a.name, arguments: a.arguments, sleep: a.sleep)) },
                         diffs: [Diff(label: "service \(a.name)", before: text(sysv.running, sysv.enabled), after: text(runningAfter, enabledAfter))],
                         values: values)
         }
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         let systemdSteps = plan.steps.compactMap { if case .systemd(let s) = $0 { return s }; return nil }
         if !systemdSteps.isEmpty {
-            return try await SystemdModule().apply(Plan(steps: systemdSteps, diffs: plan.diffs, values: plan.values), systemdArguments(a), on: host)
+            return try await SystemdModule().apply(Plan(steps: systemdSteps, diffs: plan.diffs, values: plan.values), on: host)
         }
-        let name = ShellQuote.quote(a.name)
-        let script = ShellQuote.quote("/etc/init.d/" + a.name)
         var lines = ["set -e"]
-        for case .sysv(let action) in plan.steps {
-            switch action {
+        var serviceName = ""
+        for case .sysv(let a) in plan.steps {
+            serviceName = a.name
+            let name = ShellQuote.quote(a.name)
+            let script = ShellQuote.quote("/etc/init.d/" + a.name)
+            switch a.action {
             case "enable": lines.append("update-rc.d \(name) defaults >/dev/null; update-rc.d \(name) enable >/dev/null")
             case "disable": lines.append("update-rc.d \(name) disable >/dev/null")
             case "restart" where a.sleep != nil:
                 lines.append("\(script) stop \(a.arguments)"); lines.append("sleep \(a.sleep!)"); lines.append("\(script) start \(a.arguments)")
-            default: lines.append("\(script) \(action) \(a.arguments)")
+            default: lines.append("\(script) \(a.action) \(a.arguments)")
             }
         }
-        let result = try await host.run(lines.joined(separator: "\n"))
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): service \(a.name) failed: \((result.stderrText + result.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return [:]
+        try await host.runChecked(lines.joined(separator: "\n"), failure: "service \(serviceName) failed", detail: .combined)
+        return .changed()
     }
 }

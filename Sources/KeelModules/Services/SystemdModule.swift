@@ -70,9 +70,21 @@ public struct SystemdModule: Module {
         var anyUnitNeedsReload: Bool
     }
 
-    public enum Step: String, Sendable, Equatable {
+    public enum Action: String, Sendable, Equatable, Codable {
         case daemonReexec = "daemon-reexec", daemonReload = "daemon-reload"
         case unmask, enable, disable, mask, start, stop, restart, reload
+    }
+
+    /// One systemctl call: the action, the unit (nil for the manager's own actions) and its flags.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var action: Action
+        var unit: String?
+        /// --force for enable/disable/mask.
+        var force = false
+        /// --no-block for start/stop/restart/reload.
+        var noBlock = false
+
+        public var description: String { "systemctl \(action.rawValue)" + (unit.map { " \($0)" } ?? "") }
     }
 
     public init() {}
@@ -100,11 +112,14 @@ public struct SystemdModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        var steps: [Step] = []
+        var steps: [Action] = []
         if a.daemon_reexec { steps.append(.daemonReexec) }
+        func planned(_ actions: [Action]) -> [Step] {
+            actions.map { Step(action: $0, unit: a.name, force: a.force == true, noBlock: a.no_block) }
+        }
         guard let name = a.name, let unit = observed.unit else {
             if a.daemon_reload && observed.anyUnitNeedsReload { steps.append(.daemonReload) }
-            return Plan(steps: steps, diffs: [], values: [:])
+            return Plan(steps: planned(steps), diffs: [], values: [:])
         }
         let unitOnDiskButNotLoaded = unit.loadState == "not-found" && unit.exists
         if a.daemon_reload && (unit.needsDaemonReload || unitOnDiskButNotLoaded) { steps.append(.daemonReload) }
@@ -136,35 +151,33 @@ public struct SystemdModule: Module {
         let before = "unit: \(name)\nenabled: \(unit.isEnabled)\nmasked: \(unit.isMasked)\nstate: \(unit.activeState)\n"
         var after = "unit: \(name)\nenabled: \(enabledAfter)\nmasked: \(maskedAfter)\nstate: \(activeAfter)\n"
         if steps.contains(.restart) || steps.contains(.reload) { after += "action: \(steps.contains(.restart) ? "restart" : "reload")\n" }
-        return Plan(steps: steps, diffs: [Diff(label: "systemd unit \(name)", before: before, after: after)], values: values)
+        return Plan(steps: planned(steps), diffs: [Diff(label: "systemd unit \(name)", before: before, after: after)], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let unit = a.name.map(ShellQuote.quote) ?? ""
-        let force = a.force == true ? " --force" : ""
-        let noBlock = a.no_block ? " --no-block" : ""
-        // Each command stops the script on failure with systemd's own account of the unit on stderr
-        // (not `set -e`, which a subshell inside `||` would ignore).
-        let onFailure = " || { rc=$?; " + (a.name != nil ? "systemctl status --no-pager -n 10 -- \(unit) >&2; " : "") + "exit $rc; }"
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let name = plan.steps.first?.unit
         var lines: [String] = []
         for step in plan.steps {
-            switch step {
-            case .daemonReexec, .daemonReload: lines.append("systemctl \(step.rawValue)" + onFailure)
-            case .enable, .disable, .mask, .unmask: lines.append("systemctl\(force) \(step.rawValue) -- \(unit)" + onFailure)
-            case .start, .stop, .restart, .reload: lines.append("systemctl\(noBlock) \(step.rawValue) -- \(unit)" + onFailure)
+            let unit = step.unit.map(ShellQuote.quote) ?? ""
+            let force = step.force ? " --force" : ""
+            let noBlock = step.noBlock ? " --no-block" : ""
+            // Each command stops the script on failure with systemd's own account of the unit on stderr
+            // (not `set -e`, which a subshell inside `||` would ignore).
+            let onFailure = " || { rc=$?; " + (step.unit != nil ? "systemctl status --no-pager -n 10 -- \(unit) >&2; " : "") + "exit $rc; }"
+            switch step.action {
+            case .daemonReexec, .daemonReload: lines.append("systemctl \(step.action.rawValue)" + onFailure)
+            case .enable, .disable, .mask, .unmask: lines.append("systemctl\(force) \(step.action.rawValue) -- \(unit)" + onFailure)
+            case .start, .stop, .restart, .reload: lines.append("systemctl\(noBlock) \(step.action.rawValue) -- \(unit)" + onFailure)
             }
         }
-        if let name = a.name {
+        if let name {
             // The state the changes left, in the same round trip.
             lines.append("echo KEEL_AFTER")
             lines.append(UnitStatus.observationScript(unit: name))
         }
         let script = lines.joined(separator: "\n")
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): systemctl failed for \(a.name ?? "the manager"): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        guard a.name != nil, let marker = result.stdoutText.range(of: "KEEL_AFTER\n") else { return [:] }
-        return ["status": UnitStatus.parse(result.stdoutText[marker.upperBound...].split(separator: "\n")[...]).statusValue]
+        let result = try await host.runChecked(script, failure: "systemctl failed for \(name ?? "the manager")")
+        guard name != nil, let marker = result.stdoutText.range(of: "KEEL_AFTER\n") else { return .changed() }
+        return .changed(["status": UnitStatus.parse(result.stdoutText[marker.upperBound...].split(separator: "\n")[...]).statusValue])
     }
 }

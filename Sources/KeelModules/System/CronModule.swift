@@ -10,22 +10,22 @@ import OrderedCollections
 public struct CronModule: Module {
     public static let name = "cron"
     public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, help: "The job's description, written in its `#Ansible: NAME` marker (with env=true, the variable's name)."),
-        OptionSpec("job", .string, aliases: ["value"], help: "The command (with env=true, the variable's value). Required with state=present."),
+        OptionSpec("name", .string, required: true, format: .singleLine, help: "The job's description, written in its `#Ansible: NAME` marker (with env=true, the variable's name)."),
+        OptionSpec("job", .string, aliases: ["value"], format: .singleLine, help: "The command (with env=true, the variable's value). Required with state=present."),
         OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the job is there."),
-        OptionSpec("user", .string, help: "Whose crontab (default: the connecting user's). With cron_file, the user column of the line (default root)."),
+        OptionSpec("user", .string, format: .word, help: "Whose crontab (default: the connecting user's). With cron_file, the user column of the line (default root)."),
         OptionSpec("cron_file", .path, help: "A file in /etc/cron.d (a bare name) or an absolute path, instead of a user crontab."),
-        OptionSpec("minute", .string, default: "*", help: "Minute field."),
-        OptionSpec("hour", .string, default: "*", help: "Hour field."),
-        OptionSpec("day", .string, default: "*", aliases: ["dom"], help: "Day of month field."),
-        OptionSpec("month", .string, default: "*", help: "Month field."),
-        OptionSpec("weekday", .string, default: "*", aliases: ["dow"], help: "Day of week field."),
+        OptionSpec("minute", .string, default: "*", format: .singleLine, help: "Minute field."),
+        OptionSpec("hour", .string, default: "*", format: .singleLine, help: "Hour field."),
+        OptionSpec("day", .string, default: "*", aliases: ["dom"], format: .singleLine, help: "Day of month field."),
+        OptionSpec("month", .string, default: "*", format: .singleLine, help: "Month field."),
+        OptionSpec("weekday", .string, default: "*", aliases: ["dow"], format: .singleLine, help: "Day of week field."),
         OptionSpec("special_time", .string, choices: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"],
                    help: "An @keyword instead of the five time fields."),
         OptionSpec("disabled", .bool, default: false, help: "Keep the job but commented out."),
         OptionSpec("env", .bool, default: false, help: "Manage an environment variable line NAME=JOB instead of a job."),
-        OptionSpec("insertafter", .string, help: "With env=true: put a new variable after the variable of this name."),
-        OptionSpec("insertbefore", .string, help: "With env=true: put a new variable before the variable of this name."),
+        OptionSpec("insertafter", .string, format: .singleLine, help: "With env=true: put a new variable after the variable of this name."),
+        OptionSpec("insertbefore", .string, format: .singleLine, help: "With env=true: put a new variable before the variable of this name."),
         OptionSpec("backup", .bool, default: false, help: "Accepted; Keel does not keep a copy of the crontab."),
     ], mutuallyExclusive: [["special_time", "minute"], ["special_time", "hour"], ["special_time", "day"], ["special_time", "month"],
                            ["special_time", "weekday"], ["insertafter", "insertbefore"]],
@@ -83,7 +83,8 @@ public struct CronModule: Module {
         var content: String?
     }
 
-    public enum Step: Sendable { case write(String), removeFile }
+    /// `file` nil: the user's crontab (through `crontab`), else a cron_file.
+    public enum Step: Sendable, Codable, Equatable { case write(String, file: String?, user: String?), removeFile(String) }
 
     public init() {}
 
@@ -125,7 +126,7 @@ public struct CronModule: Module {
         let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state)]
         if a.state == "absent", a.job == nil, !a.env, let path = a.filePath, observed.content != nil,
            !lines.contains(Self.marker(a.name)) {
-            return Plan(steps: [.removeFile], diffs: [Diff(label: path, before: before, after: "")], values: values)
+            return Plan(steps: [.removeFile(path)], diffs: [Diff(label: path, before: before, after: "")], values: values)
         }
         if a.env {
             func isVariable(_ line: String, _ name: String) -> Bool {
@@ -154,25 +155,21 @@ public struct CronModule: Module {
         let after = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         guard after != before, !(observed.content == nil && after.isEmpty) else { return .unchanged(values: values) }
         let label = a.filePath ?? "crontab of \(a.user ?? "the remote user")"
-        return Plan(steps: [.write(after)], diffs: [Diff(label: label, before: before, after: after)], values: values)
+        return Plan(steps: [.write(after, file: a.filePath, user: a.user)], diffs: [Diff(label: label, before: before, after: after)], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         switch plan.steps[0] {
-        case .removeFile:
-            let result = try await host.run("rm -f -- \(ShellQuote.quote(a.filePath ?? ""))")
-            guard result.status == 0 else { throw KeelError("\(host.name): cannot remove \(a.filePath ?? ""): \(result.stderrText)") }
-        case .write(let content):
-            if let path = a.filePath {
+        case .removeFile(let path):
+            try await host.runChecked("rm -f -- \(ShellQuote.quote(path))", failure: "cannot remove \(path)")
+        case .write(let content, let file, let user):
+            if let path = file {
                 _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: [.mode(0o644)]).perform(on: host)
             } else {
-                let user = a.user.map { "-u \(ShellQuote.quote($0)) " } ?? ""
-                let result = try await host.run("crontab \(user)-", stdin: Data(content.utf8))
-                guard result.status == 0 else {
-                    throw KeelError("\(host.name): crontab refused the new crontab: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-                }
+                let user = user.map { "-u \(ShellQuote.quote($0)) " } ?? ""
+                try await host.runChecked("crontab \(user)-", stdin: Data(content.utf8), failure: "crontab refused the new crontab")
             }
         }
-        return [:]
+        return .changed()
     }
 }

@@ -9,7 +9,7 @@ import OrderedCollections
 public struct HostnameModule: Module {
     public static let name = "hostname"
     public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, help: "The host name (a short name or a fully qualified one)."),
+        OptionSpec("name", .string, required: true, format: .hostname, help: "The host name (a short name or a fully qualified one)."),
         OptionSpec("use", .string, choices: ["systemd", "debian", "generic", "file"],
                    help: "Strategy: `systemd` (hostnamectl) or `debian`/`generic`/`file` (/etc/hostname + hostname). Default: systemd when it runs, else the file."),
     ])
@@ -39,7 +39,7 @@ public struct HostnameModule: Module {
         var systemd: Bool
     }
 
-    public enum Step: Sendable { case hostnamectl, writeFile, setRunning }
+    public enum Step: Sendable, Codable, Equatable { case hostnamectl(String), writeFile(String), setRunning(String) }
 
     public init() {}
 
@@ -63,28 +63,28 @@ public struct HostnameModule: Module {
             throw KeelError("\(host.name): hostname use=systemd, but systemd is not running here", expected: "a host booted with systemd", found: "no systemd")
         }
         var steps: [Step] = []
-        if useSystemd { steps = [.hostnamectl] } else {
-            if observed.persisted != a.name { steps.append(.writeFile) }
-            if observed.running != a.name { steps.append(.setRunning) }
+        if useSystemd { steps = [.hostnamectl(a.name)] } else {
+            if observed.persisted != a.name { steps.append(.writeFile(a.name)) }
+            if observed.running != a.name { steps.append(.setRunning(a.name)) }
         }
         func text(_ running: String, _ persisted: String?) -> String { "hostname: \(running)\n/etc/hostname: \(persisted ?? "(none)")\n" }
         return Plan(steps: steps, diffs: [Diff(label: "hostname", before: text(observed.running, observed.persisted), after: text(a.name, a.name))], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let n = ShellQuote.quote(a.name)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             let command: String
             switch step {
-            case .hostnamectl: command = "hostnamectl set-hostname -- \(n)"
-            case .setRunning: command = "hostname -- \(n) 2>/dev/null || printf '%s' \(n) > /proc/sys/kernel/hostname"
-            case .writeFile:
-                _ = try await FileWrite(destination: "/etc/hostname", content: Data((a.name + "\n").utf8)).perform(on: host)
+            case .hostnamectl(let name): command = "hostnamectl set-hostname -- \(ShellQuote.quote(name))"
+            case .setRunning(let name):
+                let n = ShellQuote.quote(name)
+                command = "hostname -- \(n) 2>/dev/null || printf '%s' \(n) > /proc/sys/kernel/hostname"
+            case .writeFile(let name):
+                _ = try await FileWrite(destination: "/etc/hostname", content: Data((name + "\n").utf8)).perform(on: host)
                 continue
             }
-            let result = try await host.run(command)
-            guard result.status == 0 else { throw KeelError("\(host.name): cannot set the hostname: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))") }
+            try await host.runChecked(command, failure: "cannot set the hostname")
         }
-        return [:]
+        return .changed()
     }
 }

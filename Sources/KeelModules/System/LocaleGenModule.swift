@@ -35,7 +35,7 @@ public struct LocaleGenModule: Module {
         var localeGen: String
     }
 
-    public enum Step: Sendable { case write(String), generate }
+    public enum Step: Sendable, Codable, Equatable { case write(String), generate }
 
     public init() {}
 
@@ -98,16 +98,15 @@ public struct LocaleGenModule: Module {
         return Plan(steps: steps, diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             switch step {
             case .write(let content):
                 _ = try await FileWrite(destination: "/etc/locale.gen", content: Data(content.utf8), attributes: []).perform(on: host)
             case .generate:
-                let result = try await host.run("locale-gen >/dev/null")
-                guard result.status == 0 else { throw KeelError("\(host.name): locale-gen failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))") }
+                try await host.runChecked("locale-gen >/dev/null", failure: "locale-gen failed")
             }
         }
-        return [:]
+        return .changed()
     }
 }

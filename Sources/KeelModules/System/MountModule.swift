@@ -9,12 +9,12 @@ public struct MountModule: Module {
     public static let name = "mount"
     public static let aliases = ["ansible.posix.mount"]
     public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["name"], help: "The mount point."),
-        OptionSpec("src", .string, help: "The device, label (LABEL=...), UUID=..., remote share or `tmpfs`. Required for present and mounted."),
-        OptionSpec("fstype", .string, help: "Filesystem type (ext4, xfs, nfs, tmpfs, ...). Required for present and mounted."),
-        OptionSpec("opts", .string, help: "Mount options (default `defaults`)."),
-        OptionSpec("dump", .string, default: "0", help: "fstab's dump field."),
-        OptionSpec("passno", .string, default: "0", help: "fstab's fsck order field."),
+        OptionSpec("path", .path, required: true, aliases: ["name"], format: .singleLine, help: "The mount point."),
+        OptionSpec("src", .string, format: .word, help: "The device, label (LABEL=...), UUID=..., remote share or `tmpfs`. Required for present and mounted."),
+        OptionSpec("fstype", .string, format: .word, help: "Filesystem type (ext4, xfs, nfs, tmpfs, ...). Required for present and mounted."),
+        OptionSpec("opts", .string, format: .word, help: "Mount options (default `defaults`)."),
+        OptionSpec("dump", .string, default: "0", format: .word, help: "fstab's dump field."),
+        OptionSpec("passno", .string, default: "0", format: .word, help: "fstab's fsck order field."),
         OptionSpec("state", .string, required: true, choices: ["absent", "absent_from_fstab", "mounted", "present", "unmounted", "remounted", "ephemeral"],
                    help: "`present`: only the fstab entry; `mounted`: entry and mounted; `unmounted`: not mounted (entry kept); `absent`: no entry, not mounted, empty mount point removed; `absent_from_fstab`: only the entry removed; `remounted`: remount now (always changes); `ephemeral`: mounted without touching fstab."),
         OptionSpec("fstab", .path, default: "/etc/fstab", help: "The fstab file to edit."),
@@ -72,7 +72,29 @@ public struct MountModule: Module {
         var mountPointExists: Bool
     }
 
-    public enum Step: Sendable, Equatable { case writeFstab(String), makeMountPoint, mount, unmount, remount, removeMountPoint }
+    public enum Action: Sendable, Equatable, Codable { case writeFstab(String), makeMountPoint, mount, unmount, remount, removeMountPoint }
+
+    /// One change to the mount at `path`, with the entry's data the command needs.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var action: Action
+        var path: String
+        var src: String?
+        var fstype: String?
+        var options: String
+        var fstab: String
+        var backup: Bool
+
+        public var description: String {
+            switch action {
+            case .writeFstab: return "write \(fstab)"
+            case .makeMountPoint: return "make the mount point \(path)"
+            case .mount: return "mount \(src ?? "") on \(path) (\(fstype ?? "auto"), \(options))"
+            case .unmount: return "unmount \(path)"
+            case .remount: return "remount \(path)"
+            case .removeMountPoint: return "remove the mount point \(path)"
+            }
+        }
+    }
 
     public init() {}
 
@@ -109,7 +131,7 @@ public struct MountModule: Module {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             return !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") && fields.count >= 2 && String(fields[1]) == Self.escape(a.path)
         }
-        var steps: [Step] = []
+        var steps: [Action] = []
         let existing = lines.firstIndex(where: isEntry)
         var entryChanged = false
         switch a.state {
@@ -165,15 +187,16 @@ public struct MountModule: Module {
         let values: OrderedDictionary<String, Value> = ["name": .string(a.path), "src": a.src.map(Value.string) ?? .null, "fstype": a.fstype.map(Value.string) ?? .null,
                                                         "opts": .string(a.options), "fstab": .string(a.fstab), "state": .string(a.state)]
         if steps.isEmpty { return .unchanged(values: values) }
-        return Plan(steps: steps, diffs: diffs, values: values)
+        return Plan(steps: steps.map { Step(action: $0, path: a.path, src: a.src, fstype: a.fstype, options: a.options, fstab: a.fstab, backup: a.backup) },
+                    diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let p = ShellQuote.quote(a.path)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var values: OrderedDictionary<String, Value> = [:]
         for step in plan.steps {
+            let a = step, p = ShellQuote.quote(a.path)
             let command: String
-            switch step {
+            switch step.action {
             case .writeFstab(let content):
                 if let backup = try await FileWrite(destination: a.fstab, content: Data(content.utf8), backup: a.backup).perform(on: host) {
                     values["backup_file"] = .string(backup)
@@ -187,11 +210,8 @@ public struct MountModule: Module {
                 command = "mount -o \(ShellQuote.quote(options.joined(separator: ","))) -- \(p)"
             case .removeMountPoint: command = "rmdir -- \(p) 2>/dev/null || true"
             }
-            let result = try await host.run(command)
-            guard result.status == 0 else {
-                throw KeelError("\(host.name): mount \(a.path): `\(command)` failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-            }
+            try await host.runChecked(command, failure: "mount \(a.path): `\(command)` failed")
         }
-        return values
+        return .changed(values)
     }
 }

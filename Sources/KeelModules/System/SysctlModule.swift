@@ -10,8 +10,8 @@ public struct SysctlModule: Module {
     public static let name = "sysctl"
     public static let aliases = ["ansible.posix.sysctl"]
     public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, aliases: ["key"], help: "The parameter, e.g. net.ipv4.ip_forward."),
-        OptionSpec("value", .string, aliases: ["val"], help: "Its value (yes/no and true/false become 1/0). Required with state=present."),
+        OptionSpec("name", .string, required: true, aliases: ["key"], format: .word, help: "The parameter, e.g. net.ipv4.ip_forward."),
+        OptionSpec("value", .string, aliases: ["val"], format: .singleLine, help: "Its value (yes/no and true/false become 1/0). Required with state=present."),
         OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the entry is in sysctl_file."),
         OptionSpec("sysctl_file", .path, default: "/etc/sysctl.conf", help: "The file that persists the value, e.g. /etc/sysctl.d/60-forwarding.conf."),
         OptionSpec("reload", .bool, default: true, help: "After the file changed, load it with `sysctl -p FILE` (which also sets the live value)."),
@@ -53,7 +53,7 @@ public struct SysctlModule: Module {
         var live: String?
     }
 
-    public enum Step: Sendable { case writeFile(String, create: Bool), reload, setLive(String) }
+    public enum Step: Sendable, Codable, Equatable { case writeFile(path: String, content: String, create: Bool), reload(file: String, ignoreErrors: Bool), setLive(name: String, value: String) }
 
     public init() {}
 
@@ -120,12 +120,12 @@ public struct SysctlModule: Module {
         var diffs: [Diff] = []
         let fileChanges = after != before && !(observed.file == nil && after.isEmpty)
         if fileChanges {
-            steps.append(.writeFile(after, create: observed.file == nil))
+            steps.append(.writeFile(path: a.sysctl_file, content: after, create: observed.file == nil))
             diffs.append(Diff(label: a.sysctl_file, before: before, after: after))
-            if a.reload { steps.append(.reload) }
+            if a.reload { steps.append(.reload(file: a.sysctl_file, ignoreErrors: a.ignoreerrors)) }
         }
         if a.state == "present", a.sysctl_set, let wanted = a.wantedValue, observed.live != wanted {
-            steps.append(.setLive(wanted))
+            steps.append(.setLive(name: a.name, value: wanted))
             diffs.append(Diff(label: "\(a.name) (live)", before: (observed.live ?? "") + "\n", after: wanted + "\n"))
         }
         let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "value": a.value.map(Value.string) ?? .null, "state": .string(a.state)]
@@ -133,23 +133,20 @@ public struct SysctlModule: Module {
         return Plan(steps: steps, diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
+            let command: String
             switch step {
-            case .writeFile(let content, let create):
-                let directory = (a.sysctl_file as NSString).deletingLastPathComponent
+            case .writeFile(let path, let content, let create):
+                let directory = (path as NSString).deletingLastPathComponent
                 if create { _ = try await host.run("mkdir -p -- \(ShellQuote.quote(directory))") }
-                _ = try await FileWrite(destination: a.sysctl_file, content: Data(content.utf8), attributes: create ? [.mode(0o644)] : []).perform(on: host)
-            case .reload, .setLive:
-                let command: String
-                if case .setLive(let value) = step { command = "sysctl -w -- \(ShellQuote.quote("\(a.name)=\(value)"))" }
-                else { command = "sysctl \(a.ignoreerrors ? "-e " : "")-p \(ShellQuote.quote(a.sysctl_file))" }
-                let result = try await host.run(command + " >/dev/null")
-                guard result.status == 0 else {
-                    throw KeelError("\(host.name): \(command) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-                }
+                _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: create ? [.mode(0o644)] : []).perform(on: host)
+                continue
+            case .setLive(let name, let value): command = "sysctl -w -- \(ShellQuote.quote("\(name)=\(value)"))"
+            case .reload(let file, let ignoreErrors): command = "sysctl \(ignoreErrors ? "-e " : "")-p \(ShellQuote.quote(file))"
             }
+            try await host.runChecked(command + " >/dev/null", failure: "\(command) failed")
         }
-        return [:]
+        return .changed()
     }
 }

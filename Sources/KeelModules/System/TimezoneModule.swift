@@ -35,7 +35,7 @@ public struct TimezoneModule: Module {
         var systemd: Bool
     }
 
-    public enum Step: Sendable, Equatable { case timedatectl, link, writeFile }
+    public enum Step: Sendable, Equatable, Codable { case timedatectl(String), link(String), writeFile(String) }
 
     public init() {}
 
@@ -66,29 +66,27 @@ public struct TimezoneModule: Module {
         }
         let current = Self.zone(ofLink: observed.link)
         var steps: [Step] = []
-        if current != name { steps.append(observed.systemd ? .timedatectl : .link) }
-        if observed.file != nil && observed.file != name || observed.file == nil && !observed.systemd { steps.append(.writeFile) }
+        if current != name { steps.append(observed.systemd ? .timedatectl(name) : .link(name)) }
+        if observed.file != nil && observed.file != name || observed.file == nil && !observed.systemd { steps.append(.writeFile(name)) }
         let values: OrderedDictionary<String, Value> = ["name": .string(name)]
         if steps.isEmpty { return .unchanged(values: values) }
         func text(_ zone: String?, _ file: String?) -> String { "/etc/localtime: \(zone ?? "(none)")\n/etc/timezone: \(file ?? "(none)")\n" }
         return Plan(steps: steps, diffs: [Diff(label: "timezone", before: text(current, observed.file),
-                                               after: text(name, steps.contains(.writeFile) ? name : observed.file))], values: values)
+                                               after: text(name, steps.contains(.writeFile(name)) ? name : observed.file))], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let name = a.name ?? ""
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             let command: String
             switch step {
-            case .timedatectl: command = "timedatectl set-timezone -- \(ShellQuote.quote(name))"
-            case .link: command = "ln -sfn -- \(ShellQuote.quote("/usr/share/zoneinfo/" + name)) /etc/.keel-localtime && mv -Tf /etc/.keel-localtime /etc/localtime"
-            case .writeFile:
+            case .timedatectl(let name): command = "timedatectl set-timezone -- \(ShellQuote.quote(name))"
+            case .link(let name): command = "ln -sfn -- \(ShellQuote.quote("/usr/share/zoneinfo/" + name)) /etc/.keel-localtime && mv -Tf /etc/.keel-localtime /etc/localtime"
+            case .writeFile(let name):
                 _ = try await FileWrite(destination: "/etc/timezone", content: Data((name + "\n").utf8), attributes: []).perform(on: host)
                 continue
             }
-            let result = try await host.run(command)
-            guard result.status == 0 else { throw KeelError("\(host.name): cannot set the time zone: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))") }
+            try await host.runChecked(command, failure: "cannot set the time zone")
         }
-        return [:]
+        return .changed()
     }
 }

@@ -99,8 +99,8 @@ public struct BlockInFileModule: Module {
         return try convergence.plan(values: ["msg": .string(message)])
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await ContentConvergence.apply(plan, path: a.path, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await ContentConvergence.apply(plan, on: host)
     }
 
     /// The edited text, and whether it holds the block (false when the edit removed it).

@@ -85,8 +85,8 @@ public struct LineInFileModule: Module {
         return try convergence.plan(values: ["msg": .string(message)])
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await ContentConvergence.apply(plan, path: a.path, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await ContentConvergence.apply(plan, on: host)
     }
 
     /// state=present. Returns the message Ansible reports.

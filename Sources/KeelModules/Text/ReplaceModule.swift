@@ -74,8 +74,8 @@ public struct ReplaceModule: Module {
         return try convergence.plan(values: ["msg": .string(message), "rc": 0])
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        try await ContentConvergence.apply(plan, path: a.path, on: host)
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        try await ContentConvergence.apply(plan, on: host)
     }
 
     /// The new text and Ansible's message for it.

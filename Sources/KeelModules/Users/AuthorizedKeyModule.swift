@@ -70,10 +70,10 @@ public struct AuthorizedKeyModule: Module {
         var content: String?
     }
 
-    public enum Step: Sendable {
+    public enum Step: Sendable, Codable, Equatable {
         case makeDirectory(String, owner: Int, group: Int)
         /// `create`: the file is new and gets mode 0600 and the user's ownership.
-        case write(String, create: Bool, owner: Int, group: Int)
+        case write(path: String, content: String, create: Bool, owner: Int, group: Int)
     }
 
     public init() {}
@@ -89,8 +89,7 @@ public struct AuthorizedKeyModule: Module {
             [ -d "$d" ] && echo "dir=$(stat -c '%a|%u|%g' -- "$d")"
             if [ -f "$p" ]; then echo KEEL_CONTENT; cat -- "$p"; fi
             """
-        let result = try await host.run(script)
-        guard result.status == 0 else { throw KeelError("\(host.name): cannot read keys of \(a.user): \(result.stderrText)") }
+        let result = try await host.runChecked(script, failure: "cannot read keys of \(a.user)")
         let text = result.stdoutText
         let head: Substring, content: String?
         if let marker = text.range(of: "KEEL_CONTENT\n") {
@@ -194,25 +193,25 @@ public struct AuthorizedKeyModule: Module {
             if observed.directoryExists { diffs.append(Diff(label: directory, before: "directory: not 0700 \(a.user)\n", after: "directory: 0700 \(a.user)\n")) }
         }
         if contentChanges {
-            steps.append(.write(after, create: observed.content == nil, owner: observed.account.uid, group: observed.account.gid))
+            steps.append(.write(path: observed.path, content: after, create: observed.content == nil, owner: observed.account.uid, group: observed.account.gid))
             diffs.append(Diff(label: observed.path, before: before, after: after))
         }
         if steps.isEmpty { return .unchanged(values: values) }
         return Plan(steps: steps, diffs: diffs, values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             switch step {
             case .makeDirectory(let directory, let owner, let group):
                 let d = ShellQuote.quote(directory)
-                let result = try await host.run("set -e\nmkdir -p -- \(d)\nchown \(owner):\(group) -- \(d)\nchmod 700 -- \(d)")
-                guard result.status == 0 else { throw KeelError("\(host.name): cannot create \(directory): \(result.stderrText)") }
-            case .write(let content, let create, let owner, let group):
+                try await host.runChecked("set -e\nmkdir -p -- \(d)\nchown \(owner):\(group) -- \(d)\nchmod 700 -- \(d)",
+                                          failure: "cannot create \(directory)")
+            case .write(let path, let content, let create, let owner, let group):
                 let attributes: [AttributeChange] = create ? [.mode(0o600), .owner(String(owner)), .group(String(group))] : []
-                _ = try await FileWrite(destination: plan.values["keyfile"]?.stringValue ?? "", content: Data(content.utf8), attributes: attributes).perform(on: host)
+                _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: attributes).perform(on: host)
             }
         }
-        return [:]
+        return .changed()
     }
 }

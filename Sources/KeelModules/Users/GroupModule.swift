@@ -40,15 +40,28 @@ public struct GroupModule: Module {
 
     public struct State: Equatable, Sendable { var group: AccountDatabase.Group? }
 
-    public enum Step: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, Codable {
         case add([String]), modify([String]), delete([String])
+    }
+
+    /// groupadd, groupmod or groupdel with its flags, on the named group.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var group: String
+        var action: Action
+
+        public var description: String {
+            switch action {
+            case .add(let flags): return (["groupadd"] + flags + [group]).joined(separator: " ")
+            case .modify(let flags): return (["groupmod"] + flags + [group]).joined(separator: " ")
+            case .delete(let flags): return (["groupdel"] + flags + [group]).joined(separator: " ")
+            }
+        }
     }
 
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        let result = try await host.run(AccountDatabase.groupLookup(a.name, key: "group"))
-        guard result.status == 0 else { throw KeelError("\(host.name): cannot read group \(a.name): \(result.stderrText)") }
+        let result = try await host.runChecked(AccountDatabase.groupLookup(a.name, key: "group"), failure: "cannot read group \(a.name)")
         // getent also answers a numeric name with the group of that gid: only an entry of this name counts.
         return State(group: AccountDatabase.fields(result.stdoutText)["group"]?.first.flatMap(AccountDatabase.Group.init).flatMap { $0.name == a.name ? $0 : nil })
     }
@@ -59,7 +72,7 @@ public struct GroupModule: Module {
         if let gid = observed?.gid ?? a.gid { values["gid"] = .int(gid) }
         func text(_ gid: String?) -> String { gid.map { "group: \(a.name)\nstate: present\ngid: \($0)\n" } ?? "group: \(a.name)\nstate: absent\n" }
         let before = text(observed.map { String($0.gid) })
-        var step: Step?
+        var step: Action?
         var after = before
         switch (a.state, observed) {
         case ("absent", .some):
@@ -79,23 +92,21 @@ public struct GroupModule: Module {
         default: break
         }
         guard let step else { return .unchanged(values: values) }
-        return Plan(steps: [step], diffs: [Diff(label: "group \(a.name)", before: before, after: after)], values: values)
+        return Plan(steps: [Step(group: a.name, action: step)], diffs: [Diff(label: "group \(a.name)", before: before, after: after)], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var command: [String] = []
-        switch plan.steps[0] {
+        let name = plan.steps[0].group
+        switch plan.steps[0].action {
         case .add(let flags): command = ["groupadd"] + flags
         case .modify(let flags): command = ["groupmod"] + flags
         case .delete(let flags): command = ["groupdel"] + flags
         }
-        let script = (command.map(ShellQuote.quote) + ["--", ShellQuote.quote(a.name)]).joined(separator: " ")
-            + "\necho \"group=$(getent group \(ShellQuote.quote(a.name)) | head -n 1)\""
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): \(command[0]) \(a.name) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        guard let group = AccountDatabase.fields(result.stdoutText)["group"]?.first.flatMap(AccountDatabase.Group.init) else { return [:] }
-        return ["gid": .int(group.gid)]
+        let script = (command.map(ShellQuote.quote) + ["--", ShellQuote.quote(name)]).joined(separator: " ")
+            + "\necho \"group=$(getent group \(ShellQuote.quote(name)) | head -n 1)\""
+        let result = try await host.runChecked(script, failure: "\(command[0]) \(name) failed")
+        guard let group = AccountDatabase.fields(result.stdoutText)["group"]?.first.flatMap(AccountDatabase.Group.init) else { return .changed() }
+        return .changed(["gid": .int(group.gid)])
     }
 }

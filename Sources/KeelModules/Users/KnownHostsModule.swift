@@ -45,7 +45,8 @@ public struct KnownHostsModule: Module {
         var directoryExists: Bool
     }
 
-    public enum Step: Sendable { case makeDirectory(String), write(path: String, content: String, create: Bool) }
+    /// `hashHost`: the placeholder host fields in `content` get this name, hashed with a salt drawn at write time.
+    public enum Step: Sendable, Codable, Equatable { case makeDirectory(String), write(path: String, content: String, create: Bool, hashHost: String?) }
 
     public init() {}
 
@@ -125,21 +126,20 @@ public struct KnownHostsModule: Module {
         guard after != before, !(observed.content == nil && after.isEmpty) else { return .unchanged(values: values) }
         var steps: [Step] = []
         if !observed.directoryExists { steps.append(.makeDirectory((observed.path as NSString).deletingLastPathComponent)) }
-        steps.append(.write(path: observed.path, content: after, create: observed.content == nil))
+        steps.append(.write(path: observed.path, content: after, create: observed.content == nil, hashHost: a.hash_host ? a.name : nil))
         return Plan(steps: steps, diffs: [Diff(label: observed.path, before: before, after: after)], values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
             switch step {
             case .makeDirectory(let directory):
-                let result = try await host.run("mkdir -p -m 700 -- \(ShellQuote.quote(directory))")
-                guard result.status == 0 else { throw KeelError("\(host.name): cannot create \(directory): \(result.stderrText)") }
-            case .write(let path, let content, let create):
-                let content = content.replacingOccurrences(of: Self.hashPlaceholder, with: Self.hashed(a.name))
+                try await host.runChecked("mkdir -p -m 700 -- \(ShellQuote.quote(directory))", failure: "cannot create \(directory)")
+            case .write(let path, let content, let create, let hashHost):
+                let content = hashHost.map { content.replacingOccurrences(of: Self.hashPlaceholder, with: Self.hashed($0)) } ?? content
                 _ = try await FileWrite(destination: path, content: Data(content.utf8), attributes: create ? [.mode(0o644)] : []).perform(on: host)
             }
         }
-        return [:]
+        return .changed()
     }
 }

@@ -97,12 +97,36 @@ public struct UserModule: Module {
         var defaultHomeBase: String
     }
 
-    public enum Step: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, Codable {
         case create([String])
         case modify([String])
-        case setPassword
+        /// The crypted hash chpasswd -e sets (a secret: never printed).
+        case setPassword(String)
         case createHome(String)
         case delete([String])
+    }
+
+    /// One account command on the named user, with what the account's script needs around it.
+    public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
+        var user: String
+        var action: Action
+        /// useradd -m makes the home but not its parents: this home's parent is made first.
+        var newHome: String?
+        var skeleton: String?
+        /// Groups that must exist (checked before anything changes, with Ansible's message).
+        var requiredGroups: [String]
+        /// The task gave a password: the result says NOT_LOGGING_PASSWORD for it.
+        var reportsPassword: Bool
+
+        public var description: String {
+            switch action {
+            case .create(let flags): return (["useradd"] + flags + [user]).joined(separator: " ")
+            case .modify(let flags): return (["usermod"] + flags + [user]).joined(separator: " ")
+            case .delete(let flags): return (["userdel"] + flags + [user]).joined(separator: " ")
+            case .setPassword: return "set the password of \(user)"
+            case .createHome(let home): return "make \(user)'s home \(home)"
+            }
+        }
     }
 
     public init() {}
@@ -125,10 +149,7 @@ public struct UserModule: Module {
         for (index, group) in named.enumerated() {
             script += "\n" + AccountDatabase.groupLookup(group, key: "g\(index)")
         }
-        let result = try await host.run(script)
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): cannot read account \(a.name): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(script, failure: "cannot read account \(a.name)")
         let f = AccountDatabase.fields(result.stdoutText)
         var groups: [String: AccountDatabase.Group?] = [:]
         for (index, group) in named.enumerated() { groups[group] = f["g\(index)"]?.first.flatMap(AccountDatabase.Group.init) }
@@ -146,11 +167,11 @@ public struct UserModule: Module {
             var flags: [String] = []
             if a.force { flags.append("-f") }
             if a.remove { flags.append("-r") }
-            return Plan(steps: [.delete(flags)], diffs: [Diff(label: "user \(a.name)", before: describe(observed, a), after: "user: \(a.name)\nstate: absent\n")],
+            return Plan(steps: [step(.delete(flags), a)], diffs: [Diff(label: "user \(a.name)", before: describe(observed, a), after: "user: \(a.name)\nstate: absent\n")],
                         values: values.merging(["force": .bool(a.force), "remove": .bool(a.remove)]) { $1 })
         }
         func groupName(_ written: String) -> String { (observed.groups[written] ?? nil)?.name ?? written }
-        var steps: [Step] = []
+        var steps: [Action] = []
         var after = Summary(observed, a)
         if let account = observed.account {
             var flags: [String] = []
@@ -184,7 +205,7 @@ public struct UserModule: Module {
             if !flags.isEmpty { steps.append(.modify(flags)) }
             if let password = a.password, a.update_password == "always",
                hash.drop(while: { $0 == "!" }) != password.drop(while: { $0 == "!" }) {
-                steps.append(.setPassword)
+                steps.append(.setPassword(password))
                 after.passwordChanged = true
             }
             let home = a.home ?? account.home
@@ -209,7 +230,7 @@ public struct UserModule: Module {
             }
             if a.system { flags.append("-r") }
             steps.append(.create(flags))
-            if a.password != nil { steps.append(.setPassword) }
+            if let password = a.password { steps.append(.setPassword(password)) }
             if a.password_lock == true { steps.append(.modify(["-L"])) }
             after = Summary(name: a.name, uid: a.uid.map(String.init) ?? "(next free)", group: a.group.map(groupName) ?? a.name,
                             groups: (a.wantedGroups ?? []).map(groupName).sorted(), home: a.home ?? "\(observed.defaultHomeBase)/\(a.name)",
@@ -219,32 +240,39 @@ public struct UserModule: Module {
         }
         values["append"] = .bool(a.append)
         if steps.isEmpty { return .unchanged(values: values.merging(accountValues(observed.account, observed)) { $1 }) }
-        return Plan(steps: steps, diffs: [Diff(label: "user \(a.name)", before: describe(observed, a), after: after.text)], values: values)
+        return Plan(steps: steps.map { step($0, a) }, diffs: [Diff(label: "user \(a.name)", before: describe(observed, a), after: after.text)],
+                    values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        let n = ShellQuote.quote(a.name)
+    func step(_ action: Action, _ a: Arguments) -> Step {
+        return Step(user: a.name, action: action, newHome: a.create_home ? a.home : nil, skeleton: a.skeleton,
+                    requiredGroups: [a.group].compactMap { $0 } + (a.wantedGroups ?? []), reportsPassword: a.password != nil)
+    }
+
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        let a = plan.steps[0]
+        let n = ShellQuote.quote(a.user)
         var lines = ["set -e"]
         var stdin: Data?
         func command(_ program: String, _ flags: [String]) -> String {
             ([program] + flags.map(ShellQuote.quote) + ["--", n]).joined(separator: " ")
         }
         for step in plan.steps {
-            switch step {
+            switch step.action {
             case .create(let flags):
-                if let home = a.home, a.create_home {
+                if let home = step.newHome {
                     // useradd -m creates the home but not its parents.
                     lines.append("mkdir -p -- \"$(dirname -- \(ShellQuote.quote(home)))\"")
                 }
                 lines.append(command("useradd", flags))
             case .modify(let flags): lines.append(command("usermod", flags))
             case .delete(let flags): lines.append(command("userdel", flags))
-            case .setPassword:
+            case .setPassword(let hash):
                 lines.append("chpasswd -e")
-                stdin = Data("\(a.name):\(a.password ?? "")\n".utf8)
+                stdin = Data("\(a.user):\(hash)\n".utf8)
             case .createHome(let home):
                 let h = ShellQuote.quote(home)
-                let skel = ShellQuote.quote(a.skeleton ?? "/etc/skel")
+                let skel = ShellQuote.quote(step.skeleton ?? "/etc/skel")
                 lines.append("mkdir -p -- \(h)")
                 lines.append("if [ -d \(skel) ]; then cp -a \(skel)/. \(h)/; fi")
                 lines.append("chown -R \"$(id -u -- \(n)):$(id -g -- \(n))\" -- \(h)")
@@ -253,21 +281,17 @@ public struct UserModule: Module {
         }
         // Guard the password: nothing that could echo stdin, and the result re-read for `register`.
         lines.append("echo \"passwd=$(getent passwd \(n) 2>/dev/null | head -n 1)\"")
-        let missing = plan.steps.contains { if case .delete = $0 { return false }; return true }
-            ? ([a.group].compactMap { $0 } + (a.wantedGroups ?? [])) : []
+        let missing = plan.steps.contains { if case .delete = $0.action { return false }; return true } ? a.requiredGroups : []
         if !missing.isEmpty {
             // A group that does not exist fails here (not in check mode), with Ansible's message.
             let checks = missing.map { "getent group \(ShellQuote.quote($0)) >/dev/null || { echo \(ShellQuote.quote("Group \($0) does not exist")) >&2; exit 66; }" }
             lines.insert(contentsOf: checks, at: 1)
         }
-        let result = try await host.run(lines.joined(separator: "\n"), stdin: stdin ?? Data())
-        guard result.status == 0 else {
-            throw KeelError("\(host.name): user \(a.name): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
+        let result = try await host.runChecked(lines.joined(separator: "\n"), stdin: stdin ?? Data(), failure: "user \(a.user)")
         let account = AccountDatabase.fields(result.stdoutText)["passwd"]?.first.flatMap(AccountDatabase.Passwd.init)
         var values = accountValues(account, nil)
-        if a.password != nil { values["password"] = "NOT_LOGGING_PASSWORD" }
-        return values
+        if a.reportsPassword { values["password"] = "NOT_LOGGING_PASSWORD" }
+        return .changed(values)
     }
 
     private func accountValues(_ account: AccountDatabase.Passwd?, _ state: State?) -> OrderedDictionary<String, Value> {

@@ -50,7 +50,7 @@ public struct WaitForModule: Module {
     }
 
     public struct State: Equatable, Sendable { var elapsed: Int }
-    public struct Step: Sendable {}
+    public struct Step: Sendable, Codable, Equatable {}
 
     public init() {}
 
@@ -80,8 +80,8 @@ public struct WaitForModule: Module {
         return .unchanged(values: values)
     }
 
-    public func apply(_ plan: Plan<Step>, _ a: Arguments, on host: HostContext) async throws -> OrderedDictionary<String, Value> {
-        plan.values
+    public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
+        .unchanged()   // never called: waiting is all observation, so every plan is empty
     }
 
     static let localHosts: Set<String> = ["127.0.0.1", "localhost", "0.0.0.0", "::1", "::", ""]
