@@ -57,7 +57,7 @@ import Testing
         let stopped = Date()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(Date().timeIntervalSince(stopped) < 15)
+        #expect(Date().timeIntervalSince(stopped) < 60, "keel stopped long before the remote sleep (300 s) would end")
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "status \(process.terminationStatus): \(text)")
         #expect(text.contains("PLAY RECAP"), "the recap is printed: \(text)")
         #expect(text.contains("interrupted"), "\(text)")

@@ -70,7 +70,7 @@ import Testing
         await #expect { try await HTTPClient().get(URL(string: "http://127.0.0.1:\(port)/slow")!, timeout: 1) } throws: {
             "\($0)".contains("http://127.0.0.1:\(port)/slow") && "\($0)".contains("within 1 s")
         }
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 60, "the 1 s timeout ended a request that never gets an answer")
     }
 
     @Test func runStateIsSharedByNamespaceAndUpdatedAtomically() async throws {

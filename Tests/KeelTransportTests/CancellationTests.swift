@@ -23,7 +23,7 @@ import Testing
         let cancelled = Date()
         running.cancel()
         await #expect(throws: CancellationError.self) { try await running.value }
-        #expect(Date().timeIntervalSince(cancelled) < 5)
+        #expect(Date().timeIntervalSince(cancelled) < 30, "stopped long before the sleeps (41 s) would end")
         #expect(try LabTargets.inspect(host, "pgrep -x sleep || echo none").trimmingCharacters(in: .whitespacesAndNewlines) == "none")
         // The same connection (and its persistent shell) runs the next command, with clean output.
         let next = try await connection.run("echo next; echo err >&2")
