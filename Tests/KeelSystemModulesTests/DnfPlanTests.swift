@@ -9,8 +9,7 @@ import Testing
     let host = HostContext(name: "rpm-host", connection: LocalConnection())
 
     func arguments(_ names: [String], _ state: String) -> DnfModule.Arguments {
-        DnfModule.Arguments(name: names, state: state, update_cache: false, disable_gpg_check: false, enablerepo: [], disablerepo: [],
-                            autoremove: false, allow_downgrade: false, install_weak_deps: true)
+        try! DnfModule.arguments(["name": .list(names.map(Value.string)), "state": .string(state)])
     }
 
     @Test func presentInstallsOnlyMissingPackagesInOneTransaction() throws {

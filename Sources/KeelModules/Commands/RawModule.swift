@@ -7,9 +7,7 @@ import OrderedCollections
 /// no module wrapper (ansible.builtin.raw). Useful before anything else exists on a host.
 public struct RawModule: Module {
     public static let name = "raw"
-    public static let spec = ArgumentSpec([
-        OptionSpec("executable", .path, help: "Run the text with this shell (`executable -c text`) instead of /bin/sh."),
-    ], acceptsFreeForm: true)
+    public static let spec = ArgumentSpec(Arguments.self, acceptsFreeForm: true)
     public static let documentation = ModuleDocumentation(
         summary: "Run a command line as is, without any checks",
         description: "Sends the free-form text to the host's shell. Always reports changed; fails when the exit status is not 0. Returns rc, stdout, stdout_lines, stderr.",
@@ -22,9 +20,12 @@ public struct RawModule: Module {
         deviations: ["stdout and stderr are kept apart (Ansible's raw over a tty mixes them into stdout).",
                      "Skipped in check mode, as in Ansible."])
 
-    public struct Arguments: Decodable, Sendable {
-        var _raw_params: String?
-        var executable: String?
+    public struct Arguments: ModuleArguments {
+        /// Free-form text after the module name.
+        var _raw_params: String? = nil
+        @Option("executable", .path, help: "Run the text with this shell (`executable -c text`) instead of /bin/sh.") var executable: String?
+
+        public init() {}
     }
 
     public typealias State = Bool

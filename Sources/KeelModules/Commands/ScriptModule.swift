@@ -8,13 +8,7 @@ import OrderedCollections
 /// (ansible.builtin.script). creates/removes make it idempotent, as for command.
 public struct ScriptModule: Module {
     public static let name = "script"
-    public static let spec = ArgumentSpec([
-        OptionSpec("cmd", .string, help: "The script's path and arguments (instead of the free-form text)."),
-        OptionSpec("creates", .path, help: "Skip when this path exists on the host."),
-        OptionSpec("removes", .path, help: "Skip unless this path exists on the host."),
-        OptionSpec("chdir", .path, help: "Change into this directory on the host first."),
-        OptionSpec("executable", .string, help: "Run the script with this program (e.g. python3, bash) instead of executing it."),
-    ], mutuallyExclusive: [["_raw_params", "cmd"]], acceptsFreeForm: true)
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["_raw_params", "cmd"]], acceptsFreeForm: true)
     public static let documentation = ModuleDocumentation(
         summary: "Upload a script from the controller and run it on the host",
         description: """
@@ -34,13 +28,16 @@ public struct ScriptModule: Module {
         deviations: ["In check mode a script that would run is reported as changed (not run), like command; creates/removes are honoured in the prediction.",
                      "The script cannot read from standard input (the upload uses it)."])
 
-    public struct Arguments: Decodable, Sendable {
-        var _raw_params: String?
-        var cmd: String?
-        var creates: String?
-        var removes: String?
-        var chdir: String?
-        var executable: String?
+    public struct Arguments: ModuleArguments {
+        /// Free-form text after the module name.
+        var _raw_params: String? = nil
+        @Option("cmd", .string, help: "The script's path and arguments (instead of the free-form text).") var cmd: String?
+        @Option("creates", .path, help: "Skip when this path exists on the host.") var creates: String?
+        @Option("removes", .path, help: "Skip unless this path exists on the host.") var removes: String?
+        @Option("chdir", .path, help: "Change into this directory on the host first.") var chdir: String?
+        @Option("executable", .string, help: "Run the script with this program (e.g. python3, bash) instead of executing it.") var executable: String?
+
+        public init() {}
     }
 
     public enum State: Equatable, Sendable { case mustRun(local: String, arguments: [String]), skip(String) }

@@ -8,17 +8,7 @@ import OrderedCollections
 /// attributes; written through FileWrite (atomic, validated, optional backup).
 public struct CopyModule: Module {
     public static let name = "copy"
-    public static let spec = ArgumentSpec([
-        OptionSpec("dest", .path, required: true, help: "Where the file goes; an existing directory (or a path ending in /) receives src's file name."),
-        OptionSpec("src", .path, help: "File on the controller: relative paths are looked up in the role's files/ and the playbook's directory."),
-        OptionSpec("content", .string, help: "The file's content, inline."),
-        OptionSpec("remote_src", .bool, default: false, help: "src is a file on the host, not the controller."),
-        OptionSpec("directory_mode", .mode, help: "Mode of directories made while copying a directory tree (existing ones are left alone)."),
-        OptionSpec("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
-        OptionSpec("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path."),
-    ] + FileAttributes.options,
-        mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]])
     public static let documentation = ModuleDocumentation(
         summary: "Put a file (or a directory tree) with exactly this content on the host",
         description: "Compares by SHA-256 and attributes in one round trip; writes atomically (temporary file + rename) after `validate` passed; keeps the old file's owner and mode unless told otherwise.",
@@ -36,18 +26,20 @@ public struct CopyModule: Module {
                      "The `checksum` return value is SHA-256, not SHA-1.",
                      "local_follow, follow, decrypt, checksum, unsafe_writes and attributes are not supported."])
 
-    public struct Arguments: Decodable, Sendable {
-        var dest: String
-        var src: String?
-        var content: String?
-        var remote_src: Bool
-        var force: Bool
-        var backup: Bool
-        var validate: String?
-        var directory_mode: Value?
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("dest", .path, required: true, help: "Where the file goes; an existing directory (or a path ending in /) receives src's file name.") var dest: String
+        @Option("src", .path, help: "File on the controller: relative paths are looked up in the role's files/ and the playbook's directory.") var src: String?
+        @Option("content", .string, help: "The file's content, inline.") var content: String?
+        @Option("remote_src", .bool, default: false, help: "src is a file on the host, not the controller.") var remote_src: Bool
+        @Option("directory_mode", .mode, help: "Mode of directories made while copying a directory tree (existing ones are left alone).") var directory_mode: Value?
+        @Option("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files.") var force: Bool
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced.") var backup: Bool
+        @Option("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path.") var validate: String?
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     public enum State: Equatable, Sendable {

@@ -9,13 +9,7 @@ import OrderedCollections
 /// again (ansible.builtin.fetch). The "host" this module changes is the controller.
 public struct FetchModule: Module {
     public static let name = "fetch"
-    public static let spec = ArgumentSpec([
-        OptionSpec("src", .string, required: true, help: "The file on the host (a file, not a directory)."),
-        OptionSpec("dest", .string, required: true, help: "Directory on the controller (relative paths: from the playbook's directory); with flat, the file's path (or a directory ending in /)."),
-        OptionSpec("flat", .bool, default: false, help: "Put the file at dest itself instead of dest/<inventory_hostname>/<src>."),
-        OptionSpec("fail_on_missing", .bool, default: true, help: "Fail when src does not exist on the host (false: report ok and fetch nothing)."),
-        OptionSpec("validate_checksum", .bool, default: true, help: "Check that what arrived has the checksum the host reported."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Copy a file from the host to the controller",
         description: """
@@ -33,12 +27,14 @@ public struct FetchModule: Module {
             """,
         deviations: ["fetch reads the file with `cat` over the command channel: with become it reads as the become user (no separate become for the transfer)."])
 
-    public struct Arguments: Decodable, Sendable {
-        var src: String
-        var dest: String
-        var flat: Bool
-        var fail_on_missing: Bool
-        var validate_checksum: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("src", .string, required: true, help: "The file on the host (a file, not a directory).") var src: String
+        @Option("dest", .string, required: true, help: "Directory on the controller (relative paths: from the playbook's directory); with flat, the file's path (or a directory ending in /).") var dest: String
+        @Option("flat", .bool, default: false, help: "Put the file at dest itself instead of dest/<inventory_hostname>/<src>.") var flat: Bool
+        @Option("fail_on_missing", .bool, default: true, help: "Fail when src does not exist on the host (false: report ok and fetch nothing).") var fail_on_missing: Bool
+        @Option("validate_checksum", .bool, default: true, help: "Check that what arrived has the checksum the host reported.") var validate_checksum: Bool
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

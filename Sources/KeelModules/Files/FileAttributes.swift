@@ -9,11 +9,11 @@ public struct FileAttributes: Sendable, Decodable {
     public var owner: String?
     public var group: String?
 
-    public static let options: [OptionSpec] = [
-        OptionSpec("mode", .mode, help: "Permissions: octal ('0644', quoted so YAML keeps it octal) or symbolic ('u=rw,g=r,o=')."),
-        OptionSpec("owner", .string, help: "User that should own the file (name or uid)."),
-        OptionSpec("group", .string, help: "Group that should own the file (name or gid)."),
-    ]
+    public static let options: [OptionSpec] = [mode, owner, group]
+    /// The options every file-writing module shares, declared here once: `@Option(FileAttributes.mode) var mode: Value?`.
+    public static let mode = OptionSpec("mode", .mode, help: "Permissions: octal ('0644', quoted so YAML keeps it octal) or symbolic ('u=rw,g=r,o=').")
+    public static let owner = OptionSpec("owner", .string, help: "User that should own the file (name or uid).")
+    public static let group = OptionSpec("group", .string, help: "Group that should own the file (name or gid).")
 
     /// `mode: preserve` (copy, template) means the controller-side source file's mode.
     public static func resolvingPreserve(_ mode: Value?, sourcePath: String?) -> Value? {

@@ -7,16 +7,7 @@ import OrderedCollections
 /// mode and ownership (ansible.builtin.file).
 public struct FileModule: Module {
     public static let name = "file"
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["dest", "name"], help: "Path to manage."),
-        OptionSpec("state", .string, choices: ["absent", "directory", "file", "hard", "link", "touch"],
-                   help: "What the path should be. Default: what it is now, or 'file'."),
-        OptionSpec("src", .path, help: "Target of a link (state=link or hard)."),
-        OptionSpec("recurse", .bool, default: false, help: "With state=directory, apply mode/owner/group to everything below."),
-        OptionSpec("force", .bool, default: false, help: "Replace an existing file or directory with the link."),
-        OptionSpec("modification_time", .string, help: "For state=touch: 'preserve' keeps the timestamp (idempotent), 'now' (default) updates it."),
-        OptionSpec("access_time", .string, help: "For state=touch: 'preserve' or 'now'."),
-    ] + FileAttributes.options, requiredIf: [RequiredIf("state", is: "link", requires: ["src"]), RequiredIf("state", is: "hard", requires: ["src"])])
+    public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "link", requires: ["src"]), RequiredIf("state", is: "hard", requires: ["src"])])
     public static let documentation = ModuleDocumentation(
         summary: "Manage files, directories, links and their attributes",
         description: "Creates directories (with parents), links and empty files, removes paths, and sets mode, owner and group. Observes the path in one round trip and changes only what differs.",
@@ -30,18 +21,20 @@ public struct FileModule: Module {
             - file: path=/tmp/stale state=absent
             """)
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var state: String?
-        var src: String?
-        var recurse: Bool
-        var force: Bool
-        var modification_time: String?
-        var access_time: String?
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["dest", "name"], help: "Path to manage.") var path: String
+        @Option("state", .string, choices: ["absent", "directory", "file", "hard", "link", "touch"], help: "What the path should be. Default: what it is now, or 'file'.") var state: String?
+        @Option("src", .path, help: "Target of a link (state=link or hard).") var src: String?
+        @Option("recurse", .bool, default: false, help: "With state=directory, apply mode/owner/group to everything below.") var recurse: Bool
+        @Option("force", .bool, default: false, help: "Replace an existing file or directory with the link.") var force: Bool
+        @Option("modification_time", .string, help: "For state=touch: 'preserve' keeps the timestamp (idempotent), 'now' (default) updates it.") var modification_time: String?
+        @Option("access_time", .string, help: "For state=touch: 'preserve' or 'now'.") var access_time: String?
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
         var attributes: FileAttributes { FileAttributes(mode: mode, owner: owner, group: group) }
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -7,9 +7,7 @@ import OrderedCollections
 /// Read-only; the bytes travel raw over the command channel and are encoded on the controller.
 public struct SlurpModule: Module {
     public static let name = "slurp"
-    public static let spec = ArgumentSpec([
-        OptionSpec("src", .path, required: true, aliases: ["path"], help: "The file to read on the host."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Read a file from the host (base64)",
         description: "Returns `content` (base64), `encoding` (\"base64\") and `source`. Never reports a change; decode with the b64decode filter.",
@@ -19,8 +17,10 @@ public struct SlurpModule: Module {
             - debug: msg="{{ machine_id.content | b64decode }}"
             """)
 
-    public struct Arguments: Decodable, Sendable {
-        var src: String
+    public struct Arguments: ModuleArguments {
+        @Option("src", .path, required: true, aliases: ["path"], help: "The file to read on the host.") var src: String
+
+        public init() {}
     }
 
     public typealias State = Data

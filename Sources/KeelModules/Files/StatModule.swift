@@ -7,17 +7,7 @@ import OrderedCollections
 /// host; never changes anything (ansible.builtin.stat).
 public struct StatModule: Module {
     public static let name = "stat"
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["dest", "name"], help: "The path to look at."),
-        OptionSpec("follow", .bool, default: false, help: "Describe what a symbolic link points to instead of the link."),
-        OptionSpec("get_checksum", .bool, default: true, help: "Compute the checksum of a regular file."),
-        OptionSpec("checksum_algorithm", .string, default: "sha1", choices: ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
-                   aliases: ["checksum", "checksum_algo"], help: "Algorithm of the checksum (a *sum tool of coreutils on the host)."),
-        OptionSpec("get_mime", .bool, default: true, aliases: ["mime", "mime_type", "mime-type"],
-                   help: "Add mimetype and charset, when the host has the `file` command."),
-        OptionSpec("get_attributes", .bool, default: true, aliases: ["attr", "attributes"],
-                   help: "Add attributes and version, when the host has `lsattr`."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Describe a file or directory (exists, type, mode, owner, size, times, checksum)",
         description: """
@@ -40,13 +30,15 @@ public struct StatModule: Module {
             "atime/mtime/ctime carry GNU stat's nanoseconds rounded to a Double, as Python's float does.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var follow: Bool
-        var get_checksum: Bool
-        var checksum_algorithm: String
-        var get_mime: Bool
-        var get_attributes: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["dest", "name"], help: "The path to look at.") var path: String
+        @Option("follow", .bool, default: false, help: "Describe what a symbolic link points to instead of the link.") var follow: Bool
+        @Option("get_checksum", .bool, default: true, help: "Compute the checksum of a regular file.") var get_checksum: Bool
+        @Option("checksum_algorithm", .string, default: "sha1", choices: ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"], aliases: ["checksum", "checksum_algo"], help: "Algorithm of the checksum (a *sum tool of coreutils on the host).") var checksum_algorithm: String
+        @Option("get_mime", .bool, default: true, aliases: ["mime", "mime_type", "mime-type"], help: "Add mimetype and charset, when the host has the `file` command.") var get_mime: Bool
+        @Option("get_attributes", .bool, default: true, aliases: ["attr", "attributes"], help: "Add attributes and version, when the host has `lsattr`.") var get_attributes: Bool
+
+        public init() {}
     }
 
     public typealias State = Value

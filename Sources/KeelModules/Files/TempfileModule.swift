@@ -8,12 +8,7 @@ import OrderedCollections
 /// it is skipped, as in Ansible, because the name cannot be predicted.
 public struct TempfileModule: Module {
     public static let name = "tempfile"
-    public static let spec = ArgumentSpec([
-        OptionSpec("state", .string, default: "file", choices: ["file", "directory"], help: "Make a file or a directory."),
-        OptionSpec("path", .path, help: "The directory to make it in (default: $TMPDIR on the host, else /tmp)."),
-        OptionSpec("prefix", .string, default: "ansible.", help: "Start of the name."),
-        OptionSpec("suffix", .string, default: "", help: "End of the name."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Make a temporary file or directory on the host",
         description: "Returns `path`. The file is mode 0600 and the directory 0700 (mktemp's), owned by the connecting (or become) user. Remove it with `file: state=absent` when done.",
@@ -23,11 +18,13 @@ public struct TempfileModule: Module {
             - file: path="{{ build_dir.path }}" state=absent
             """)
 
-    public struct Arguments: Decodable, Sendable {
-        var state: String
-        var path: String?
-        var prefix: String
-        var suffix: String
+    public struct Arguments: ModuleArguments {
+        @Option("state", .string, default: "file", choices: ["file", "directory"], help: "Make a file or a directory.") var state: String
+        @Option("path", .path, help: "The directory to make it in (default: $TMPDIR on the host, else /tmp).") var path: String?
+        @Option("prefix", .string, default: "ansible.", help: "Start of the name.") var prefix: String
+        @Option("suffix", .string, default: "", help: "End of the name.") var suffix: String
+
+        public init() {}
     }
 
     public typealias State = Bool

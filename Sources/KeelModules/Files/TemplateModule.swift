@@ -9,18 +9,7 @@ import OrderedCollections
 /// `copy` converges to inline content (same comparison, atomic write, validate, backup).
 public struct TemplateModule: Module {
     public static let name = "template"
-    public static let spec = ArgumentSpec([
-        OptionSpec("src", .path, required: true, help: "The template on the controller: relative paths are looked up in the role's templates/, the role, then the playbook's directory."),
-        OptionSpec("dest", .path, required: true, help: "Where the rendered file goes; an existing directory (or a path ending in /) receives src's file name."),
-        OptionSpec("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
-        OptionSpec("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path."),
-        OptionSpec("newline_sequence", .string, default: "\n", choices: ["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"],
-                   help: "Line ending written for every line of the result; the escaped spellings ('\\r\\n' in single quotes) mean the same."),
-        OptionSpec("trim_blocks", .bool, default: true, help: "Drop the first newline after a block tag ({% ... %})."),
-        OptionSpec("lstrip_blocks", .bool, default: false, help: "Strip spaces and tabs before a block tag at the start of a line."),
-        OptionSpec("output_encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "Encoding of the written file (only UTF-8)."),
-    ] + FileAttributes.options)
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Render a Jinja2 template from the controller onto the host",
         description: """
@@ -49,18 +38,21 @@ public struct TemplateModule: Module {
             "follow, unsafe_writes, attributes and SELinux options are not supported.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var src: String
-        var dest: String
-        var force: Bool
-        var backup: Bool
-        var validate: String?
-        var newline_sequence: String
-        var trim_blocks: Bool
-        var lstrip_blocks: Bool
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("src", .path, required: true, help: "The template on the controller: relative paths are looked up in the role's templates/, the role, then the playbook's directory.") var src: String
+        @Option("dest", .path, required: true, help: "Where the rendered file goes; an existing directory (or a path ending in /) receives src's file name.") var dest: String
+        @Option("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files.") var force: Bool
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced.") var backup: Bool
+        @Option("validate", .string, help: "Command run on the new file before it replaces the old one; %s is its path.") var validate: String?
+        @Option("newline_sequence", .string, default: "\n", choices: ["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"], help: "Line ending written for every line of the result; the escaped spellings ('\\r\\n' in single quotes) mean the same.") var newline_sequence: String
+        @Option("trim_blocks", .bool, default: true, help: "Drop the first newline after a block tag ({% ... %}).") var trim_blocks: Bool
+        @Option("lstrip_blocks", .bool, default: false, help: "Strip spaces and tabs before a block tag at the start of a line.") var lstrip_blocks: Bool
+        @Option("output_encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "Encoding of the written file (only UTF-8).") var output_encoding: String
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

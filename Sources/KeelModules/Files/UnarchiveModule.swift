@@ -15,16 +15,7 @@ import OrderedCollections
 /// host (zip goes to a temporary file for unzip, which must be installed there).
 public struct UnarchiveModule: Module {
     public static let name = "unarchive"
-    public static let spec = ArgumentSpec([
-        OptionSpec("src", .path, required: true, help: "The archive on the controller: relative paths are looked up in the role's files/ and the playbook's directory."),
-        OptionSpec("dest", .path, required: true, help: "An existing directory on the host to unpack into."),
-        OptionSpec("remote_src", .bool, default: false, help: "src is an archive already on the host (listed and unpacked there with its tar or unzip)."),
-        OptionSpec("creates", .path, help: "Skip when this path exists on the host."),
-        OptionSpec("list_files", .bool, default: false, help: "Return the archive's entries as `files`."),
-        OptionSpec("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1']."),
-        OptionSpec("keep_newer", .bool, default: false, help: "Do not replace files on the host that are newer than the archive's."),
-        OptionSpec("exclude", .list(.string), default: .list([]), help: "Entries (shell patterns, as tar --exclude takes them) not to unpack nor compare."),
-    ] + FileAttributes.options)
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Unpack an archive from the controller into a directory on the host",
         description: """
@@ -50,18 +41,20 @@ public struct UnarchiveModule: Module {
             "zip entries without an extended timestamp carry local time; the controller and the host are assumed to agree on UTC for them.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var src: String
-        var dest: String
-        var remote_src: Bool
-        var creates: String?
-        var list_files: Bool
-        var extra_opts: [String]
-        var keep_newer: Bool
-        var exclude: [String]
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("src", .path, required: true, help: "The archive on the controller: relative paths are looked up in the role's files/ and the playbook's directory.") var src: String
+        @Option("dest", .path, required: true, help: "An existing directory on the host to unpack into.") var dest: String
+        @Option("remote_src", .bool, default: false, help: "src is an archive already on the host (listed and unpacked there with its tar or unzip).") var remote_src: Bool
+        @Option("creates", .path, help: "Skip when this path exists on the host.") var creates: String?
+        @Option("list_files", .bool, default: false, help: "Return the archive's entries as `files`.") var list_files: Bool
+        @Option("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1'].") var extra_opts: [String]
+        @Option("keep_newer", .bool, default: false, help: "Do not replace files on the host that are newer than the archive's.") var keep_newer: Bool
+        @Option("exclude", .list(.string), default: .list([]), help: "Entries (shell patterns, as tar --exclude takes them) not to unpack nor compare.") var exclude: [String]
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     /// One entry as the host has it.

@@ -11,28 +11,7 @@ public struct FirewalldModule: Module {
     public static let aliases = ["ansible.posix.firewalld", "community.general.firewalld"]
     static let itemOptions = ["service", "port", "protocol", "source", "interface", "rich_rule", "masquerade",
                               "icmp_block", "icmp_block_inversion", "target"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("zone", .string, help: "The zone to change; the default zone (firewall-cmd --get-default-zone) when not given."),
-        OptionSpec("service", .string, help: "A service to enable or disable (from firewall-cmd --get-services)."),
-        OptionSpec("port", .string, help: "A port or port range: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/tcp)."),
-        OptionSpec("protocol", .string, help: "An IP protocol to enable or disable (gre, icmp, ...)."),
-        OptionSpec("source", .string, help: "A source address or network to bind to the zone (10.0.0.0/8)."),
-        OptionSpec("interface", .string, help: "An interface to bind to the zone."),
-        OptionSpec("rich_rule", .string, help: "A rich rule as firewall-cmd --add-rich-rule takes it; compared in firewalld's canonical form."),
-        OptionSpec("masquerade", .string, help: "Masquerading of the zone: a boolean (yes/true); state enabled/disabled decides (a false value inverts it)."),
-        OptionSpec("icmp_block", .string, help: "An ICMP type to block (echo-request, ...)."),
-        OptionSpec("icmp_block_inversion", .string, help: "Inversion of the zone's ICMP blocks: a boolean; state enabled/disabled decides."),
-        OptionSpec("target", .string, choices: ZoneTarget.choices.map(Value.string),
-                   help: "The zone's target; state present sets it, absent resets it to default. Permanent only."),
-        OptionSpec("state", .string, required: true, choices: ["enabled", "disabled", "present", "absent"].map(Value.string),
-                   help: "enabled/disabled for an item; present/absent for the zone itself (create/delete) or its target."),
-        OptionSpec("permanent", .bool, default: false, help: "Change the permanent configuration (survives reloads and reboots)."),
-        OptionSpec("immediate", .bool, default: false, help: "Also change the runtime configuration when permanent is true (without permanent the runtime is always changed)."),
-        OptionSpec("offline", .bool, default: false, help: "Allow the change while firewalld is not running (written to the zone XML)."),
-        OptionSpec("timeout", .int, default: 0, help: "Seconds a runtime-only addition lasts (0: until the next reload)."),
-        OptionSpec("allow_lockout", .bool, default: false,
-                   help: "Keel: allow a change that would drop SSH from the controller's address to the port Keel is connected to."),
-    ], mutuallyExclusive: [itemOptions])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [itemOptions])
     public static let documentation = ModuleDocumentation(
         summary: "Enable or disable one service, port, source, interface, rich rule or zone setting in firewalld",
         description: """
@@ -82,24 +61,26 @@ public struct FirewalldModule: Module {
             "Rich rules are compared in firewalld's canonical form parsed by Keel, so attribute order and quoting do not matter.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var zone: String?
-        var service: String?
-        var port: String?
-        var `protocol`: String?
-        var source: String?
-        var interface: String?
-        var rich_rule: String?
-        var masquerade: String?
-        var icmp_block: String?
-        var icmp_block_inversion: String?
-        var target: String?
-        var state: String
-        var permanent: Bool
-        var immediate: Bool
-        var offline: Bool
-        var timeout: Int
-        var allow_lockout: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("zone", .string, help: "The zone to change; the default zone (firewall-cmd --get-default-zone) when not given.") var zone: String?
+        @Option("service", .string, help: "A service to enable or disable (from firewall-cmd --get-services).") var service: String?
+        @Option("port", .string, help: "A port or port range: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/tcp).") var port: String?
+        @Option("protocol", .string, help: "An IP protocol to enable or disable (gre, icmp, ...).") var `protocol`: String?
+        @Option("source", .string, help: "A source address or network to bind to the zone (10.0.0.0/8).") var source: String?
+        @Option("interface", .string, help: "An interface to bind to the zone.") var interface: String?
+        @Option("rich_rule", .string, help: "A rich rule as firewall-cmd --add-rich-rule takes it; compared in firewalld's canonical form.") var rich_rule: String?
+        @Option("masquerade", .string, help: "Masquerading of the zone: a boolean (yes/true); state enabled/disabled decides (a false value inverts it).") var masquerade: String?
+        @Option("icmp_block", .string, help: "An ICMP type to block (echo-request, ...).") var icmp_block: String?
+        @Option("icmp_block_inversion", .string, help: "Inversion of the zone's ICMP blocks: a boolean; state enabled/disabled decides.") var icmp_block_inversion: String?
+        @Option("target", .string, choices: ZoneTarget.choices.map(Value.string), help: "The zone's target; state present sets it, absent resets it to default. Permanent only.") var target: String?
+        @Option("state", .string, required: true, choices: ["enabled", "disabled", "present", "absent"].map(Value.string), help: "enabled/disabled for an item; present/absent for the zone itself (create/delete) or its target.") var state: String
+        @Option("permanent", .bool, default: false, help: "Change the permanent configuration (survives reloads and reboots).") var permanent: Bool
+        @Option("immediate", .bool, default: false, help: "Also change the runtime configuration when permanent is true (without permanent the runtime is always changed).") var immediate: Bool
+        @Option("offline", .bool, default: false, help: "Allow the change while firewalld is not running (written to the zone XML).") var offline: Bool
+        @Option("timeout", .int, default: 0, help: "Seconds a runtime-only addition lasts (0: until the next reload).") var timeout: Int
+        @Option("allow_lockout", .bool, default: false, help: "Keel: allow a change that would drop SSH from the controller's address to the port Keel is connected to.") var allow_lockout: Bool
+
+        public init() {}
     }
 
     public typealias State = FirewalldObservation

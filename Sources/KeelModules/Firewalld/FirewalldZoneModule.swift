@@ -9,30 +9,7 @@ import OrderedCollections
 public struct FirewalldZoneModule: Module {
     public static let name = "firewalld_zone"
     public static let aliases = ["keel.firewalld_zone"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("zone", .string, required: true, aliases: ["name"], help: "The zone to converge (created when missing)."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"],
-                   help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be)."),
-        OptionSpec("services", .list(.string), help: "Services the zone allows (names from firewall-cmd --get-services)."),
-        OptionSpec("ports", .list(.string), help: "Ports the zone allows: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/udp)."),
-        OptionSpec("protocols", .list(.string), help: "IP protocols the zone allows (gre, icmp, ...)."),
-        OptionSpec("sources", .list(.string), help: "Source addresses or networks bound to the zone (10.0.0.0/8, 2001:db8::/32, ipset:NAME)."),
-        OptionSpec("interfaces", .list(.string), help: "Interfaces bound to the zone."),
-        OptionSpec("rich_rules", .list(.string), help: "Rich rules, written as for firewall-cmd --add-rich-rule; compared in firewalld's canonical form."),
-        OptionSpec("icmp_blocks", .list(.string), help: "ICMP types blocked in the zone."),
-        OptionSpec("icmp_block_inversion", .bool, help: "Invert the ICMP blocks (block every type but the listed ones)."),
-        OptionSpec("masquerade", .bool, help: "Masquerade (source NAT) traffic leaving through this zone."),
-        OptionSpec("target", .string, choices: ZoneTarget.choices.map(Value.string),
-                   help: "What happens to packets no rule matched: default (reject, but ICMP passes), ACCEPT, DROP, REJECT (%%REJECT%%)."),
-        OptionSpec("log_denied", .string, choices: ["all", "unicast", "broadcast", "multicast", "off"].map(Value.string),
-                   help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops."),
-        OptionSpec("purge", .bool, default: false,
-                   help: "true: the zone becomes exactly what the task lists; every setting not given is emptied (lists), off (masquerade, icmp_block_inversion) or default (target). false: listed items are added, nothing is removed."),
-        OptionSpec("permanent", .bool, default: true, help: "Converge the permanent configuration (survives reloads and reboots)."),
-        OptionSpec("immediate", .bool, default: true, help: "Converge the runtime configuration (takes effect now). Ignored when firewalld does not run."),
-        OptionSpec("allow_lockout", .bool, default: false,
-                   help: "Allow a change that would drop SSH from the controller's address to the port Keel is connected to."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Converge a whole firewalld zone (permanent and runtime, or its XML when firewalld is stopped)",
         description: """
@@ -71,24 +48,26 @@ public struct FirewalldZoneModule: Module {
             "Forward ports, source ports and the forward flag are kept as they are (not managed).",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var zone: String
-        var state: String
-        var services: [String]?
-        var ports: [String]?
-        var protocols: [String]?
-        var sources: [String]?
-        var interfaces: [String]?
-        var rich_rules: [String]?
-        var icmp_blocks: [String]?
-        var icmp_block_inversion: Bool?
-        var masquerade: Bool?
-        var target: String?
-        var log_denied: String?
-        var purge: Bool
-        var permanent: Bool
-        var immediate: Bool
-        var allow_lockout: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("zone", .string, required: true, aliases: ["name"], help: "The zone to converge (created when missing).") var zone: String
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be).") var state: String
+        @Option("services", .list(.string), help: "Services the zone allows (names from firewall-cmd --get-services).") var services: [String]?
+        @Option("ports", .list(.string), help: "Ports the zone allows: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/udp).") var ports: [String]?
+        @Option("protocols", .list(.string), help: "IP protocols the zone allows (gre, icmp, ...).") var protocols: [String]?
+        @Option("sources", .list(.string), help: "Source addresses or networks bound to the zone (10.0.0.0/8, 2001:db8::/32, ipset:NAME).") var sources: [String]?
+        @Option("interfaces", .list(.string), help: "Interfaces bound to the zone.") var interfaces: [String]?
+        @Option("rich_rules", .list(.string), help: "Rich rules, written as for firewall-cmd --add-rich-rule; compared in firewalld's canonical form.") var rich_rules: [String]?
+        @Option("icmp_blocks", .list(.string), help: "ICMP types blocked in the zone.") var icmp_blocks: [String]?
+        @Option("icmp_block_inversion", .bool, help: "Invert the ICMP blocks (block every type but the listed ones).") var icmp_block_inversion: Bool?
+        @Option("masquerade", .bool, help: "Masquerade (source NAT) traffic leaving through this zone.") var masquerade: Bool?
+        @Option("target", .string, choices: ZoneTarget.choices.map(Value.string), help: "What happens to packets no rule matched: default (reject, but ICMP passes), ACCEPT, DROP, REJECT (%%REJECT%%).") var target: String?
+        @Option("log_denied", .string, choices: ["all", "unicast", "broadcast", "multicast", "off"].map(Value.string), help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops.") var log_denied: String?
+        @Option("purge", .bool, default: false, help: "true: the zone becomes exactly what the task lists; every setting not given is emptied (lists), off (masquerade, icmp_block_inversion) or default (target). false: listed items are added, nothing is removed.") var purge: Bool
+        @Option("permanent", .bool, default: true, help: "Converge the permanent configuration (survives reloads and reboots).") var permanent: Bool
+        @Option("immediate", .bool, default: true, help: "Converge the runtime configuration (takes effect now). Ignored when firewalld does not run.") var immediate: Bool
+        @Option("allow_lockout", .bool, default: false, help: "Allow a change that would drop SSH from the controller's address to the port Keel is connected to.") var allow_lockout: Bool
+
+        public init() {}
     }
 
     public typealias State = FirewalldObservation

@@ -10,41 +10,29 @@ import OrderedCollections
 public struct HAProxyConfigModule: Module {
     public static let name = "haproxy_config"
 
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, default: "/etc/haproxy/haproxy.cfg", aliases: ["dest"], help: "The configuration file HAProxy reads."),
-        OptionSpec("content", .string, help: "The whole file as text (for what the structured options do not cover); excludes global/defaults/frontends/backends."),
-        OptionSpec("global", .dict, help: "The global section: directive -> value (a list repeats the directive, a mapping prefixes its keys, true gives the bare keyword). `stats_socket: PATH` (or {path, mode, level, params}) declares the admin socket haproxy_server uses; `server_state_file: PATH` keeps servers' runtime states (drain, maint, weight) across reloads; `lines` are copied verbatim."),
-        OptionSpec("defaults", .dict, help: "The defaults section, written like global. When omitted: mode http, log global, option httplog/dontlognull/redispatch, retries 3, timeouts connect 5s, client 30s, server 30s, http-request 10s."),
-        OptionSpec("frontends", .list(.dict), help: "Frontends: name, binds (a list, or `bind` for one; each \":80\" or {address, ssl_certificates (alias crt: a PEM file or a directory of them), alpn, params}), mode, options, acls (name -> condition), rate_limit {requests, period=10s, table_size=100k, expire=period, status=429}, redirect_to_https (true = 301, or a status), http_request, security_headers (true, or {hsts_max_age, hsts_include_subdomains, hsts_preload, content_type_options, frame_options, referrer_policy}), http_response, acme_challenge {backend | server}, use_backends ({backend, if|unless}), default_backend, lines."),
-        OptionSpec("backends", .list(.dict), help: "Backends: name, mode, balance, options, health_check {path=/, method=GET, host, expect='status 200-399'}, default_server, http_request, http_response, servers ({name, address, check=true, inter, rise, fall, weight, maxconn, backup, disabled, params}), lines."),
-        OptionSpec("validate", .string, default: "haproxy -c -f %s", help: "Command that checks the new file before it replaces the old one (%s is its path); an empty string skips the check."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced."),
-        OptionSpec("reload", .bool, default: true, help: "Reload a running HAProxy gracefully when the file changed (systemd reload, or USR2 to a master-worker, or -sf), and wait for the new process to serve."),
-        OptionSpec("service", .string, default: "haproxy", help: "The systemd unit reloaded on systemd hosts."),
-        OptionSpec("pidfile", .path, default: "/run/haproxy.pid", help: "Where a HAProxy not run by systemd keeps its pid (its -p); used to find the process to reload."),
-        OptionSpec("reload_timeout", .int, default: 30, help: "Seconds to wait for the new HAProxy process to serve after a reload."),
-    ] + FileAttributes.options,
-        mutuallyExclusive: [["content", "global"], ["content", "defaults"], ["content", "frontends"], ["content", "backends"]],
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "global"], ["content", "defaults"], ["content", "frontends"], ["content", "backends"]],
         requiredOneOf: [["content", "frontends", "backends"]])
 
     public static let documentation = HAProxyConfigDocumentation.page
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var content: String?
-        var global: Value?
-        var defaults: Value?
-        var frontends: [Value]?
-        var backends: [Value]?
-        var validate: String
-        var backup: Bool
-        var reload: Bool
-        var service: String
-        var pidfile: String
-        var reload_timeout: Int
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, default: "/etc/haproxy/haproxy.cfg", aliases: ["dest"], help: "The configuration file HAProxy reads.") var path: String
+        @Option("content", .string, help: "The whole file as text (for what the structured options do not cover); excludes global/defaults/frontends/backends.") var content: String?
+        @Option("global", .dict, help: "The global section: directive -> value (a list repeats the directive, a mapping prefixes its keys, true gives the bare keyword). `stats_socket: PATH` (or {path, mode, level, params}) declares the admin socket haproxy_server uses; `server_state_file: PATH` keeps servers' runtime states (drain, maint, weight) across reloads; `lines` are copied verbatim.") var global: Value?
+        @Option("defaults", .dict, help: "The defaults section, written like global. When omitted: mode http, log global, option httplog/dontlognull/redispatch, retries 3, timeouts connect 5s, client 30s, server 30s, http-request 10s.") var defaults: Value?
+        @Option("frontends", .list(.dict), help: "Frontends: name, binds (a list, or `bind` for one; each \":80\" or {address, ssl_certificates (alias crt: a PEM file or a directory of them), alpn, params}), mode, options, acls (name -> condition), rate_limit {requests, period=10s, table_size=100k, expire=period, status=429}, redirect_to_https (true = 301, or a status), http_request, security_headers (true, or {hsts_max_age, hsts_include_subdomains, hsts_preload, content_type_options, frame_options, referrer_policy}), http_response, acme_challenge {backend | server}, use_backends ({backend, if|unless}), default_backend, lines.") var frontends: [Value]?
+        @Option("backends", .list(.dict), help: "Backends: name, mode, balance, options, health_check {path=/, method=GET, host, expect='status 200-399'}, default_server, http_request, http_response, servers ({name, address, check=true, inter, rise, fall, weight, maxconn, backup, disabled, params}), lines.") var backends: [Value]?
+        @Option("validate", .string, default: "haproxy -c -f %s", help: "Command that checks the new file before it replaces the old one (%s is its path); an empty string skips the check.") var validate: String
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced.") var backup: Bool
+        @Option("reload", .bool, default: true, help: "Reload a running HAProxy gracefully when the file changed (systemd reload, or USR2 to a master-worker, or -sf), and wait for the new process to serve.") var reload: Bool
+        @Option("service", .string, default: "haproxy", help: "The systemd unit reloaded on systemd hosts.") var service: String
+        @Option("pidfile", .path, default: "/run/haproxy.pid", help: "Where a HAProxy not run by systemd keeps its pid (its -p); used to find the process to reload.") var pidfile: String
+        @Option("reload_timeout", .int, default: 30, help: "Seconds to wait for the new HAProxy process to serve after a reload.") var reload_timeout: Int
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -12,38 +12,23 @@ public struct HAProxyServerModule: Module {
     public static let name = "haproxy_server"
     public static let aliases = ["haproxy", "community.general.haproxy"]
 
-    public static let spec = ArgumentSpec([
-        OptionSpec("state", .string, required: true, choices: ["ready", "drain", "maint", "enabled", "disabled"],
-                   help: "ready: takes traffic; drain: keeps its sessions but gets no new ones; maint: out of rotation. enabled and disabled (community.general.haproxy's names) mean ready and maint."),
-        OptionSpec("host", .string, required: true, aliases: ["server"], help: "The server's name in the backend (its `server NAME ...` line)."),
-        OptionSpec("backend", .string, help: "The backend holding the server; when omitted, every backend that has a server of that name."),
-        OptionSpec("socket", .path, default: "/var/run/haproxy.sock", help: "HAProxy's admin socket (`stats socket PATH level admin`); Debian's own file uses /run/haproxy/admin.sock."),
-        OptionSpec("weight", .string, help: "The server's weight: a number (0-256) or a percentage of its configured weight ('50%')."),
-        OptionSpec("drain", .bool, default: false, help: "With state maint/disabled: drain first and wait until its sessions are gone, then put it in maintenance."),
-        OptionSpec("shutdown_sessions", .bool, default: false, help: "With state maint/disabled: close the sessions still on the server."),
-        OptionSpec("wait", .bool, default: false, help: "Wait until a health check passed and the server is UP (ready; one leaving maintenance drains until then), or until it has no current sessions (drain, maint)."),
-        OptionSpec("wait_timeout", .int, help: "Seconds to wait at most; default wait_interval x wait_retries."),
-        OptionSpec("wait_interval", .int, default: 5, help: "With wait_retries, gives the default timeout (community.general.haproxy's names); Keel polls every 0.2 s."),
-        OptionSpec("wait_retries", .int, default: 25, help: "See wait_interval."),
-        OptionSpec("fail_on_not_found", .bool, default: false, help: "Fail when no such server exists (otherwise the task reports ok and says so)."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
 
     public static let documentation = HAProxyServerDocumentation.page
 
-    public struct Arguments: Decodable, Sendable {
-        var state: String
-        var host: String
-        var backend: String?
-        var socket: String
-        var weight: String?
-        var drain: Bool
-        var shutdown_sessions: Bool
-        var wait: Bool
-        var wait_timeout: Int?
-        var wait_interval: Int
-        var wait_retries: Int
-        var fail_on_not_found: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("state", .string, required: true, choices: ["ready", "drain", "maint", "enabled", "disabled"], help: "ready: takes traffic; drain: keeps its sessions but gets no new ones; maint: out of rotation. enabled and disabled (community.general.haproxy's names) mean ready and maint.") var state: String
+        @Option("host", .string, required: true, aliases: ["server"], help: "The server's name in the backend (its `server NAME ...` line).") var host: String
+        @Option("backend", .string, help: "The backend holding the server; when omitted, every backend that has a server of that name.") var backend: String?
+        @Option("socket", .path, default: "/var/run/haproxy.sock", help: "HAProxy's admin socket (`stats socket PATH level admin`); Debian's own file uses /run/haproxy/admin.sock.") var socket: String
+        @Option("weight", .string, help: "The server's weight: a number (0-256) or a percentage of its configured weight ('50%').") var weight: String?
+        @Option("drain", .bool, default: false, help: "With state maint/disabled: drain first and wait until its sessions are gone, then put it in maintenance.") var drain: Bool
+        @Option("shutdown_sessions", .bool, default: false, help: "With state maint/disabled: close the sessions still on the server.") var shutdown_sessions: Bool
+        @Option("wait", .bool, default: false, help: "Wait until a health check passed and the server is UP (ready; one leaving maintenance drains until then), or until it has no current sessions (drain, maint).") var wait: Bool
+        @Option("wait_timeout", .int, help: "Seconds to wait at most; default wait_interval x wait_retries.") var wait_timeout: Int?
+        @Option("wait_interval", .int, default: 5, help: "With wait_retries, gives the default timeout (community.general.haproxy's names); Keel polls every 0.2 s.") var wait_interval: Int
+        @Option("wait_retries", .int, default: 25, help: "See wait_interval.") var wait_retries: Int
+        @Option("fail_on_not_found", .bool, default: false, help: "Fail when no such server exists (otherwise the task reports ok and says so).") var fail_on_not_found: Bool
         var wanted: HAProxyServerState.Admin {
             switch state {
             case "enabled", "ready": return .ready
@@ -57,6 +42,8 @@ public struct HAProxyServerModule: Module {
         var selector: ServerSelector {
             ServerSelector(host: host, backend: backend, socket: socket, timeout: timeout, finalWait: wait ? (wanted == .ready ? .up : .drained) : nil)
         }
+
+        public init() {}
     }
 
     /// Which servers a step acts on and how the task waits for them: what apply needs besides the actions.

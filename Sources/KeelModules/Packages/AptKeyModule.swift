@@ -9,16 +9,7 @@ import OrderedCollections
 /// not appended to the deprecated trusted.gpg with apt-key. Compared by SHA-256 in one round trip.
 public struct AptKeyModule: Module {
     public static let name = "apt_key"
-    public static let spec = ArgumentSpec([
-        OptionSpec("id", .string, help: "The key's id; names the keyring file (keel-ID.asc) and identifies it for state=absent."),
-        OptionSpec("data", .string, help: "The key itself (ASCII-armored or binary)."),
-        OptionSpec("file", .path, help: "A key file on the host."),
-        OptionSpec("keyring", .path, help: "Where the key goes. Default: /etc/apt/trusted.gpg.d/keel-ID.asc (.gpg for a binary key)."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the key is trusted."),
-        OptionSpec("url", .string, help: "Not supported by Keel (download the key with get_url or the controller and pass data)."),
-        OptionSpec("keyserver", .string, help: "Not supported by Keel."),
-        OptionSpec("validate_certs", .bool, default: true, help: "Unused (no downloads)."),
-    ], mutuallyExclusive: [["data", "file", "url", "keyserver"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["data", "file", "url", "keyserver"]])
     public static let documentation = ModuleDocumentation(
         summary: "Trust an APT signing key (as a file in trusted.gpg.d)",
         description: """
@@ -38,15 +29,17 @@ public struct AptKeyModule: Module {
             "url and keyserver are not supported.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var id: String?
-        var data: String?
-        var file: String?
-        var keyring: String?
-        var state: String
-        var url: String?
-        var keyserver: String?
-        var validate_certs: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("id", .string, help: "The key's id; names the keyring file (keel-ID.asc) and identifies it for state=absent.") var id: String?
+        @Option("data", .string, help: "The key itself (ASCII-armored or binary).") var data: String?
+        @Option("file", .path, help: "A key file on the host.") var file: String?
+        @Option("keyring", .path, help: "Where the key goes. Default: /etc/apt/trusted.gpg.d/keel-ID.asc (.gpg for a binary key).") var keyring: String?
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the key is trusted.") var state: String
+        @Option("url", .string, help: "Not supported by Keel (download the key with get_url or the controller and pass data).") var url: String?
+        @Option("keyserver", .string, help: "Not supported by Keel.") var keyserver: String?
+        @Option("validate_certs", .bool, default: true, help: "Unused (no downloads).") var validate_certs: Bool
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

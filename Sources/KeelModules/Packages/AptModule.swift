@@ -8,24 +8,7 @@ import OrderedCollections
 /// trip; all installs (or all removals) run as ONE apt-get transaction.
 public struct AptModule: Module {
     public static let name = "apt"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .list(.string), aliases: ["package", "pkg"],
-                   help: "Packages, optionally with a version (`nginx=1.22*`) or architecture (`libc6:i386`)."),
-        OptionSpec("state", .string, default: "present", choices: ["absent", "latest", "present", "installed", "removed"],
-                   help: "`present` installs missing packages, `latest` also upgrades installed ones to the candidate, `absent` removes."),
-        OptionSpec("update_cache", .bool, default: false, aliases: ["update-cache"], help: "Run `apt-get update` first (see cache_valid_time)."),
-        OptionSpec("cache_valid_time", .int, default: 0, help: "Seconds the package lists stay fresh: update only when they are older."),
-        OptionSpec("purge", .bool, default: false, help: "With state=absent, remove configuration files too (also of packages already removed)."),
-        OptionSpec("autoremove", .bool, default: false, help: "Remove packages that were installed as dependencies and are no longer needed."),
-        OptionSpec("deb", .path, help: "A .deb file on the host to install (its dependencies come from the repositories)."),
-        OptionSpec("install_recommends", .bool, aliases: ["install-recommends"], help: "Install recommended packages (default: apt's configuration)."),
-        OptionSpec("default_release", .string, aliases: ["default-release"], help: "Install from this release (-t), e.g. bookworm-backports."),
-        OptionSpec("allow_downgrade", .bool, default: false, aliases: ["allow-downgrade", "allow_downgrades", "allow-downgrades"],
-                   help: "Allow installing an older version than the installed one."),
-        OptionSpec("force", .bool, default: false, help: "Pass --force-yes style options (allow unauthenticated, downgrades, removal of essential packages)."),
-        OptionSpec("dpkg_options", .string, default: "force-confdef,force-confold", help: "dpkg options, comma separated, each passed as -o Dpkg::Options::=--OPTION."),
-        OptionSpec("only_upgrade", .bool, default: false, help: "Only upgrade packages that are already installed; never install new ones."),
-    ], mutuallyExclusive: [["deb", "name"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["deb", "name"]])
     public static let documentation = ModuleDocumentation(
         summary: "Manage Debian packages with apt",
         description: """
@@ -53,22 +36,23 @@ public struct AptModule: Module {
             "state build-dep and fixed, upgrade (dist/full/safe), autoclean, clean, fail_on_autoremove, lock_timeout, policy_rc_d and deb from a URL are not implemented.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: [String]?
-        var state: String
-        var update_cache: Bool
-        var cache_valid_time: Int
-        var purge: Bool
-        var autoremove: Bool
-        var deb: String?
-        var install_recommends: Bool?
-        var default_release: String?
-        var allow_downgrade: Bool
-        var force: Bool
-        var dpkg_options: String
-        var only_upgrade: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("name", .list(.string), aliases: ["package", "pkg"], help: "Packages, optionally with a version (`nginx=1.22*`) or architecture (`libc6:i386`).") var name: [String]?
+        @Option("state", .string, default: "present", choices: ["absent", "latest", "present", "installed", "removed"], help: "`present` installs missing packages, `latest` also upgrades installed ones to the candidate, `absent` removes.") var state: String
+        @Option("update_cache", .bool, default: false, aliases: ["update-cache"], help: "Run `apt-get update` first (see cache_valid_time).") var update_cache: Bool
+        @Option("cache_valid_time", .int, default: 0, help: "Seconds the package lists stay fresh: update only when they are older.") var cache_valid_time: Int
+        @Option("purge", .bool, default: false, help: "With state=absent, remove configuration files too (also of packages already removed).") var purge: Bool
+        @Option("autoremove", .bool, default: false, help: "Remove packages that were installed as dependencies and are no longer needed.") var autoremove: Bool
+        @Option("deb", .path, help: "A .deb file on the host to install (its dependencies come from the repositories).") var deb: String?
+        @Option("install_recommends", .bool, aliases: ["install-recommends"], help: "Install recommended packages (default: apt's configuration).") var install_recommends: Bool?
+        @Option("default_release", .string, aliases: ["default-release"], help: "Install from this release (-t), e.g. bookworm-backports.") var default_release: String?
+        @Option("allow_downgrade", .bool, default: false, aliases: ["allow-downgrade", "allow_downgrades", "allow-downgrades"], help: "Allow installing an older version than the installed one.") var allow_downgrade: Bool
+        @Option("force", .bool, default: false, help: "Pass --force-yes style options (allow unauthenticated, downgrades, removal of essential packages).") var force: Bool
+        @Option("dpkg_options", .string, default: "force-confdef,force-confold", help: "dpkg options, comma separated, each passed as -o Dpkg::Options::=--OPTION.") var dpkg_options: String
+        @Option("only_upgrade", .bool, default: false, help: "Only upgrade packages that are already installed; never install new ones.") var only_upgrade: Bool
         var wantedState: String { ["installed": "present", "removed": "absent"][state] ?? state }
+
+        public init() {}
     }
 
     /// A name as written: package, optional architecture qualifier and version (`nginx=1.22*`).

@@ -9,18 +9,7 @@ import OrderedCollections
 /// lists are updated when something changed.
 public struct AptRepositoryModule: Module {
     public static let name = "apt_repository"
-    public static let spec = ArgumentSpec([
-        OptionSpec("repo", .string, required: true, help: "The source line, e.g. `deb [trusted=yes] file:/srv/repo ./` or `deb http://deb.debian.org/debian bookworm-backports main`."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the line is configured."),
-        OptionSpec("filename", .string, help: "File name in /etc/apt/sources.list.d without `.list`. Default: derived from the URI (as Ansible does)."),
-        OptionSpec("mode", .mode, help: "Mode of a new sources file (default 0644)."),
-        OptionSpec("update_cache", .bool, default: true, aliases: ["update-cache"], help: "Run `apt-get update` after a change."),
-        OptionSpec("update_cache_retries", .int, default: 5, help: "Accepted for compatibility; Keel runs apt-get update once."),
-        OptionSpec("update_cache_retry_max_delay", .int, default: 12, help: "Accepted for compatibility."),
-        OptionSpec("validate_certs", .bool, default: true, help: "Accepted for compatibility (no PPA lookups)."),
-        OptionSpec("codename", .string, help: "Accepted for compatibility (only used for PPAs, which Keel does not support)."),
-        OptionSpec("install_python_apt", .bool, default: true, help: "Ignored: Keel needs no Python on the host."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Add or remove an APT source line",
         description: """
@@ -44,17 +33,19 @@ public struct AptRepositoryModule: Module {
             "update_cache_retries and the retry delay are accepted and ignored (one apt-get update).",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var repo: String
-        var state: String
-        var filename: String?
-        var mode: Value?
-        var update_cache: Bool
-        var update_cache_retries: Int
-        var update_cache_retry_max_delay: Int
-        var validate_certs: Bool
-        var codename: String?
-        var install_python_apt: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("repo", .string, required: true, help: "The source line, e.g. `deb [trusted=yes] file:/srv/repo ./` or `deb http://deb.debian.org/debian bookworm-backports main`.") var repo: String
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the line is configured.") var state: String
+        @Option("filename", .string, help: "File name in /etc/apt/sources.list.d without `.list`. Default: derived from the URI (as Ansible does).") var filename: String?
+        @Option("mode", .mode, help: "Mode of a new sources file (default 0644).") var mode: Value?
+        @Option("update_cache", .bool, default: true, aliases: ["update-cache"], help: "Run `apt-get update` after a change.") var update_cache: Bool
+        @Option("update_cache_retries", .int, default: 5, help: "Accepted for compatibility; Keel runs apt-get update once.") var update_cache_retries: Int
+        @Option("update_cache_retry_max_delay", .int, default: 12, help: "Accepted for compatibility.") var update_cache_retry_max_delay: Int
+        @Option("validate_certs", .bool, default: true, help: "Accepted for compatibility (no PPA lookups).") var validate_certs: Bool
+        @Option("codename", .string, help: "Accepted for compatibility (only used for PPAs, which Keel does not support).") var codename: String?
+        @Option("install_python_apt", .bool, default: true, help: "Ignored: Keel needs no Python on the host.") var install_python_apt: Bool
+
+        public init() {}
     }
 
     /// Each sources file and its content.

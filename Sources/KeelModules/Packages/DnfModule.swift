@@ -9,18 +9,7 @@ import OrderedCollections
 public struct DnfModule: Module {
     public static let name = "dnf"
     public static let aliases = ["yum", "dnf5", "ansible.builtin.dnf5"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .list(.string), aliases: ["pkg"], help: "Packages (`nginx`, `nginx-1.24.0`, `@group` is not supported)."),
-        OptionSpec("state", .string, default: "present", choices: ["absent", "installed", "latest", "present", "removed"],
-                   help: "`present` installs missing packages, `latest` also upgrades installed ones, `absent` removes."),
-        OptionSpec("update_cache", .bool, default: false, aliases: ["expire-cache"], help: "Refresh the metadata (dnf makecache --refresh) before installing or upgrading."),
-        OptionSpec("disable_gpg_check", .bool, default: false, help: "Install unsigned packages (--nogpgcheck)."),
-        OptionSpec("enablerepo", .list(.string), default: [], help: "Repositories to enable for this transaction."),
-        OptionSpec("disablerepo", .list(.string), default: [], help: "Repositories to disable for this transaction."),
-        OptionSpec("autoremove", .bool, default: false, help: "With state=absent, also remove dependencies nobody needs (dnf autoremove)."),
-        OptionSpec("allow_downgrade", .bool, default: false, help: "Allow installing an older version than the installed one."),
-        OptionSpec("install_weak_deps", .bool, default: true, help: "Install weak dependencies (Recommends)."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Manage RPM packages with dnf",
         description: """
@@ -41,18 +30,19 @@ public struct DnfModule: Module {
             "Package groups (@group), modules, local .rpm paths and URLs, download_only, security/bugfix filters, releasever and installroot are not supported.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: [String]?
-        var state: String
-        var update_cache: Bool
-        var disable_gpg_check: Bool
-        var enablerepo: [String]
-        var disablerepo: [String]
-        var autoremove: Bool
-        var allow_downgrade: Bool
-        var install_weak_deps: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("name", .list(.string), aliases: ["pkg"], help: "Packages (`nginx`, `nginx-1.24.0`, `@group` is not supported).") var name: [String]?
+        @Option("state", .string, default: "present", choices: ["absent", "installed", "latest", "present", "removed"], help: "`present` installs missing packages, `latest` also upgrades installed ones, `absent` removes.") var state: String
+        @Option("update_cache", .bool, default: false, aliases: ["expire-cache"], help: "Refresh the metadata (dnf makecache --refresh) before installing or upgrading.") var update_cache: Bool
+        @Option("disable_gpg_check", .bool, default: false, help: "Install unsigned packages (--nogpgcheck).") var disable_gpg_check: Bool
+        @Option("enablerepo", .list(.string), default: [], help: "Repositories to enable for this transaction.") var enablerepo: [String]
+        @Option("disablerepo", .list(.string), default: [], help: "Repositories to disable for this transaction.") var disablerepo: [String]
+        @Option("autoremove", .bool, default: false, help: "With state=absent, also remove dependencies nobody needs (dnf autoremove).") var autoremove: Bool
+        @Option("allow_downgrade", .bool, default: false, help: "Allow installing an older version than the installed one.") var allow_downgrade: Bool
+        @Option("install_weak_deps", .bool, default: true, help: "Install weak dependencies (Recommends).") var install_weak_deps: Bool
         var wantedState: String { ["installed": "present", "removed": "absent"][state] ?? state }
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -7,11 +7,7 @@ import OrderedCollections
 /// same name and state, picked by `use`, else `ansible_facts.pkg_mgr`, else by asking the host.
 public struct PackageModule: Module {
     public static let name = "package"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .list(.string), required: true, help: "Packages to manage (the names the distribution uses)."),
-        OptionSpec("state", .string, required: true, choices: ["present", "installed", "latest", "absent", "removed"], help: "Whether the packages are installed (latest: and upgraded)."),
-        OptionSpec("use", .string, default: "auto", help: "`auto`, `apt` or `dnf` (yum is treated as dnf)."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Install or remove packages with the host's package manager",
         description: """
@@ -21,10 +17,12 @@ public struct PackageModule: Module {
         examples: "- package: name=[git, rsync] state=present\n- package:\n    name: telnet\n    state: absent",
         deviations: ["Only apt and dnf/yum hosts are supported (no apk, pacman, zypper, pkgng)."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: [String]
-        var state: String
-        var use: String
+    public struct Arguments: ModuleArguments {
+        @Option("name", .list(.string), required: true, help: "Packages to manage (the names the distribution uses).") var name: [String]
+        @Option("state", .string, required: true, choices: ["present", "installed", "latest", "absent", "removed"], help: "Whether the packages are installed (latest: and upgraded).") var state: String
+        @Option("use", .string, default: "auto", help: "`auto`, `apt` or `dnf` (yum is treated as dnf).") var use: String
+
+        public init() {}
     }
 
     public enum State: Equatable, Sendable { case apt(AptModule.State), dnf(DnfModule.State) }
@@ -32,15 +30,13 @@ public struct PackageModule: Module {
 
     public init() {}
 
-    func aptArguments(_ a: Arguments) -> AptModule.Arguments {
-        AptModule.Arguments(name: a.name, state: a.state, update_cache: false, cache_valid_time: 0, purge: false, autoremove: false, deb: nil,
-                            install_recommends: nil, default_release: nil, allow_downgrade: false, force: false,
-                            dpkg_options: "force-confdef,force-confold", only_upgrade: false)
+    /// apt's or dnf's arguments for the same packages, everything else at their defaults.
+    func aptArguments(_ a: Arguments) throws -> AptModule.Arguments {
+        try AptModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state)])
     }
 
-    func dnfArguments(_ a: Arguments) -> DnfModule.Arguments {
-        DnfModule.Arguments(name: a.name, state: a.state, update_cache: false, disable_gpg_check: false, enablerepo: [], disablerepo: [],
-                            autoremove: false, allow_downgrade: false, install_weak_deps: true)
+    func dnfArguments(_ a: Arguments) throws -> DnfModule.Arguments {
+        try DnfModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state)])
     }
 
     func manager(_ a: Arguments, on host: HostContext) async throws -> String {
@@ -60,17 +56,17 @@ public struct PackageModule: Module {
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         try await manager(a, on: host) == "apt"
-            ? .apt(try await AptModule().observe(aptArguments(a), on: host))
-            : .dnf(try await DnfModule().observe(dnfArguments(a), on: host))
+            ? .apt(try await AptModule().observe(try aptArguments(a), on: host))
+            : .dnf(try await DnfModule().observe(try dnfArguments(a), on: host))
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         switch observed {
         case .apt(let state):
-            let plan = try AptModule().plan(aptArguments(a), observed: state, on: host)
+            let plan = try AptModule().plan(try aptArguments(a), observed: state, on: host)
             return Plan(steps: plan.steps.map(Step.apt), diffs: plan.diffs, values: plan.values)
         case .dnf(let state):
-            let plan = try DnfModule().plan(dnfArguments(a), observed: state, on: host)
+            let plan = try DnfModule().plan(try dnfArguments(a), observed: state, on: host)
             return Plan(steps: plan.steps.map(Step.dnf), diffs: plan.diffs, values: plan.values)
         }
     }

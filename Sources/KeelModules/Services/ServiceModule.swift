@@ -10,17 +10,7 @@ import OrderedCollections
 /// is asked in the same round trip that observes the service.
 public struct ServiceModule: Module {
     public static let name = "service"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, help: "The service, e.g. `cron`."),
-        OptionSpec("state", .string, choices: ["reloaded", "restarted", "started", "stopped"],
-                   help: "`started`/`stopped` act only when needed; `restarted`/`reloaded` always act."),
-        OptionSpec("enabled", .bool, help: "Whether the service starts at boot."),
-        OptionSpec("pattern", .string, help: "SysV only: a pattern (pgrep -f) that finds the running process when the script has no usable `status`."),
-        OptionSpec("arguments", .string, default: "", aliases: ["args"], help: "SysV only: extra words passed to the init script."),
-        OptionSpec("sleep", .int, help: "SysV only: seconds to wait between stop and start on restart."),
-        OptionSpec("runlevel", .string, default: "default", help: "Accepted for compatibility; update-rc.d's default runlevels are used."),
-        OptionSpec("use", .string, default: "auto", help: "`auto` (facts or the host decide), `systemd`, or `sysvinit`/`service`."),
-    ], requiredOneOf: [["state", "enabled"]])
+    public static let spec = ArgumentSpec(Arguments.self, requiredOneOf: [["state", "enabled"]])
     public static let documentation = ModuleDocumentation(
         summary: "Manage services on systemd or SysV-init hosts",
         description: """
@@ -43,15 +33,17 @@ public struct ServiceModule: Module {
             "On systemd hosts the systemd_service deviations apply.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var state: String?
-        var enabled: Bool?
-        var pattern: String?
-        var arguments: String
-        var sleep: Int?
-        var runlevel: String
-        var use: String
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, help: "The service, e.g. `cron`.") var name: String
+        @Option("state", .string, choices: ["reloaded", "restarted", "started", "stopped"], help: "`started`/`stopped` act only when needed; `restarted`/`reloaded` always act.") var state: String?
+        @Option("enabled", .bool, help: "Whether the service starts at boot.") var enabled: Bool?
+        @Option("pattern", .string, help: "SysV only: a pattern (pgrep -f) that finds the running process when the script has no usable `status`.") var pattern: String?
+        @Option("arguments", .string, default: "", aliases: ["args"], help: "SysV only: extra words passed to the init script.") var arguments: String
+        @Option("sleep", .int, help: "SysV only: seconds to wait between stop and start on restart.") var sleep: Int?
+        @Option("runlevel", .string, default: "default", help: "Accepted for compatibility; update-rc.d's default runlevels are used.") var runlevel: String
+        @Option("use", .string, default: "auto", help: "`auto` (facts or the host decide), `systemd`, or `sysvinit`/`service`.") var use: String
+
+        public init() {}
     }
 
     public struct SysV: Equatable, Sendable {
@@ -97,14 +89,17 @@ public struct ServiceModule: Module {
         }
     }
 
-    func systemdArguments(_ a: Arguments) -> SystemdModule.Arguments {
-        SystemdModule.Arguments(name: a.name, state: a.state, enabled: a.enabled, masked: nil, daemon_reload: false,
-                                daemon_reexec: false, force: nil, no_block: false, scope: "system")
+    /// systemd_service's arguments for the same unit, everything else at their defaults.
+    func systemdArguments(_ a: Arguments) throws -> SystemdModule.Arguments {
+        var raw: OrderedDictionary<String, Value> = ["name": .string(a.name)]
+        if let state = a.state { raw["state"] = .string(state) }
+        if let enabled = a.enabled { raw["enabled"] = .bool(enabled) }
+        return try SystemdModule.arguments(raw)
     }
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let manager = manager(a, on: host)
-        if manager == "systemd" { return .systemd(try await SystemdModule().observe(systemdArguments(a), on: host)) }
+        if manager == "systemd" { return .systemd(try await SystemdModule().observe(try systemdArguments(a), on: host)) }
         let script = "/etc/init.d/" + a.name
         var probe = """
             s=\(ShellQuote.quote(script))
@@ -138,7 +133,7 @@ public struct ServiceModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         switch observed {
         case .systemd(let state):
-            let plan = try SystemdModule().plan(systemdArguments(a), observed: state, on: host)
+            let plan = try SystemdModule().plan(try systemdArguments(a), observed: state, on: host)
             return Plan(steps: plan.steps.map { .systemd($0) }, diffs: plan.diffs, values: plan.values)
         case .sysv(let sysv):
             guard sysv.scriptExists else {

@@ -9,22 +9,7 @@ import OrderedCollections
 public struct SystemdModule: Module {
     public static let name = "systemd_service"
     public static let aliases = ["systemd"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, aliases: ["service", "unit"],
-                   help: "The unit, e.g. `cron` or `cron.service` (no suffix means .service); templated instances such as `getty@tty2` work."),
-        OptionSpec("state", .string, choices: ["reloaded", "restarted", "started", "stopped"],
-                   help: "`started`/`stopped` change the unit only when needed; `restarted` and `reloaded` always act (a stopped unit is started)."),
-        OptionSpec("enabled", .bool, help: "Whether the unit starts at boot (`systemctl enable/disable`)."),
-        OptionSpec("masked", .bool, help: "Whether the unit is masked (cannot be started at all)."),
-        OptionSpec("daemon_reload", .bool, default: false, aliases: ["daemon-reload"],
-                   help: "Reload systemd's configuration before anything else, when systemd reports a changed unit file."),
-        OptionSpec("daemon_reexec", .bool, default: false, aliases: ["daemon-reexec"],
-                   help: "Re-execute the systemd manager first (always runs, so always reported changed)."),
-        OptionSpec("force", .bool, help: "Pass --force to enable/disable/mask (overrides conflicting symlinks)."),
-        OptionSpec("no_block", .bool, default: false, help: "Do not wait for start/stop jobs to finish (--no-block)."),
-        OptionSpec("scope", .string, default: "system", choices: ["system", "user", "global"],
-                   help: "Only `system` is supported by Keel."),
-    ], requiredOneOf: [["state", "enabled", "masked", "daemon_reload", "daemon_reexec"]])
+    public static let spec = ArgumentSpec(Arguments.self, requiredOneOf: [["state", "enabled", "masked", "daemon_reload", "daemon_reexec"]])
     public static let documentation = ModuleDocumentation(
         summary: "Manage systemd units: start, stop, restart, reload, enable, mask",
         description: """
@@ -52,16 +37,18 @@ public struct SystemdModule: Module {
             "Static, generated and transient units satisfy both enabled=true and enabled=false (they cannot be enabled or disabled); Ansible reports a change for enabled=false on them every run.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String?
-        var state: String?
-        var enabled: Bool?
-        var masked: Bool?
-        var daemon_reload: Bool
-        var daemon_reexec: Bool
-        var force: Bool?
-        var no_block: Bool
-        var scope: String
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, aliases: ["service", "unit"], help: "The unit, e.g. `cron` or `cron.service` (no suffix means .service); templated instances such as `getty@tty2` work.") var name: String?
+        @Option("state", .string, choices: ["reloaded", "restarted", "started", "stopped"], help: "`started`/`stopped` change the unit only when needed; `restarted` and `reloaded` always act (a stopped unit is started).") var state: String?
+        @Option("enabled", .bool, help: "Whether the unit starts at boot (`systemctl enable/disable`).") var enabled: Bool?
+        @Option("masked", .bool, help: "Whether the unit is masked (cannot be started at all).") var masked: Bool?
+        @Option("daemon_reload", .bool, default: false, aliases: ["daemon-reload"], help: "Reload systemd's configuration before anything else, when systemd reports a changed unit file.") var daemon_reload: Bool
+        @Option("daemon_reexec", .bool, default: false, aliases: ["daemon-reexec"], help: "Re-execute the systemd manager first (always runs, so always reported changed).") var daemon_reexec: Bool
+        @Option("force", .bool, help: "Pass --force to enable/disable/mask (overrides conflicting symlinks).") var force: Bool?
+        @Option("no_block", .bool, default: false, help: "Do not wait for start/stop jobs to finish (--no-block).") var no_block: Bool
+        @Option("scope", .string, default: "system", choices: ["system", "user", "global"], help: "Only `system` is supported by Keel.") var scope: String
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

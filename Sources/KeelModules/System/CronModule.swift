@@ -9,25 +9,7 @@ import OrderedCollections
 /// through `crontab -u USER -` for users, atomically for cron.d files.
 public struct CronModule: Module {
     public static let name = "cron"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, format: .singleLine, help: "The job's description, written in its `#Ansible: NAME` marker (with env=true, the variable's name)."),
-        OptionSpec("job", .string, aliases: ["value"], format: .singleLine, help: "The command (with env=true, the variable's value). Required with state=present."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the job is there."),
-        OptionSpec("user", .string, format: .word, help: "Whose crontab (default: the connecting user's). With cron_file, the user column of the line (default root)."),
-        OptionSpec("cron_file", .path, help: "A file in /etc/cron.d (a bare name) or an absolute path, instead of a user crontab."),
-        OptionSpec("minute", .string, default: "*", format: .singleLine, help: "Minute field."),
-        OptionSpec("hour", .string, default: "*", format: .singleLine, help: "Hour field."),
-        OptionSpec("day", .string, default: "*", aliases: ["dom"], format: .singleLine, help: "Day of month field."),
-        OptionSpec("month", .string, default: "*", format: .singleLine, help: "Month field."),
-        OptionSpec("weekday", .string, default: "*", aliases: ["dow"], format: .singleLine, help: "Day of week field."),
-        OptionSpec("special_time", .string, choices: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"],
-                   help: "An @keyword instead of the five time fields."),
-        OptionSpec("disabled", .bool, default: false, help: "Keep the job but commented out."),
-        OptionSpec("env", .bool, default: false, help: "Manage an environment variable line NAME=JOB instead of a job."),
-        OptionSpec("insertafter", .string, format: .singleLine, help: "With env=true: put a new variable after the variable of this name."),
-        OptionSpec("insertbefore", .string, format: .singleLine, help: "With env=true: put a new variable before the variable of this name."),
-        OptionSpec("backup", .bool, default: false, help: "Accepted; Keel does not keep a copy of the crontab."),
-    ], mutuallyExclusive: [["special_time", "minute"], ["special_time", "hour"], ["special_time", "day"], ["special_time", "month"],
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["special_time", "minute"], ["special_time", "hour"], ["special_time", "day"], ["special_time", "month"],
                            ["special_time", "weekday"], ["insertafter", "insertbefore"]],
        requiredIf: [RequiredIf("state", is: "present", requires: ["job"])])
     public static let documentation = ModuleDocumentation(
@@ -55,27 +37,28 @@ public struct CronModule: Module {
             """,
         deviations: ["backup is ignored.", "Jobs without a marker (written by hand) are never adopted or removed, as in Ansible."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var job: String?
-        var state: String
-        var user: String?
-        var cron_file: String?
-        var minute: String
-        var hour: String
-        var day: String
-        var month: String
-        var weekday: String
-        var special_time: String?
-        var disabled: Bool
-        var env: Bool
-        var insertafter: String?
-        var insertbefore: String?
-        var backup: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, format: .singleLine, help: "The job's description, written in its `#Ansible: NAME` marker (with env=true, the variable's name).") var name: String
+        @Option("job", .string, aliases: ["value"], format: .singleLine, help: "The command (with env=true, the variable's value). Required with state=present.") var job: String?
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the job is there.") var state: String
+        @Option("user", .string, format: .word, help: "Whose crontab (default: the connecting user's). With cron_file, the user column of the line (default root).") var user: String?
+        @Option("cron_file", .path, help: "A file in /etc/cron.d (a bare name) or an absolute path, instead of a user crontab.") var cron_file: String?
+        @Option("minute", .string, default: "*", format: .singleLine, help: "Minute field.") var minute: String
+        @Option("hour", .string, default: "*", format: .singleLine, help: "Hour field.") var hour: String
+        @Option("day", .string, default: "*", aliases: ["dom"], format: .singleLine, help: "Day of month field.") var day: String
+        @Option("month", .string, default: "*", format: .singleLine, help: "Month field.") var month: String
+        @Option("weekday", .string, default: "*", aliases: ["dow"], format: .singleLine, help: "Day of week field.") var weekday: String
+        @Option("special_time", .string, choices: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"], help: "An @keyword instead of the five time fields.") var special_time: String?
+        @Option("disabled", .bool, default: false, help: "Keep the job but commented out.") var disabled: Bool
+        @Option("env", .bool, default: false, help: "Manage an environment variable line NAME=JOB instead of a job.") var env: Bool
+        @Option("insertafter", .string, format: .singleLine, help: "With env=true: put a new variable after the variable of this name.") var insertafter: String?
+        @Option("insertbefore", .string, format: .singleLine, help: "With env=true: put a new variable before the variable of this name.") var insertbefore: String?
+        @Option("backup", .bool, default: false, help: "Accepted; Keel does not keep a copy of the crontab.") var backup: Bool
         var filePath: String? {
             cron_file.map { $0.hasPrefix("/") ? $0 : "/etc/cron.d/" + $0 }
         }
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -8,11 +8,7 @@ import OrderedCollections
 /// atomically) plus `hostname NAME`. One round trip observes both names and whether systemd runs.
 public struct HostnameModule: Module {
     public static let name = "hostname"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, format: .hostname, help: "The host name (a short name or a fully qualified one)."),
-        OptionSpec("use", .string, choices: ["systemd", "debian", "generic", "file"],
-                   help: "Strategy: `systemd` (hostnamectl) or `debian`/`generic`/`file` (/etc/hostname + hostname). Default: systemd when it runs, else the file."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Set the host name",
         description: """
@@ -28,10 +24,15 @@ public struct HostnameModule: Module {
             """,
         deviations: ["Only the systemd and /etc/hostname strategies exist (Ansible also knows alpine, openbsd, redhat, sles, ...: use `file` for those that read /etc/hostname)."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var use: String?
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, format: .hostname, help: "The host name (a short name or a fully qualified one).") var name: String
+        @Option("use", choices: Strategy.self, help: "Strategy: `systemd` (hostnamectl) or `debian`/`generic`/`file` (/etc/hostname + hostname). Default: systemd when it runs, else the file.") var use: Strategy?
+
+        public init() {}
     }
+
+    /// How the name is set: the cases are the option's choices.
+    public enum Strategy: String, OptionChoice { case systemd, debian, generic, file }
 
     public struct State: Equatable, Sendable {
         var running: String
@@ -58,7 +59,7 @@ public struct HostnameModule: Module {
         let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "ansible_facts": ["ansible_hostname": .string(String(a.name.split(separator: ".").first ?? "")),
                                                                                                    "ansible_nodename": .string(a.name)]]
         guard observed.running != a.name || observed.persisted != a.name else { return .unchanged(values: values) }
-        let useSystemd = a.use == "systemd" || (a.use == nil && observed.systemd)
+        let useSystemd = a.use == .systemd || (a.use == nil && observed.systemd)
         if useSystemd && !observed.systemd {
             throw KeelError("\(host.name): hostname use=systemd, but systemd is not running here", expected: "a host booted with systemd", found: "no systemd")
         }

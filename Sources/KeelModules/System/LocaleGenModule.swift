@@ -9,10 +9,7 @@ import OrderedCollections
 public struct LocaleGenModule: Module {
     public static let name = "locale_gen"
     public static let aliases = ["community.general.locale_gen"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .list(.string), required: true, help: "Locales as /usr/share/i18n/SUPPORTED names them, e.g. en_US.UTF-8, de_DE.UTF-8."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the locales are available."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Generate locales",
         description: """
@@ -24,9 +21,11 @@ public struct LocaleGenModule: Module {
         examples: "- locale_gen:\n    name: [en_US.UTF-8, de_DE.UTF-8]\n- locale_gen: name=fr_FR.UTF-8 state=absent",
         deviations: ["Debian-style hosts only (/etc/locale.gen and locale-gen); Ubuntu's /var/lib/locales/supported.d is not used."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: [String]
-        var state: String
+    public struct Arguments: ModuleArguments {
+        @Option("name", .list(.string), required: true, help: "Locales as /usr/share/i18n/SUPPORTED names them, e.g. en_US.UTF-8, de_DE.UTF-8.") var name: [String]
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the locales are available.") var state: String
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -8,19 +8,7 @@ import OrderedCollections
 public struct MountModule: Module {
     public static let name = "mount"
     public static let aliases = ["ansible.posix.mount"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["name"], format: .singleLine, help: "The mount point."),
-        OptionSpec("src", .string, format: .word, help: "The device, label (LABEL=...), UUID=..., remote share or `tmpfs`. Required for present and mounted."),
-        OptionSpec("fstype", .string, format: .word, help: "Filesystem type (ext4, xfs, nfs, tmpfs, ...). Required for present and mounted."),
-        OptionSpec("opts", .string, format: .word, help: "Mount options (default `defaults`)."),
-        OptionSpec("dump", .string, default: "0", format: .word, help: "fstab's dump field."),
-        OptionSpec("passno", .string, default: "0", format: .word, help: "fstab's fsck order field."),
-        OptionSpec("state", .string, required: true, choices: ["absent", "absent_from_fstab", "mounted", "present", "unmounted", "remounted", "ephemeral"],
-                   help: "`present`: only the fstab entry; `mounted`: entry and mounted; `unmounted`: not mounted (entry kept); `absent`: no entry, not mounted, empty mount point removed; `absent_from_fstab`: only the entry removed; `remounted`: remount now (always changes); `ephemeral`: mounted without touching fstab."),
-        OptionSpec("fstab", .path, default: "/etc/fstab", help: "The fstab file to edit."),
-        OptionSpec("boot", .bool, default: true, help: "false adds `noauto` to the options, so the entry is not mounted at boot."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of fstab before changing it."),
-    ], requiredIf: [RequiredIf("state", is: "mounted", requires: ["src", "fstype"]), RequiredIf("state", is: "present", requires: ["src", "fstype"]),
+    public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "mounted", requires: ["src", "fstype"]), RequiredIf("state", is: "present", requires: ["src", "fstype"]),
                    RequiredIf("state", is: "ephemeral", requires: ["src", "fstype"])])
     public static let documentation = ModuleDocumentation(
         summary: "Manage fstab entries and mounts",
@@ -44,24 +32,25 @@ public struct MountModule: Module {
         deviations: ["Options of a live mount are not compared with `opts` (the kernel adds its own): only an fstab change triggers a remount.",
                      "Bind mounts and swap entries get no special handling."])
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var src: String?
-        var fstype: String?
-        var opts: String?
-        var dump: String
-        var passno: String
-        var state: String
-        var fstab: String
-        var boot: Bool
-        var backup: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["name"], format: .singleLine, help: "The mount point.") var path: String
+        @Option("src", .string, format: .word, help: "The device, label (LABEL=...), UUID=..., remote share or `tmpfs`. Required for present and mounted.") var src: String?
+        @Option("fstype", .string, format: .word, help: "Filesystem type (ext4, xfs, nfs, tmpfs, ...). Required for present and mounted.") var fstype: String?
+        @Option("opts", .string, format: .word, help: "Mount options (default `defaults`).") var opts: String?
+        @Option("dump", .string, default: "0", format: .word, help: "fstab's dump field.") var dump: String
+        @Option("passno", .string, default: "0", format: .word, help: "fstab's fsck order field.") var passno: String
+        @Option("state", .string, required: true, choices: ["absent", "absent_from_fstab", "mounted", "present", "unmounted", "remounted", "ephemeral"], help: "`present`: only the fstab entry; `mounted`: entry and mounted; `unmounted`: not mounted (entry kept); `absent`: no entry, not mounted, empty mount point removed; `absent_from_fstab`: only the entry removed; `remounted`: remount now (always changes); `ephemeral`: mounted without touching fstab.") var state: String
+        @Option("fstab", .path, default: "/etc/fstab", help: "The fstab file to edit.") var fstab: String
+        @Option("boot", .bool, default: true, help: "false adds `noauto` to the options, so the entry is not mounted at boot.") var boot: Bool
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of fstab before changing it.") var backup: Bool
         var options: String {
             var o = opts ?? "defaults"
             if !boot && !o.split(separator: ",").contains("noauto") { o += ",noauto" }
             return o
         }
         var line: String { "\(src ?? "") \(MountModule.escape(path)) \(fstype ?? "") \(options) \(dump) \(passno)" }
+
+        public init() {}
     }
 
     public struct Live: Equatable, Sendable { var src: String, fstype: String, opts: String }

@@ -9,15 +9,7 @@ import OrderedCollections
 public struct SysctlModule: Module {
     public static let name = "sysctl"
     public static let aliases = ["ansible.posix.sysctl"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, aliases: ["key"], format: .word, help: "The parameter, e.g. net.ipv4.ip_forward."),
-        OptionSpec("value", .string, aliases: ["val"], format: .singleLine, help: "Its value (yes/no and true/false become 1/0). Required with state=present."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the entry is in sysctl_file."),
-        OptionSpec("sysctl_file", .path, default: "/etc/sysctl.conf", help: "The file that persists the value, e.g. /etc/sysctl.d/60-forwarding.conf."),
-        OptionSpec("reload", .bool, default: true, help: "After the file changed, load it with `sysctl -p FILE` (which also sets the live value)."),
-        OptionSpec("sysctl_set", .bool, default: false, help: "Also compare the live value and set it with `sysctl -w` when it differs."),
-        OptionSpec("ignoreerrors", .bool, default: false, help: "Ignore unknown keys while reloading (`sysctl -e`)."),
-    ], requiredIf: [RequiredIf("state", is: "present", requires: ["value"])])
+    public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "present", requires: ["value"])])
     public static let documentation = ModuleDocumentation(
         summary: "Persist and apply kernel parameters",
         description: """
@@ -36,16 +28,17 @@ public struct SysctlModule: Module {
             """,
         deviations: ["Keys are not translated between `/` and `.` separators.", "state=absent removes the line but leaves the live value as it is (as Ansible does)."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var value: String?
-        var state: String
-        var sysctl_file: String
-        var reload: Bool
-        var sysctl_set: Bool
-        var ignoreerrors: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, aliases: ["key"], format: .word, help: "The parameter, e.g. net.ipv4.ip_forward.") var name: String
+        @Option("value", .string, aliases: ["val"], format: .singleLine, help: "Its value (yes/no and true/false become 1/0). Required with state=present.") var value: String?
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the entry is in sysctl_file.") var state: String
+        @Option("sysctl_file", .path, default: "/etc/sysctl.conf", help: "The file that persists the value, e.g. /etc/sysctl.d/60-forwarding.conf.") var sysctl_file: String
+        @Option("reload", .bool, default: true, help: "After the file changed, load it with `sysctl -p FILE` (which also sets the live value).") var reload: Bool
+        @Option("sysctl_set", .bool, default: false, help: "Also compare the live value and set it with `sysctl -w` when it differs.") var sysctl_set: Bool
+        @Option("ignoreerrors", .bool, default: false, help: "Ignore unknown keys while reloading (`sysctl -e`).") var ignoreerrors: Bool
         var wantedValue: String? { value.map(SysctlModule.normalize) }
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

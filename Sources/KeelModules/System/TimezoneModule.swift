@@ -9,10 +9,7 @@ import OrderedCollections
 public struct TimezoneModule: Module {
     public static let name = "timezone"
     public static let aliases = ["community.general.timezone"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, help: "The zone, e.g. Europe/Berlin or Etc/UTC."),
-        OptionSpec("hwclock", .string, choices: ["local", "UTC"], help: "Not supported by Keel (fails when given)."),
-    ], requiredOneOf: [["name", "hwclock"]])
+    public static let spec = ArgumentSpec(Arguments.self, requiredOneOf: [["name", "hwclock"]])
     public static let documentation = ModuleDocumentation(
         summary: "Set the system time zone",
         description: """
@@ -23,9 +20,11 @@ public struct TimezoneModule: Module {
         examples: "- timezone: name=Europe/Berlin",
         deviations: ["hwclock is not supported.", "Only zoneinfo-based Linux hosts (/usr/share/zoneinfo) are supported."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String?
-        var hwclock: String?
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, help: "The zone, e.g. Europe/Berlin or Etc/UTC.") var name: String?
+        @Option("hwclock", .string, choices: ["local", "UTC"], help: "Not supported by Keel (fails when given).") var hwclock: String?
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -8,21 +8,7 @@ import OrderedCollections
 /// of the file is left byte for byte as it was.
 public struct BlockInFileModule: Module {
     public static let name = "blockinfile"
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the block should be there."),
-        OptionSpec("marker", .string, default: "# {mark} ANSIBLE MANAGED BLOCK", help: "The marker line template; {mark} becomes marker_begin or marker_end. Use a comment syntax the file understands."),
-        OptionSpec("marker_begin", .string, default: "BEGIN", help: "What {mark} becomes in the first marker line."),
-        OptionSpec("marker_end", .string, default: "END", help: "What {mark} becomes in the last marker line."),
-        OptionSpec("block", .string, default: "", aliases: ["content"], help: "The text between the markers. Empty removes the block, as state=absent does."),
-        OptionSpec("insertafter", .string, help: "EOF (the default) or a regular expression: a new block goes after the last line it matches (at EOF when none does)."),
-        OptionSpec("insertbefore", .string, help: "BOF or a regular expression: a new block goes before the last line it matches (at EOF when none does)."),
-        OptionSpec("create", .bool, default: false, help: "Create the file (and its directory) when it does not exist."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it."),
-        OptionSpec("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path."),
-        OptionSpec("append_newline", .bool, default: false, help: "Put a blank line after the block unless one is there or the block ends the file."),
-        OptionSpec("prepend_newline", .bool, default: false, help: "Put a blank line before the block unless one is there or the block starts the file."),
-    ] + FileAttributes.options, mutuallyExclusive: [["insertafter", "insertbefore"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["insertafter", "insertbefore"]])
     public static let documentation = ModuleDocumentation(
         summary: "Insert, update or remove a block of lines between marker lines",
         description: """
@@ -49,23 +35,25 @@ public struct BlockInFileModule: Module {
             """,
         deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `encoding`, `unsafe_writes`, `attributes` or SELinux options."])
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var state: String
-        var marker: String
-        var marker_begin: String
-        var marker_end: String
-        var block: String
-        var insertafter: String?
-        var insertbefore: String?
-        var create: Bool
-        var backup: Bool
-        var validate: String?
-        var append_newline: Bool
-        var prepend_newline: Bool
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit.") var path: String
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the block should be there.") var state: String
+        @Option("marker", .string, default: "# {mark} ANSIBLE MANAGED BLOCK", help: "The marker line template; {mark} becomes marker_begin or marker_end. Use a comment syntax the file understands.") var marker: String
+        @Option("marker_begin", .string, default: "BEGIN", help: "What {mark} becomes in the first marker line.") var marker_begin: String
+        @Option("marker_end", .string, default: "END", help: "What {mark} becomes in the last marker line.") var marker_end: String
+        @Option("block", .string, default: "", aliases: ["content"], help: "The text between the markers. Empty removes the block, as state=absent does.") var block: String
+        @Option("insertafter", .string, help: "EOF (the default) or a regular expression: a new block goes after the last line it matches (at EOF when none does).") var insertafter: String?
+        @Option("insertbefore", .string, help: "BOF or a regular expression: a new block goes before the last line it matches (at EOF when none does).") var insertbefore: String?
+        @Option("create", .bool, default: false, help: "Create the file (and its directory) when it does not exist.") var create: Bool
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it.") var backup: Bool
+        @Option("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path.") var validate: String?
+        @Option("append_newline", .bool, default: false, help: "Put a blank line after the block unless one is there or the block ends the file.") var append_newline: Bool
+        @Option("prepend_newline", .bool, default: false, help: "Put a blank line before the block unless one is there or the block starts the file.") var prepend_newline: Bool
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     public typealias State = RemotePath

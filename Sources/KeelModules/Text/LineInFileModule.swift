@@ -7,21 +7,7 @@ import OrderedCollections
 /// absent, in an otherwise untouched file (ansible.builtin.lineinfile).
 public struct LineInFileModule: Module {
     public static let name = "lineinfile"
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit."),
-        OptionSpec("regexp", .string, aliases: ["regex"], help: "Python-style regular expression finding the line to replace (the last match, or the first with firstmatch) or, with state=absent, the lines to remove."),
-        OptionSpec("search_string", .string, help: "Literal text finding the line, instead of regexp."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the line should be there."),
-        OptionSpec("line", .string, aliases: ["value"], help: "The line to put in the file (required for state=present)."),
-        OptionSpec("backrefs", .bool, default: false, help: "Expand \\1 or \\g<name> in line from the regexp's match; leave the file alone when nothing matches."),
-        OptionSpec("insertafter", .string, help: "EOF, BOF, or a regular expression: insert after its last (or first) match when regexp finds nothing."),
-        OptionSpec("insertbefore", .string, help: "BOF or a regular expression: insert before its last (or first) match when regexp finds nothing."),
-        OptionSpec("firstmatch", .bool, default: false, help: "Use the first match of regexp/insertafter/insertbefore instead of the last."),
-        OptionSpec("create", .bool, default: false, help: "Create the file when it does not exist (otherwise that is an error)."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it."),
-        OptionSpec("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path."),
-    ] + FileAttributes.options,
-        mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"], ["backrefs", "search_string"]],
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"], ["backrefs", "search_string"]],
         requiredIf: [RequiredIf("state", is: "present", requires: ["line"]), RequiredIf("backrefs", is: true, requires: ["regexp"])])
     public static let documentation = ModuleDocumentation(
         summary: "Make sure a particular line is in a file, or not",
@@ -35,23 +21,28 @@ public struct LineInFileModule: Module {
             - lineinfile: path=/etc/hosts line='198.18.0.2 acme.lab.test' create=yes
             """)
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var regexp: String?
-        var search_string: String?
-        var state: String
-        var line: String?
-        var backrefs: Bool
-        var insertafter: String?
-        var insertbefore: String?
-        var firstmatch: Bool
-        var create: Bool
-        var backup: Bool
-        var validate: String?
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit.") var path: String
+        @Option("regexp", .string, aliases: ["regex"], help: "Python-style regular expression finding the line to replace (the last match, or the first with firstmatch) or, with state=absent, the lines to remove.") var regexp: String?
+        @Option("search_string", .string, help: "Literal text finding the line, instead of regexp.") var search_string: String?
+        @Option("state", choices: LineState.self, default: .present, help: "Whether the line should be there.") var state: LineState
+        @Option("line", .string, aliases: ["value"], help: "The line to put in the file (required for state=present).") var line: String?
+        @Option("backrefs", .bool, default: false, help: "Expand \\1 or \\g<name> in line from the regexp's match; leave the file alone when nothing matches.") var backrefs: Bool
+        @Option("insertafter", .string, help: "EOF, BOF, or a regular expression: insert after its last (or first) match when regexp finds nothing.") var insertafter: String?
+        @Option("insertbefore", .string, help: "BOF or a regular expression: insert before its last (or first) match when regexp finds nothing.") var insertbefore: String?
+        @Option("firstmatch", .bool, default: false, help: "Use the first match of regexp/insertafter/insertbefore instead of the last.") var firstmatch: Bool
+        @Option("create", .bool, default: false, help: "Create the file when it does not exist (otherwise that is an error).") var create: Bool
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it.") var backup: Bool
+        @Option("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path.") var validate: String?
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
+
+    /// Whether the line should be in the file (shared by line-editing modules).
+    public enum LineState: String, OptionChoice { case present, absent }
 
     public typealias State = RemotePath
     public typealias Step = ContentStep
@@ -68,7 +59,7 @@ public struct LineInFileModule: Module {
         var lines: TextLines
         switch observed.kind {
         case .absent:
-            if a.state == "absent" { return .unchanged(values: ["msg": "file not present"]) }
+            if a.state == .absent { return .unchanged(values: ["msg": "file not present"]) }
             guard a.create else { throw KeelError("destination \(a.path) does not exist: set create: true to make it") }
             lines = TextLines("")
         case .file:
@@ -78,7 +69,7 @@ public struct LineInFileModule: Module {
         default:
             throw KeelError("\(a.path) is a \(observed.kind.rawValue), not a file")
         }
-        let message = try a.state == "absent" ? remove(from: &lines, a) : insert(into: &lines, a)
+        let message = try a.state == .absent ? remove(from: &lines, a) : insert(into: &lines, a)
         let convergence = ContentConvergence(path: a.path, current: observed, desired: Data(lines.text.utf8),
                                              attributes: FileAttributes(mode: a.mode, owner: a.owner, group: a.group),
                                              validate: a.validate, backup: a.backup)

@@ -7,16 +7,7 @@ import OrderedCollections
 /// `before`) replaced by a template, Python's re.sub in multi-line mode (ansible.builtin.replace).
 public struct ReplaceModule: Module {
     public static let name = "replace"
-    public static let spec = ArgumentSpec([
-        OptionSpec("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit; it must exist."),
-        OptionSpec("regexp", .string, required: true, help: "Python-style regular expression, multi-line mode (^ and $ match at every line)."),
-        OptionSpec("replace", .string, default: "", help: "The replacement; \\1, \\g<1> and \\g<name> insert groups. Empty deletes the matches."),
-        OptionSpec("after", .string, help: "Only replace after the first match of this expression (dot matches newlines)."),
-        OptionSpec("before", .string, help: "Only replace before the match of this expression (the first one after `after` when both are given)."),
-        OptionSpec("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it."),
-        OptionSpec("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path."),
-        OptionSpec("encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "The file's encoding (only UTF-8)."),
-    ] + FileAttributes.options)
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Replace every match of a regular expression in a file",
         description: """
@@ -42,17 +33,20 @@ public struct ReplaceModule: Module {
             "Only UTF-8 files; no `unsafe_writes`, `attributes` or SELinux options.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var path: String
-        var regexp: String
-        var replace: String
-        var after: String?
-        var before: String?
-        var backup: Bool
-        var validate: String?
-        var mode: Value?
-        var owner: String?
-        var group: String?
+    public struct Arguments: ModuleArguments {
+        @Option("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit; it must exist.") var path: String
+        @Option("regexp", .string, required: true, help: "Python-style regular expression, multi-line mode (^ and $ match at every line).") var regexp: String
+        @Option("replace", .string, default: "", help: "The replacement; \\1, \\g<1> and \\g<name> insert groups. Empty deletes the matches.") var replace: String
+        @Option("after", .string, help: "Only replace after the first match of this expression (dot matches newlines).") var after: String?
+        @Option("before", .string, help: "Only replace before the match of this expression (the first one after `after` when both are given).") var before: String?
+        @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file before changing it.") var backup: Bool
+        @Option("validate", .string, help: "Command run on the edited file before it replaces the old one; %s is its path.") var validate: String?
+        @Option("encoding", .string, default: "utf-8", choices: ["utf-8", "utf8"], help: "The file's encoding (only UTF-8).") var encoding: String
+        @Option(FileAttributes.mode) var mode: Value?
+        @Option(FileAttributes.owner) var owner: String?
+        @Option(FileAttributes.group) var group: String?
+
+        public init() {}
     }
 
     public typealias State = RemotePath

@@ -10,18 +10,7 @@ import OrderedCollections
 public struct AuthorizedKeyModule: Module {
     public static let name = "authorized_key"
     public static let aliases = ["ansible.posix.authorized_key"]
-    public static let spec = ArgumentSpec([
-        OptionSpec("user", .string, required: true, help: "Whose authorized_keys to edit."),
-        OptionSpec("key", .string, required: true, help: "One or more public keys, one per line (`ssh-ed25519 AAAA... comment`, options allowed in front)."),
-        OptionSpec("path", .path, help: "The file to edit. Default: ~USER/.ssh/authorized_keys."),
-        OptionSpec("manage_dir", .bool, default: true, help: "Keep the key file's directory at mode 0700 owned by the user, creating it when missing. Set false for a shared directory given with path."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the keys are in the file."),
-        OptionSpec("key_options", .string, help: "Options put in front of every key (`from=\"10.0.0.0/8\",no-pty`), replacing those written in `key`."),
-        OptionSpec("exclusive", .bool, default: false, help: "Remove every other key from the file."),
-        OptionSpec("comment", .string, help: "Comment to put after every key, replacing the key's own."),
-        OptionSpec("follow", .bool, default: false, help: "Accepted for compatibility: the file is replaced by rename, so a symlinked authorized_keys becomes a regular file."),
-        OptionSpec("validate_certs", .bool, default: true, help: "Unused: keys from URLs are not supported."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Add or remove SSH authorized keys",
         description: """
@@ -48,17 +37,19 @@ public struct AuthorizedKeyModule: Module {
             "With exclusive=true comment lines are kept.",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var user: String
-        var key: String
-        var path: String?
-        var manage_dir: Bool
-        var state: String
-        var key_options: String?
-        var exclusive: Bool
-        var comment: String?
-        var follow: Bool
-        var validate_certs: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("user", .string, required: true, help: "Whose authorized_keys to edit.") var user: String
+        @Option("key", .string, required: true, help: "One or more public keys, one per line (`ssh-ed25519 AAAA... comment`, options allowed in front).") var key: String
+        @Option("path", .path, help: "The file to edit. Default: ~USER/.ssh/authorized_keys.") var path: String?
+        @Option("manage_dir", .bool, default: true, help: "Keep the key file's directory at mode 0700 owned by the user, creating it when missing. Set false for a shared directory given with path.") var manage_dir: Bool
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the keys are in the file.") var state: String
+        @Option("key_options", .string, help: "Options put in front of every key (`from=\"10.0.0.0/8\",no-pty`), replacing those written in `key`.") var key_options: String?
+        @Option("exclusive", .bool, default: false, help: "Remove every other key from the file.") var exclusive: Bool
+        @Option("comment", .string, help: "Comment to put after every key, replacing the key's own.") var comment: String?
+        @Option("follow", .bool, default: false, help: "Accepted for compatibility: the file is replaced by rename, so a symlinked authorized_keys becomes a regular file.") var follow: Bool
+        @Option("validate_certs", .bool, default: true, help: "Unused: keys from URLs are not supported.") var validate_certs: Bool
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -7,15 +7,7 @@ import OrderedCollections
 /// groupadd/groupmod/groupdel; one `getent group` round trip to observe.
 public struct GroupModule: Module {
     public static let name = "group"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, help: "The group's name."),
-        OptionSpec("gid", .int, help: "The group id."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the group exists."),
-        OptionSpec("system", .bool, default: false, help: "Create a system group (gid below GID_MIN). Only used on creation."),
-        OptionSpec("non_unique", .bool, default: false, help: "Allow a gid that another group already has (-o); needs gid."),
-        OptionSpec("force", .bool, default: false, help: "With state=absent, delete the group even when it is a user's primary group (groupdel -f)."),
-        OptionSpec("local", .bool, default: false, help: "Accepted for compatibility; Keel always uses groupadd/groupmod/groupdel."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Manage local groups",
         description: "Reads the group with `getent group` and runs groupadd, groupmod -g or groupdel only when something differs.",
@@ -28,14 +20,16 @@ public struct GroupModule: Module {
             """,
         deviations: ["local (lgroupadd) and gid_min/gid_max are not supported; `local` is accepted and ignored."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var gid: Int?
-        var state: String
-        var system: Bool
-        var non_unique: Bool
-        var force: Bool
-        var local: Bool
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, help: "The group's name.") var name: String
+        @Option("gid", .int, help: "The group id.") var gid: Int?
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the group exists.") var state: String
+        @Option("system", .bool, default: false, help: "Create a system group (gid below GID_MIN). Only used on creation.") var system: Bool
+        @Option("non_unique", .bool, default: false, help: "Allow a gid that another group already has (-o); needs gid.") var non_unique: Bool
+        @Option("force", .bool, default: false, help: "With state=absent, delete the group even when it is a user's primary group (groupdel -f).") var force: Bool
+        @Option("local", .bool, default: false, help: "Accepted for compatibility; Keel always uses groupadd/groupmod/groupdel.") var local: Bool
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable { var group: AccountDatabase.Group? }

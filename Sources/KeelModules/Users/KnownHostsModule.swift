@@ -9,13 +9,7 @@ import OrderedCollections
 /// entries included (HMAC-SHA1 of the name, as OpenSSH hashes them), so the host needs no ssh-keygen.
 public struct KnownHostsModule: Module {
     public static let name = "known_hosts"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, aliases: ["host"], help: "The host as ssh looks it up: `git.example.com`, `10.0.0.5` or `[git.example.com]:2222`."),
-        OptionSpec("key", .string, help: "The known_hosts line(s) for the host: `NAME TYPE BASE64` (as ssh-keyscan prints). Required with state=present."),
-        OptionSpec("path", .path, default: "~/.ssh/known_hosts", help: "The file (~ is the connecting user's home)."),
-        OptionSpec("hash_host", .bool, default: false, help: "Write the host name hashed (`|1|salt|hash`), as HashKnownHosts does."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "`absent` removes every key of the host."),
-    ], requiredIf: [RequiredIf("state", is: "present", requires: ["key"])])
+    public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "present", requires: ["key"])])
     public static let documentation = ModuleDocumentation(
         summary: "Add or remove a host's keys in known_hosts",
         description: """
@@ -31,12 +25,14 @@ public struct KnownHostsModule: Module {
             """,
         deviations: ["Lines with @cert-authority or @revoked markers are never changed."])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var key: String?
-        var path: String
-        var hash_host: Bool
-        var state: String
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, aliases: ["host"], help: "The host as ssh looks it up: `git.example.com`, `10.0.0.5` or `[git.example.com]:2222`.") var name: String
+        @Option("key", .string, help: "The known_hosts line(s) for the host: `NAME TYPE BASE64` (as ssh-keyscan prints). Required with state=present.") var key: String?
+        @Option("path", .path, default: "~/.ssh/known_hosts", help: "The file (~ is the connecting user's home).") var path: String
+        @Option("hash_host", .bool, default: false, help: "Write the host name hashed (`|1|salt|hash`), as HashKnownHosts does.") var hash_host: Bool
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "`absent` removes every key of the host.") var state: String
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

@@ -9,27 +9,7 @@ import OrderedCollections
 /// line: it is fed to `chpasswd -e` on standard input).
 public struct UserModule: Module {
     public static let name = "user"
-    public static let spec = ArgumentSpec([
-        OptionSpec("name", .string, required: true, aliases: ["user"], help: "The account's name."),
-        OptionSpec("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the account exists."),
-        OptionSpec("uid", .int, help: "The user id."),
-        OptionSpec("non_unique", .bool, default: false, help: "Allow a uid that another account already has (-o)."),
-        OptionSpec("group", .string, help: "Primary group (name or gid); it must exist. Default on creation: a group named after the user (useradd's USERGROUPS_ENAB)."),
-        OptionSpec("groups", .list(.string), help: "Supplementary groups; an empty list (or \"\") removes all of them unless append is set."),
-        OptionSpec("append", .bool, default: false, help: "Add `groups` to the current ones instead of replacing them."),
-        OptionSpec("shell", .string, help: "Login shell."),
-        OptionSpec("home", .path, help: "Home directory."),
-        OptionSpec("create_home", .bool, default: true, aliases: ["createhome"], help: "Create the home directory (from /etc/skel) when the account is created or the directory is missing."),
-        OptionSpec("move_home", .bool, default: false, help: "When `home` changes, move the old directory's content there (usermod -m)."),
-        OptionSpec("skeleton", .path, help: "Skeleton directory for a new home (-k)."),
-        OptionSpec("system", .bool, default: false, help: "Create a system account (-r: uid below UID_MIN, no aging). Only used on creation."),
-        OptionSpec("comment", .string, help: "The GECOS field (full name)."),
-        OptionSpec("password", .string, noLog: true, help: "The password **hash** as in /etc/shadow (e.g. from `mkpasswd -m sha-512` or `password_hash('sha512')`), never a clear-text password."),
-        OptionSpec("update_password", .string, default: "always", choices: ["always", "on_create"], help: "`on_create` sets the password only for a new account."),
-        OptionSpec("password_lock", .bool, help: "Lock (true) or unlock (false) the password (usermod -L/-U)."),
-        OptionSpec("remove", .bool, default: false, help: "With state=absent, also remove the home directory and mail spool (userdel -r)."),
-        OptionSpec("force", .bool, default: false, help: "With state=absent, remove the account even while it is logged in (userdel -f)."),
-    ])
+    public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Manage local user accounts",
         description: """
@@ -59,29 +39,30 @@ public struct UserModule: Module {
             "A group named in `group`/`groups` that does not exist fails when the change is applied; check mode predicts the change (as Ansible's check mode does).",
         ])
 
-    public struct Arguments: Decodable, Sendable {
-        var name: String
-        var state: String
-        var uid: Int?
-        var non_unique: Bool
-        var group: String?
-        var groups: [String]?
-        var append: Bool
-        var shell: String?
-        var home: String?
-        var create_home: Bool
-        var move_home: Bool
-        var skeleton: String?
-        var system: Bool
-        var comment: String?
-        var password: String?
-        var update_password: String
-        var password_lock: Bool?
-        var remove: Bool
-        var force: Bool
-
+    public struct Arguments: ModuleArguments {
+        @Option("name", .string, required: true, aliases: ["user"], help: "The account's name.") var name: String
+        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the account exists.") var state: String
+        @Option("uid", .int, help: "The user id.") var uid: Int?
+        @Option("non_unique", .bool, default: false, help: "Allow a uid that another account already has (-o).") var non_unique: Bool
+        @Option("group", .string, help: "Primary group (name or gid); it must exist. Default on creation: a group named after the user (useradd's USERGROUPS_ENAB).") var group: String?
+        @Option("groups", .list(.string), help: "Supplementary groups; an empty list (or \"\") removes all of them unless append is set.") var groups: [String]?
+        @Option("append", .bool, default: false, help: "Add `groups` to the current ones instead of replacing them.") var append: Bool
+        @Option("shell", .string, help: "Login shell.") var shell: String?
+        @Option("home", .path, help: "Home directory.") var home: String?
+        @Option("create_home", .bool, default: true, aliases: ["createhome"], help: "Create the home directory (from /etc/skel) when the account is created or the directory is missing.") var create_home: Bool
+        @Option("move_home", .bool, default: false, help: "When `home` changes, move the old directory's content there (usermod -m).") var move_home: Bool
+        @Option("skeleton", .path, help: "Skeleton directory for a new home (-k).") var skeleton: String?
+        @Option("system", .bool, default: false, help: "Create a system account (-r: uid below UID_MIN, no aging). Only used on creation.") var system: Bool
+        @Option("comment", .string, help: "The GECOS field (full name).") var comment: String?
+        @Option("password", .string, noLog: true, help: "The password **hash** as in /etc/shadow (e.g. from `mkpasswd -m sha-512` or `password_hash('sha512')`), never a clear-text password.") var password: String?
+        @Option("update_password", .string, default: "always", choices: ["always", "on_create"], help: "`on_create` sets the password only for a new account.") var update_password: String
+        @Option("password_lock", .bool, help: "Lock (true) or unlock (false) the password (usermod -L/-U).") var password_lock: Bool?
+        @Option("remove", .bool, default: false, help: "With state=absent, also remove the home directory and mail spool (userdel -r).") var remove: Bool
+        @Option("force", .bool, default: false, help: "With state=absent, remove the account even while it is logged in (userdel -f).") var force: Bool
         /// `groups` without empty entries; "" and [] both mean "no supplementary groups".
         var wantedGroups: [String]? { groups.map { $0.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } } }
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable {

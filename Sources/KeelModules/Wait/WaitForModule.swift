@@ -10,19 +10,7 @@ import OrderedCollections
 public struct WaitForModule: Module {
     public static let name = "wait_for"
     public static let supportsCheckMode = false
-    public static let spec = ArgumentSpec([
-        OptionSpec("host", .string, default: "127.0.0.1", help: "The host whose port to test, as the target sees it."),
-        OptionSpec("port", .int, help: "The TCP port to wait for."),
-        OptionSpec("path", .path, help: "The file to wait for (present) or to disappear (absent)."),
-        OptionSpec("search_regex", .string, help: "With path: wait until the file holds a line matching this extended regex."),
-        OptionSpec("state", .string, default: "started", choices: ["started", "stopped", "present", "absent"],
-                   help: "started/present: until the port listens or the path exists; stopped/absent: until they are gone."),
-        OptionSpec("timeout", .int, default: 300, help: "Seconds before the task fails."),
-        OptionSpec("delay", .int, default: 0, help: "Seconds to wait before the first check."),
-        OptionSpec("sleep", .int, default: 1, help: "Seconds between checks."),
-        OptionSpec("connect_timeout", .int, default: 5, help: "Seconds a single connection attempt to a remote host may take."),
-        OptionSpec("msg", .string, help: "The failure message instead of the default one."),
-    ], mutuallyExclusive: [["port", "path"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["port", "path"]])
     public static let documentation = ModuleDocumentation(
         summary: "Wait for a port, a file or some time",
         description: "Polls on the target until the condition holds or `timeout` passes, then fails with `msg`. A local port (host 127.0.0.1, localhost, 0.0.0.0 or ::1) is checked in /proc/net/tcp and tcp6 for a listening socket; a remote host:port needs bash (/dev/tcp) or nc on the target. Without port and path it sleeps `timeout` seconds.",
@@ -36,17 +24,19 @@ public struct WaitForModule: Module {
         deviations: ["state=drained, exclude_hosts and active_connection_states are not supported.",
                      "Skipped in check mode (Ansible runs it), so --check never fails waiting for something the skipped tasks would have started."])
 
-    public struct Arguments: Decodable, Sendable {
-        var host: String
-        var port: Int?
-        var path: String?
-        var search_regex: String?
-        var state: String
-        var timeout: Int
-        var delay: Int
-        var sleep: Int
-        var connect_timeout: Int
-        var msg: String?
+    public struct Arguments: ModuleArguments {
+        @Option("host", .string, default: "127.0.0.1", help: "The host whose port to test, as the target sees it.") var host: String
+        @Option("port", .int, help: "The TCP port to wait for.") var port: Int?
+        @Option("path", .path, help: "The file to wait for (present) or to disappear (absent).") var path: String?
+        @Option("search_regex", .string, help: "With path: wait until the file holds a line matching this extended regex.") var search_regex: String?
+        @Option("state", .string, default: "started", choices: ["started", "stopped", "present", "absent"], help: "started/present: until the port listens or the path exists; stopped/absent: until they are gone.") var state: String
+        @Option("timeout", .int, default: 300, help: "Seconds before the task fails.") var timeout: Int
+        @Option("delay", .int, default: 0, help: "Seconds to wait before the first check.") var delay: Int
+        @Option("sleep", .int, default: 1, help: "Seconds between checks.") var sleep: Int
+        @Option("connect_timeout", .int, default: 5, help: "Seconds a single connection attempt to a remote host may take.") var connect_timeout: Int
+        @Option("msg", .string, help: "The failure message instead of the default one.") var msg: String?
+
+        public init() {}
     }
 
     public struct State: Equatable, Sendable { var elapsed: Int }
