@@ -185,8 +185,9 @@ import Testing
             """])
         let started = Date()
         let outcome = await harness.play()
-        // Far below the sleep's 300 s (a loose bound: a test process shared with hundreds of tests is slow).
-        #expect(Date().timeIntervalSince(started) < 60)
+        // Below the sleep's 300 s: the command was stopped, not waited for. The bound is loose on purpose: in the
+        // full suite on two cores this test's turn on the shared thread pool can come more than a minute late.
+        #expect(Date().timeIntervalSince(started) < 250)
         let hang = outcome.results(named: "hang").first
         #expect(hang?.message == "The shell action failed to execute in the expected time frame (1) and was terminated", "\(hang?.message ?? "")")
         #expect(outcome.results(named: "next").first?.status == .changed)
