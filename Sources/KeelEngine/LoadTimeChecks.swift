@@ -61,8 +61,18 @@ struct LoadTimeChecks {
         case "include_tasks": followInclude(task, place)
         case "include_role": followRole(task, place)
         default:
+            if let control = registry.control(for: task.action) {
+                // debug, assert, fail, pause, include_vars, ...: the same checks, except for set_fact-like
+                // actions whose keys are variable names.
+                if !control.acceptsAnyArguments {
+                    problems += ArgumentCheck.problems(task, name: control.name, spec: control.spec) { arguments, location in
+                        _ = try ArgumentValidator(module: control.name, spec: control.spec).validate(arguments, at: location)
+                    }
+                }
+                return
+            }
             guard let runner = registry.runner(for: task.action) else { return }
-            problems += ArgumentCheck.problems(task, runner: runner)
+            problems += ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate)
             if let missing = SourceFileCheck.problem(task, searchPaths: searchPaths(task, place)) { problems.append(missing) }
         }
     }
@@ -130,17 +140,18 @@ struct LoadTimeChecks {
 
 /// A module task's literal arguments against the module's spec.
 enum ArgumentCheck {
-    static func problems(_ task: Task, runner: ModuleRunner) -> [KeelError] {
+    static func problems(_ task: Task, name: String, spec: ArgumentSpec,
+                         validate: (OrderedDictionary<String, Value>, SourceLocation?) throws -> Void) -> [KeelError] {
         // `args: "{{ x }}"` or `copy: "{{ x }}"`: the arguments are a variable, known only at run time.
         if task.args["_variable_params"] != nil { return [] }
-        if !runner.spec.acceptsFreeForm, case .string(let raw)? = task.args["_raw_params"],
+        if !spec.acceptsFreeForm, case .string(let raw)? = task.args["_raw_params"],
            ArgumentValidator.containsTemplate(.string(raw)) { return [] }
-        let validator = ArgumentValidator(module: runner.name, spec: runner.spec)
+        let validator = ArgumentValidator(module: name, spec: spec)
         let problems = validator.literalProblems(task.args, locations: task.argLocations, at: task.argsLocation)
         guard problems.isEmpty, !task.args.values.contains(where: ArgumentValidator.containsTemplate) else { return problems }
         // Nothing templated: the run-time validation itself must pass now (one rule set, not two).
         do {
-            try runner.validate(task.args, at: task.argsLocation)
+            try validate(task.args, task.argsLocation)
             return []
         } catch let error as KeelError {
             return [error]

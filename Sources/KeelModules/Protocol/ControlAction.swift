@@ -88,6 +88,8 @@ public struct ControlRunner: Sendable {
     public let spec: ArgumentSpec
     public let documentation: ModuleDocumentation
     public let unrenderedArguments: Set<String>
+    /// True when the action accepts any keys (set_fact): nothing to check its arguments against.
+    public let acceptsAnyArguments: Bool
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, ControlContext) async throws -> ControlOutcome
 
     public init<A: ControlAction>(_ action: A.Type) {
@@ -96,6 +98,7 @@ public struct ControlRunner: Sendable {
         spec = A.spec
         documentation = A.documentation
         unrenderedArguments = A.unrenderedArguments
+        acceptsAnyArguments = A.acceptsAnyArguments
         body = { arguments, location, context in
             let checked = A.acceptsAnyArguments ? arguments : try ArgumentValidator(module: A.name, spec: A.spec).validate(arguments, at: location)
             return try await A().run(checked, in: context)
