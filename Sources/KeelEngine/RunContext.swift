@@ -19,6 +19,8 @@ final class RunContext: Sendable {
     let hosts: [String: HostState]
     let sshConfig: SSHConfig
     let startAt: StartAtTask
+    /// The controller services modules share for the whole run (HTTP, run-wide state, fact caches).
+    let services = ControllerServices()
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {

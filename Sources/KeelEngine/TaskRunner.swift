@@ -239,6 +239,7 @@ struct TaskRunner {
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
                                   })
         context.environment = try environment(scope)
+        context.services = run.services
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
