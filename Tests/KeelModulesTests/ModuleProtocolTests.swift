@@ -43,6 +43,7 @@ import Testing
         let plan = Plan(steps: [step], diffs: [Diff(label: "unit", before: "x\n", after: "y\n")],
                         values: ["name": "cron", "status": ["ActiveState": "active"]], fieldChanges: fields)
         #expect(plan.describe() == ["systemctl restart cron.service", "~ image: b -> a (forces replacement)"])
+        #expect(SystemdModule.Step(action: .daemonReload, unit: "cron.service").description == "systemctl daemon-reload")
         let saved = try JSONEncoder().encode(plan)
         let loaded = try JSONDecoder().decode(Plan<SystemdModule.Step>.self, from: saved)
         #expect(loaded == plan)

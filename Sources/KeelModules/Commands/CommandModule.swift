@@ -23,17 +23,21 @@ public struct CommandModule: Module {
             """,
         deviations: ["In check mode a command that would run is reported as changed (Ansible reports it skipped), so --check predicts exactly what a real run changes."])
 
-    public struct Arguments: Decodable, Sendable {
-        var _raw_params: String?
-        var cmd: String?
-        var argv: [String]?
-        var creates: String?
-        var removes: String?
-        var chdir: String?
-        var stdin: String?
-        var stdin_add_newline: Bool
-        var strip_empty_ends: Bool
-        var executable: String?
+    /// Shared by command and shell; the help of `argv` and `executable` differs (see `commandSpec`).
+    public struct Arguments: ModuleArguments {
+        /// Free-form text after the module name.
+        var _raw_params: String? = nil
+        @Option("cmd", .string, help: "The command line (instead of the free-form text).") var cmd: String?
+        @Option("argv", .list(.string), help: "The program and its arguments as a list.") var argv: [String]?
+        @Option("creates", .path, help: "Skip when this path exists.") var creates: String?
+        @Option("removes", .path, help: "Skip unless this path exists.") var removes: String?
+        @Option("chdir", .path, help: "Change into this directory first.") var chdir: String?
+        @Option("stdin", .string, help: "Text to feed on standard input.") var stdin: String?
+        @Option("stdin_add_newline", .bool, default: true, help: "Add a newline after stdin.") var stdin_add_newline: Bool
+        @Option("strip_empty_ends", .bool, default: true, help: "Strip trailing newlines from stdout and stderr in the result.") var strip_empty_ends: Bool
+        @Option("executable", .path, help: "Not used by command.") var executable: String?
+
+        public init() {}
     }
 
     public enum State: Equatable, Sendable { case mustRun, skip(String) }
@@ -49,17 +53,17 @@ public struct CommandModule: Module {
     public init() {}
 
     static func commandSpec(shell: Bool) -> ArgumentSpec {
-        ArgumentSpec([
-            OptionSpec("cmd", .string, help: "The command line (instead of the free-form text)."),
-            OptionSpec("argv", .list(.string), help: shell ? "Not used by shell." : "The program and its arguments as a list."),
-            OptionSpec("creates", .path, help: "Skip when this path exists."),
-            OptionSpec("removes", .path, help: "Skip unless this path exists."),
-            OptionSpec("chdir", .path, help: "Change into this directory first."),
-            OptionSpec("stdin", .string, help: "Text to feed on standard input."),
-            OptionSpec("stdin_add_newline", .bool, default: true, help: "Add a newline after stdin."),
-            OptionSpec("strip_empty_ends", .bool, default: true, help: "Strip trailing newlines from stdout and stderr in the result."),
-            OptionSpec("executable", .path, help: shell ? "The shell to use (default /bin/sh)." : "Not used by command."),
-        ], mutuallyExclusive: [["_raw_params", "cmd", "argv"]], acceptsFreeForm: true)
+        var spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["_raw_params", "cmd", "argv"]], acceptsFreeForm: true)
+        if shell {
+            // The one difference between the two modules' options: what argv and executable mean.
+            spec.options = spec.options.map { option in
+                var option = option
+                if option.name == "argv" { option.help = "Not used by shell." }
+                if option.name == "executable" { option.help = "The shell to use (default /bin/sh)." }
+                return option
+            }
+        }
+        return spec
     }
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {

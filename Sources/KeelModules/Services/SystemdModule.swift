@@ -62,7 +62,8 @@ public struct SystemdModule: Module {
         case unmask, enable, disable, mask, start, stop, restart, reload
     }
 
-    /// One systemctl call: the action, the unit (nil for the manager's own actions) and its flags.
+    /// One systemctl call: the action, the task's unit (whose state is read back after the calls; the
+    /// manager's own actions ignore it) and its flags.
     public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
         var action: Action
         var unit: String?
@@ -71,7 +72,10 @@ public struct SystemdModule: Module {
         /// --no-block for start/stop/restart/reload.
         var noBlock = false
 
-        public var description: String { "systemctl \(action.rawValue)" + (unit.map { " \($0)" } ?? "") }
+        public var description: String {
+            let manager = action == .daemonReload || action == .daemonReexec
+            return "systemctl \(action.rawValue)" + (manager ? "" : unit.map { " \($0)" } ?? "")
+        }
     }
 
     public init() {}
