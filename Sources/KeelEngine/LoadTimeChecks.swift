@@ -2,6 +2,7 @@ import Foundation
 import KeelBase
 import KeelModel
 import KeelModules
+import OrderedCollections
 
 /// Checks every task Keel can see before any host is contacted: each play's tasks, blocks with their
 /// rescue and always, handlers, roles, imported files, and the files of `include_tasks`/`include_role`
