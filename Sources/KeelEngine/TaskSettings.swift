@@ -145,17 +145,9 @@ struct TaskSettings: Sendable {
         }
     }
 
+    /// Ansible's boolean words, and an empty text as false, as a condition reads it.
     static func boolValue(_ value: Value) -> Bool? {
-        switch value {
-        case .bool(let b): return b
-        case .int(let i) where i == 0 || i == 1: return i == 1
-        case .string(let s):
-            switch s.lowercased().trimmingCharacters(in: .whitespaces) {
-            case "true", "yes", "on", "1", "y", "t": return true
-            case "false", "no", "off", "0", "n", "f", "": return false
-            default: return nil
-            }
-        default: return nil
-        }
+        if case .string(let s) = value, s.trimmingCharacters(in: .whitespaces).isEmpty { return false }
+        return value.ansibleBool
     }
 }

@@ -53,19 +53,7 @@ struct ConnectionVariables {
         throw invalid(name, value, expected: "a boolean (true/false, yes/no)")
     }
 
-    static func parseBool(_ value: Value) -> Bool? {
-        switch value {
-        case .bool(let b): return b
-        case .int(let i) where i == 0 || i == 1: return i == 1
-        case .string(let s):
-            switch s.lowercased().trimmingCharacters(in: .whitespaces) {
-            case "true", "yes", "on", "1", "y", "t": return true
-            case "false", "no", "off", "0", "n", "f": return false
-            default: return nil
-            }
-        default: return nil
-        }
-    }
+    static func parseBool(_ value: Value) -> Bool? { value.ansibleBool }
 
     /// A duration in seconds: a positive number (zero only where it means "off").
     func seconds(_ value: Value, _ name: String, allowZero: Bool = false) throws -> Double {

@@ -4,17 +4,8 @@ import KeelLab
 
 /// `keel run` as a user runs it: the built binary, the lab's inventory, several hosts.
 @Suite("keel run") struct RunCommandTests {
-    /// The keel binary swift build put next to this test bundle.
-    static var keel: String {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidate = directory
-        while candidate.path != "/" {
-            let path = candidate.appendingPathComponent("keel").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-            candidate.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("keel").path
-    }
+    /// The keel binary swift build put next to this test bundle (or KEEL_BINARY).
+    static var keel: String { KeelBinary.path }
 
     func keel(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
