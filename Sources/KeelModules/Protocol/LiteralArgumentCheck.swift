@@ -14,7 +14,8 @@ extension ArgumentValidator {
         var given = Set<String>()                           // canonical names written, templated or not
         for (key, value) in arguments {
             let here = locations[key] ?? location
-            if key == "_raw_params" && spec.acceptsFreeForm { continue }
+            // Free-form text (command lines, meta directives) passes as it is, as at run time; it counts as given.
+            if key == "_raw_params" && spec.acceptsFreeForm { given.insert(key); continue }
             guard let option = spec.option(named: key) else {
                 let names = spec.options.flatMap { [$0.name] + $0.aliases }
                 problems.append(KeelError("unsupported argument '\(key)' for module '\(module)'", at: here,
