@@ -50,7 +50,7 @@ public struct FirewalldZoneModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("zone", .string, required: true, aliases: ["name"], help: "The zone to converge (created when missing).") var zone: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be).") var state: String
+        @Option("state", choices: ZoneState.self, default: .present, help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be).") var state: ZoneState
         @Option("services", .list(.string), help: "Services the zone allows (names from firewall-cmd --get-services).") var services: [String]?
         @Option("ports", .list(.string), help: "Ports the zone allows: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/udp).") var ports: [String]?
         @Option("protocols", .list(.string), help: "IP protocols the zone allows (gre, icmp, ...).") var protocols: [String]?
@@ -70,6 +70,8 @@ public struct FirewalldZoneModule: Module {
         public init() {}
     }
 
+    public enum ZoneState: String, OptionChoice { case present, absent }
+
     public typealias State = FirewalldObservation
     public typealias Step = ZoneChange
 
@@ -83,9 +85,9 @@ public struct FirewalldZoneModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         var change = ZoneChange(zone: a.zone, online: observed.running)
         change.zoneFileText = observed.zoneFileText
-        let values: OrderedDictionary<String, Value> = ["zone": .string(a.zone), "state": .string(a.state),
+        let values: OrderedDictionary<String, Value> = ["zone": .string(a.zone), "state": .string(a.state.rawValue),
                                                         "offline": .bool(!observed.running)]
-        if a.state == "absent" {
+        if a.state == .absent {
             guard observed.zoneExists else { return .unchanged(values: values) }
             change.deleteZone = true
             change.permanent = .init(before: observed.permanent ?? ZoneSettings(), after: ZoneSettings())

@@ -41,7 +41,7 @@ public struct UserModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, aliases: ["user"], help: "The account's name.") var name: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the account exists.") var state: String
+        @Option("state", choices: UserState.self, default: .present, help: "Whether the account exists.") var state: UserState
         @Option("uid", .int, help: "The user id.") var uid: Int?
         @Option("non_unique", .bool, default: false, help: "Allow a uid that another account already has (-o).") var non_unique: Bool
         @Option("group", .string, help: "Primary group (name or gid); it must exist. Default on creation: a group named after the user (useradd's USERGROUPS_ENAB).") var group: String?
@@ -64,6 +64,8 @@ public struct UserModule: Module {
 
         public init() {}
     }
+
+    public enum UserState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var account: AccountDatabase.Passwd?
@@ -142,8 +144,8 @@ public struct UserModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state)]
-        if a.state == "absent" {
+        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state.rawValue)]
+        if a.state == .absent {
             guard observed.account != nil else { return .unchanged(values: values) }
             var flags: [String] = []
             if a.force { flags.append("-f") }
