@@ -61,7 +61,7 @@ public struct FirewalldZoneModule: Module {
         @Option("icmp_block_inversion", .bool, help: "Invert the ICMP blocks (block every type but the listed ones).") var icmp_block_inversion: Bool?
         @Option("masquerade", .bool, help: "Masquerade (source NAT) traffic leaving through this zone.") var masquerade: Bool?
         @Option("target", .string, choices: ZoneTarget.choices.map(Value.string), help: "What happens to packets no rule matched: default (reject, but ICMP passes), ACCEPT, DROP, REJECT (%%REJECT%%).") var target: String?
-        @Option("log_denied", .string, choices: ["all", "unicast", "broadcast", "multicast", "off"].map(Value.string), help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops.") var log_denied: String?
+        @Option("log_denied", choices: LogDenied.self, help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops.") var log_denied: LogDenied?
         @Option("purge", .bool, default: false, help: "true: the zone becomes exactly what the task lists; every setting not given is emptied (lists), off (masquerade, icmp_block_inversion) or default (target). false: listed items are added, nothing is removed.") var purge: Bool
         @Option("permanent", .bool, default: true, help: "Converge the permanent configuration (survives reloads and reboots).") var permanent: Bool
         @Option("immediate", .bool, default: true, help: "Converge the runtime configuration (takes effect now). Ignored when firewalld does not run.") var immediate: Bool
@@ -69,6 +69,9 @@ public struct FirewalldZoneModule: Module {
 
         public init() {}
     }
+
+    /// firewalld's LogDenied setting (daemon-wide).
+    public enum LogDenied: String, OptionChoice { case all, unicast, broadcast, multicast, off }
 
     public enum ZoneState: String, OptionChoice { case present, absent }
 
@@ -109,7 +112,7 @@ public struct FirewalldZoneModule: Module {
             let before = observed.runtime ?? ZoneSettings()
             change.runtime = .init(before: before, after: merged(listed, into: before, a))
         }
-        if let wanted = a.log_denied {
+        if let wanted = a.log_denied?.rawValue {
             let current = observed.runtimeLogDenied ?? observed.logDenied
             if current != wanted || observed.logDenied != wanted { change.logDenied = .init(before: current, after: wanted) }
         }

@@ -46,10 +46,12 @@ public struct SystemdModule: Module {
         @Option("daemon_reexec", .bool, default: false, aliases: ["daemon-reexec"], help: "Re-execute the systemd manager first (always runs, so always reported changed).") var daemon_reexec: Bool
         @Option("force", .bool, help: "Pass --force to enable/disable/mask (overrides conflicting symlinks).") var force: Bool?
         @Option("no_block", .bool, default: false, help: "Do not wait for start/stop jobs to finish (--no-block).") var no_block: Bool
-        @Option("scope", .string, default: "system", choices: ["system", "user", "global"], help: "Only `system` is supported by Keel.") var scope: String
+        @Option("scope", choices: UnitScope.self, default: .system, help: "Only `system` is supported by Keel.") var scope: UnitScope
 
         public init() {}
     }
+
+    public enum UnitScope: String, OptionChoice { case system, user, global }
 
     public struct State: Equatable, Sendable {
         var unit: UnitStatus?
@@ -81,8 +83,8 @@ public struct SystemdModule: Module {
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        guard a.scope == "system" else {
-            throw KeelError("systemd_service: scope '\(a.scope)' is not supported by Keel", expected: "scope: system", found: "scope: \(a.scope)")
+        guard a.scope == .system else {
+            throw KeelError("systemd_service: scope '\(a.scope.rawValue)' is not supported by Keel", expected: "scope: system", found: "scope: \(a.scope.rawValue)")
         }
         if let name = a.name {
             return State(unit: try await UnitStatus.observe(name, on: host), anyUnitNeedsReload: false)

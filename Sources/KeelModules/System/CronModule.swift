@@ -48,7 +48,7 @@ public struct CronModule: Module {
         @Option("day", .string, default: "*", aliases: ["dom"], format: .singleLine, help: "Day of month field.") var day: String
         @Option("month", .string, default: "*", format: .singleLine, help: "Month field.") var month: String
         @Option("weekday", .string, default: "*", aliases: ["dow"], format: .singleLine, help: "Day of week field.") var weekday: String
-        @Option("special_time", .string, choices: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"], help: "An @keyword instead of the five time fields.") var special_time: String?
+        @Option("special_time", choices: SpecialTime.self, help: "An @keyword instead of the five time fields.") var special_time: SpecialTime?
         @Option("disabled", .bool, default: false, help: "Keep the job but commented out.") var disabled: Bool
         @Option("env", .bool, default: false, help: "Manage an environment variable line NAME=JOB instead of a job.") var env: Bool
         @Option("insertafter", .string, format: .singleLine, help: "With env=true: put a new variable after the variable of this name.") var insertafter: String?
@@ -60,6 +60,9 @@ public struct CronModule: Module {
 
         public init() {}
     }
+
+    /// cron's @-schedules (the name after the @).
+    public enum SpecialTime: String, OptionChoice { case annually, daily, hourly, monthly, reboot, weekly, yearly }
 
     public enum JobState: String, OptionChoice { case present, absent }
 
@@ -99,7 +102,7 @@ public struct CronModule: Module {
     static func marker(_ name: String) -> String { "#Ansible: \(name)" }
 
     func jobLine(_ a: Arguments) -> String {
-        let schedule = a.special_time.map { "@\($0)" } ?? "\(a.minute) \(a.hour) \(a.day) \(a.month) \(a.weekday)"
+        let schedule = a.special_time.map { "@\($0.rawValue)" } ?? "\(a.minute) \(a.hour) \(a.day) \(a.month) \(a.weekday)"
         let user = a.cron_file != nil ? " \(a.user ?? "root")" : ""
         return (a.disabled ? "#" : "") + "\(schedule)\(user) \(a.job ?? "")"
     }
