@@ -23,7 +23,7 @@ public struct FileModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest", "name"], help: "Path to manage.") var path: String
-        @Option("state", .string, choices: ["absent", "directory", "file", "hard", "link", "touch"], help: "What the path should be. Default: what it is now, or 'file'.") var state: String?
+        @Option("state", choices: FileState.self, help: "What the path should be. Default: what it is now, or 'file'.") var state: FileState?
         @Option("src", .path, help: "Target of a link (state=link or hard).") var src: String?
         @Option("recurse", .bool, default: false, help: "With state=directory, apply mode/owner/group to everything below.") var recurse: Bool
         @Option("force", .bool, default: false, help: "Replace an existing file or directory with the link.") var force: Bool
@@ -35,6 +35,21 @@ public struct FileModule: Module {
         var attributes: FileAttributes { FileAttributes(mode: mode, owner: owner, group: group) }
 
         public init() {}
+    }
+
+    /// What the path should be. A special file (socket, fifo, device) is none of them: without a state, only its attributes are managed.
+    public enum FileState: String, OptionChoice {
+        case absent, directory, file, hard, link, touch
+
+        /// The state a path already has (`file` when it does not exist yet); nil for a special file.
+        init?(current kind: RemotePath.Kind) {
+            switch kind {
+            case .absent, .file: self = .file
+            case .directory: self = .directory
+            case .link: self = .link
+            case .other: return nil
+            }
+        }
     }
 
     public struct State: Equatable, Sendable {
@@ -76,10 +91,10 @@ public struct FileModule: Module {
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         var script = RemotePath.observationScript(a.path, checksum: false, contentLimit: 0)
-        if a.state == "hard", let src = a.src {
+        if a.state == .hard, let src = a.src {
             script += "\n[ -e \(ShellQuote.quote(src)) ] && [ \"$(stat -c %d:%i -- \(ShellQuote.quote(src)))\" = \"$(stat -c %d:%i -- \"$p\" 2>/dev/null)\" ] && echo KEEL_SAME_INODE"
         }
-        if a.recurse, a.state == "directory" || a.state == nil {
+        if a.recurse, a.state == .directory || a.state == nil {
             script += "\n" + recursiveMismatchProbe(a)
         }
         let result = try await host.run(script)
@@ -94,30 +109,30 @@ public struct FileModule: Module {
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let current = observed.path
-        let state = a.state ?? (current.kind == .absent ? "file" : current.kind == .link ? "link" : current.kind.rawValue)
+        let state = a.state ?? FileState(current: current.kind)
         var steps: [Action] = []
         var defaultMode = 0o644
         switch state {
-        case "absent":
+        case .absent:
             if current.kind != .absent { steps.append(.remove) }
-            return plan(steps, a, current, state: "absent", attributes: [])
-        case "directory":
+            return plan(steps, a, current, state: .absent, attributes: [])
+        case .directory:
             defaultMode = 0o755
             if current.kind == .absent { steps.append(.makeDirectory) }
             else if current.kind != .directory {
                 throw KeelError("\(a.path) already exists as a \(current.kind.rawValue), not a directory")
             }
-        case "file":
+        case .file:
             if current.kind == .absent {
                 throw KeelError("file (\(a.path)) is absent, cannot continue: use state=touch to create an empty file")
             }
             if current.kind == .directory { throw KeelError("\(a.path) is a directory, not a file") }
-        case "touch":
+        case .touch:
             if current.kind == .absent { steps.append(.touch(createOnly: false)) }
             else if a.modification_time != "preserve" || a.access_time == "now" { steps.append(.touch(createOnly: false)) }
-        case "link", "hard":
+        case .link, .hard:
             let source = a.src ?? ""
-            let hard = state == "hard"
+            let hard = state == .hard
             let right = hard ? observed.sameInodeAsSource : (current.kind == .link && current.linkTarget == source)
             if !right {
                 if current.kind == .file || current.kind == .directory, !a.force, !(hard && current.kind == .file) {
@@ -128,8 +143,8 @@ public struct FileModule: Module {
             let attributes = a.attributes.changes(for: steps.isEmpty ? current : RemotePath(kind: .absent), defaultMode: 0o777)
                 .filter { if case .mode = $0 { return hard }; return true }   // a symlink's own mode means nothing on Linux
             return plan(steps, a, current, state: state, attributes: attributes)
-        default:
-            break
+        case nil:
+            break   // a special file: only its attributes
         }
         let fresh = steps.contains(.makeDirectory) || (current.kind == .absent)
         var attributes = a.attributes.changes(for: fresh ? RemotePath(kind: .absent) : current, defaultMode: defaultMode)
@@ -140,17 +155,18 @@ public struct FileModule: Module {
         return plan(steps, a, current, state: state, attributes: attributes)
     }
 
-    private func plan(_ steps: [Action], _ a: Arguments, _ current: RemotePath, state: String, attributes: [AttributeChange]) -> Plan<Step> {
+    private func plan(_ steps: [Action], _ a: Arguments, _ current: RemotePath, state: FileState?, attributes: [AttributeChange]) -> Plan<Step> {
+        let stateName = state?.rawValue ?? current.kind.rawValue
         var actions = steps
-        actions += attributes.map { .attribute($0, recursive: a.recurse && state == "directory") }
-        let all = actions.map { Step(path: a.path, action: $0, preserveModificationTime: a.modification_time == "preserve", onLink: a.state == "link") }
-        let values: OrderedDictionary<String, Value> = ["path": .string(a.path), "state": .string(state)]
+        actions += attributes.map { .attribute($0, recursive: a.recurse && state == .directory) }
+        let all = actions.map { Step(path: a.path, action: $0, preserveModificationTime: a.modification_time == "preserve", onLink: a.state == .link) }
+        let values: OrderedDictionary<String, Value> = ["path": .string(a.path), "state": .string(stateName)]
         guard !all.isEmpty else { return .unchanged(values: values) }
         var before = "path: \(a.path)\nstate: \(current.kind == .link ? "link" : current.kind.rawValue)\n"
         if current.kind != .absent { before += "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n" }
         if let target = current.linkTarget { before += "src: \(target)\n" }
-        var after = "path: \(a.path)\nstate: \(state)\n"
-        if state != "absent" {
+        var after = "path: \(a.path)\nstate: \(stateName)\n"
+        if state != .absent {
             let changed = Dictionary(uniqueKeysWithValues: attributes.map { ($0.diffLine.split(separator: ":")[0], $0.diffLine) })
             for key in ["mode", "owner", "group"] {
                 if let line = changed[Substring(key)] { after += line + "\n" }
@@ -158,7 +174,7 @@ public struct FileModule: Module {
                     after += key == "mode" ? "mode: \(RemotePath.octal(current.mode))\n" : key == "owner" ? "owner: \(current.owner)\n" : "group: \(current.group)\n"
                 }
             }
-            if let src = a.src, state == "link" || state == "hard" { after += "src: \(src)\n" }
+            if let src = a.src, state == .link || state == .hard { after += "src: \(src)\n" }
         }
         return Plan(steps: all, diffs: [Diff(label: a.path, before: before, after: after)], values: values)
     }

@@ -19,13 +19,15 @@ public struct TempfileModule: Module {
             """)
 
     public struct Arguments: ModuleArguments {
-        @Option("state", .string, default: "file", choices: ["file", "directory"], help: "Make a file or a directory.") var state: String
+        @Option("state", choices: TempfileKind.self, default: .file, help: "Make a file or a directory.") var state: TempfileKind
         @Option("path", .path, help: "The directory to make it in (default: $TMPDIR on the host, else /tmp).") var path: String?
         @Option("prefix", .string, default: "ansible.", help: "Start of the name.") var prefix: String
         @Option("suffix", .string, default: "", help: "End of the name.") var suffix: String
 
         public init() {}
     }
+
+    public enum TempfileKind: String, OptionChoice { case file, directory }
 
     public typealias State = Bool
     /// The temporary file or directory to make: mktemp picks the name.
@@ -46,8 +48,8 @@ public struct TempfileModule: Module {
         guard !a.prefix.contains("/"), !a.suffix.contains("/") else {
             throw KeelError("tempfile: prefix and suffix cannot contain '/'", found: "prefix '\(a.prefix)', suffix '\(a.suffix)'")
         }
-        return Plan(steps: [Step(directory: a.state == "directory", path: a.path, prefix: a.prefix, suffix: a.suffix)],
-                    values: ["state": .string(a.state)])
+        return Plan(steps: [Step(directory: a.state == .directory, path: a.path, prefix: a.prefix, suffix: a.suffix)],
+                    values: ["state": .string(a.state.rawValue)])
     }
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {

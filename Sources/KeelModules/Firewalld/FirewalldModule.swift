@@ -73,7 +73,7 @@ public struct FirewalldModule: Module {
         @Option("icmp_block", .string, help: "An ICMP type to block (echo-request, ...).") var icmp_block: String?
         @Option("icmp_block_inversion", .string, help: "Inversion of the zone's ICMP blocks: a boolean; state enabled/disabled decides.") var icmp_block_inversion: String?
         @Option("target", .string, choices: ZoneTarget.choices.map(Value.string), help: "The zone's target; state present sets it, absent resets it to default. Permanent only.") var target: String?
-        @Option("state", .string, required: true, choices: ["enabled", "disabled", "present", "absent"].map(Value.string), help: "enabled/disabled for an item; present/absent for the zone itself (create/delete) or its target.") var state: String
+        @Option("state", choices: FirewalldState.self, required: true, help: "enabled/disabled for an item; present/absent for the zone itself (create/delete) or its target.") var state: FirewalldState
         @Option("permanent", .bool, default: false, help: "Change the permanent configuration (survives reloads and reboots).") var permanent: Bool
         @Option("immediate", .bool, default: false, help: "Also change the runtime configuration when permanent is true (without permanent the runtime is always changed).") var immediate: Bool
         @Option("offline", .bool, default: false, help: "Allow the change while firewalld is not running (written to the zone XML).") var offline: Bool
@@ -82,6 +82,9 @@ public struct FirewalldModule: Module {
 
         public init() {}
     }
+
+    /// enabled/disabled act on an item of a zone; present/absent on the zone itself or its target.
+    public enum FirewalldState: String, OptionChoice { case enabled, disabled, present, absent }
 
     public typealias State = FirewalldObservation
     public typealias Step = ZoneChange
@@ -102,16 +105,16 @@ public struct FirewalldModule: Module {
     }
 
     func operation(_ a: Arguments, observed: State) throws -> Operation {
-        let itemState = a.state == "enabled" || a.state == "disabled"
-        let enable = a.state == "enabled"
+        let itemState = a.state == .enabled || a.state == .disabled
+        let enable = a.state == .enabled
         func item(_ collection: ZoneSettings.Collection, _ value: String) throws -> Operation {
             guard itemState else {
-                throw KeelError("state '\(a.state)' is for zone-level operations", expected: "state enabled or disabled with \(collection.rawValue)", found: a.state)
+                throw KeelError("state '\(a.state.rawValue)' is for zone-level operations", expected: "state enabled or disabled with \(collection.rawValue)", found: a.state.rawValue)
             }
             return .item(collection, value, add: enable)
         }
         func flag(_ path: WritableKeyPath<ZoneSettings, Bool>, _ text: String, _ option: String) throws -> Operation {
-            guard itemState else { throw KeelError("state '\(a.state)' is for zone-level operations", expected: "state enabled or disabled with \(option)", found: a.state) }
+            guard itemState else { throw KeelError("state '\(a.state.rawValue)' is for zone-level operations", expected: "state enabled or disabled with \(option)", found: a.state.rawValue) }
             guard let value = Self.boolean(text) else { throw KeelError("\(option) is a boolean", expected: "yes/no/true/false", found: text) }
             return .flag(path, value == enable)
         }
@@ -128,15 +131,15 @@ public struct FirewalldModule: Module {
         if let value = a.masquerade { return try flag(\.masquerade, value, "masquerade") }
         if let value = a.icmp_block_inversion { return try flag(\.icmpBlockInversion, value, "icmp_block_inversion") }
         if let target = a.target {
-            guard !itemState else { throw KeelError("target takes state present or absent", expected: "present (set it) or absent (reset to default)", found: a.state) }
-            return .target(a.state == "present" ? ZoneTarget.normalized(target) : "default")
+            guard !itemState else { throw KeelError("target takes state present or absent", expected: "present (set it) or absent (reset to default)", found: a.state.rawValue) }
+            return .target(a.state == .present ? ZoneTarget.normalized(target) : "default")
         }
         guard !itemState else {
-            throw KeelError("firewalld needs something to \(a.state == "enabled" ? "enable" : "disable")",
+            throw KeelError("firewalld needs something to \(a.state == .enabled ? "enable" : "disable")",
                             expected: "one of \(Self.itemOptions.joined(separator: ", ")), or state present/absent with only zone", found: "none of them")
         }
-        guard a.zone != nil else { throw KeelError("state \(a.state) without an item creates or deletes a zone, and needs zone", expected: "zone: NAME", found: "no zone") }
-        return .zone(present: a.state == "present")
+        guard a.zone != nil else { throw KeelError("state \(a.state.rawValue) without an item creates or deletes a zone, and needs zone", expected: "zone: NAME", found: "no zone") }
+        return .zone(present: a.state == .present)
     }
 
     static func boolean(_ text: String) -> Bool? {
@@ -150,7 +153,7 @@ public struct FirewalldModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let operation = try operation(a, observed: observed)
         let zone = observed.zone
-        var values: OrderedDictionary<String, Value> = ["zone": .string(zone), "state": .string(a.state)]
+        var values: OrderedDictionary<String, Value> = ["zone": .string(zone), "state": .string(a.state.rawValue)]
         var wantsPermanent = a.permanent
         var wantsRuntime = a.immediate || !a.permanent
         if !observed.running {
@@ -212,7 +215,7 @@ public struct FirewalldModule: Module {
         }
         if change.isEmpty { return .unchanged(values: values) }
         let where_ = [change.permanent.map { _ in "permanent" }, change.runtime.map { _ in "runtime" }].compactMap { $0 }.joined(separator: " and ")
-        values["msg"] = .string("changed \(a.state == "enabled" || a.state == "present" ? "to" : "from") zone \(zone) (\(where_)\(observed.running ? "" : ", offline"))")
+        values["msg"] = .string("changed \(a.state == .enabled || a.state == .present ? "to" : "from") zone \(zone) (\(where_)\(observed.running ? "" : ", offline"))")
         return Plan(steps: [change], diffs: change.diffs, values: values)
     }
 

@@ -50,7 +50,7 @@ public struct FirewalldZoneModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("zone", .string, required: true, aliases: ["name"], help: "The zone to converge (created when missing).") var zone: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be).") var state: String
+        @Option("state", choices: ZoneState.self, default: .present, help: "present: the zone exists with these settings; absent: the zone is deleted (only zones of your own: shipped zones cannot be).") var state: ZoneState
         @Option("services", .list(.string), help: "Services the zone allows (names from firewall-cmd --get-services).") var services: [String]?
         @Option("ports", .list(.string), help: "Ports the zone allows: PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 3000-3200/udp).") var ports: [String]?
         @Option("protocols", .list(.string), help: "IP protocols the zone allows (gre, icmp, ...).") var protocols: [String]?
@@ -61,7 +61,7 @@ public struct FirewalldZoneModule: Module {
         @Option("icmp_block_inversion", .bool, help: "Invert the ICMP blocks (block every type but the listed ones).") var icmp_block_inversion: Bool?
         @Option("masquerade", .bool, help: "Masquerade (source NAT) traffic leaving through this zone.") var masquerade: Bool?
         @Option("target", .string, choices: ZoneTarget.choices.map(Value.string), help: "What happens to packets no rule matched: default (reject, but ICMP passes), ACCEPT, DROP, REJECT (%%REJECT%%).") var target: String?
-        @Option("log_denied", .string, choices: ["all", "unicast", "broadcast", "multicast", "off"].map(Value.string), help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops.") var log_denied: String?
+        @Option("log_denied", choices: LogDenied.self, help: "firewalld's LogDenied (daemon-wide, not per zone): log packets the firewall rejects or drops.") var log_denied: LogDenied?
         @Option("purge", .bool, default: false, help: "true: the zone becomes exactly what the task lists; every setting not given is emptied (lists), off (masquerade, icmp_block_inversion) or default (target). false: listed items are added, nothing is removed.") var purge: Bool
         @Option("permanent", .bool, default: true, help: "Converge the permanent configuration (survives reloads and reboots).") var permanent: Bool
         @Option("immediate", .bool, default: true, help: "Converge the runtime configuration (takes effect now). Ignored when firewalld does not run.") var immediate: Bool
@@ -69,6 +69,11 @@ public struct FirewalldZoneModule: Module {
 
         public init() {}
     }
+
+    /// firewalld's LogDenied setting (daemon-wide).
+    public enum LogDenied: String, OptionChoice { case all, unicast, broadcast, multicast, off }
+
+    public enum ZoneState: String, OptionChoice { case present, absent }
 
     public typealias State = FirewalldObservation
     public typealias Step = ZoneChange
@@ -83,9 +88,9 @@ public struct FirewalldZoneModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         var change = ZoneChange(zone: a.zone, online: observed.running)
         change.zoneFileText = observed.zoneFileText
-        let values: OrderedDictionary<String, Value> = ["zone": .string(a.zone), "state": .string(a.state),
+        let values: OrderedDictionary<String, Value> = ["zone": .string(a.zone), "state": .string(a.state.rawValue),
                                                         "offline": .bool(!observed.running)]
-        if a.state == "absent" {
+        if a.state == .absent {
             guard observed.zoneExists else { return .unchanged(values: values) }
             change.deleteZone = true
             change.permanent = .init(before: observed.permanent ?? ZoneSettings(), after: ZoneSettings())
@@ -107,7 +112,7 @@ public struct FirewalldZoneModule: Module {
             let before = observed.runtime ?? ZoneSettings()
             change.runtime = .init(before: before, after: merged(listed, into: before, a))
         }
-        if let wanted = a.log_denied {
+        if let wanted = a.log_denied?.rawValue {
             let current = observed.runtimeLogDenied ?? observed.logDenied
             if current != wanted || observed.logDenied != wanted { change.logDenied = .init(before: current, after: wanted) }
         }

@@ -17,7 +17,7 @@ public struct HAProxyServerModule: Module {
     public static let documentation = HAProxyServerDocumentation.page
 
     public struct Arguments: ModuleArguments {
-        @Option("state", .string, required: true, choices: ["ready", "drain", "maint", "enabled", "disabled"], help: "ready: takes traffic; drain: keeps its sessions but gets no new ones; maint: out of rotation. enabled and disabled (community.general.haproxy's names) mean ready and maint.") var state: String
+        @Option("state", choices: AdminState.self, required: true, help: "ready: takes traffic; drain: keeps its sessions but gets no new ones; maint: out of rotation. enabled and disabled (community.general.haproxy's names) mean ready and maint.") var state: AdminState
         @Option("host", .string, required: true, aliases: ["server"], help: "The server's name in the backend (its `server NAME ...` line).") var host: String
         @Option("backend", .string, help: "The backend holding the server; when omitted, every backend that has a server of that name.") var backend: String?
         @Option("socket", .path, default: "/var/run/haproxy.sock", help: "HAProxy's admin socket (`stats socket PATH level admin`); Debian's own file uses /run/haproxy/admin.sock.") var socket: String
@@ -31,9 +31,9 @@ public struct HAProxyServerModule: Module {
         @Option("fail_on_not_found", .bool, default: false, help: "Fail when no such server exists (otherwise the task reports ok and says so).") var fail_on_not_found: Bool
         var wanted: HAProxyServerState.Admin {
             switch state {
-            case "enabled", "ready": return .ready
-            case "disabled", "maint": return .maint
-            default: return .drain
+            case .enabled, .ready: return .ready
+            case .disabled, .maint: return .maint
+            case .drain: return .drain
             }
         }
 
@@ -45,6 +45,9 @@ public struct HAProxyServerModule: Module {
 
         public init() {}
     }
+
+    /// The states a task may ask for: HAProxy's three, plus community.general.haproxy's names for two of them.
+    public enum AdminState: String, OptionChoice { case ready, drain, maint, enabled, disabled }
 
     /// Which servers a step acts on and how the task waits for them: what apply needs besides the actions.
     public struct ServerSelector: Sendable, Codable, Equatable {

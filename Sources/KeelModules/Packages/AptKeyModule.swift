@@ -34,13 +34,15 @@ public struct AptKeyModule: Module {
         @Option("data", .string, help: "The key itself (ASCII-armored or binary).") var data: String?
         @Option("file", .path, help: "A key file on the host.") var file: String?
         @Option("keyring", .path, help: "Where the key goes. Default: /etc/apt/trusted.gpg.d/keel-ID.asc (.gpg for a binary key).") var keyring: String?
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the key is trusted.") var state: String
+        @Option("state", choices: KeyState.self, default: .present, help: "Whether the key is trusted.") var state: KeyState
         @Option("url", .string, help: "Not supported by Keel (download the key with get_url or the controller and pass data).") var url: String?
         @Option("keyserver", .string, help: "Not supported by Keel.") var keyserver: String?
         @Option("validate_certs", .bool, default: true, help: "Unused (no downloads).") var validate_certs: Bool
 
         public init() {}
     }
+
+    public enum KeyState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var keyring: String
@@ -83,10 +85,10 @@ public struct AptKeyModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        let values: OrderedDictionary<String, Value> = ["keyring": .string(observed.keyring), "state": .string(a.state)]
+        let values: OrderedDictionary<String, Value> = ["keyring": .string(observed.keyring), "state": .string(a.state.rawValue)]
         var step: Step?
         var wanted: String?
-        if a.state == "absent" {
+        if a.state == .absent {
             if observed.currentSHA256 != nil { step = .remove(keyring: observed.keyring) }
         } else if let data = a.data {
             let bytes = Data((Self.isArmored(data) && !data.hasSuffix("\n") ? data + "\n" : data).utf8)

@@ -38,7 +38,7 @@ public struct AptModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .list(.string), aliases: ["package", "pkg"], help: "Packages, optionally with a version (`nginx=1.22*`) or architecture (`libc6:i386`).") var name: [String]?
-        @Option("state", .string, default: "present", choices: ["absent", "latest", "present", "installed", "removed"], help: "`present` installs missing packages, `latest` also upgrades installed ones to the candidate, `absent` removes.") var state: String
+        @Option("state", choices: PackageState.self, default: .present, help: "`present` installs missing packages, `latest` also upgrades installed ones to the candidate, `absent` removes.") var state: PackageState
         @Option("update_cache", .bool, default: false, aliases: ["update-cache"], help: "Run `apt-get update` first (see cache_valid_time).") var update_cache: Bool
         @Option("cache_valid_time", .int, default: 0, help: "Seconds the package lists stay fresh: update only when they are older.") var cache_valid_time: Int
         @Option("purge", .bool, default: false, help: "With state=absent, remove configuration files too (also of packages already removed).") var purge: Bool
@@ -50,10 +50,19 @@ public struct AptModule: Module {
         @Option("force", .bool, default: false, help: "Pass --force-yes style options (allow unauthenticated, downgrades, removal of essential packages).") var force: Bool
         @Option("dpkg_options", .string, default: "force-confdef,force-confold", help: "dpkg options, comma separated, each passed as -o Dpkg::Options::=--OPTION.") var dpkg_options: String
         @Option("only_upgrade", .bool, default: false, help: "Only upgrade packages that are already installed; never install new ones.") var only_upgrade: Bool
-        var wantedState: String { ["installed": "present", "removed": "absent"][state] ?? state }
+        var wantedState: PackageGoal {
+            switch state {
+            case .present, .installed: return .present
+            case .latest: return .latest
+            case .absent, .removed: return .absent
+            }
+        }
 
         public init() {}
     }
+
+    /// Apt's states, in the order keel doc lists them (dnf's and package's differ), with Ansible's synonyms.
+    public enum PackageState: String, OptionChoice { case absent, latest, present, installed, removed }
 
     /// A name as written: package, optional architecture qualifier and version (`nginx=1.22*`).
     struct Request: Equatable, Sendable {
@@ -165,7 +174,7 @@ public struct AptModule: Module {
         if a.autoremove {
             // What apt would take away: with state=absent, simulate the removal itself with --autoremove, so the
             // dependencies that only the removed packages needed are known before anything runs.
-            let simulation = a.wantedState == "absent" && !requests.isEmpty
+            let simulation = a.wantedState == .absent && !requests.isEmpty
                 ? "apt-get -s --autoremove remove -- " + requests.map { ShellQuote.quote($0.package) }.joined(separator: " ")
                 : "apt-get -s autoremove"
             script += simulation + " 2>/dev/null | sed -n 's/^Remv \\([^ ]*\\) \\[\\([^]]*\\)\\].*/autoremovable=\\1|\\2/p'\n"
@@ -214,7 +223,7 @@ public struct AptModule: Module {
             }
         }
         switch a.wantedState {
-        case "absent":
+        case .absent:
             var remove: [String] = []
             for r in requests {
                 let p = observed.packages[r.package] ?? Package()
@@ -226,7 +235,7 @@ public struct AptModule: Module {
                 }
             }
             if !remove.isEmpty { steps.append(.remove(remove, purge: a.purge)) }
-        default:
+        case .present, .latest:
             var install: [String] = []
             for r in requests {
                 let p = observed.packages[r.package] ?? Package()
@@ -242,14 +251,14 @@ public struct AptModule: Module {
                     }
                 } else if let installed = p.installed, !r.accepts(installed) {
                     target = r.version
-                } else if a.wantedState == "latest" && r.version == nil && p.upgradable {
+                } else if a.wantedState == .latest && r.version == nil && p.upgradable {
                     target = p.candidate
                 }
                 if let target {
                     install.append(r.version != nil ? r.written : r.package)
                     before.append(describe(r.package, isInstalled ? p.installed : nil))
                     after.append(describe(r.package, target.isEmpty ? "(candidate)" : target))
-                } else if a.wantedState == "latest" && cacheStale {
+                } else if a.wantedState == .latest && cacheStale {
                     // The update may reveal a newer version: let apt decide after updating.
                     install.append(r.package)
                 }

@@ -35,7 +35,7 @@ public struct AptRepositoryModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("repo", .string, required: true, help: "The source line, e.g. `deb [trusted=yes] file:/srv/repo ./` or `deb http://deb.debian.org/debian bookworm-backports main`.") var repo: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the line is configured.") var state: String
+        @Option("state", choices: RepositoryState.self, default: .present, help: "Whether the line is configured.") var state: RepositoryState
         @Option("filename", .string, help: "File name in /etc/apt/sources.list.d without `.list`. Default: derived from the URI (as Ansible does).") var filename: String?
         @Option("mode", .mode, help: "Mode of a new sources file (default 0644).") var mode: Value?
         @Option("update_cache", .bool, default: true, aliases: ["update-cache"], help: "Run `apt-get update` after a change.") var update_cache: Bool
@@ -47,6 +47,8 @@ public struct AptRepositoryModule: Module {
 
         public init() {}
     }
+
+    public enum RepositoryState: String, OptionChoice { case present, absent }
 
     /// Each sources file and its content.
     public typealias State = [SourcesFile]
@@ -111,7 +113,7 @@ public struct AptRepositoryModule: Module {
         let target = targetPath(a)
         var steps: [Step] = []
         var diffs: [Diff] = []
-        if a.state == "present" {
+        if a.state == .present {
             if !observed.contains(where: { $0.content.split(separator: "\n").contains(where: matches) }) {
                 let existing = observed.first { $0.path == target }
                 var content = existing?.content ?? ""
@@ -130,8 +132,8 @@ public struct AptRepositoryModule: Module {
                 diffs.append(Diff(label: file.path, before: file.content, after: empty ? "" : kept))
             }
         }
-        let values: OrderedDictionary<String, Value> = ["repo": .string(a.repo), "state": .string(a.state), "sources_added": .list(a.state == "present" && !steps.isEmpty ? [.string(target)] : []),
-                                                        "sources_removed": .list(a.state == "absent" ? steps.compactMap { if case .delete(let p) = $0 { return .string(p) }; return nil } : [])]
+        let values: OrderedDictionary<String, Value> = ["repo": .string(a.repo), "state": .string(a.state.rawValue), "sources_added": .list(a.state == .present && !steps.isEmpty ? [.string(target)] : []),
+                                                        "sources_removed": .list(a.state == .absent ? steps.compactMap { if case .delete(let p) = $0 { return .string(p) }; return nil } : [])]
         if steps.isEmpty { return .unchanged(values: values) }
         if a.update_cache { steps.append(.updateCache) }
         return Plan(steps: steps, diffs: diffs, values: values)

@@ -32,7 +32,7 @@ public struct DnfModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .list(.string), aliases: ["pkg"], help: "Packages (`nginx`, `nginx-1.24.0`, `@group` is not supported).") var name: [String]?
-        @Option("state", .string, default: "present", choices: ["absent", "installed", "latest", "present", "removed"], help: "`present` installs missing packages, `latest` also upgrades installed ones, `absent` removes.") var state: String
+        @Option("state", choices: PackageState.self, default: .present, help: "`present` installs missing packages, `latest` also upgrades installed ones, `absent` removes.") var state: PackageState
         @Option("update_cache", .bool, default: false, aliases: ["expire-cache"], help: "Refresh the metadata (dnf makecache --refresh) before installing or upgrading.") var update_cache: Bool
         @Option("disable_gpg_check", .bool, default: false, help: "Install unsigned packages (--nogpgcheck).") var disable_gpg_check: Bool
         @Option("enablerepo", .list(.string), default: [], help: "Repositories to enable for this transaction.") var enablerepo: [String]
@@ -40,10 +40,19 @@ public struct DnfModule: Module {
         @Option("autoremove", .bool, default: false, help: "With state=absent, also remove dependencies nobody needs (dnf autoremove).") var autoremove: Bool
         @Option("allow_downgrade", .bool, default: false, help: "Allow installing an older version than the installed one.") var allow_downgrade: Bool
         @Option("install_weak_deps", .bool, default: true, help: "Install weak dependencies (Recommends).") var install_weak_deps: Bool
-        var wantedState: String { ["installed": "present", "removed": "absent"][state] ?? state }
+        var wantedState: PackageGoal {
+            switch state {
+            case .present, .installed: return .present
+            case .latest: return .latest
+            case .absent, .removed: return .absent
+            }
+        }
 
         public init() {}
     }
+
+    /// Dnf's states, in the order keel doc lists them (apt's and package's differ), with Ansible's synonyms.
+    public enum PackageState: String, OptionChoice { case absent, installed, latest, present, removed }
 
     public struct State: Equatable, Sendable {
         /// Installed packages by the name asked for: version-release.arch.
@@ -91,7 +100,7 @@ public struct DnfModule: Module {
             done
 
             """
-        if a.wantedState == "latest" && !names.isEmpty {
+        if a.wantedState == .latest && !names.isEmpty {
             let options = repoOptions(a).map(ShellQuote.quote).joined(separator: " ")
             script += "dnf -q \(options) check-update \(a.update_cache ? "--refresh " : "")-- \(names) 2>/dev/null | awk 'NF == 3 && $1 !~ /^(Obsoleting|Security)/ { print \"upgrade=\" $1 \"|\" $2 }'\ntrue\n"
         }
@@ -121,19 +130,19 @@ public struct DnfModule: Module {
         var steps: [Action] = []
         var before: [String] = [], after: [String] = []
         switch a.wantedState {
-        case "absent":
+        case .absent:
             let remove = names.filter { observed.installed[$0] != nil }
             if !remove.isEmpty {
                 steps.append(.remove(remove))
                 for n in remove { before.append("\(n): \(observed.installed[n]!)"); after.append("\(n): (not installed)") }
             }
-        default:
+        case .present, .latest:
             let install = names.filter { observed.installed[$0] == nil }
             if !install.isEmpty {
                 steps.append(.install(install))
                 for n in install { before.append("\(n): (not installed)"); after.append("\(n): (candidate)") }
             }
-            if a.wantedState == "latest" {
+            if a.wantedState == .latest {
                 let upgrade = names.filter { observed.installed[$0] != nil && observed.upgrades[$0] != nil }
                 if !upgrade.isEmpty {
                     steps.append(.upgrade(upgrade))
@@ -141,7 +150,7 @@ public struct DnfModule: Module {
                 }
             }
         }
-        let values: OrderedDictionary<String, Value> = ["packages": .list(names.map(Value.string)), "state": .string(a.state)]
+        let values: OrderedDictionary<String, Value> = ["packages": .list(names.map(Value.string)), "state": .string(a.state.rawValue)]
         if steps.isEmpty { return .unchanged(values: values) }
         var options = ["-y", "-q"] + repoOptions(a)
         if a.disable_gpg_check { options.append("--nogpgcheck") }

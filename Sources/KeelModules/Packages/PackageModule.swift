@@ -19,11 +19,14 @@ public struct PackageModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .list(.string), required: true, help: "Packages to manage (the names the distribution uses).") var name: [String]
-        @Option("state", .string, required: true, choices: ["present", "installed", "latest", "absent", "removed"], help: "Whether the packages are installed (latest: and upgraded).") var state: String
+        @Option("state", choices: PackageState.self, required: true, help: "Whether the packages are installed (latest: and upgraded).") var state: PackageState
         @Option("use", .string, default: "auto", help: "`auto`, `apt` or `dnf` (yum is treated as dnf).") var use: String
 
         public init() {}
     }
+
+    /// The states apt and dnf take, in the order keel doc lists them here.
+    public enum PackageState: String, OptionChoice { case present, installed, latest, absent, removed }
 
     public enum State: Equatable, Sendable { case apt(AptModule.State), dnf(DnfModule.State) }
     public enum Step: Sendable, Codable, Equatable { case apt(AptModule.Step), dnf(DnfModule.Step) }
@@ -32,11 +35,11 @@ public struct PackageModule: Module {
 
     /// apt's or dnf's arguments for the same packages, everything else at their defaults.
     func aptArguments(_ a: Arguments) throws -> AptModule.Arguments {
-        try AptModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state)])
+        try AptModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)])
     }
 
     func dnfArguments(_ a: Arguments) throws -> DnfModule.Arguments {
-        try DnfModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state)])
+        try DnfModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)])
     }
 
     func manager(_ a: Arguments, on host: HostContext) async throws -> String {

@@ -35,7 +35,7 @@ public struct ServiceModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, help: "The service, e.g. `cron`.") var name: String
-        @Option("state", .string, choices: ["reloaded", "restarted", "started", "stopped"], help: "`started`/`stopped` act only when needed; `restarted`/`reloaded` always act.") var state: String?
+        @Option("state", choices: ServiceState.self, help: "`started`/`stopped` act only when needed; `restarted`/`reloaded` always act.") var state: ServiceState?
         @Option("enabled", .bool, help: "Whether the service starts at boot.") var enabled: Bool?
         @Option("pattern", .string, help: "SysV only: a pattern (pgrep -f) that finds the running process when the script has no usable `status`.") var pattern: String?
         @Option("arguments", .string, default: "", aliases: ["args"], help: "SysV only: extra words passed to the init script.") var arguments: String
@@ -92,7 +92,7 @@ public struct ServiceModule: Module {
     /// systemd_service's arguments for the same unit, everything else at their defaults.
     func systemdArguments(_ a: Arguments) throws -> SystemdModule.Arguments {
         var raw: OrderedDictionary<String, Value> = ["name": .string(a.name)]
-        if let state = a.state { raw["state"] = .string(state) }
+        if let state = a.state { raw["state"] = .string(state.rawValue) }
         if let enabled = a.enabled { raw["enabled"] = .bool(enabled) }
         return try SystemdModule.arguments(raw)
     }
@@ -144,14 +144,14 @@ public struct ServiceModule: Module {
             var runningAfter = sysv.running, enabledAfter = sysv.enabled
             if let enabled = a.enabled, enabled != sysv.enabled { steps.append(enabled ? "enable" : "disable"); enabledAfter = enabled }
             switch a.state {
-            case "started" where !sysv.running: steps.append("start"); runningAfter = true
-            case "stopped" where sysv.running: steps.append("stop"); runningAfter = false
-            case "restarted": steps.append(sysv.running ? "restart" : "start"); runningAfter = true
-            case "reloaded": steps.append(sysv.running ? "reload" : "start"); runningAfter = true
-            default: break
+            case .started where !sysv.running: steps.append("start"); runningAfter = true
+            case .stopped where sysv.running: steps.append("stop"); runningAfter = false
+            case .restarted: steps.append(sysv.running ? "restart" : "start"); runningAfter = true
+            case .reloaded: steps.append(sysv.running ? "reload" : "start"); runningAfter = true
+            case .started, .stopped, nil: break   // already so, or not asked
             }
             var values: OrderedDictionary<String, Value> = ["name": .string(a.name)]
-            if let state = a.state { values["state"] = .string(state) }
+            if let state = a.state { values["state"] = .string(state.rawValue) }
             if let enabled = a.enabled { values["enabled"] = .bool(enabled) }
             guard !steps.isEmpty else { return .unchanged(values: values) }
             func text(_ running: Bool, _ enabled: Bool) -> String {

@@ -39,17 +39,19 @@ public struct SystemdModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .string, aliases: ["service", "unit"], help: "The unit, e.g. `cron` or `cron.service` (no suffix means .service); templated instances such as `getty@tty2` work.") var name: String?
-        @Option("state", .string, choices: ["reloaded", "restarted", "started", "stopped"], help: "`started`/`stopped` change the unit only when needed; `restarted` and `reloaded` always act (a stopped unit is started).") var state: String?
+        @Option("state", choices: ServiceState.self, help: "`started`/`stopped` change the unit only when needed; `restarted` and `reloaded` always act (a stopped unit is started).") var state: ServiceState?
         @Option("enabled", .bool, help: "Whether the unit starts at boot (`systemctl enable/disable`).") var enabled: Bool?
         @Option("masked", .bool, help: "Whether the unit is masked (cannot be started at all).") var masked: Bool?
         @Option("daemon_reload", .bool, default: false, aliases: ["daemon-reload"], help: "Reload systemd's configuration before anything else, when systemd reports a changed unit file.") var daemon_reload: Bool
         @Option("daemon_reexec", .bool, default: false, aliases: ["daemon-reexec"], help: "Re-execute the systemd manager first (always runs, so always reported changed).") var daemon_reexec: Bool
         @Option("force", .bool, help: "Pass --force to enable/disable/mask (overrides conflicting symlinks).") var force: Bool?
         @Option("no_block", .bool, default: false, help: "Do not wait for start/stop jobs to finish (--no-block).") var no_block: Bool
-        @Option("scope", .string, default: "system", choices: ["system", "user", "global"], help: "Only `system` is supported by Keel.") var scope: String
+        @Option("scope", choices: UnitScope.self, default: .system, help: "Only `system` is supported by Keel.") var scope: UnitScope
 
         public init() {}
     }
+
+    public enum UnitScope: String, OptionChoice { case system, user, global }
 
     public struct State: Equatable, Sendable {
         var unit: UnitStatus?
@@ -81,8 +83,8 @@ public struct SystemdModule: Module {
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        guard a.scope == "system" else {
-            throw KeelError("systemd_service: scope '\(a.scope)' is not supported by Keel", expected: "scope: system", found: "scope: \(a.scope)")
+        guard a.scope == .system else {
+            throw KeelError("systemd_service: scope '\(a.scope.rawValue)' is not supported by Keel", expected: "scope: system", found: "scope: \(a.scope.rawValue)")
         }
         if let name = a.name {
             return State(unit: try await UnitStatus.observe(name, on: host), anyUnitNeedsReload: false)
@@ -127,16 +129,16 @@ public struct SystemdModule: Module {
         if a.masked == true && !unit.isMasked { steps.append(.mask) }
         var activeAfter = unit.activeState
         switch a.state {
-        case "started" where !unit.isRunning: steps.append(.start); activeAfter = "active"
-        case "stopped" where unit.isRunning || unit.activeState == "deactivating": steps.append(.stop); activeAfter = "inactive"
-        case "restarted": steps.append(unit.isRunning ? .restart : .start); activeAfter = "active"
-        case "reloaded": steps.append(unit.isRunning ? .reload : .start); activeAfter = "active"
-        default: break
+        case .started where !unit.isRunning: steps.append(.start); activeAfter = "active"
+        case .stopped where unit.isRunning || unit.activeState == "deactivating": steps.append(.stop); activeAfter = "inactive"
+        case .restarted: steps.append(unit.isRunning ? .restart : .start); activeAfter = "active"
+        case .reloaded: steps.append(unit.isRunning ? .reload : .start); activeAfter = "active"
+        case .started, .stopped, nil: break   // already so, or not asked
         }
         let maskedAfter = a.masked ?? unit.isMasked
         var values: OrderedDictionary<String, Value> = ["name": .string(name), "changed_unit": .string(unit.properties["Id"] ?? name),
                                                         "status": unit.statusValue]
-        if let state = a.state { values["state"] = .string(state) }
+        if let state = a.state { values["state"] = .string(state.rawValue) }
         if let enabled = a.enabled { values["enabled"] = .bool(enabled) }
         if steps.isEmpty { return .unchanged(values: values) }
         let before = "unit: \(name)\nenabled: \(unit.isEnabled)\nmasked: \(unit.isMasked)\nstate: \(unit.activeState)\n"

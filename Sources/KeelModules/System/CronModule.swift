@@ -40,7 +40,7 @@ public struct CronModule: Module {
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, format: .singleLine, help: "The job's description, written in its `#Ansible: NAME` marker (with env=true, the variable's name).") var name: String
         @Option("job", .string, aliases: ["value"], format: .singleLine, help: "The command (with env=true, the variable's value). Required with state=present.") var job: String?
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the job is there.") var state: String
+        @Option("state", choices: JobState.self, default: .present, help: "Whether the job is there.") var state: JobState
         @Option("user", .string, format: .word, help: "Whose crontab (default: the connecting user's). With cron_file, the user column of the line (default root).") var user: String?
         @Option("cron_file", .path, help: "A file in /etc/cron.d (a bare name) or an absolute path, instead of a user crontab.") var cron_file: String?
         @Option("minute", .string, default: "*", format: .singleLine, help: "Minute field.") var minute: String
@@ -48,7 +48,7 @@ public struct CronModule: Module {
         @Option("day", .string, default: "*", aliases: ["dom"], format: .singleLine, help: "Day of month field.") var day: String
         @Option("month", .string, default: "*", format: .singleLine, help: "Month field.") var month: String
         @Option("weekday", .string, default: "*", aliases: ["dow"], format: .singleLine, help: "Day of week field.") var weekday: String
-        @Option("special_time", .string, choices: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"], help: "An @keyword instead of the five time fields.") var special_time: String?
+        @Option("special_time", choices: SpecialTime.self, help: "An @keyword instead of the five time fields.") var special_time: SpecialTime?
         @Option("disabled", .bool, default: false, help: "Keep the job but commented out.") var disabled: Bool
         @Option("env", .bool, default: false, help: "Manage an environment variable line NAME=JOB instead of a job.") var env: Bool
         @Option("insertafter", .string, format: .singleLine, help: "With env=true: put a new variable after the variable of this name.") var insertafter: String?
@@ -60,6 +60,11 @@ public struct CronModule: Module {
 
         public init() {}
     }
+
+    /// cron's @-schedules (the name after the @).
+    public enum SpecialTime: String, OptionChoice { case annually, daily, hourly, monthly, reboot, weekly, yearly }
+
+    public enum JobState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         /// The crontab's (or file's) text; nil when there is none.
@@ -97,7 +102,7 @@ public struct CronModule: Module {
     static func marker(_ name: String) -> String { "#Ansible: \(name)" }
 
     func jobLine(_ a: Arguments) -> String {
-        let schedule = a.special_time.map { "@\($0)" } ?? "\(a.minute) \(a.hour) \(a.day) \(a.month) \(a.weekday)"
+        let schedule = a.special_time.map { "@\($0.rawValue)" } ?? "\(a.minute) \(a.hour) \(a.day) \(a.month) \(a.weekday)"
         let user = a.cron_file != nil ? " \(a.user ?? "root")" : ""
         return (a.disabled ? "#" : "") + "\(schedule)\(user) \(a.job ?? "")"
     }
@@ -106,8 +111,8 @@ public struct CronModule: Module {
         let before = observed.content ?? ""
         var lines = before.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state)]
-        if a.state == "absent", a.job == nil, !a.env, let path = a.filePath, observed.content != nil,
+        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state.rawValue)]
+        if a.state == .absent, a.job == nil, !a.env, let path = a.filePath, observed.content != nil,
            !lines.contains(Self.marker(a.name)) {
             return Plan(steps: [.removeFile(path)], diffs: [Diff(label: path, before: before, after: "")], values: values)
         }
@@ -117,14 +122,14 @@ public struct CronModule: Module {
             }
             let index = lines.firstIndex { isVariable($0, a.name) }
             let line = "\(a.name)=\(a.job ?? "")"
-            if a.state == "absent" { if let index { lines.remove(at: index) } }
+            if a.state == .absent { if let index { lines.remove(at: index) } }
             else if let index { lines[index] = line }
             else if let after = a.insertafter, let anchor = lines.firstIndex(where: { isVariable($0, after) }) { lines.insert(line, at: anchor + 1) }
             else if let beforeName = a.insertbefore, let anchor = lines.firstIndex(where: { isVariable($0, beforeName) }) { lines.insert(line, at: anchor) }
             else { lines.insert(line, at: 0) }
         } else {
             let markerIndex = lines.firstIndex(of: Self.marker(a.name))
-            if a.state == "absent" {
+            if a.state == .absent {
                 if let markerIndex {
                     lines.remove(at: markerIndex)
                     if markerIndex < lines.count { lines.remove(at: markerIndex) }

@@ -23,10 +23,12 @@ public struct LocaleGenModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .list(.string), required: true, help: "Locales as /usr/share/i18n/SUPPORTED names them, e.g. en_US.UTF-8, de_DE.UTF-8.") var name: [String]
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the locales are available.") var state: String
+        @Option("state", choices: LocaleState.self, default: .present, help: "Whether the locales are available.") var state: LocaleState
 
         public init() {}
     }
+
+    public enum LocaleState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var available: Set<String>
@@ -71,24 +73,24 @@ public struct LocaleGenModule: Module {
         var changed: [String] = []
         for name in a.name {
             let present = observed.available.contains(Self.normalize(name))
-            if a.state == "present" && !present {
+            if a.state == .present && !present {
                 guard let line = observed.supported[name] else {
                     throw KeelError("\(host.name): locale_gen: \(name) is not a supported locale", expected: "a name from /usr/share/i18n/SUPPORTED, e.g. en_US.UTF-8", found: name)
                 }
                 if let i = lines.firstIndex(where: { $0.trimmingCharacters(in: CharacterSet(charactersIn: "# ")) == line }) { lines[i] = line }
                 else { lines.append(line) }
                 changed.append(name)
-            } else if a.state == "absent" && present {
+            } else if a.state == .absent && present {
                 for i in lines.indices where lines[i].split(separator: " ").first.map(String.init) == name { lines[i] = "# " + lines[i] }
                 changed.append(name)
             }
         }
-        let values: OrderedDictionary<String, Value> = ["name": .list(a.name.map(Value.string)), "state": .string(a.state)]
+        let values: OrderedDictionary<String, Value> = ["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)]
         guard !changed.isEmpty else { return .unchanged(values: values) }
         let after = lines.joined(separator: "\n") + "\n"
         var steps: [Step] = []
-        var diffs = [Diff(label: "locales", before: changed.map { "\($0): \(a.state == "present" ? "absent" : "present")" }.joined(separator: "\n") + "\n",
-                          after: changed.map { "\($0): \(a.state)" }.joined(separator: "\n") + "\n")]
+        var diffs = [Diff(label: "locales", before: changed.map { "\($0): \(a.state == .present ? "absent" : "present")" }.joined(separator: "\n") + "\n",
+                          after: changed.map { "\($0): \(a.state.rawValue)" }.joined(separator: "\n") + "\n")]
         if after != observed.localeGen {
             steps.append(.write(after))
             diffs.insert(Diff(label: "/etc/locale.gen", before: observed.localeGen, after: after), at: 0)

@@ -39,7 +39,7 @@ public struct MountModule: Module {
         @Option("opts", .string, format: .word, help: "Mount options (default `defaults`).") var opts: String?
         @Option("dump", .string, default: "0", format: .word, help: "fstab's dump field.") var dump: String
         @Option("passno", .string, default: "0", format: .word, help: "fstab's fsck order field.") var passno: String
-        @Option("state", .string, required: true, choices: ["absent", "absent_from_fstab", "mounted", "present", "unmounted", "remounted", "ephemeral"], help: "`present`: only the fstab entry; `mounted`: entry and mounted; `unmounted`: not mounted (entry kept); `absent`: no entry, not mounted, empty mount point removed; `absent_from_fstab`: only the entry removed; `remounted`: remount now (always changes); `ephemeral`: mounted without touching fstab.") var state: String
+        @Option("state", choices: MountState.self, required: true, help: "`present`: only the fstab entry; `mounted`: entry and mounted; `unmounted`: not mounted (entry kept); `absent`: no entry, not mounted, empty mount point removed; `absent_from_fstab`: only the entry removed; `remounted`: remount now (always changes); `ephemeral`: mounted without touching fstab.") var state: MountState
         @Option("fstab", .path, default: "/etc/fstab", help: "The fstab file to edit.") var fstab: String
         @Option("boot", .bool, default: true, help: "false adds `noauto` to the options, so the entry is not mounted at boot.") var boot: Bool
         @Option("backup", .bool, default: false, help: "Keep a timestamped copy of fstab before changing it.") var backup: Bool
@@ -52,6 +52,8 @@ public struct MountModule: Module {
 
         public init() {}
     }
+
+    public enum MountState: String, OptionChoice { case absent, absentFromFstab = "absent_from_fstab", mounted, present, unmounted, remounted, ephemeral }
 
     public struct Live: Equatable, Sendable { var src: String, fstype: String, opts: String }
 
@@ -124,7 +126,7 @@ public struct MountModule: Module {
         let existing = lines.firstIndex(where: isEntry)
         var entryChanged = false
         switch a.state {
-        case "present", "mounted":
+        case .present, .mounted:
             if let existing {
                 let normalized = lines[existing].split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
                 if normalized != a.line { lines[existing] = a.line; entryChanged = true }
@@ -132,9 +134,9 @@ public struct MountModule: Module {
                 lines.append(a.line)
                 entryChanged = true
             }
-        case "absent", "absent_from_fstab":
+        case .absent, .absentFromFstab:
             lines.removeAll(where: isEntry)
-        default: break
+        case .unmounted, .remounted, .ephemeral: break
         }
         let after = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         var diffs: [Diff] = []
@@ -148,7 +150,7 @@ public struct MountModule: Module {
         }
         var mountedAfter = live != nil
         switch a.state {
-        case "mounted", "ephemeral":
+        case .mounted, .ephemeral:
             if let live {
                 if live.src != a.src || live.fstype != a.fstype { steps += [.unmount, .mount] }
                 else if entryChanged { steps.append(.remount) }
@@ -157,24 +159,24 @@ public struct MountModule: Module {
                 steps.append(.mount)
             }
             mountedAfter = true
-        case "unmounted":
+        case .unmounted:
             if live != nil { steps.append(.unmount); mountedAfter = false }
-        case "absent":
+        case .absent:
             if live != nil { steps.append(.unmount); mountedAfter = false }
             if observed.mountPointExists { steps.append(.removeMountPoint) }
-        case "remounted":
+        case .remounted:
             guard live != nil else {
                 throw KeelError("\(host.name): mount: \(a.path) is not mounted, so it cannot be remounted", expected: "a mounted path", found: "nothing mounted")
             }
             steps.append(.remount)
-        default: break
+        case .present, .absentFromFstab: break
         }
         if steps.contains(where: { [.mount, .unmount, .remount].contains($0) }) {
             diffs.append(Diff(label: "\(a.path) (mount)", before: liveText(live != nil, live?.src, live?.fstype),
                               after: liveText(mountedAfter, a.src ?? live?.src, a.fstype ?? live?.fstype)))
         }
         let values: OrderedDictionary<String, Value> = ["name": .string(a.path), "src": a.src.map(Value.string) ?? .null, "fstype": a.fstype.map(Value.string) ?? .null,
-                                                        "opts": .string(a.options), "fstab": .string(a.fstab), "state": .string(a.state)]
+                                                        "opts": .string(a.options), "fstab": .string(a.fstab), "state": .string(a.state.rawValue)]
         if steps.isEmpty { return .unchanged(values: values) }
         return Plan(steps: steps.map { Step(action: $0, path: a.path, src: a.src, fstype: a.fstype, options: a.options, fstab: a.fstab, backup: a.backup) },
                     diffs: diffs, values: values)

@@ -31,7 +31,7 @@ public struct SysctlModule: Module {
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, aliases: ["key"], format: .word, help: "The parameter, e.g. net.ipv4.ip_forward.") var name: String
         @Option("value", .string, aliases: ["val"], format: .singleLine, help: "Its value (yes/no and true/false become 1/0). Required with state=present.") var value: String?
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the entry is in sysctl_file.") var state: String
+        @Option("state", choices: EntryState.self, default: .present, help: "Whether the entry is in sysctl_file.") var state: EntryState
         @Option("sysctl_file", .path, default: "/etc/sysctl.conf", help: "The file that persists the value, e.g. /etc/sysctl.d/60-forwarding.conf.") var sysctl_file: String
         @Option("reload", .bool, default: true, help: "After the file changed, load it with `sysctl -p FILE` (which also sets the live value).") var reload: Bool
         @Option("sysctl_set", .bool, default: false, help: "Also compare the live value and set it with `sysctl -w` when it differs.") var sysctl_set: Bool
@@ -40,6 +40,8 @@ public struct SysctlModule: Module {
 
         public init() {}
     }
+
+    public enum EntryState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var file: String?
@@ -86,7 +88,7 @@ public struct SysctlModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        if a.state == "present", observed.live == nil, a.sysctl_set || a.reload, !a.ignoreerrors {
+        if a.state == .present, observed.live == nil, a.sysctl_set || a.reload, !a.ignoreerrors {
             throw KeelError("\(host.name): sysctl: unknown key \(a.name)", expected: "a key under /proc/sys", found: "no such key",
                             suggestion: nil)
         }
@@ -96,7 +98,7 @@ public struct SysctlModule: Module {
         // Booleans are written as 1/0 (the kernel takes no yes/no), other values as given, trimmed.
         let written = a.wantedValue.flatMap { ["0", "1"].contains($0) ? $0 : nil } ?? (a.value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let line = "\(a.name)=\(written)"
-        if a.state == "present" {
+        if a.state == .present {
             let indices = lines.indices.filter { Self.key(of: Substring(lines[$0])) == a.name }
             if let first = indices.first {
                 let current = lines[first].split(separator: "=", maxSplits: 1).last.map { Self.normalize(String($0)) }
@@ -117,11 +119,11 @@ public struct SysctlModule: Module {
             diffs.append(Diff(label: a.sysctl_file, before: before, after: after))
             if a.reload { steps.append(.reload(file: a.sysctl_file, ignoreErrors: a.ignoreerrors)) }
         }
-        if a.state == "present", a.sysctl_set, let wanted = a.wantedValue, observed.live != wanted {
+        if a.state == .present, a.sysctl_set, let wanted = a.wantedValue, observed.live != wanted {
             steps.append(.setLive(name: a.name, value: wanted))
             diffs.append(Diff(label: "\(a.name) (live)", before: (observed.live ?? "") + "\n", after: wanted + "\n"))
         }
-        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "value": a.value.map(Value.string) ?? .null, "state": .string(a.state)]
+        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "value": a.value.map(Value.string) ?? .null, "state": .string(a.state.rawValue)]
         if steps.isEmpty { return .unchanged(values: values) }
         return Plan(steps: steps, diffs: diffs, values: values)
     }

@@ -37,7 +37,7 @@ public struct BlockInFileModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit.") var path: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the block should be there.") var state: String
+        @Option("state", choices: BlockState.self, default: .present, help: "Whether the block should be there.") var state: BlockState
         @Option("marker", .string, default: "# {mark} ANSIBLE MANAGED BLOCK", help: "The marker line template; {mark} becomes marker_begin or marker_end. Use a comment syntax the file understands.") var marker: String
         @Option("marker_begin", .string, default: "BEGIN", help: "What {mark} becomes in the first marker line.") var marker_begin: String
         @Option("marker_end", .string, default: "END", help: "What {mark} becomes in the last marker line.") var marker_end: String
@@ -56,6 +56,8 @@ public struct BlockInFileModule: Module {
         public init() {}
     }
 
+    public enum BlockState: String, OptionChoice { case present, absent }
+
     public typealias State = RemotePath
     public typealias Step = ContentStep
 
@@ -68,7 +70,7 @@ public struct BlockInFileModule: Module {
     public func plan(_ a: Arguments, observed: RemotePath, on host: HostContext) throws -> Plan<Step> {
         let original: String?
         if observed.kind == .absent {
-            if a.state == "absent" { return .unchanged(values: ["msg": .string("File \(a.path) not present")]) }
+            if a.state == .absent { return .unchanged(values: ["msg": .string("File \(a.path) not present")]) }
             guard a.create else { throw KeelError("path \(a.path) does not exist", expected: "an existing file, or create: true") }
             original = nil
         } else {
@@ -94,7 +96,7 @@ public struct BlockInFileModule: Module {
     /// The edited text, and whether it holds the block (false when the edit removed it).
     func edit(_ original: String, _ a: Arguments) throws -> (String, Bool) {
         var lines = TextFile.splitLines(original)
-        let present = a.state == "present"
+        let present = a.state == .present
         let begin = a.marker.replacingOccurrences(of: "{mark}", with: a.marker_begin) + "\n"
         let end = a.marker.replacingOccurrences(of: "{mark}", with: a.marker_end) + "\n"
         var blockLines: [String] = []

@@ -42,7 +42,7 @@ public struct AuthorizedKeyModule: Module {
         @Option("key", .string, required: true, help: "One or more public keys, one per line (`ssh-ed25519 AAAA... comment`, options allowed in front).") var key: String
         @Option("path", .path, help: "The file to edit. Default: ~USER/.ssh/authorized_keys.") var path: String?
         @Option("manage_dir", .bool, default: true, help: "Keep the key file's directory at mode 0700 owned by the user, creating it when missing. Set false for a shared directory given with path.") var manage_dir: Bool
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the keys are in the file.") var state: String
+        @Option("state", choices: KeyState.self, default: .present, help: "Whether the keys are in the file.") var state: KeyState
         @Option("key_options", .string, help: "Options put in front of every key (`from=\"10.0.0.0/8\",no-pty`), replacing those written in `key`.") var key_options: String?
         @Option("exclusive", .bool, default: false, help: "Remove every other key from the file.") var exclusive: Bool
         @Option("comment", .string, help: "Comment to put after every key, replacing the key's own.") var comment: String?
@@ -51,6 +51,8 @@ public struct AuthorizedKeyModule: Module {
 
         public init() {}
     }
+
+    public enum KeyState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var account: AccountDatabase.Passwd
@@ -149,7 +151,7 @@ public struct AuthorizedKeyModule: Module {
         let before = observed.content ?? ""
         var lines = before.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        if a.state == "absent" {
+        if a.state == .absent {
             lines.removeAll { line in KeyLine(Substring(line)).map { existing in wanted.contains { $0.sameKey(existing) } } ?? false }
         } else {
             for key in wanted {
@@ -170,7 +172,7 @@ public struct AuthorizedKeyModule: Module {
         }
         let after = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         let values: OrderedDictionary<String, Value> = ["user": .string(a.user), "key": .string(a.key), "keyfile": .string(observed.path),
-                                                        "exclusive": .bool(a.exclusive), "state": .string(a.state), "manage_dir": .bool(a.manage_dir)]
+                                                        "exclusive": .bool(a.exclusive), "state": .string(a.state.rawValue), "manage_dir": .bool(a.manage_dir)]
         let contentChanges = after != before && !(observed.content == nil && after.isEmpty)
         var steps: [Step] = []
         var diffs: [Diff] = []

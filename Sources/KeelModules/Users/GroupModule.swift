@@ -23,7 +23,7 @@ public struct GroupModule: Module {
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, help: "The group's name.") var name: String
         @Option("gid", .int, help: "The group id.") var gid: Int?
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the group exists.") var state: String
+        @Option("state", choices: GroupState.self, default: .present, help: "Whether the group exists.") var state: GroupState
         @Option("system", .bool, default: false, help: "Create a system group (gid below GID_MIN). Only used on creation.") var system: Bool
         @Option("non_unique", .bool, default: false, help: "Allow a gid that another group already has (-o); needs gid.") var non_unique: Bool
         @Option("force", .bool, default: false, help: "With state=absent, delete the group even when it is a user's primary group (groupdel -f).") var force: Bool
@@ -31,6 +31,8 @@ public struct GroupModule: Module {
 
         public init() {}
     }
+
+    public enum GroupState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable { var group: AccountDatabase.Group? }
 
@@ -62,23 +64,23 @@ public struct GroupModule: Module {
 
     public func plan(_ a: Arguments, observed state: State, on host: HostContext) throws -> Plan<Step> {
         let observed = state.group
-        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state), "system": .bool(a.system)]
+        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state.rawValue), "system": .bool(a.system)]
         if let gid = observed?.gid ?? a.gid { values["gid"] = .int(gid) }
         func text(_ gid: String?) -> String { gid.map { "group: \(a.name)\nstate: present\ngid: \($0)\n" } ?? "group: \(a.name)\nstate: absent\n" }
         let before = text(observed.map { String($0.gid) })
         var step: Action?
         var after = before
         switch (a.state, observed) {
-        case ("absent", .some):
+        case (.absent, .some):
             step = .delete(a.force ? ["-f"] : [])
             after = text(nil)
-        case ("present", .none):
+        case (.present, .none):
             var flags: [String] = []
             if let gid = a.gid { flags += ["-g", String(gid)] + (a.non_unique ? ["-o"] : []) }
             if a.system { flags.append("-r") }
             step = .add(flags)
             after = text(a.gid.map(String.init) ?? "(next free)")
-        case ("present", .some(let group)):
+        case (.present, .some(let group)):
             if let gid = a.gid, gid != group.gid {
                 step = .modify(["-g", String(gid)] + (a.non_unique ? ["-o"] : []))
                 after = text(String(gid))

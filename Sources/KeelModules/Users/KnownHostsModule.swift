@@ -30,10 +30,12 @@ public struct KnownHostsModule: Module {
         @Option("key", .string, help: "The known_hosts line(s) for the host: `NAME TYPE BASE64` (as ssh-keyscan prints). Required with state=present.") var key: String?
         @Option("path", .path, default: "~/.ssh/known_hosts", help: "The file (~ is the connecting user's home).") var path: String
         @Option("hash_host", .bool, default: false, help: "Write the host name hashed (`|1|salt|hash`), as HashKnownHosts does.") var hash_host: Bool
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "`absent` removes every key of the host.") var state: String
+        @Option("state", choices: KnownHostState.self, default: .present, help: "`absent` removes every key of the host.") var state: KnownHostState
 
         public init() {}
     }
+
+    public enum KnownHostState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var path: String
@@ -95,7 +97,7 @@ public struct KnownHostsModule: Module {
         var lines = before.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         func isHost(_ line: String) -> Bool { Self.entry(Substring(line)).map { Self.hostField($0.host, matches: a.name) } ?? false }
-        if a.state == "absent" {
+        if a.state == .absent {
             lines.removeAll(where: isHost)
         } else {
             for keyLine in (a.key ?? "").split(whereSeparator: \.isNewline) where !keyLine.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -118,7 +120,7 @@ public struct KnownHostsModule: Module {
             }
         }
         let after = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "path": .string(observed.path), "hash_host": .bool(a.hash_host), "state": .string(a.state)]
+        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "path": .string(observed.path), "hash_host": .bool(a.hash_host), "state": .string(a.state.rawValue)]
         guard after != before, !(observed.content == nil && after.isEmpty) else { return .unchanged(values: values) }
         var steps: [Step] = []
         if !observed.directoryExists { steps.append(.makeDirectory((observed.path as NSString).deletingLastPathComponent)) }

@@ -41,7 +41,7 @@ public struct UserModule: Module {
 
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, aliases: ["user"], help: "The account's name.") var name: String
-        @Option("state", .string, default: "present", choices: ["present", "absent"], help: "Whether the account exists.") var state: String
+        @Option("state", choices: UserState.self, default: .present, help: "Whether the account exists.") var state: UserState
         @Option("uid", .int, help: "The user id.") var uid: Int?
         @Option("non_unique", .bool, default: false, help: "Allow a uid that another account already has (-o).") var non_unique: Bool
         @Option("group", .string, help: "Primary group (name or gid); it must exist. Default on creation: a group named after the user (useradd's USERGROUPS_ENAB).") var group: String?
@@ -55,7 +55,7 @@ public struct UserModule: Module {
         @Option("system", .bool, default: false, help: "Create a system account (-r: uid below UID_MIN, no aging). Only used on creation.") var system: Bool
         @Option("comment", .string, help: "The GECOS field (full name).") var comment: String?
         @Option("password", .string, noLog: true, help: "The password **hash** as in /etc/shadow (e.g. from `mkpasswd -m sha-512` or `password_hash('sha512')`), never a clear-text password.") var password: String?
-        @Option("update_password", .string, default: "always", choices: ["always", "on_create"], help: "`on_create` sets the password only for a new account.") var update_password: String
+        @Option("update_password", choices: PasswordUpdate.self, default: .always, help: "`on_create` sets the password only for a new account.") var update_password: PasswordUpdate
         @Option("password_lock", .bool, help: "Lock (true) or unlock (false) the password (usermod -L/-U).") var password_lock: Bool?
         @Option("remove", .bool, default: false, help: "With state=absent, also remove the home directory and mail spool (userdel -r).") var remove: Bool
         @Option("force", .bool, default: false, help: "With state=absent, remove the account even while it is logged in (userdel -f).") var force: Bool
@@ -64,6 +64,11 @@ public struct UserModule: Module {
 
         public init() {}
     }
+
+    /// When password is applied: always, or only to an account being created.
+    public enum PasswordUpdate: String, OptionChoice { case always, onCreate = "on_create" }
+
+    public enum UserState: String, OptionChoice { case present, absent }
 
     public struct State: Equatable, Sendable {
         var account: AccountDatabase.Passwd?
@@ -142,8 +147,8 @@ public struct UserModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state)]
-        if a.state == "absent" {
+        var values: OrderedDictionary<String, Value> = ["name": .string(a.name), "state": .string(a.state.rawValue)]
+        if a.state == .absent {
             guard observed.account != nil else { return .unchanged(values: values) }
             var flags: [String] = []
             if a.force { flags.append("-f") }
@@ -184,7 +189,7 @@ public struct UserModule: Module {
             if a.password_lock == true && !hash.hasPrefix("!") { flags.append("-L"); after.locked = true }
             if a.password_lock == false && hash.hasPrefix("!") { flags.append("-U"); after.locked = false }
             if !flags.isEmpty { steps.append(.modify(flags)) }
-            if let password = a.password, a.update_password == "always",
+            if let password = a.password, a.update_password == .always,
                hash.drop(while: { $0 == "!" }) != password.drop(while: { $0 == "!" }) {
                 steps.append(.setPassword(password))
                 after.passwordChanged = true

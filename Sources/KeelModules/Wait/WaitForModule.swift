@@ -29,7 +29,7 @@ public struct WaitForModule: Module {
         @Option("port", .int, help: "The TCP port to wait for.") var port: Int?
         @Option("path", .path, help: "The file to wait for (present) or to disappear (absent).") var path: String?
         @Option("search_regex", .string, help: "With path: wait until the file holds a line matching this extended regex.") var search_regex: String?
-        @Option("state", .string, default: "started", choices: ["started", "stopped", "present", "absent"], help: "started/present: until the port listens or the path exists; stopped/absent: until they are gone.") var state: String
+        @Option("state", choices: WaitState.self, default: .started, help: "started/present: until the port listens or the path exists; stopped/absent: until they are gone.") var state: WaitState
         @Option("timeout", .int, default: 300, help: "Seconds before the task fails.") var timeout: Int
         @Option("delay", .int, default: 0, help: "Seconds to wait before the first check.") var delay: Int
         @Option("sleep", .int, default: 1, help: "Seconds between checks.") var sleep: Int
@@ -38,6 +38,8 @@ public struct WaitForModule: Module {
 
         public init() {}
     }
+
+    public enum WaitState: String, OptionChoice { case started, stopped, present, absent }
 
     public struct State: Equatable, Sendable { var elapsed: Int }
     public struct Step: Sendable, Codable, Equatable {}
@@ -64,7 +66,7 @@ public struct WaitForModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
-        var values: OrderedDictionary<String, Value> = ["elapsed": .int(observed.elapsed), "state": .string(a.state)]
+        var values: OrderedDictionary<String, Value> = ["elapsed": .int(observed.elapsed), "state": .string(a.state.rawValue)]
         if let port = a.port { values["port"] = .int(port) }
         if let path = a.path { values["path"] = .string(path) }
         return .unchanged(values: values)
@@ -78,11 +80,11 @@ public struct WaitForModule: Module {
 
     /// The shell test that is true once the wait is over.
     static func condition(_ a: Arguments) throws -> String {
-        let wantsGone = a.state == "stopped" || a.state == "absent"
+        let wantsGone = a.state == .stopped || a.state == .absent
         if let path = a.path {
             var test = "[ -e \(ShellQuote.quote(path)) ]"
             if let regex = a.search_regex {
-                guard !wantsGone else { throw KeelError("wait_for: search_regex works with state present or started, not \(a.state)") }
+                guard !wantsGone else { throw KeelError("wait_for: search_regex works with state present or started, not \(a.state.rawValue)") }
                 test = "grep -Eq -- \(ShellQuote.quote(regex)) \(ShellQuote.quote(path)) 2>/dev/null"
             }
             return wantsGone ? "! \(test)" : test
@@ -116,6 +118,6 @@ public struct WaitForModule: Module {
         } else {
             return "Timeout after \(a.timeout) seconds"
         }
-        return "Timeout when waiting for \(what) to be \(a.state) (\(a.timeout) seconds)"
+        return "Timeout when waiting for \(what) to be \(a.state.rawValue) (\(a.timeout) seconds)"
     }
 }
