@@ -74,7 +74,7 @@ struct LoadTimeChecks {
             }
             guard let runner = registry.runner(for: task.action) else { return }
             problems += ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate)
-            if let missing = SourceFileCheck.problem(task, searchPaths: searchPaths(task, place)) { problems.append(missing) }
+            if let missing = SourceFileCheck.problem(task, spec: runner.spec, searchPaths: searchPaths(task, place)) { problems.append(missing) }
         }
     }
 
@@ -92,21 +92,28 @@ struct LoadTimeChecks {
     private mutating func followInclude(_ task: Task, _ place: Place) {
         guard case .string(let file)? = task.args["_raw_params"] ?? task.args["file"],
               !ArgumentValidator.containsTemplate(.string(file)) else { return }
-        let included: (file: String, tasks: [TaskNode])
-        do {
-            included = try loader.loadIncludedTasks(at: file, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
-                                                    role: task.role, isHandler: place.isHandler, location: task.location)
-        } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
-            return   // not there now: maybe made by an earlier task; the include reports it if it runs
-        } catch let error as KeelError {
-            problems.append(error)
-            return
-        } catch {
-            problems.append(KeelError("\(error)", at: task.location))
-            return
-        }
+        let loader = self.loader
+        guard let included = loadNow(task, {
+            try loader.loadIncludedTasks(at: file, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
+                                         role: task.role, isHandler: place.isHandler, location: task.location)
+        }) else { return }
         guard seen.insert("tasks:" + included.file).inserted else { return }
         for node in included.tasks { check(node, place) }
+    }
+
+    /// What an include names, loaded now; nil when it is not there yet (maybe made by an earlier task: the
+    /// include reports it if it runs) or when loading found a problem, which is recorded.
+    private mutating func loadNow<T>(_ task: Task, _ load: () throws -> T) -> T? {
+        do {
+            return try load()
+        } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
+            return nil
+        } catch let error as KeelError {
+            problems.append(error)
+        } catch {
+            problems.append(KeelError("\(error)", at: task.location))
+        }
+        return nil
     }
 
     /// `include_role: {name: x}` with literal names: the role's tasks and handlers are checked too.
@@ -118,19 +125,10 @@ struct LoadTimeChecks {
         request.varsFrom = task.args["vars_from"]?.stringValue
         request.defaultsFrom = task.args["defaults_from"]?.stringValue
         request.handlersFrom = task.args["handlers_from"]?.stringValue
-        let role: Role
-        do {
-            role = try loader.loadRole(request, playbookDirectory: place.playDirectory, parentRole: task.role,
-                                       location: task.location)
-        } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
-            return   // not there now: maybe made by an earlier task; the include reports it if it runs
-        } catch let error as KeelError {
-            problems.append(error)
-            return
-        } catch {
-            problems.append(KeelError("\(error)", at: task.location))
-            return
-        }
+        let loader = self.loader
+        guard let role = loadNow(task, {
+            try loader.loadRole(request, playbookDirectory: place.playDirectory, parentRole: task.role, location: task.location)
+        }) else { return }
         guard seen.insert("role:\(role.path)|\(request.tasksFrom ?? "")|\(request.handlersFrom ?? "")").inserted else { return }
         for node in [TaskNode.block(role.runBlock)] { check(node, place) }
         var handlers = place

@@ -9,6 +9,7 @@ import OrderedCollections
 public struct CopyModule: Module {
     public static let name = "copy"
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]])
+        .readingControllerFile(ControllerSource(option: "src", kind: "files", unless: "remote_src"))
     public static let documentation = ModuleDocumentation(
         summary: "Put a file (or a directory tree) with exactly this content on the host",
         description: "Compares by SHA-256 and attributes in one round trip; writes atomically (temporary file + rename) after `validate` passed; keeps the old file's owner and mode unless told otherwise.",

@@ -9,7 +9,7 @@ import OrderedCollections
 /// `copy` converges to inline content (same comparison, atomic write, validate, backup).
 public struct TemplateModule: Module {
     public static let name = "template"
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self).readingControllerFile(ControllerSource(option: "src", kind: "templates"))
     public static let documentation = ModuleDocumentation(
         summary: "Render a Jinja2 template from the controller onto the host",
         description: """

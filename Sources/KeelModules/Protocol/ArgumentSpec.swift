@@ -12,6 +12,9 @@ public struct ArgumentSpec: Sendable {
     public var requiredIf: [RequiredIf]
     /// Free-form text of modules like command/shell arrives as this key.
     public var acceptsFreeForm: Bool
+    /// The option naming a file on the controller (copy's and template's `src`), so the loader can find a
+    /// missing literal one before any host is touched without knowing the module.
+    public var controllerSource: ControllerSource?
 
     public init(_ options: [OptionSpec], mutuallyExclusive: [[String]] = [], requiredOneOf: [[String]] = [],
                 requiredIf: [RequiredIf] = [], acceptsFreeForm: Bool = false) {
@@ -93,5 +96,28 @@ public indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
         case .dict: return "dict"
         case .raw: return "any"
         }
+    }
+}
+
+/// An option whose value is a file on the controller, looked up in a role's or playbook's `kind` folder
+/// (files/, templates/) first, unless the boolean option `unless` is true (copy's remote_src).
+public struct ControllerSource: Sendable {
+    public var option: String
+    public var kind: String
+    public var unless: String?
+
+    public init(option: String, kind: String, unless: String? = nil) {
+        self.option = option
+        self.kind = kind
+        self.unless = unless
+    }
+}
+
+extension ArgumentSpec {
+    /// This spec, with `source` as its controller-side file option.
+    public func readingControllerFile(_ source: ControllerSource) -> ArgumentSpec {
+        var spec = self
+        spec.controllerSource = source
+        return spec
     }
 }
