@@ -4,6 +4,7 @@ import PackageDescription
 // Layers, bottom to top (arrows point down only):
 //   KeelBase      values, source locations, located errors: shared by every layer
 //   KeelTemplate  the Jinja2-compatible engine
+//   KeelVault     Ansible Vault: the cipher, the envelope, the run's passwords
 //   KeelModel     YAML -> playbooks, roles, inventory, variables
 //   KeelTransport connections: SSH (libssh2) and local
 //   KeelLab       disposable lab hosts (network namespaces + overlay + sshd)
@@ -27,8 +28,12 @@ let package = Package(
         .target(name: "KeelTemplate", dependencies: [
             "KeelBase", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        .target(name: "KeelVault", dependencies: [
+            "KeelBase", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "KeelModel", dependencies: [
-            "KeelBase", "KeelTemplate", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KeelBase", "KeelTemplate", "KeelVault", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2",
                        providers: [.apt(["libssh2-1-dev"])]),
@@ -37,7 +42,7 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelModules", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelTransport",
+            "KeelBase", "KeelTemplate", "KeelTransport", "KeelVault",
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -50,12 +55,13 @@ let package = Package(
         ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
         .executableTarget(name: "keel", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport", "KeelEngine", "KeelLab",
+            "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport", "KeelEngine", "KeelLab", "KeelVault",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],
                 path: "Tests/KeelTestSupport"),
         .testTarget(name: "KeelBaseTests", dependencies: ["KeelBase"]),
+        .testTarget(name: "KeelVaultTests", dependencies: ["KeelVault", "KeelBase", "KeelTestSupport"]),
         .testTarget(name: "KeelTemplateTests", dependencies: ["KeelTemplate", "KeelBase"],
                     resources: [.copy("Corpus")]),
         .testTarget(name: "KeelModelTests", dependencies: ["KeelModel", "KeelBase"],

@@ -86,7 +86,7 @@ public struct PlaybookRunner: Sendable {
             (inventory, loaded, loader, templates) = try load(read)
         } catch {
             // Nothing has touched a host: the located error is all there is to say.
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             return .usageOrParseError
         }
         let context = RunContext(options: options, inventory: inventory, registry: registry, templates: templates,

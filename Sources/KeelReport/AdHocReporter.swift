@@ -11,8 +11,8 @@ public actor AdHocReporter: ReportSink {
 
     public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
                 writeError: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
-        self.write = write
-        self.writeError = writeError
+        self.write = { write(SecretRedactor.shared.redact($0)) }
+        self.writeError = { writeError(SecretRedactor.shared.redact($0)) }
     }
 
     public func handle(_ event: RunEvent) async {

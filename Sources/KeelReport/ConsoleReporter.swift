@@ -36,8 +36,8 @@ public actor ConsoleReporter: ReportSink {
     public init(style: Style, write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
                 writeProgress: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.style = style
-        self.writeOutput = write
-        self.writeProgress = writeProgress
+        self.writeOutput = { write(SecretRedactor.shared.redact($0)) }
+        self.writeProgress = { writeProgress(SecretRedactor.shared.redact($0)) }
     }
 
     /// Every line of output first erases the progress line, so the two never mix.

@@ -9,7 +9,7 @@ public actor GitHubReporter: ReportSink {
     private var checkMode = false
 
     public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
-        self.write = write
+        self.write = { write(SecretRedactor.shared.redact($0)) }
     }
 
     public func handle(_ event: RunEvent) async {

@@ -9,7 +9,7 @@ public actor JSONLinesReporter: ReportSink {
     let start = Date()
 
     public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
-        self.write = write
+        self.write = { write(SecretRedactor.shared.redact($0)) }
     }
 
     public func handle(_ event: RunEvent) async {

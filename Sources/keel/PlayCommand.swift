@@ -76,6 +76,9 @@ struct PlayCommand: AsyncParsableCommand {
     @Flag(name: .short, help: "More output (repeat for more).")
     var verbose: Int
 
+    @OptionGroup(title: "Vault")
+    var vault: VaultPasswordOptions
+
     mutating func validate() throws {
         guard ["human", "json", "github"].contains(output) else { throw ValidationError("--output takes human, json or github, not '\(output)'") }
         if forks < 1 { throw ValidationError("--forks must be at least 1") }
@@ -103,11 +106,12 @@ struct PlayCommand: AsyncParsableCommand {
             options.hostKeyPolicy = policy
         }
         do {
+            try vault.configureKeyring()
             for text in extraVars {
                 for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
             }
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             throw ExitCode(1)
         }
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }

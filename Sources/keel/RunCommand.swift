@@ -59,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("C"), .long], help: "Predict changes without making them.")
     var check = false
 
+    @OptionGroup(title: "Vault")
+    var vault: VaultPasswordOptions
+
     @Flag(name: [.customShort("D"), .long], help: "Show a unified diff of every change.")
     var diff = false
 
@@ -88,11 +91,12 @@ struct RunCommand: AsyncParsableCommand {
         options.becomeUser = becomeUser
         if let mode = hostKeyChecking { options.hostKeyPolicy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) }
         do {
+            try vault.configureKeyring()
             for text in extraVars {
                 for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
             }
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             throw ExitCode(1)
         }
         // -u and --private-key win over the inventory, as they always did for `keel run`: extra vars do.
@@ -102,7 +106,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             text = try AdHocPlay(pattern: pattern, module: module, arguments: arguments).playbookText()
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             throw ExitCode(1)
         }
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }

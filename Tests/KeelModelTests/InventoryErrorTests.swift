@@ -143,7 +143,7 @@ struct InventoryErrorTests {
         }
     }
 
-    @Test("a !vault value in group_vars is refused at its location")
+    @Test("without a vault password, a !vault value in group_vars is an error at its location")
     func vaultValue() throws {
         let vaulted = "password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n"
         let (error, file) = try loadError("[web]\nw1\n", extra: ["group_vars/web.yml": vaulted])
@@ -152,7 +152,7 @@ struct InventoryErrorTests {
         #expect(error.message.contains("vault"))
     }
 
-    @Test("a vault-encrypted inventory file is refused")
+    @Test("without a vault password, a vault-encrypted inventory file is an error at its first line")
     func vaultFile() throws {
         let (error, file) = try loadError("$ANSIBLE_VAULT;1.1;AES256\n6162\n", name: "hosts.yml")
         #expect(error.location == SourceLocation(file: file, line: 1, column: 1))

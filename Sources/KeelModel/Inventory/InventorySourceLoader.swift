@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 
 /// Turns `-i` arguments into a graph: directories are read entry by entry (sorted, skipping what Ansible
 /// skips), files are YAML when they parse as a YAML mapping (extension .yml/.yaml/.json or none) and INI
@@ -41,10 +42,13 @@ struct InventorySourceLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KeelError("cannot read inventory file '\(path)'", at: SourceLocation(file: path, line: 1, column: 1))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard var text = String(data: data, encoding: .utf8) else {
             throw KeelError("inventory file '\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
         }
-        try VaultCheck.rejectVaultFile(text, file: path)
+        if VaultEnvelope.isVaulted(text) {
+            // A vaulted inventory (INI or YAML) is read as its plaintext; host names are not secrets.
+            text = try VaultKeyring.shared.decryptText(text, at: SourceLocation(file: path, line: 1, column: 1), registerSecret: false)
+        }
         let ext = AdjacentVariables.pythonExtension((path as NSString).lastPathComponent)
         if ext == ".toml" {
             throw KeelError("TOML inventories are not supported", at: SourceLocation(file: path, line: 1, column: 1),

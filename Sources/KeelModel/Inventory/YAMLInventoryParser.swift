@@ -14,7 +14,6 @@ struct YAMLInventoryParser {
             throw KeelError("inventory plugin configuration files are not supported", at: root.location,
                             expected: "a YAML inventory (groups with hosts, vars, children)", found: "a 'plugin:' key")
         }
-        try VaultCheck.rejectVaultTags(in: root)
         for pair in pairs { _ = try parseGroup(pair.key, pair.value, keyLocation: pair.keyLocation, graph: &graph, warnings: &warnings) }
     }
 

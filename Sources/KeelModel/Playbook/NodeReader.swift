@@ -212,7 +212,9 @@ struct NodeReader: Sendable {
             throw KeelError("a variables file must hold a mapping", at: node.location,
                             expected: "a mapping of variable names to values", found: node.shapeDescription)
         }
-        return try vars(node, owner: "'\(file)'")
+        let variables = try vars(node, owner: "'\(file)'")
+        if node.fromVault { SecretRedactor.shared.register(allStringsIn: .dict(variables)) }
+        return variables
     }
 }
 

@@ -72,14 +72,12 @@ public struct AdjacentVariables: Sendable, Equatable {
 
     /// A variables file must hold a mapping; an empty file contributes nothing.
     static func loadMapping(_ file: String) throws -> OrderedDictionary<String, Value> {
-        if let head = FileManager.default.contents(atPath: file)?.prefix(VaultCheck.fileHeader.utf8.count) {
-            try VaultCheck.rejectVaultFile(String(decoding: head, as: UTF8.self), file: file)
-        }
         guard let node = try YAMLLoader.load(file: file) else { return [:] }
-        try VaultCheck.rejectVaultTags(in: node)
         switch node.value {
         case .null: return [:]
-        case .dict(let d): return d
+        case .dict(let d):
+            if node.fromVault { SecretRedactor.shared.register(allStringsIn: .dict(d)) }
+            return d
         default:
             throw KeelError("a variables file must contain a mapping", at: node.location,
                             expected: "a mapping of variable names to values", found: node.shapeDescription)

@@ -22,13 +22,12 @@ public enum ExtraVars {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw KeelError("extra vars file '\(path)' does not exist", expected: "a YAML or JSON file after '@'", found: "no such file")
             }
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) { try VaultCheck.rejectVaultFile(text, file: path) }
             guard let node = try YAMLLoader.load(file: path) else { return [:] }
-            try VaultCheck.rejectVaultTags(in: node)
             guard case .dict(let dict) = node.value else {
                 throw KeelError("extra vars file '\(path)' must contain a mapping", at: node.location,
                                 expected: "a mapping of variable names to values", found: node.shapeDescription)
             }
+            if node.fromVault { SecretRedactor.shared.register(allStringsIn: node.value) }
             return dict
         }
         if first == "/" || first == "." {

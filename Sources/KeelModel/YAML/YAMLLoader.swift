@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 import Yams
 
 /// Reads YAML as Ansible does (PyYAML, YAML 1.1 scalars: yes/no/on/off are booleans, 0644 is octal),
@@ -22,13 +23,21 @@ public enum YAMLLoader {
         try loadAll(string: text, file: file).first
     }
 
-    /// Loads every document of a multi-document stream.
+    /// Loads every document of a multi-document stream. A vault-encrypted file is decrypted first (as
+    /// Ansible's loader does for every file it reads); its roots are marked `fromVault`.
     public static func loadAll(string text: String, file: String) throws -> [YAMLNode] {
+        var text = text
+        let vaulted = VaultEnvelope.isVaulted(text)
+        if vaulted {
+            text = try VaultKeyring.shared.decryptText(text, at: SourceLocation(file: file, line: 1, column: 1), registerSecret: false)
+        }
         do {
             var nodes: [YAMLNode] = []
             let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .default)
             while let root = try parser.nextRoot() {
-                nodes.append(try convert(root, file: file))
+                var node = try convert(root, file: file)
+                node.fromVault = vaulted
+                nodes.append(node)
             }
             return nodes
         } catch let error as YamlError {
@@ -40,6 +49,10 @@ public enum YAMLLoader {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         let localTag = localTagName(node.tag)
         switch node {
+        case .scalar(let scalar) where localTag == "!vault":
+            // An inline `!vault |` value: the decrypted text is a string, and a secret.
+            let plaintext = try VaultKeyring.shared.decryptText(scalar.string, at: location)
+            return YAMLNode(kind: .scalar(.string(plaintext)), location: location, isQuoted: true)
         case .scalar(let scalar):
             let quoted = scalar.style != .plain
             return YAMLNode(kind: .scalar(scalarValue(scalar, quoted: quoted)), location: location,

@@ -16,6 +16,8 @@ public struct YAMLNode: Sendable {
     public var tag: String?
     /// True for quoted scalars: `"yes"` is the string yes, never a boolean.
     public var isQuoted: Bool
+    /// True for the root of a vault-encrypted file: every string in a vaulted variables file is a secret.
+    public var fromVault = false
 
     public init(kind: Kind, location: SourceLocation, tag: String? = nil, isQuoted: Bool = false) {
         self.kind = kind

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 import KeelTransport
 import OrderedCollections
 
@@ -83,7 +84,8 @@ public struct ScriptModule: Module {
         case .skip(let message):
             return .unchanged(values: ["msg": .string(message), "rc": 0, "stdout": "", "stderr": ""])
         case .mustRun(let local, let arguments):
-            guard let program = FileManager.default.contents(atPath: local) else { throw KeelError("cannot read the script \(local)") }
+            guard let stored = FileManager.default.contents(atPath: local) else { throw KeelError("cannot read the script \(local)") }
+            let program = try VaultedFile.plaintext(stored, path: local)
             let step = Step(local: local, program: program, arguments: arguments, executable: a.executable, chdir: a.chdir)
             return Plan(steps: [step], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
         }

@@ -25,13 +25,14 @@ public struct CopyModule: Module {
         deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
                      "A directory tree is copied file by file (each file atomically), not as one archive.",
                      "The `checksum` return value is SHA-256, not SHA-1.",
-                     "local_follow, follow, decrypt, checksum, unsafe_writes and attributes are not supported."])
+                     "local_follow, follow, checksum, unsafe_writes and attributes are not supported."])
 
     public struct Arguments: ModuleArguments {
         @Option("dest", .path, required: true, help: "Where the file goes; an existing directory (or a path ending in /) receives src's file name.") var dest: String
         @Option("src", .path, help: "File on the controller: relative paths are looked up in the role's files/ and the playbook's directory.") var src: String?
         @Option("content", .string, help: "The file's content, inline.") var content: String?
         @Option("remote_src", .bool, default: false, help: "src is a file on the host, not the controller.") var remote_src: Bool
+        @Option("decrypt", .bool, default: true, help: "Decrypt a vault-encrypted src on the controller; false sends it as stored.") var decrypt: Bool
         @Option("directory_mode", .mode, help: "Mode of directories made while copying a directory tree (existing ones are left alone).") var directory_mode: Value?
         @Option("force", .bool, default: true, help: "Replace a file whose content differs; false only creates missing files.") var force: Bool
         @Option("backup", .bool, default: false, help: "Keep a timestamped copy of the file being replaced.") var backup: Bool
@@ -102,6 +103,6 @@ public struct CopyModule: Module {
         if a.remote_src {
             return try await host.connection.download(src, become: host.become)
         }
-        return try host.files.read(src, kind: "files").data
+        return try host.files.read(src, kind: "files", decrypt: a.decrypt).data
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 import KeelTransport
 import OrderedCollections
 
@@ -47,7 +48,7 @@ public struct CopyTree: Sendable, Equatable {
                 guard let data = FileManager.default.contents(atPath: source + "/" + item.relative) else {
                     throw KeelError("cannot read \(source)/\(item.relative)")
                 }
-                content = data
+                content = try VaultedFile.plaintext(data, path: source + "/" + item.relative)
             }
             entries.append(Entry(path: path, isDirectory: item.isDirectory, content: content, current: try RemotePath.parse(observations[index]),
                                  source: source + "/" + item.relative))

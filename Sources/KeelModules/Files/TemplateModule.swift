@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 import KeelTemplate
 import KeelTransport
 import OrderedCollections
@@ -74,7 +75,8 @@ public struct TemplateModule: Module {
                             found: "nothing")
         }
         let fullPath = URL(fileURLWithPath: source).standardizedFileURL.path
-        guard let data = FileManager.default.contents(atPath: fullPath) else { throw KeelError("cannot read template \(fullPath)") }
+        guard let stored = FileManager.default.contents(atPath: fullPath) else { throw KeelError("cannot read template \(fullPath)") }
+        let data = try VaultedFile.plaintext(stored, path: fullPath)
         guard let text = String(data: data, encoding: .utf8) else { throw KeelError("template \(fullPath) is not UTF-8 text") }
         let sourceName = (a.src as NSString).lastPathComponent
         let destination = try await ContentDestination.observe(dest: a.dest, sourceName: sourceName, on: host)

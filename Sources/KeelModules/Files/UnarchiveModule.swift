@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelVault
 import KeelTransport
 import OrderedCollections
 
@@ -105,11 +106,13 @@ public struct UnarchiveModule: Module {
             archive = a.src
             listing = try await ArchiveListing.readRemote(a.src, on: host)
         } else {
-            guard let local = host.files.find(a.src, kind: "files") else {
+            guard let stored = host.files.find(a.src, kind: "files") else {
                 throw KeelError("could not find the archive '\(a.src)'",
                                 expected: "a file in " + (host.files.searchPaths.map { $0 + "/files" } + ["the playbook's directory"]).joined(separator: ", "),
                                 found: "nothing")
             }
+            // A vaulted archive is unpacked from its decrypted copy, as Ansible decrypts src on the controller.
+            let local = try VaultedFile.plaintextPath(stored)
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: local))
             let head = try handle.read(upToCount: 512) ?? Data()
             try handle.close()
