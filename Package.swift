@@ -72,7 +72,7 @@ let package = Package(
                                                              "KeelEngine", "KeelReport"]),
         .testTarget(name: "KeelSystemModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
-        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport"],
+        .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport", "KeelVault"],
                     exclude: ["Parity"]),
     ]
 )
