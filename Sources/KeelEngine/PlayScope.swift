@@ -59,7 +59,9 @@ final class PlayScope: @unchecked Sendable {
             magic["role_path"] = .string(role.path)
             magic["role_name"] = .string(role.name)
         }
-        return VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
+        let scope = VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
+        SensitiveVariables.register(in: scope)
+        return scope
     }
 
     /// A scope for play-level templates (play name, vars_files paths).

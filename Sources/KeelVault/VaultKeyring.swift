@@ -60,6 +60,15 @@ public final class VaultKeyring: @unchecked Sendable {
         return plaintext
     }
 
+    /// The identity whose password opens `text` (the data's own vault id first), for re-encrypting an
+    /// edited file with the password it had.
+    public func identity(opening text: String) -> VaultIdentity? {
+        guard let envelope = try? VaultEnvelope.parse(text) else { return nil }
+        let all = identities
+        let ordered = all.filter { $0.label == envelope.label } + all.filter { $0.label != envelope.label }
+        return ordered.first { (try? VaultCipher.decrypt(envelope, password: $0.password)) != nil }
+    }
+
     /// The identity to encrypt with: the one labelled `label`, or the only/first one.
     public func encryptionIdentity(label: String? = nil) throws -> VaultIdentity {
         let all = identities

@@ -37,6 +37,9 @@ struct InventoryCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("With --graph: the group to start from.", valueName: "GROUP"))
     var group: String?
 
+    @OptionGroup(title: "Vault")
+    var vault: VaultPasswordOptions
+
     func validate() throws {
         if inventories.isEmpty { throw ValidationError("give an inventory with -i INV") }
         let modes = [list, graph, host != nil].filter { $0 }.count
@@ -47,15 +50,17 @@ struct InventoryCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try vault.configureKeyring()
             let inventory = try Inventory.load(sources: inventories)
             for warning in inventory.warnings { printError("warning: \(warning)") }
             let playbookAdjacent = try playbookDirectory.map { [try inventory.loadAdjacentVariables(beside: $0)] } ?? []
+            // Vaulted values are shown masked, as everywhere Keel prints (ansible-inventory shows the ciphertext).
             if list {
-                print(try inventory.listing(limit: limit, playbookAdjacent: playbookAdjacent).prettyJSON())
+                print(SecretRedactor.shared.redact(try inventory.listing(limit: limit, playbookAdjacent: playbookAdjacent).prettyJSON()))
             } else if graph {
                 print(try inventory.graph(from: group ?? "all"))
             } else if let host {
-                print(try inventory.hostListing(host, playbookAdjacent: playbookAdjacent).prettyJSON())
+                print(SecretRedactor.shared.redact(try inventory.hostListing(host, playbookAdjacent: playbookAdjacent).prettyJSON()))
             }
         } catch let error as KeelError {
             printError(error.description)

@@ -143,12 +143,10 @@ struct VaultEdit: ParsableCommand {
             let suffix = (file as NSString).pathExtension.isEmpty ? "" : "." + (file as NSString).pathExtension
             let edited = try VaultFiles.edit(plaintext, suffix: suffix)
             guard edited != plaintext else { return }   // unchanged: the file keeps its ciphertext, as with ansible-vault
-            // Re-encrypted with the password that opened it (the one whose id the file names, else the first).
-            let label = (try? VaultEnvelope.parse(String(decoding: stored, as: UTF8.self)))?.label
-            let identities = VaultKeyring.shared.identities
+            // Re-encrypted with --encrypt-vault-id's password, else the one that opened it (and its vault id).
             let identity = try options.encryptVaultId.map { try VaultKeyring.shared.encryptionIdentity(label: $0) }
-                ?? identities.first(where: { $0.label == label && (try? VaultCipher.decrypt(VaultEnvelope.parse(String(decoding: stored, as: UTF8.self)), password: $0.password)) != nil })
-                ?? identities.first(where: { (try? VaultCipher.decrypt(VaultEnvelope.parse(String(decoding: stored, as: UTF8.self)), password: $0.password)) != nil })!
+                ?? VaultKeyring.shared.identity(opening: String(decoding: stored, as: UTF8.self))
+                ?? VaultKeyring.shared.encryptionIdentity()
             try VaultFiles.write(try VaultFiles.encrypt(edited, with: identity), to: file)
         }
     }
