@@ -49,6 +49,22 @@ public final class VaultKeyring: @unchecked Sendable {
                         found: "wrong password or corrupted data (tried vault ids: \(tried))")
     }
 
+    /// Derives, on every core at once, the keys the given vault texts will need, so that loading a file
+    /// with hundreds of inline values (each with its own salt, as encrypt_string makes them) costs a
+    /// fraction of deriving them one by one. Only the password that will be tried first is derived for.
+    public func prepare(_ texts: [String]) {
+        let all = identities
+        guard texts.count > 1, !all.isEmpty else { return }
+        let jobs: [(password: [UInt8], salt: [UInt8])] = texts.compactMap { text in
+            guard let envelope = try? VaultEnvelope.parse(text) else { return nil }
+            let identity = all.first { $0.label == envelope.label } ?? all[0]
+            return (identity.password, envelope.salt)
+        }
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            _ = try? VaultCipher.keys(password: jobs[index].password, salt: jobs[index].salt)
+        }
+    }
+
     /// Decrypts and returns UTF-8 text, registering it as a secret unless the caller registers what in
     /// it is secret itself (a whole vaulted YAML file: its values, not its lines).
     public func decryptText(_ text: String, at location: SourceLocation, registerSecret: Bool = true) throws -> String {

@@ -35,6 +35,7 @@ public enum YAMLLoader {
             var nodes: [YAMLNode] = []
             let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .default)
             while let root = try parser.nextRoot() {
+                VaultKeyring.shared.prepare(vaultScalars(in: root))
                 var node = try convert(root, file: file)
                 node.fromVault = vaulted
                 nodes.append(node)
@@ -78,6 +79,16 @@ public enum YAMLLoader {
             return YAMLNode(kind: .mapping(pairs), location: location, tag: localTag)
         case .alias:
             throw KeelError("unresolved YAML alias", at: location)
+        }
+    }
+
+    /// The text of every inline `!vault` value below `node`, to derive their keys in parallel first.
+    static func vaultScalars(in node: Node) -> [String] {
+        switch node {
+        case .scalar(let scalar): return localTagName(node.tag) == "!vault" ? [scalar.string] : []
+        case .sequence(let sequence): return sequence.flatMap(vaultScalars)
+        case .mapping(let mapping): return mapping.flatMap { vaultScalars(in: $0.value) }
+        case .alias: return []
         }
     }
 
