@@ -22,7 +22,8 @@ public final class SecretRedactor: @unchecked Sendable {
     /// Remembers `value` as secret; a multi-line value also masks each of its lines on its own, since a
     /// unified diff shows a file line by line.
     public func register(_ value: String) {
-        var candidates = [value]
+        // Without the line end a file's content usually has: masking it would join the next line of output.
+        var candidates = [value.trimmingCharacters(in: .whitespacesAndNewlines)]
         if value.contains("\n") {
             candidates += value.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         }

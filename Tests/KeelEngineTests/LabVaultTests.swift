@@ -65,6 +65,17 @@ import Testing
         try write(try vault("license=\(Self.copySecret)\n", password: "file-password"), to: directory + "/files/license.conf")
         try write(try vault("\(Self.templateLine)\ndb={{ db_password }}\ntoken={{ api_token }}\nuser={{ app_user }}\nport={{ app_port }}\n",
                             password: "script-password", label: "prod"), to: directory + "/templates/app.conf.j2")
+        try write(try vault("#!/bin/sh\necho ran > /etc/keel-vault/script.out\n", password: "file-password"), to: directory + "/files/setup.sh")
+        // A vaulted tar archive: made here, then encrypted in place.
+        try write("archived content\n", to: directory + "/archive-src/bundle/data.txt")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-C", directory + "/archive-src", "-czf", directory + "/files/bundle.tar.gz", "bundle"]
+        try tar.run()
+        tar.waitUntilExit()
+        let archive = try Data(contentsOf: URL(fileURLWithPath: directory + "/files/bundle.tar.gz"))
+        try VaultCipher.encrypt(Array(archive), password: Array("file-password".utf8)).text
+            .write(toFile: directory + "/files/bundle.tar.gz", atomically: true, encoding: .utf8)
         let inline = try vault(Self.inlineSecret, password: "script-password", label: "prod")
             .split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")
         try write("""
@@ -83,6 +94,10 @@ import Testing
                   copy: src=license.conf dest=/etc/keel-vault/license.conf mode=0600
                 - name: vaulted template source
                   template: src=app.conf.j2 dest=/etc/keel-vault/app.conf mode=0600
+                - name: vaulted script
+                  script: setup.sh creates=/etc/keel-vault/script.out
+                - name: vaulted archive
+                  unarchive: src=bundle.tar.gz dest=/etc/keel-vault creates=/etc/keel-vault/bundle/data.txt
                 - name: show the secrets
                   debug:
                     msg: "db {{ db_password }} token {{ api_token }} dsn {{ dsn }}"
@@ -114,6 +129,7 @@ import Testing
         #expect(try inspect(project.host, "cat /etc/keel-vault/app.conf")
                 == "\(Self.templateLine)\ndb=\(Self.fileSecret)\ntoken=\(Self.inlineSecret)\nuser=deploy\nport=8080\n")
         #expect(first.output.contains("********"), "secrets are shown masked: \(first.output)")
+        #expect(try inspect(project.host, "cat /etc/keel-vault/script.out /etc/keel-vault/bundle/data.txt") == "ran\narchived content\n")
         #expect(first.output.contains("+port=8080"), "the diff still shows what is not secret: \(first.output)")
         #expect(first.output.contains("+db=********"), "\(first.output)")
         // Every string of a vaulted vars file is secret, not only the one that looks like a password.
