@@ -19,13 +19,14 @@ import Testing
         ["regexp": "x", "delimiter": "#"],
     ]
 
-    /// Fragments that exercise the rules: names that sort differently by byte than by locale, one without
-    /// a final newline, an empty one, a hidden one, a link to a file, a directory.
+    /// Fragments that exercise the rules: names that sort differently by byte than by locale or hold a space
+    /// or a newline, one without a final newline, an empty one, a hidden one, a link to a file, a directory.
     static func fragments(in dir: String) throws {
         let frags = dir + "/frags"
         try FileManager.default.createDirectory(atPath: frags + "/5-dir", withIntermediateDirectories: true)
         let files: [(String, String)] = [("10", "ten\n"), ("9", "nine"), ("Z", ""), ("a-x", "a\n"), ("é-x", "e acute\n"),
-                                         (".hidden", "hidden\n"), ("tail", "last line, no newline")]
+                                         (".hidden", "hidden\n"), ("tail", "last line, no newline"),
+                                         ("a b", "space\n"), ("new\nline", "newline in the name\n")]
         for (name, content) in files { try content.write(toFile: frags + "/" + name, atomically: true, encoding: .utf8) }
         try FileManager.default.createSymbolicLink(atPath: frags + "/b-link", withDestinationPath: "10")
     }
