@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "KeelTransportTests", dependencies: ["KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelLabTests", dependencies: ["KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
-                                                             "KeelEngine", "KeelReport"]),
+                                                             "KeelEngine", "KeelReport", "KeelVault"]),
         .testTarget(name: "KeelSystemModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport"]),
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
         .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport", "KeelVault"],

@@ -9,9 +9,13 @@ enum SourceFileCheck {
     static func problem(_ task: Task, spec: ArgumentSpec, searchPaths: [String]) -> KeelError? {
         guard let source = spec.controllerSource, case .string(let src)? = task.args[source.option], !src.isEmpty,
               !ArgumentValidator.containsTemplate(.string(src)) else { return nil }
-        if let unless = source.unless, let remote = task.args[unless] {
-            // Only a literal false means the controller; a template may turn out true.
-            guard remote.ansibleBool == false else { return nil }
+        if let unless = source.unless {
+            if let remote = task.args[unless] {
+                // Only a literal false means the controller; a template may turn out true.
+                guard remote.ansibleBool == false else { return nil }
+            } else if source.unlessByDefault {
+                return nil
+            }
         }
         let files = ControllerFiles(searchPaths: searchPaths)
         if files.find(src, kind: source.kind) != nil { return nil }

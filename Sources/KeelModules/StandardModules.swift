@@ -8,6 +8,7 @@ public enum StandardModules {
         CopyModule.self,
         LineInFileModule.self,
         TemplateModule.self,
+        AssembleModule.self,
         BlockInFileModule.self,
         ReplaceModule.self,
         StatModule.self,

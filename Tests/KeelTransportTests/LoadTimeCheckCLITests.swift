@@ -142,6 +142,8 @@ import Testing
                       when: false
                     - template: {src: "{{ chosen }}.j2", dest: /tmp/c}
                     - copy: {src: /etc/on-the-host-only, dest: /tmp/d, remote_src: true}
+                    - assemble: {src: /etc/fragments-on-the-host, dest: /tmp/e}
+                    - assemble: {src: absent.d, dest: /tmp/f, remote_src: false}
                 """,
             "files/present.txt": "here\n",
             "roles/app/tasks/main.yml": "- template: {src: app.conf.j2, dest: /tmp/app.conf}\n",
@@ -152,7 +154,9 @@ import Testing
         #expect(result.stderr.contains("site.yml:6:19: error: copy: src 'absent.txt' not found on the controller"), "\(result.output)")
         #expect(result.stderr.contains("roles/app/tasks/main.yml:1:19: error: template: src 'app.conf.j2' not found on the controller"), "\(result.output)")
         #expect(result.stderr.contains("roles/app/templates/app.conf.j2"), "the places searched are named: \(result.output)")
-        #expect(result.stderr.contains("2 problems found"), "\(result.output)")
+        #expect(result.stderr.contains("site.yml:11:23: error: assemble: src 'absent.d' not found on the controller"),
+                "assemble's src is on the host unless remote_src is false: \(result.output)")
+        #expect(result.stderr.contains("3 problems found"), "\(result.output)")
     }
 
     @Test func extraVarsThatAreNotUTF8AreRefused() throws {

@@ -105,11 +105,15 @@ public struct ControllerSource: Sendable {
     public var option: String
     public var kind: String
     public var unless: String?
+    /// What `unless` is when the task does not set it: true when the file is on the host unless the task
+    /// says otherwise (assemble's remote_src defaults to true).
+    public var unlessByDefault: Bool
 
-    public init(option: String, kind: String, unless: String? = nil) {
+    public init(option: String, kind: String, unless: String? = nil, unlessByDefault: Bool = false) {
         self.option = option
         self.kind = kind
         self.unless = unless
+        self.unlessByDefault = unlessByDefault
     }
 }
 
