@@ -96,28 +96,11 @@ struct PlayCommand: AsyncParsableCommand {
     @Option(name: .customLong("private-key"), help: "Use this private key file unless a host's ansible_ssh_private_key_file says otherwise.")
     var privateKey: String?
 
-    @Option(name: [.customShort("c"), .customLong("connection")], help: "ssh (default) or local, unless a host's ansible_connection or the play's connection says otherwise.")
-    var connection: String?
-
-    @Option(name: [.customShort("T"), .customLong("timeout")], help: "Seconds to wait for a connection, unless a host's ansible_timeout says otherwise.")
-    var timeout: Int?
-
-    @Flag(name: [.customShort("k"), .customLong("ask-pass")], help: "Ask for the SSH login password once (hosts' ansible_password wins).")
-    var askPass = false
-
-    @Option(name: .customLong("become-method"), help: "sudo (default) or su (su only from a root login), unless a play, task or host says otherwise.")
-    var becomeMethod: String?
+    @OptionGroup var connectionFlags: ConnectionFlags
 
     mutating func validate() throws {
         guard ["human", "json", "github"].contains(output) else { throw ValidationError("--output takes human, json or github, not '\(output)'") }
         if forks < 1 { throw ValidationError("--forks must be at least 1") }
-        if let connection, !["ssh", "local", "smart", "paramiko", "ansible.builtin.ssh", "ansible.builtin.local"].contains(connection) {
-            throw ValidationError("--connection takes ssh or local, not '\(connection)'")
-        }
-        if let timeout, timeout < 1 { throw ValidationError("--timeout takes a number of seconds of at least 1, not \(timeout)") }
-        if let becomeMethod, !["sudo", "su", "ansible.builtin.sudo", "ansible.builtin.su"].contains(becomeMethod) {
-            throw ValidationError("--become-method takes sudo or su, not '\(becomeMethod)'")
-        }
     }
 
     func run() async throws {
@@ -137,9 +120,7 @@ struct PlayCommand: AsyncParsableCommand {
         options.driftExitCode = driftExitCode
         options.remoteUser = remoteUser
         options.privateKeyFile = privateKey
-        options.connection = connection.map { $0.hasPrefix("ansible.builtin.") ? String($0.dropFirst(16)) : $0 }
-        options.connectTimeout = timeout
-        options.becomeMethod = becomeMethod
+        connectionFlags.apply(to: &options)
         if let mode = hostKeyChecking {
             guard let policy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) else {
                 throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")
@@ -158,7 +139,7 @@ struct PlayCommand: AsyncParsableCommand {
             try inspectOnly(options)
             return
         }
-        if askPass { options.connectionPassword = PasswordPrompt.read("SSH password: ") }
+        connectionFlags.askForPassword(into: &options)
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let sink: any ReportSink
         switch output {

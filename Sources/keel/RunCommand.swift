@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("D"), .long], help: "Show a unified diff of every change.")
     var diff = false
 
+    @OptionGroup var connectionFlags: ConnectionFlags
+
     @Option(name: .customLong("host-key-checking"),
             help: "strict (default: refuse unknown and changed keys), accept-new (record keys of new hosts), or off.")
     var hostKeyChecking: String?
@@ -87,6 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         options.become = become
         options.becomeUser = becomeUser
         if let mode = hostKeyChecking { options.hostKeyPolicy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) }
+        connectionFlags.apply(to: &options)
         do {
             for text in extraVars {
                 for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
@@ -105,6 +108,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
+        connectionFlags.askForPassword(into: &options)
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let status = await PlaybookRunner(options: options, sinks: [AdHocReporter()]).run(adHocPlaybook: text, named: AdHocPlay.name)
         switch status {

@@ -82,6 +82,9 @@ import Testing
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "faraway.invalid\n")
         let wrong = try KeelBinary.run(["play", "site.yml", "-i", "faraway.invalid,", "--connection", "winrm"], in: dir)
         #expect(wrong.status != 0 && wrong.stderr.contains("--connection takes ssh or local, not 'winrm'"), "\(wrong.output)")
+        // keel run takes the same connection options, as Ansible's `ansible` does.
+        let adHoc = try KeelBinary.run(["run", "all", "-i", "faraway.invalid,", "-c", "local", "-a", "echo ran-here"], in: dir)
+        #expect(adHoc.status == 0 && adHoc.stdout.contains("faraway.invalid | CHANGED | rc=0 >>\nran-here\n"), "\(adHoc.output)")
     }
 
     @Test func timeoutBoundsTheConnectionAttempt() throws {
