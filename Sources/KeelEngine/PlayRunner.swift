@@ -228,7 +228,10 @@ struct PlayRunner: Sendable {
                                                                          playbookDirectory: scope.playbookDirectory, role: entry.role,
                                                                          isHandler: entry.isHandler, location: entry.task.location)
                     try IncludeDepth.check(iterator?.includeChain ?? [], including: path, at: entry.task.location)
-                    iterator?.insert(tasks, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path)
+                    // Tasks brought in inside a block with `notify` inherit it, as the include did.
+                    let inherited = entry.task.notify.isEmpty ? tasks
+                        : tasks.map { $0.inheritingNotify(entry.task.notify, location: entry.task.notifyLocation) }
+                    iterator?.insert(inherited, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
                 }
@@ -239,7 +242,10 @@ struct PlayRunner: Sendable {
                                                        keywords: entry.task.keywords, location: entry.task.location)
                     let roleFile = "\(role.path)/tasks/\(tasksFrom ?? "main")"
                     try IncludeDepth.check(iterator?.includeChain ?? [], including: roleFile, at: entry.task.location)
-                    iterator?.insert([.block(role.runBlock)], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
+                    let roleNode = TaskNode.block(role.runBlock)
+                    let inherited = entry.task.notify.isEmpty ? roleNode
+                        : roleNode.inheritingNotify(entry.task.notify, location: entry.task.notifyLocation)
+                    iterator?.insert([inherited], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
                                      file: roleFile)
                     handlers.add(role.handlers)
                 } catch {

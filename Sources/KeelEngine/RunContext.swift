@@ -55,7 +55,7 @@ final class RunContext: Sendable {
 
     /// Typed settings from a host's connection variables; a bad value (port 99999) throws, naming it.
     func connectionSettings(for host: String, variables: OrderedDictionary<String, Value>) throws -> HostConnectionSettings {
-        try HostConnectionSettings(hostName: host, variables: variables, becomePassword: options.becomePassword,
+        try HostConnectionSettings(hostName: host, variables: ConnectionDefaults(options).filling(variables, host: host), becomePassword: options.becomePassword,
                                    config: sshConfig, defaultPolicy: options.hostKeyPolicy)
     }
 

@@ -23,6 +23,14 @@ public struct RunOptions: Sendable {
     /// nothing failed, so a CI job can tell "converged" from "drifted".
     public var driftExitCode = false
     public var hostKeyPolicy: HostKeyPolicy?
+    /// ansible-playbook's connection options (-u, --private-key, -c, -T, -k, --become-method): defaults
+    /// that a host's variables and the play's keywords override, as in Ansible (see ConnectionDefaults).
+    public var remoteUser: String?
+    public var privateKeyFile: String?
+    public var connection: String?
+    public var connectTimeout: Int?
+    public var connectionPassword: String?
+    public var becomeMethod: String?
     public var rolesPath: [String] = []
     public var verbosity = 0
 

@@ -93,11 +93,12 @@ struct TaskSettings: Sendable {
         }
         guard enabled else { return nil }
         let user = try variable("ansible_become_user") ?? keyword(keywords.becomeUser) ?? options.becomeUser ?? "root"
-        let method = try variable("ansible_become_method") ?? keyword(keywords.becomeMethod) ?? "sudo"
-        guard method == "sudo" || method == "ansible.builtin.sudo" else {
-            throw KeelError("become_method '\(method)' is not supported (only sudo)", at: location)
+        let written = try variable("ansible_become_method") ?? keyword(keywords.becomeMethod) ?? options.becomeMethod ?? "sudo"
+        let method = written.hasPrefix("ansible.builtin.") ? String(written.dropFirst("ansible.builtin.".count)) : written
+        guard method == "sudo" || method == "su" else {
+            throw KeelError("become_method '\(written)' is not supported (sudo or su)", at: location)
         }
-        return Become(user: user, method: "sudo", flags: try variable("ansible_become_flags") ?? keyword(keywords.becomeFlags),
+        return Become(user: user, method: method, flags: try variable("ansible_become_flags") ?? keyword(keywords.becomeFlags),
                       exe: try variable("ansible_become_exe") ?? keyword(keywords.becomeExe))
     }
 

@@ -19,8 +19,9 @@ public struct CommandResult: Sendable, Equatable {
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-/// Run a command as another user (Ansible's become). Only sudo is implemented; the password, when one is
-/// needed, is given to the connection once (`ConnectionOptions.becomePassword`) and never put in argv.
+/// Run a command as another user (Ansible's become): `sudo`, or `su` from a root login (see
+/// SwitchUser). sudo's password, when one is needed, is given to the connection once
+/// (`ConnectionOptions.becomePassword`) and never put in argv.
 public struct Become: Sendable, Equatable, Hashable {
     public var user: String
     public var method: String

@@ -25,8 +25,11 @@ actor PrivilegeEscalation {
 
     /// The command line to execute and the stdin to give it.
     func wrap(_ script: String, stdin: Data?, become: Become, using runner: some RawCommandRunner) async throws -> (String, Data?) {
+        if become.method == "su" {
+            return (try SwitchUser.command(script, become: become, loginUser: loginUser, hostName: hostName), stdin)
+        }
         guard become.method == "sudo" else {
-            throw TransportError.becomeFailed(host: hostName, detail: "become_method '\(become.method)' is not supported (only sudo)")
+            throw TransportError.becomeFailed(host: hostName, detail: "become_method '\(become.method)' is not supported (sudo or su)")
         }
         let inner = "/bin/sh -c " + ShellQuote.quote(script)
         let sudo = PrivilegeEscalation.command(become)

@@ -79,6 +79,28 @@ struct PlayCommand: AsyncParsableCommand {
     @OptionGroup(title: "Vault")
     var vault: VaultPasswordOptions
 
+    // ansible-playbook's options, with its names and meanings.
+
+    @Flag(name: .customLong("syntax-check"), help: "Load and check the inventory and every playbook, role, template and argument, touch no host; exit 0, or 4 with the errors.")
+    var syntaxCheck = false
+
+    @Flag(name: .customLong("list-hosts"), help: "List the hosts each play would run on (with --limit), touch no host.")
+    var listHosts = false
+
+    @Flag(name: .customLong("list-tasks"), help: "List the tasks each play would run (with --tags/--skip-tags) and their tags, touch no host.")
+    var listTasks = false
+
+    @Flag(name: .customLong("list-tags"), help: "List the tags of the tasks each play would run, touch no host.")
+    var listTags = false
+
+    @Option(name: [.customShort("u"), .customLong("user")], help: "Connect as this user unless a host's ansible_user or the play's remote_user says otherwise.")
+    var remoteUser: String?
+
+    @Option(name: .customLong("private-key"), help: "Use this private key file unless a host's ansible_ssh_private_key_file says otherwise.")
+    var privateKey: String?
+
+    @OptionGroup var connectionFlags: ConnectionFlags
+
     mutating func validate() throws {
         guard ["human", "json", "github"].contains(output) else { throw ValidationError("--output takes human, json or github, not '\(output)'") }
         if forks < 1 { throw ValidationError("--forks must be at least 1") }
@@ -99,6 +121,9 @@ struct PlayCommand: AsyncParsableCommand {
         options.verbosity = verbose
         options.startAtTask = startAtTask
         options.driftExitCode = driftExitCode
+        options.remoteUser = remoteUser
+        options.privateKeyFile = privateKey
+        connectionFlags.apply(to: &options)
         if let mode = hostKeyChecking {
             guard let policy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) else {
                 throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")
@@ -114,6 +139,11 @@ struct PlayCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             throw ExitCode(1)
         }
+        if syntaxCheck || listHosts || listTasks || listTags {
+            try inspectOnly(options)
+            return
+        }
+        connectionFlags.askForPassword(into: &options)
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let sink: any ReportSink
         switch output {
@@ -128,5 +158,23 @@ struct PlayCommand: AsyncParsableCommand {
         let status = await run.value
         signals.stop()
         if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    /// --syntax-check and --list-*: load everything as a run would, print, and touch no host.
+    private func inspectOnly(_ options: RunOptions) throws {
+        let runner = PlaybookRunner(options: options, sinks: [])
+        do {
+            let (inventory, playbooks, _, _) = try runner.load(self.playbooks)
+            if syntaxCheck {
+                print(playbooks.map { "\nplaybook: \($0.path)" }.joined(separator: "\n"))
+                return
+            }
+            let listing = PlaybookListing(hosts: listHosts, tasks: listTasks, tags: listTags)
+            print(try listing.text(playbooks, inventory: inventory, options: options), terminator: "")
+        } catch {
+            FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
+            // ansible-playbook's status for a playbook that does not parse.
+            throw ExitCode(syntaxCheck ? 4 : PlaybookRunner.ExitStatus.usageOrParseError.rawValue)
+        }
     }
 }

@@ -65,6 +65,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("D"), .long], help: "Show a unified diff of every change.")
     var diff = false
 
+    @OptionGroup var connectionFlags: ConnectionFlags
+
     @Option(name: .customLong("host-key-checking"),
             help: "strict (default: refuse unknown and changed keys), accept-new (record keys of new hosts), or off.")
     var hostKeyChecking: String?
@@ -90,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         options.become = become
         options.becomeUser = becomeUser
         if let mode = hostKeyChecking { options.hostKeyPolicy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) }
+        connectionFlags.apply(to: &options)
         do {
             try vault.configureKeyring()
             for text in extraVars {
@@ -109,6 +112,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
             throw ExitCode(1)
         }
+        connectionFlags.askForPassword(into: &options)
         if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let status = await PlaybookRunner(options: options, sinks: [AdHocReporter()]).run(adHocPlaybook: text, named: AdHocPlay.name)
         switch status {

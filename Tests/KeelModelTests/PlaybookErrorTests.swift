@@ -356,6 +356,45 @@ final class SeenTemplates: @unchecked Sendable {
         #expect(play.tasks.first?.allTasks.first?.notify.count == 3)
     }
 
+    /// ansible-core's Block is Notifiable: its `notify` reaches every task inside that names no handler
+    /// of its own (a nested block's or a task's own notify wins).
+    @Test func aBlocksNotifyReachesItsTasks() throws {
+        let play = try loadScratch("""
+            - hosts: all
+              tasks:
+                - notify: outer
+                  block:
+                    - ping:
+                    - ping:
+                      notify: own
+                    - notify: inner
+                      block:
+                        - ping:
+                  rescue:
+                    - ping:
+              handlers:
+                - {name: outer, ping: }
+                - {name: own, ping: }
+                - {name: inner, ping: }
+            """).plays[0]
+        #expect(play.tasks[0].allTasks.map(\.notify) == [["outer"], ["own"], ["inner"], ["outer"]])
+    }
+
+    @Test func aBlocksNotifyForAMissingHandlerPointsAtTheBlock() {
+        let error = loadError("""
+            - hosts: all
+              tasks:
+                - notify: restart ngnix
+                  block:
+                    - ping:
+              handlers:
+                - name: restart nginx
+                  service: name=nginx state=restarted
+            """)
+        #expect(error.shortLocation == "play.yml:3:15")
+        #expect(error.message == "handler 'restart ngnix' not found")
+    }
+
     @Test func playsThatIncludeRolesAtRunTimeAreNotChecked() throws {
         let play = try loadScratch("""
             - hosts: all

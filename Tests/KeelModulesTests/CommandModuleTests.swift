@@ -43,9 +43,33 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: marker))
         let again = try await run(CommandModule.self, args)
         #expect(!again.changed)
-        #expect(again.values["msg"] == .string("skipped, since \(marker) exists"))
-        #expect(try await run(CommandModule.self, args, .check).changed == false)
+        // ansible-core 2.19's values for a command its guard skips, in a real run and in check mode.
+        #expect(again.values["msg"] == .string("Did not run command since '\(marker)' exists"))
+        #expect(again.values["stdout"] == .string("skipped, since \(marker) exists"))
+        #expect(again.values["stdout_lines"] == [.string("skipped, since \(marker) exists")])
+        #expect(again.values["rc"] == 0)
+        let skippedInCheck = try await run(CommandModule.self, args, .check)
+        #expect(skippedInCheck.changed == false)
+        #expect(skippedInCheck.values["msg"] == .string("Would not run command since '\(marker)' exists"))
         try FileManager.default.removeItem(atPath: marker)
+    }
+
+    /// What ansible-core 2.19's command module returns in check mode when the command would run.
+    @Test func checkModeRegistersAnsiblesResultForACommandThatWouldRun() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("keel-check-\(UUID().uuidString)").path
+        let plain = try await run(ShellModule.self, ["_raw_params": .string("echo out; touch \(marker)")], .check)
+        #expect(plain.changed, "Keel still predicts it as a change")
+        #expect(!FileManager.default.fileExists(atPath: marker), "check mode must not run the command")
+        #expect(plain.values["msg"] == "Command would have run if not in check mode")
+        #expect(plain.values["skipped"] == true)
+        #expect(plain.values["rc"] == 0)
+        #expect(plain.values["stdout"] == "" && plain.values["stderr"] == "")
+        #expect(plain.values["stdout_lines"] == [] && plain.values["stderr_lines"] == [])
+        let guarded = try await run(CommandModule.self, ["_raw_params": .string("touch \(marker)"), "removes": "/"], .check)
+        #expect(guarded.changed)
+        #expect(guarded.values["skipped"] == nil, "with a guard Ansible predicts a change, not a skip")
+        #expect(guarded.values["msg"] == "Command would have run if not in check mode")
+        #expect(guarded.values["stdout_lines"] == [])
     }
 
     @Test func argvChdirAndStdinAreHonoured() async throws {

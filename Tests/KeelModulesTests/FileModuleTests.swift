@@ -35,6 +35,27 @@ import Testing
         var isDirectory: ObjCBool = false
         #expect(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
         #expect(try mode(path) == 0o750)
+        #expect(try mode(root + "/a") == 0o750, "a parent the task created gets the mode too")
+        #expect(try await run(args).changed == false)
+        #expect(try await run(args, .check).changed == false)
+    }
+
+    /// As ansible-core's file module does: each directory it creates on the way gets the mode and owner,
+    /// while a parent that already existed keeps its own.
+    @Test func parentsItCreatesGetTheModeAndOwnerToo() async throws {
+        let path = root + "/x/y/z"
+        try FileManager.default.createDirectory(atPath: root + "/x", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o711])
+        let args: OrderedDictionary<String, Value> = ["path": .string(path), "state": "directory", "mode": "0750", "owner": "nobody"]
+        #expect(try await run(args, .check).changed)
+        #expect(!FileManager.default.fileExists(atPath: root + "/x/y"), "check mode must not create anything")
+        #expect(try await run(args).changed)
+        for created in [root + "/x/y", path] {
+            #expect(try mode(created) == 0o750, "\(created)")
+            #expect(try FileManager.default.attributesOfItem(atPath: created)[.ownerAccountName] as? String == "nobody")
+        }
+        #expect(try mode(root + "/x") == 0o711, "an existing parent is left alone")
+        #expect(try FileManager.default.attributesOfItem(atPath: root + "/x")[.ownerAccountName] as? String != "nobody")
         #expect(try await run(args).changed == false)
         #expect(try await run(args, .check).changed == false)
     }

@@ -15,7 +15,7 @@ enum KeywordTable {
 
     static let handler: Set<String> = task.union(["listen"])
 
-    static let block: Set<String> = base.union(["when", "block", "rescue", "always", "delegate_to", "delegate_facts"])
+    static let block: Set<String> = base.union(["when", "block", "rescue", "always", "delegate_to", "delegate_facts", "notify"])
 
     static let play: Set<String> = base.union([
         "hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path", "vars_files", "vars_prompt",

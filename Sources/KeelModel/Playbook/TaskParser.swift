@@ -30,17 +30,23 @@ extension PlaybookLoader {
         }
         var block = Block(block: [], location: node.location)
         block.role = ctx.role
+        var notify: (names: [String], location: SourceLocation)?
         for pair in pairs {
             switch pair.key {
             case "block": block.block = try parseTaskList(pair.value, "block", ctx)
             case "rescue": block.rescue = try parseTaskList(pair.value, "rescue", ctx)
             case "always": block.always = try parseTaskList(pair.value, "always", ctx)
             case "name": block.name = try reader.optionalString(pair.value, "name")
+            case "notify": notify = (try reader.stringList(pair.value, "notify"), pair.value.location)
             default:
                 if try reader.readCommonKeyword(pair.key, pair.value, into: &block.keywords, owner: "a block") { continue }
                 throw unknownKey(pair.key, what: "block keyword", at: pair.keyLocation,
                                  candidates: Array(KeywordTable.block))
             }
+        }
+        if let notify, !notify.names.isEmpty {
+            let node = TaskNode.block(block).inheritingNotify(notify.names, location: notify.location)
+            if case .block(let inherited) = node { block = inherited }
         }
         return block
     }

@@ -21,7 +21,7 @@ public struct CommandModule: Module {
               register: head
               changed_when: false
             """,
-        deviations: ["In check mode a command that would run is reported as changed (Ansible reports it skipped), so --check predicts exactly what a real run changes."])
+        deviations: ["In check mode a command that would run is reported as changed (Ansible reports it skipped), so --check predicts exactly what a real run changes. What it registers is Ansible's (skipped, 'Command would have run if not in check mode', rc 0, empty output), except that `changed` is true."])
 
     /// Shared by command and shell; the help of `argv` and `executable` differs (see `commandSpec`).
     public struct Arguments: ModuleArguments {
@@ -40,7 +40,7 @@ public struct CommandModule: Module {
         public init() {}
     }
 
-    public enum State: Equatable, Sendable { case mustRun, skip(String) }
+    public enum State: Equatable, Sendable { case mustRun, skip(CommandGuard) }
     /// The script to run with what it reads on stdin and how its output is reported.
     public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
         var script: String
@@ -89,8 +89,8 @@ public struct CommandModule: Module {
         script += "echo run"
         let answer = try await host.run(script).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         switch answer {
-        case "creates": return .skip("skipped, since \(a.creates!) exists")
-        case "removes": return .skip("skipped, since \(a.removes!) does not exist")
+        case "creates": return .skip(.creates(a.creates!))
+        case "removes": return .skip(.removes(a.removes!))
         default: return .mustRun
         }
     }
@@ -111,12 +111,10 @@ public struct CommandModule: Module {
             throw KeelError("no command given: write it after the module name, or use cmd: or argv:")
         }
         var values: OrderedDictionary<String, Value> = ["cmd": .string(a.argv.map { $0.joined(separator: " ") } ?? a._raw_params ?? a.cmd ?? "")]
-        if case .skip(let message) = observed {
-            values["msg"] = .string(message)
-            values["rc"] = 0
-            values["stdout"] = ""
-            values["stderr"] = ""
-            return .unchanged(values: values)
+        if case .skip(let reason) = observed {
+            var plan = Plan<Step>.unchanged(values: values.merging(reason.commandResult(checkMode: false)) { $1 })
+            plan.checkModeValues = reason.commandResult(checkMode: true)
+            return plan
         }
         var script = ""
         if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) || exit 1\n" }
@@ -126,7 +124,9 @@ public struct CommandModule: Module {
             script += commandLine
         }
         let input = a.stdin.map { $0 + (a.stdin_add_newline ? "\n" : "") }
-        return Plan(steps: [Step(script: script, stdin: input, stripEmptyEnds: a.strip_empty_ends)], values: values)
+        var plan = Plan(steps: [Step(script: script, stdin: input, stripEmptyEnds: a.strip_empty_ends)], values: values)
+        plan.checkModeValues = CommandGuard.wouldRun(guarded: a.creates != nil || a.removes != nil)
+        return plan
     }
 
     static func execute(_ step: Step, on host: HostContext) async throws -> Applied {

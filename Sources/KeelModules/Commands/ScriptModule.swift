@@ -26,7 +26,8 @@ public struct ScriptModule: Module {
               register: report
               changed_when: false
             """,
-        deviations: ["In check mode a script that would run is reported as changed (not run), like command; creates/removes are honoured in the prediction.",
+        deviations: ["In check mode a script that would run is reported as changed (not run), like command; creates/removes are honoured in the prediction. What it registers is Ansible's (without creates/removes: skipped, 'Check mode is not supported for this task.'), except that `changed` is true.",
+                     "A script its creates/removes guard skips registers Ansible's result (skipped, 'PATH exists, matching creates option') but is reported ok, not skipped.",
                      "The script cannot read from standard input (the upload uses it)."])
 
     public struct Arguments: ModuleArguments {
@@ -41,7 +42,7 @@ public struct ScriptModule: Module {
         public init() {}
     }
 
-    public enum State: Equatable, Sendable { case mustRun(local: String, arguments: [String]), skip(String) }
+    public enum State: Equatable, Sendable { case mustRun(local: String, arguments: [String]), skip(CommandGuard) }
     /// The script's text (read on the controller when planning), how to start it and where.
     public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
         var local: String
@@ -71,8 +72,8 @@ public struct ScriptModule: Module {
             if let removes = a.removes { guardScript += "found=; for f in \(CommandModule.globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }\n" }
             guardScript += "echo run"
             switch try await host.run(guardScript).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) {
-            case "creates": return .skip("skipped, since \(a.creates!) exists")
-            case "removes": return .skip("skipped, since \(a.removes!) does not exist")
+            case "creates": return .skip(.creates(a.creates!))
+            case "removes": return .skip(.removes(a.removes!))
             default: break
             }
         }
@@ -81,13 +82,15 @@ public struct ScriptModule: Module {
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         switch observed {
-        case .skip(let message):
-            return .unchanged(values: ["msg": .string(message), "rc": 0, "stdout": "", "stderr": ""])
+        case .skip(let reason):
+            return .unchanged(values: reason.scriptResult)
         case .mustRun(let local, let arguments):
             guard let stored = FileManager.default.contents(atPath: local) else { throw KeelError("cannot read the script \(local)") }
             let program = try VaultedFile.plaintext(stored, path: local)
             let step = Step(local: local, program: program, arguments: arguments, executable: a.executable, chdir: a.chdir)
-            return Plan(steps: [step], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
+            var plan = Plan(steps: [step], values: ["cmd": .string(a._raw_params ?? a.cmd ?? "")])
+            plan.checkModeValues = CommandGuard.scriptWouldRun(guarded: a.creates != nil || a.removes != nil)
+            return plan
         }
     }
 

@@ -181,11 +181,21 @@ public struct FileModule: Module {
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var script = ["set -e"]
+        // Like Ansible, every directory this task creates (parents included) gets the requested mode
+        // and ownership, not only the last one: the missing ones are collected, outermost first, in "$@".
+        let makesDirectories = plan.steps.contains { $0.action == .makeDirectory }
         for step in plan.steps {
             let p = ShellQuote.quote(step.path)
             switch step.action {
             case .remove: script.append("rm -rf -- \(p)")
-            case .makeDirectory: script.append("mkdir -p -- \(p)")
+            case .makeDirectory:
+                script.append("""
+                    set --; d=\(p)
+                    while [ ! -e "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; d=$(dirname -- "$d"); done
+                    mkdir -p -- \(p)
+                    """)
+            case .attribute(let change, _) where makesDirectories:
+                script.append("for d in \"$@\"; do \(change.command(forShellWord: "\"$d\"")); done")
             case .link(let source, let hard, let replace):
                 if replace { script.append("rm -rf -- \(p)") }
                 script.append("ln \(hard ? "" : "-s ")-- \(ShellQuote.quote(source)) \(p)")

@@ -40,10 +40,10 @@ public struct ModuleRunner: Sendable {
             let observed = try await module.observe(arguments, on: host)
             let plan = try module.plan(arguments, observed: observed, on: host)
             if plan.isEmpty {
-                return ModuleResult(changed: false, values: plan.values)
+                return ModuleResult(changed: false, values: mode == .check ? plan.valuesInCheckMode : plan.values)
             }
             guard mode == .apply else {
-                return ModuleResult(changed: true, diffs: plan.diffs, values: plan.values)
+                return ModuleResult(changed: true, diffs: plan.diffs, values: plan.valuesInCheckMode)
             }
             let applied: Applied
             do {

@@ -13,6 +13,9 @@ public struct Plan<Step: Sendable & Codable & Equatable>: Sendable, Codable, Equ
     public var values: OrderedDictionary<String, Value>
     /// The fields that differ, for modules that manage objects which may need recreating.
     public var fieldChanges: FieldChanges?
+    /// Values that replace or add to `values` in check mode only: what Ansible's module returns there when
+    /// it differs from a real run (a command that did not run has no output, and says so).
+    public var checkModeValues: OrderedDictionary<String, Value> = [:]
 
     public init(steps: [Step], diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:],
                 fieldChanges: FieldChanges? = nil) {
@@ -33,6 +36,11 @@ public struct Plan<Step: Sendable & Codable & Equatable>: Sendable, Codable, Equ
     }
 
     public var isEmpty: Bool { steps.isEmpty }
+
+    /// What a check run reports: the values, with the check-mode ones on top.
+    public var valuesInCheckMode: OrderedDictionary<String, Value> {
+        values.merging(checkModeValues) { $1 }
+    }
 }
 
 /// A before/after pair for one object, shown as a unified diff (text) or as changed fields.
