@@ -49,7 +49,7 @@ struct TaskRunner {
             let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
             let items: [Value?]
             if let loop = task.loop {
-                items = try LoopItems.resolve(loop, in: scope, searchPaths: searchPaths()).map { Optional($0) }
+                items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
             } else {
                 items = [nil]
             }

@@ -38,6 +38,14 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         return value
     }
 
+    /// Every variable's name (the varnames lookup): all levels, the magic variables and hostvars.
+    public func variableNames() throws -> [String] {
+        var names = Array(precedence.merged().keys)
+        for name in magic.keys where !names.contains(name) { names.append(name) }
+        if !names.contains("hostvars") { names.append("hostvars") }
+        return names
+    }
+
     /// Renders every template string inside a value, keeping native types for `"{{ expr }}"` strings.
     func render(_ value: Value, origin: SourceLocation? = nil) throws -> Value {
         switch value {

@@ -39,6 +39,24 @@ public final class TemplateEngine: Sendable {
         state.withLock { s in s.library.functions[name] = body }
     }
 
+    // MARK: Lookups
+
+    /// Whether `name` (`file`, `ansible.builtin.file`) is a lookup plugin Keel implements.
+    public static func hasLookup(_ name: String) -> Bool { Lookups.all[Lookups.shortName(name)] != nil }
+
+    /// The items of a `with_<name>:` loop: the lookup run on `terms` with the task's variables, its whole
+    /// result list. `subdirectory` is where with_first_found looks (files, templates, vars).
+    public func loopItems(lookup name: String, terms: [Value], context: some TemplateContext, subdirectory: String? = nil) throws -> [Value] {
+        let library = state.withLock { $0.library }
+        var environment = LookupEnvironment(context: context, library: library)
+        environment.subdirectory = subdirectory
+        do {
+            return try LookupCall.loopItems(name, terms: terms, environment: environment)
+        } catch let e as TemplateRuntimeError {
+            throw e.error
+        }
+    }
+
     // MARK: Rendering
 
     /// Parses without rendering: syntax errors, unknown filters and tests.
