@@ -1,0 +1,70 @@
+import Foundation
+import KeelBase
+import KeelTemplate
+import Testing
+
+/// lookup() against query(): joining, wantlist, errors=, unknown names, error locations.
+@Suite struct LookupCallTests {
+    @Test func lookupJoinsSeveralStringsWithCommas() throws {
+        let f = try LookupFixture()
+        #expect(try f.value("lookup('items', ['a', 'b'])") == "a,b")
+        #expect(try f.value("lookup('items', ['a', 'b'], wantlist=True)") == ["a", "b"])
+    }
+
+    @Test func queryAndQAlwaysReturnLists() throws {
+        let f = try LookupFixture()
+        #expect(try f.value("query('items', 'a')") == ["a"])
+        #expect(try f.value("q('items', 'a', 'b')") == ["a", "b"])
+    }
+
+    @Test func aSingleResultKeepsItsTypeAndNonStringsAreNotJoined() throws {
+        let f = try LookupFixture()
+        #expect(try f.value("lookup('items', [1])") == 1)
+        #expect(try f.value("lookup('items', [1, 2])") == [1, 2])
+        #expect(try f.value("lookup('items', [])") == [])
+    }
+
+    @Test func errorsIgnoreGivesNoneOrAnEmptyList() throws {
+        let f = try LookupFixture()
+        #expect(try f.value("lookup('file', 'missing.txt', errors='ignore')") == .null)
+        #expect(try f.value("query('file', 'missing.txt', errors='warn')") == [])
+        #expect(throws: KeelError.self) { try f.value("lookup('file', 'missing.txt', errors='strict')") }
+        #expect(throws: KeelError.self) { try f.value("lookup('file', 'x', errors='loud')") }
+    }
+
+    @Test func aFailingLookupIsLocatedAtTheTemplate() throws {
+        let f = try LookupFixture()
+        do {
+            _ = try f.value("lookup('file', 'missing.txt')")
+            Issue.record("expected an error")
+        } catch let error as KeelError {
+            #expect(error.location?.file == "site.yml")
+            #expect(error.location?.line == 3)
+            #expect(error.message.contains("file"))
+            #expect(error.expected?.contains("roles/web/files/missing.txt") == true)
+        }
+    }
+
+    @Test func anUnknownLookupIsRefusedWithASuggestion() throws {
+        let f = try LookupFixture()
+        do {
+            _ = try f.value("lookup('fileglobb', '*', errors='ignore')")
+            Issue.record("expected an error")
+        } catch let error as KeelError {
+            #expect(error.message.contains("'fileglobb' not found"))
+            #expect(error.suggestion?.contains("fileglob") == true)
+        }
+    }
+
+    @Test func collectionNamesAreAccepted() throws {
+        let f = try LookupFixture()
+        #expect(try f.value("lookup('ansible.builtin.items', ['x'])") == "x")
+        #expect(TemplateEngine.hasLookup("ansible.builtin.password"))
+        #expect(!TemplateEngine.hasLookup("community.general.random_string"))
+    }
+
+    @Test func anUnknownOptionIsAnError() throws {
+        let f = try LookupFixture(files: ["a.txt": "a"])
+        #expect(throws: KeelError.self) { try f.value("lookup('file', 'a.txt', strip=True)") }
+    }
+}
