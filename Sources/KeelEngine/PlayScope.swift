@@ -64,13 +64,14 @@ final class PlayScope: @unchecked Sendable {
     }
 
     /// Ansible's `ansible_search_path`, where lookups find relative files: the task's role directory, then
-    /// the directory of the file the task is written in (the playbook's directory when it has none).
+    /// the directory of the file the task is written in, then the playbook's directory.
     static func searchPath(for entry: TaskEntry, playbookDirectory: String) -> [String] {
         var paths: [String] = []
         if let role = entry.role { paths.append(role.path) }
         let file = entry.task.location.file
         let taskDirectory = file.hasPrefix("/") ? (file as NSString).deletingLastPathComponent : playbookDirectory
         if !paths.contains(taskDirectory) { paths.append(taskDirectory) }
+        if !paths.contains(playbookDirectory) { paths.append(playbookDirectory) }
         return paths
     }
 

@@ -4,9 +4,10 @@ import OrderedCollections
 
 /// first_found: the first existing file among candidates. Terms are file names (a string may hold several,
 /// separated by `,` or `;`), lists of them, or mappings `{files, paths, skip}`; `paths` (split on `,:;`)
-/// are joined with every file. Candidates are looked for through the search path in files/ (templates/
-/// or vars/ under `with_first_found` for template and include_vars tasks). None found is an error
-/// unless `skip` is true, which gives an empty list.
+/// are joined with every file. Candidates are looked for through the search path: as ansible-core 2.19
+/// does, `lookup('first_found')` looks in the search path's directories themselves, while `with_first_found`
+/// also looks in their files/ (templates/ for template tasks, vars/ for include_vars). None found is an
+/// error unless the last `skip` given (keyword or mapping term) is true, which gives an empty list.
 enum FirstFoundLookup {
     static let all: [String: LookupBody] = [
         "first_found": { terms, options, environment in try firstFound(terms, options, environment) },
@@ -16,52 +17,43 @@ enum FirstFoundLookup {
 
     static func firstFound(_ terms: [Value], _ given: OrderedDictionary<String, Value>, _ environment: LookupEnvironment) throws -> [Value] {
         let options = try LookupOptions("first_found", defaults: defaults, given: given)
-        let candidates: [String]
-        var skip = try options.bool("skip")
-        if terms.isEmpty {
-            (candidates, skip) = try expand([.dict(options.values)], options: options)
-        } else {
-            (candidates, skip) = try expand(terms, options: options)
-        }
-        let subdirectory = environment.subdirectory ?? "files"
-        for candidate in candidates {
+        var last = options
+        let candidates = try expand(terms.isEmpty ? [.dict(options.values)] : terms, options: options, last: &last)
+        let subdirectory = environment.subdirectory ?? ""
+        for candidate in candidates where !candidate.isEmpty {
             if let path = try environment.find(candidate, in: subdirectory) { return [.string(path)] }
         }
-        if skip { return [] }
+        if try last.bool("skip") { return [] }
         throw KeelError("No file was found when using first_found.", expected: "one of: " + candidates.joined(separator: ", "), found: "none")
     }
 
-    /// Ansible's `_process_terms`: the candidate names in order, and the last `skip` given.
-    static func expand(_ terms: [Value], options: LookupOptions) throws -> ([String], Bool) {
+    /// Ansible's `_process_terms`: the candidate names in order; `last` ends as the options of the last
+    /// mapping term (they replace the keyword options, as Ansible's set_options does).
+    static func expand(_ terms: [Value], options: LookupOptions, last: inout LookupOptions) throws -> [String] {
         var search: [String] = []
-        var skip = try options.bool("skip")
         for term in terms {
-            var current = options
             let files: [Value]
             switch term {
             case .dict(let d):
-                current = try LookupOptions("first_found", defaults: defaults, given: d)
-                files = current.listPreservingStrings("files")
+                last = try LookupOptions("first_found", defaults: defaults, given: d)
+                files = last.listPreservingStrings("files")
             case .string:
                 files = [term]
             case .list(let l):
-                let (partial, innerSkip) = try expand(l, options: options)
-                search += partial
-                skip = innerSkip
+                search += try expand(l, options: options, last: &last)
                 continue
             default:
                 throw KeelError("first_found: invalid term, can handle string, mapping or list of strings", found: term.typeName)
             }
-            skip = try current.bool("skip")
             let fileNames = split(files, on: ",;")
-            let paths = split(current.listPreservingStrings("paths"), on: ",:;")
+            let paths = split(last.listPreservingStrings("paths"), on: ",:;")
             if !paths.isEmpty {
                 for path in paths { for file in fileNames { search.append(SearchPath.join(path, file)) } }
             } else {
                 search += fileNames
             }
         }
-        return (search, skip)
+        return search
     }
 
     static func split(_ values: [Value], on separators: String) -> [String] {

@@ -34,8 +34,10 @@ import Testing
 
     @Test func firstFoundTakesTheFirstExistingCandidate() throws {
         let f = try LookupFixture(files: ["files/default.yml": "", "roles/web/files/debian.yml": "", "vars/os.yml": "", "extra/x.yml": ""])
-        #expect(try f.value("lookup('first_found', ['redhat.yml', 'debian.yml', 'default.yml'])") == .string(f.directory + "/roles/web/files/debian.yml"))
-        #expect(try f.value("lookup('first_found', 'nope.yml,default.yml')") == .string(f.directory + "/files/default.yml"))
+        #expect(try f.value("lookup('first_found', ['redhat.yml', 'files/debian.yml', 'files/default.yml'])") == .string(f.directory + "/roles/web/files/debian.yml"))
+        #expect(try f.value("lookup('first_found', 'nope.yml,files/default.yml')") == .string(f.directory + "/files/default.yml"))
+        // As in ansible-core 2.19, only with_first_found adds files/ to the search path's directories.
+        #expect(throws: KeelError.self) { try f.value("lookup('first_found', ['debian.yml'])") }
         // Every file in the first path, then every file in the next.
         #expect(try f.value("lookup('first_found', {'files': ['os.yml', 'x.yml'], 'paths': ['extra', 'vars']})") == .string(f.directory + "/extra/x.yml"))
         #expect(try f.value("lookup('first_found', {'files': ['os.yml'], 'paths': 'nope:vars'})") == .string(f.directory + "/vars/os.yml"))
@@ -47,7 +49,7 @@ import Testing
     @Test func withFirstFoundOnATemplateTaskLooksInTemplates() throws {
         let f = try LookupFixture(files: ["roles/web/templates/site.conf.j2": "", "roles/web/files/site.conf.j2": ""])
         #expect(try f.loop("first_found", ["site.conf.j2"], subdirectory: "templates") == [.string(f.directory + "/roles/web/templates/site.conf.j2")])
-        #expect(try f.loop("first_found", ["site.conf.j2"]) == [.string(f.directory + "/roles/web/files/site.conf.j2")])
+        #expect(try f.loop("first_found", ["site.conf.j2"], subdirectory: "files") == [.string(f.directory + "/roles/web/files/site.conf.j2")])
     }
 
     @Test func templateRendersWithTheTaskVariablesAndTemplateVars() throws {
