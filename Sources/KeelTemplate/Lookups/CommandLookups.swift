@@ -12,7 +12,7 @@ enum CommandLookups {
         },
         "lines": { terms, _, environment in
             try terms.flatMap { term in
-                try PythonLines.split(try run(try term.lookupTerm("lines"), lookup: "lines", environment)).map(Value.string)
+                PythonLines.split(try run(try term.lookupTerm("lines"), lookup: "lines", environment)).map(Value.string)
             }
         },
     ]

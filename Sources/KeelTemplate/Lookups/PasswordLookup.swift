@@ -54,6 +54,9 @@ enum PasswordLookup {
             let candidates = Array(candidateCharacters(options["chars"]))
             guard !candidates.isEmpty || length == 0 else { throw KeelError("lookup 'password': chars gives no characters to choose from") }
             let path = relativePath == "/dev/null" ? relativePath : SearchPath.join(environment.baseDirectory(), SearchPath.expandHome(relativePath))
+            // Hosts render side by side: the first to need a password file creates it, the others read it.
+            storeLock.lock()
+            defer { storeLock.unlock() }
             if path != "/dev/null", let data = FileManager.default.contents(atPath: path) {
                 let content = String(decoding: data, as: UTF8.self).trimmingTrailingPythonWhitespace()
                 if let salt = content.range(of: " salt=", options: .backwards) { return .string(String(content[..<salt.lowerBound])) }
@@ -68,6 +71,8 @@ enum PasswordLookup {
 
     /// The `chars` option: names of Python `string` constants or literal characters; in a comma-separated
     /// string, ",," stands for a comma. Quotes are never candidates.
+    private static let storeLock = NSLock()
+
     static func candidateCharacters(_ chars: Value) -> String {
         var specs: [String] = []
         switch chars {
