@@ -1,6 +1,7 @@
 import Foundation
 import KeelBase
 import KeelModel
+import KeelTemplate
 import KeelModules
 import OrderedCollections
 
@@ -58,6 +59,10 @@ struct LoadTimeChecks {
     }
 
     mutating func check(_ task: Task, _ place: Place) {
+        if let loop = task.loop, case .with(let lookup) = loop.kind, !TemplateEngine.hasLookup(lookup) {
+            problems.append(KeelError("with_\(lookup): no lookup plugin named '\(lookup)'", at: loop.location,
+                                      expected: "with_ and one of the lookups in docs/lookups.md", found: "with_\(lookup)"))
+        }
         switch task.action {
         case "include_tasks": followInclude(task, place)
         case "include_role": followRole(task, place)

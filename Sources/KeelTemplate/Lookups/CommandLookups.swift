@@ -24,7 +24,7 @@ enum CommandLookups {
         process.currentDirectoryURL = URL(fileURLWithPath: environment.baseDirectory())
         // Output to a temporary file, not a pipe: a background child of the command may keep a pipe open.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("keel-lookup-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

@@ -68,3 +68,19 @@ import Testing
         #expect(throws: KeelError.self) { try f.value("lookup('file', 'a.txt', strip=True)") }
     }
 }
+
+/// Unknown lookup names are found when the template is checked, before anything runs.
+@Suite struct LookupNameCheckTests {
+    @Test func anUnknownLiteralLookupNameFailsTheCheck() throws {
+        let engine = TemplateEngine()
+        do {
+            try engine.check("x: {{ query('fileglobb', '*') }}", origin: SourceLocation(file: "site.yml", line: 4, column: 9))
+            Issue.record("expected an error")
+        } catch let error as KeelError {
+            #expect(error.message == "no lookup plugin named 'fileglobb'")
+            #expect(error.suggestion?.contains("fileglob") == true)
+            #expect(error.location == SourceLocation(file: "site.yml", line: 4, column: 15))
+        }
+        try engine.check("{{ lookup('ansible.builtin.env', 'HOME') }} {{ lookup(name) }}", origin: nil)
+    }
+}
