@@ -96,11 +96,14 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_vars: [lk_port], register: l_vars}
                 - {debug: {msg: "{{ item }}"}, with_varnames: ["^lk_m"], register: l_varnames}
 
+                - {set_fact: {r_accumulated: "{{ r_accumulated | default([]) + [item] }}"}, with_items: [a, b, c]}
+
                 - include_role: {name: lk}
 
                 - copy:
                     dest: "{{ out }}"
                     content: "{{ {'plain': r_plain, 'role': r_role, 'loops': {
+                      'set_fact_accumulated': r_accumulated,
                       'items': l_items.results | map(attribute='item') | list,
                       'list': l_list.results | map(attribute='item') | list,
                       'dict': l_dict.results | map(attribute='item') | list,
