@@ -37,6 +37,7 @@ import Testing
                       first_found_skip: "{{ query('first_found', {'files': ['nope.yml'], 'skip': true}) }}"
                       template: "{{ lookup('template', 'page.j2', template_vars={'who': 'tester'}) }}"
                       template_native: "{{ lookup('template', 'list.j2') }}"
+                      template_meta: "{{ lookup('template', 'meta.j2') }}"
                       pipe: "{{ lookup('pipe', 'printf \\"a b  \\\\n\\\\n\\"; ls files/conf | sort') }}"
                       pipe_cwd: "{{ lookup('pipe', 'pwd') | relpath(playbook_dir) }}"
                       lines: "{{ query('lines', 'printf \\"x\\\\ny\\\\n\\"') }}"
@@ -156,6 +157,7 @@ import Testing
         "vars/os.yml": "os: linux\n",
         "templates/page.j2": "port={{ lk_port }} who={{ who }}\n",
         "templates/list.j2": "{{ [1, 2] }}\n",
+        "templates/meta.j2": "{{ template_path }}|{{ template_uid }}|{{ template_destpath }}|{{ ansible_managed }}|{{ template_host }}|{{ template_fullpath | relpath(playbook_dir) }}\n",
         "credentials/stored": "Stored-Secret salt=abcdefgh\n",
     ]
 

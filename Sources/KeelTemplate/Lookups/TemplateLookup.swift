@@ -3,7 +3,9 @@ import KeelBase
 import OrderedCollections
 
 /// template: each controller template (found in templates/ through the search path) rendered with the
-/// task's variables, `template_vars` and the template_* variables the template module also gives.
+/// task's variables, `template_vars` and the variables ansible-core adds (template_host, template_path,
+/// template_uid, template_destpath, template_fullpath, ansible_managed unless the task has one; not the
+/// datetime-valued template_mtime and template_run_date).
 enum TemplateLookup {
     static let all: [String: LookupBody] = [
         "template": { terms, options, environment in try template(terms, options, environment) },
@@ -30,13 +32,21 @@ enum TemplateLookup {
                 throw KeelError("the template file \(name) could not be found for the lookup",
                                 expected: "one of " + (try SearchPath.candidates(name, in: "templates", paths: environment.searchPath(), base: environment.baseDirectory())).joined(separator: ", "))
             }
+            let owner = (try? FileManager.default.attributesOfItem(atPath: path)[.ownerAccountName] as? String) ?? ""
             var extra: OrderedDictionary<String, Value> = [
-                "template_path": .string(name), "template_fullpath": .string(path),
-                "template_basename": .string((path as NSString).lastPathComponent),
-                "template_host": .string(ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""),
+                "template_host": .string(nodeName), "template_path": .string(name), "template_uid": .string(owner),
+                "template_destpath": .null, "template_fullpath": .string(path),
             ]
+            if try environment.variable("ansible_managed") == nil { extra["ansible_managed"] = "Ansible managed" }
             for (k, v) in templateVars { extra[k] = v }
             return try environment.render(try FileLookups.read(path, for: "template"), file: path, extra: extra, options: rendering)
         }
+    }
+
+    /// The controller's node name, as Python's os.uname()[1] gives it (no DNS lookup).
+    static var nodeName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
