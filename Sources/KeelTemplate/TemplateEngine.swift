@@ -41,8 +41,17 @@ public final class TemplateEngine: Sendable {
 
     // MARK: Lookups
 
-    /// Whether `name` (`file`, `ansible.builtin.file`) is a lookup plugin Keel implements.
-    public static func hasLookup(_ name: String) -> Bool { Lookups.all[Lookups.shortName(name)] != nil }
+    /// A lookup plugin that needs more than a template sees (the inventory, for inventory_hostnames): it
+    /// gets the terms, the keyword options (without `wantlist` and `errors`) and the task's variables, and
+    /// returns its list of results; `lookup()`, `query()` and `with_<name>` treat it as a builtin one.
+    public func registerLookup(_ name: String, _ body: @escaping @Sendable ([Value], OrderedDictionary<String, Value>, any TemplateContext) throws -> [Value]) {
+        state.withLock { s in s.library.lookups[name] = { terms, options, environment in try body(terms, options, environment.context) } }
+    }
+
+    /// Whether `name` (`file`, `ansible.builtin.file`) is a lookup plugin this engine has.
+    public func hasLookup(_ name: String) -> Bool {
+        state.withLock { $0.library.lookups[Lookups.shortName(name)] != nil }
+    }
 
     /// The items of a `with_<name>:` loop: the lookup run on `terms` with the task's variables, its whole
     /// result list. `subdirectory` is where with_first_found looks (files, templates, vars).

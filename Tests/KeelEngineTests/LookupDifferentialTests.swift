@@ -9,6 +9,7 @@ import Testing
 /// passwords) are compared by their length and by being kept.
 @Suite("Lookups against ansible-playbook", .serialized) struct LookupDifferentialTests {
     static let files: [String: String] = [
+        "inventory.ini": "[web]\nweb1\nweb2\n[db]\ndb1\nweb2\n[local]\nlocalhost ansible_connection=local\n",
         "site.yml": """
             - hosts: localhost
               connection: local
@@ -76,6 +77,13 @@ import Testing
                       errors_ignore: "{{ lookup('file', 'missing.txt', errors='ignore') }}"
                       errors_warn_query: "{{ query('file', 'missing.txt', errors='warn') }}"
                       search_path: "{{ ansible_search_path | map('relpath', playbook_dir) | list }}"
+                      inventory_all: "{{ query('inventory_hostnames', 'all') }}"
+                      inventory_union: "{{ query('inventory_hostnames', 'web:db') }}"
+                      inventory_exclude: "{{ query('inventory_hostnames', 'all:!web') }}"
+                      inventory_and: "{{ lookup('inventory_hostnames', 'web:&db') }}"
+                      inventory_terms: "{{ query('inventory_hostnames', 'db', '!web2') }}"
+                      inventory_wildcard: "{{ query('inventory_hostnames', 'web*') }}"
+                      random_choice: "{{ lookup('random_choice', 'only') }}"
 
                 - {debug: {msg: "{{ item }}"}, with_items: [[a, b], c], register: l_items}
                 - {debug: {msg: "{{ item }}"}, with_list: [[a, b], c], register: l_list}
@@ -96,6 +104,7 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_ini: ["port section=db file=app.ini"], register: l_ini}
                 - {debug: {msg: "{{ item }}"}, with_vars: [lk_port], register: l_vars}
                 - {debug: {msg: "{{ item }}"}, with_varnames: ["^lk_m"], register: l_varnames}
+                - {debug: {msg: "{{ item }}"}, with_inventory_hostnames: [web], register: l_inventory_hostnames}
 
                 - {set_fact: {r_accumulated: "{{ r_accumulated | default([]) + [item] }}"}, with_items: [a, b, c]}
 
@@ -123,7 +132,8 @@ import Testing
                       'csvfile': l_csvfile.results | map(attribute='item') | list,
                       'ini': l_ini.results | map(attribute='item') | list,
                       'vars': l_vars.results | map(attribute='item') | list,
-                      'varnames': l_varnames.results | map(attribute='item') | list}} | to_nice_json }}"
+                      'varnames': l_varnames.results | map(attribute='item') | list,
+                      'inventory_hostnames': l_inventory_hostnames.results | map(attribute='item') | list}} | to_nice_json }}"
             """,
         "roles/lk/tasks/main.yml": """
             - set_fact:
@@ -163,14 +173,14 @@ import Testing
 
     @Test func everyLookupGivesWhatAnsibleGives() async throws {
         let harness = try PlaybookHarness(files: Self.files)
-        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", "localhost,", "-e", "out=\(harness.directory)/ansible.json",
+        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", harness.directory + "/inventory.ini", "-e", "out=\(harness.directory)/ansible.json",
                                                                        "-e", "ansible_python_interpreter=\(AnsibleTool.venv)/bin/python", harness.directory + "/site.yml"],
                                                    home: harness.directory + "/.ansible", currentDirectory: harness.directory)
         #expect(status == 0, "\(output.suffix(3000))")
         // The password files Ansible created must not be the ones Keel reuses: Keel creates its own.
         try? FileManager.default.removeItem(atPath: harness.directory + "/credentials/new")
         try? FileManager.default.removeItem(atPath: harness.directory + "/rendered.txt")
-        let outcome = await harness.play(extraVars: ["out": .string(harness.directory + "/keel.json")])
+        let outcome = await harness.play(inventory: ["inventory.ini"], extraVars: ["out": .string(harness.directory + "/keel.json")])
         #expect(outcome.status == .ok, "\(outcome.results.filter { $0.status == .failed }.map { $0.message ?? "" })")
         let ansible = try Value.parseJSON(harness.read("ansible.json") ?? "null")
         let keel = try Value.parseJSON(harness.read("keel.json") ?? "null")

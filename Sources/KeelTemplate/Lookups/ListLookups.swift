@@ -2,7 +2,7 @@ import KeelBase
 import OrderedCollections
 
 /// The lookups that only reshape their terms: items, list, flattened, dict, indexed_items, together,
-/// nested (cartesian), subelements. Their `with_` forms are the classic loops.
+/// nested (cartesian), subelements, random_choice. Their `with_` forms are the classic loops.
 enum ListLookups {
     static let all: [String: LookupBody] = [
         "items": { terms, _, _ in flattenOnce(terms) },
@@ -14,6 +14,8 @@ enum ListLookups {
         "nested": { terms, _, _ in try nested(terms, name: "nested") },
         "cartesian": { terms, _, _ in try nested(terms, name: "cartesian") },
         "subelements": { terms, _, _ in try subelements(terms) },
+        // random_choice: one of the terms, picked anew every time (nothing is kept between runs).
+        "random_choice": { terms, _, _ in terms.randomElement().map { [$0] } ?? [] },
     ]
 
     /// Ansible's `LookupBase._flatten`: lists among the terms give their elements, other terms themselves.

@@ -10,9 +10,10 @@ enum LookupCall {
     static func invoke(_ name: String, terms: [Value], kwargs: OrderedDictionary<String, Value>, alwaysList: Bool,
                        environment: LookupEnvironment) throws -> Value {
         let short = Lookups.shortName(name)
-        guard let body = Lookups.all[short] else {
-            throw KeelError("lookup plugin '\(name)' not found", expected: "one of: " + Lookups.all.keys.sorted().joined(separator: ", "),
-                            suggestion: Suggestion.closest(to: short, among: Lookups.all.keys))
+        let known = environment.library.lookups
+        guard let body = known[short] else {
+            throw KeelError("lookup plugin '\(name)' not found", expected: "one of: " + known.keys.sorted().joined(separator: ", "),
+                            suggestion: Suggestion.closest(to: short, among: known.keys))
         }
         var options = kwargs
         let wantlist = alwaysList || (options.removeValue(forKey: "wantlist")?.ansibleBool ?? false)
@@ -48,9 +49,10 @@ enum LookupCall {
 
     /// `with_<name>:` items: the lookup's whole result list (Ansible runs it with wantlist=True).
     static func loopItems(_ name: String, terms: [Value], environment: LookupEnvironment) throws -> [Value] {
-        guard let body = Lookups.all[Lookups.shortName(name)] else {
-            throw KeelError("with_\(name): no lookup plugin named '\(name)'", expected: "one of: " + Lookups.all.keys.sorted().joined(separator: ", "),
-                            suggestion: Suggestion.closest(to: name, among: Lookups.all.keys))
+        let known = environment.library.lookups
+        guard let body = known[Lookups.shortName(name)] else {
+            throw KeelError("with_\(name): no lookup plugin named '\(name)'", expected: "one of: " + known.keys.sorted().joined(separator: ", "),
+                            suggestion: Suggestion.closest(to: name, among: known.keys))
         }
         return try body(terms, [:], environment)
     }

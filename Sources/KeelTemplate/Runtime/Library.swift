@@ -10,6 +10,8 @@ struct Library: Sendable {
     var filters: [String: FilterBody] = BuiltinFilters.all
     var tests: [String: TestBody] = BuiltinTests.all
     var functions: [String: @Sendable ([Value], OrderedDictionary<String, Value>) throws -> Value] = [:]
+    /// Lookup plugins: the builtin ones and those the engine's user registered (inventory_hostnames).
+    var lookups: [String: LookupBody] = Lookups.all
 
     /// Filters that look at undefined input themselves; every other filter fails on it (StrictUndefined).
     static let undefinedAware: Set<String> = ["default", "d", "mandatory", "type_debug"]

@@ -61,9 +61,9 @@ struct NameCheck {
               library.functions[function] == nil,
               case .literal(.string(let name))? = args.positional.first else { return nil }
         let short = Lookups.shortName(name)
-        if Lookups.all[short] != nil { return nil }
+        if library.lookups[short] != nil { return nil }
         return Problem(message: "no lookup plugin named '\(name)'", position: position, found: "'\(name)'",
-                       suggestion: Suggestion.closest(to: short, among: Lookups.all.keys))
+                       suggestion: Suggestion.closest(to: short, among: library.lookups.keys))
     }
 
     func check(_ e: Expr) -> Problem? {

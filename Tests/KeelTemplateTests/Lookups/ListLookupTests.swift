@@ -43,6 +43,12 @@ import Testing
         #expect(try f.loop("subelements", [nested, "auth.keys"]) == [[["name": "a", "auth": [:]], "x"]])
     }
 
+    @Test func randomChoicePicksOneOfTheTerms() throws {
+        let f = try LookupFixture()
+        for _ in 0..<5 { #expect(["a", "b", "c"].contains(try f.value("lookup('random_choice', 'a', 'b', 'c')"))) }
+        #expect(try f.value("query('random_choice')") == [])
+    }
+
     @Test func sequenceKeyValueForm() throws {
         let f = try LookupFixture()
         #expect(try f.loop("sequence", ["start=1 end=3"]) == ["1", "2", "3"])

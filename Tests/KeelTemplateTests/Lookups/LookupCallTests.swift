@@ -59,8 +59,8 @@ import Testing
     @Test func collectionNamesAreAccepted() throws {
         let f = try LookupFixture()
         #expect(try f.value("lookup('ansible.builtin.items', ['x'])") == "x")
-        #expect(TemplateEngine.hasLookup("ansible.builtin.password"))
-        #expect(!TemplateEngine.hasLookup("community.general.random_string"))
+        #expect(f.engine.hasLookup("ansible.builtin.password"))
+        #expect(!f.engine.hasLookup("community.general.random_string"))
     }
 
     @Test func anUnknownOptionIsAnError() throws {
