@@ -66,6 +66,12 @@ public final class TemplateEngine: Sendable {
         }
     }
 
+    /// Whether `error` is the use of an undefined value (a missing variable, attribute or element), which
+    /// with_first_found forgives in its terms.
+    public static func isUndefinedError(_ error: KeelError) -> Bool {
+        error.message.hasSuffix(" is undefined") || error.message.contains(" has no attribute '") || error.message.contains(" has no element ")
+    }
+
     // MARK: Rendering
 
     /// Parses without rendering: syntax errors, unknown filters and tests.

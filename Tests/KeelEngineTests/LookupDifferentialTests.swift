@@ -96,7 +96,7 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_indexed_items: [x, y], register: l_indexed}
                 - {debug: {msg: "{{ item }}"}, with_lines: "printf 'l1\\\\nl2\\\\n'", register: l_lines}
                 - {debug: {msg: "{{ item }}"}, with_file: [motd, beside.txt], register: l_file}
-                - {debug: {msg: "{{ item }}"}, with_first_found: [nope.yml, vars/os.yml], register: l_first_found}
+                - {debug: {msg: "{{ item }}"}, with_first_found: ["{{ lk_undefined_distro }}.yml", nope.yml, vars/os.yml], register: l_first_found}
                 - {debug: {msg: "{{ item }}"}, with_env: [KEEL_LOOKUP_SURELY_UNSET], register: l_env}
                 - {debug: {msg: "{{ item }}"}, with_template: [page.j2], vars: {who: loop}, register: l_template}
                 - {debug: {msg: "{{ item }}"}, with_password: [credentials/stored], register: l_password}
