@@ -5,10 +5,10 @@ import OrderedCollections
 
 /// A throw-away playbook directory with a role, and a context whose search path is that role's then the
 /// playbook's, as the engine gives a role task: what the lookup unit tests render against.
-final class LookupFixture {
+final class LookupFixture: Sendable {
     let directory: String
     let engine = TemplateEngine()
-    var variables: OrderedDictionary<String, Value>
+    let variables: OrderedDictionary<String, Value>
 
     init(files: [String: String] = [:], variables extra: OrderedDictionary<String, Value> = [:]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-lookups-\(UUID().uuidString)").path
@@ -18,10 +18,12 @@ final class LookupFixture {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
         try FileManager.default.createDirectory(atPath: directory + "/roles/web/tasks", withIntermediateDirectories: true)
-        variables = ["playbook_dir": .string(directory), "role_path": .string(directory + "/roles/web"),
-                     "ansible_search_path": [.string(directory + "/roles/web"), .string(directory + "/roles/web/tasks")],
-                     "inventory_hostname": "web1"]
+        var variables: OrderedDictionary<String, Value> = [
+            "playbook_dir": .string(directory), "role_path": .string(directory + "/roles/web"),
+            "ansible_search_path": [.string(directory + "/roles/web"), .string(directory + "/roles/web/tasks")],
+            "inventory_hostname": "web1"]
         for (k, v) in extra { variables[k] = v }
+        self.variables = variables
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

@@ -1,6 +1,7 @@
 import Foundation
 import KeelBase
 import KeelTemplate
+import Synchronization
 import Testing
 
 /// password, csvfile, ini: values kept in controller files.
@@ -16,6 +17,18 @@ import Testing
         let directory = try FileManager.default.attributesOfItem(atPath: f.directory + "/credentials")
         #expect((directory[.posixPermissions] as? Int) == 0o700)
         #expect(try f.value("lookup('password', 'credentials/db', length=30)") == first)
+    }
+
+    @Test func hostsRenderingAtOnceShareOnePassword() throws {
+        let f = try LookupFixture()
+        let results = Mutex<[Value]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let value = (try? f.value("lookup('password', 'credentials/shared')")) ?? .null
+            results.withLock { $0.append(value) }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == 8 && Set(all.map { $0.stringValue ?? "" }).count == 1 && all[0].stringValue?.count == 20)
+        #expect(f.read("credentials/shared") == (all[0].stringValue ?? "") + "\n")
     }
 
     @Test func anExistingFilesContentIsThePasswordWithoutItsSalt() throws {
