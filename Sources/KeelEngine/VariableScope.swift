@@ -28,7 +28,11 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         if let cached = rendered[name] { return cached }
         if name == "hostvars" { return hostvars() }
         if let value = magic[name] { return value }
-        guard let raw = precedence[name] else { return nil }
+        guard let level = precedence.level(of: name), let raw = precedence[name] else { return nil }
+        // set_fact, register and gathered facts hold results, not templates: a file read by a lookup or a
+        // command's output that contains "{{ }}" stays as it is, as in Ansible (lookup results and module
+        // results are never templated again).
+        if level == .setFacts || level == .hostFacts { return raw }
         guard resolving.insert(name).inserted else {
             throw KeelError("recursive loop detected in the template for variable '\(name)'")
         }

@@ -107,13 +107,16 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_inventory_hostnames: [web], register: l_inventory_hostnames}
 
                 - {set_fact: {r_accumulated: "{{ r_accumulated | default([]) + [item] }}"}, with_items: [a, b, c]}
+                - name: a looked-up text that looks like a template stays text once set as a fact or registered
+                  set_fact: {r_raw_fact: "{{ lookup('file', 'raw.txt') }}"}
+                - {command: "cat files/raw.txt", args: {chdir: "{{ playbook_dir }}"}, register: r_raw_output, changed_when: false}
 
                 - include_role: {name: lk}
 
                 - copy:
                     dest: "{{ out }}"
                     content: "{{ {'plain': r_plain, 'role': r_role, 'loops': {
-                      'set_fact_accumulated': r_accumulated,
+                      'set_fact_accumulated': r_accumulated, 'raw_fact': r_raw_fact, 'raw_output': r_raw_output.stdout,
                       'items': l_items.results | map(attribute='item') | list,
                       'list': l_list.results | map(attribute='item') | list,
                       'dict': l_dict.results | map(attribute='item') | list,
@@ -156,6 +159,7 @@ import Testing
         "roles/lk/files/motd": "the role's motd\n",
         "roles/lk/templates/role.j2": "role template {{ lk_port }}\n",
         "files/motd": "  Welcome\n\n",
+        "files/raw.txt": "hello {{ lk_port }}\n",
         "files/conf/a.conf": "a\n",
         "files/conf/b.conf": "b\n",
         "files/conf/dir.conf/inner": "not a file match\n",
