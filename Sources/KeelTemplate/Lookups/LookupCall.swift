@@ -33,8 +33,10 @@ enum LookupCall {
             case "ignore":
                 return wantlist ? [] : .null
             default:
+                // A lookup failing inside another (a template lookup's template) is named once, innermost.
+                if error.message.hasPrefix("the lookup plugin '") { throw error }
                 throw KeelError("the lookup plugin '\(short)' failed: \(error.message)", at: error.location,
-                                expected: error.expected, found: error.found)
+                                expected: error.expected, found: error.found, suggestion: error.suggestion)
             }
         }
         if wantlist { return .list(results) }

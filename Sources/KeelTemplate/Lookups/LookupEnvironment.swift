@@ -54,7 +54,13 @@ struct LookupEnvironment {
         } catch let e as TemplateSyntaxError {
             throw KeelError("template syntax error: \(e.message)", at: TemplateEngine.shift(origin, e.position), expected: e.expected, found: e.found)
         }
-        let layered = ExtraVariablesContext(base: context, extra: extra)
+        // A template that looks itself up (directly or through others) is an error, not a crashed process.
+        let depth = ((context as? ExtraVariablesContext)?.depth ?? 0) + 1
+        guard depth <= ExtraVariablesContext.maximumDepth else {
+            throw KeelError("template lookups nested more than \(ExtraVariablesContext.maximumDepth) deep (a template that looks itself up?)",
+                            at: origin, found: file)
+        }
+        let layered = ExtraVariablesContext(base: context, extra: extra, depth: depth)
         do {
             let value = try Renderer(library: library, context: layered).renderNative(statements).toValue()
             guard options.preserveTrailingNewlines, case .string(var text) = value else { return value }
@@ -77,6 +83,9 @@ struct LookupEnvironment {
 struct ExtraVariablesContext: TemplateContext {
     let base: any TemplateContext
     let extra: OrderedDictionary<String, Value>
+    /// How many template lookups are rendering inside each other.
+    var depth = 1
+    static let maximumDepth = 32
     func lookup(_ name: String) throws -> Value? {
         if let value = extra[name] { return value }
         return try base.lookup(name)

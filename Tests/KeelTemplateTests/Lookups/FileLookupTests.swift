@@ -71,6 +71,16 @@ import Testing
         }
     }
 
+    @Test func aTemplateThatLooksItselfUpIsAnErrorNotACrash() throws {
+        let f = try LookupFixture(files: ["templates/loop.j2": "x{{ lookup('template', 'loop.j2') }}"])
+        do {
+            _ = try f.value("lookup('template', 'loop.j2')")
+            Issue.record("expected an error")
+        } catch let error as KeelError {
+            #expect(error.message == "the lookup plugin 'template' failed: template lookups nested more than 32 deep (a template that looks itself up?)")
+        }
+    }
+
     @Test func unvaultReadsPlainFilesAndRefusesVaultedOnes() throws {
         let f = try LookupFixture(files: ["files/plain.txt": "secret\n", "files/vaulted.txt": "$ANSIBLE_VAULT;1.1;AES256\n6162\n"])
         #expect(try f.value("lookup('unvault', 'plain.txt')") == "secret\n")
