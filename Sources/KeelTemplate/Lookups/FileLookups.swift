@@ -77,8 +77,3 @@ enum FileLookups {
         }
     }
 }
-
-extension Character {
-    /// Python's `str.strip()` whitespace.
-    var isPythonWhitespace: Bool { self == " " || self == "\t" || self == "\n" || self == "\r" || self == "\u{0B}" || self == "\u{0C}" || self == "\r\n" }
-}
