@@ -69,6 +69,11 @@ import Testing
                       unvault: "{{ lookup('unvault', 'motd') }}"
                       config: "{{ lookup('config', 'DEFAULT_BECOME_METHOD') }}"
                       config_skip: "{{ query('config', 'NOT_A_SETTING_AT_ALL', on_missing='skip') }}"
+                      config_many: "{{ query('config', 'DEFAULT_FORKS', 'DEFAULT_TIMEOUT', 'HOST_KEY_CHECKING', 'DEFAULT_GATHERING',
+                        'DEFAULT_HASH_BEHAVIOUR', 'DEFAULT_MODULE_NAME', 'DEFAULT_TRANSPORT', 'DEFAULT_BECOME_USER', 'DEFAULT_BECOME',
+                        'DEFAULT_KEEP_REMOTE_FILES', 'DEFAULT_MANAGED_STR', 'RETRY_FILES_ENABLED', 'DEFAULT_POLL_INTERVAL',
+                        'DEFAULT_PRIVATE_ROLE_VARS', 'DISPLAY_SKIPPED_HOSTS', 'DEFAULT_JINJA2_NATIVE', 'DEFAULT_UNDEFINED_VAR_BEHAVIOR',
+                        'DEFAULT_REMOTE_USER') }}"
                       password_stored: "{{ lookup('password', 'credentials/stored') }}"
                       password_devnull_length: "{{ lookup('password', '/dev/null length=7') | length }}"
                       password_new_length: "{{ lookup('password', 'credentials/new chars=digits length=9') | length }}"

@@ -20,7 +20,7 @@ enum ConfigSettings {
         "DEFAULT_REMOTE_USER": ("ANSIBLE_REMOTE_USER", .string, .null),
         "DEFAULT_KEEP_REMOTE_FILES": ("ANSIBLE_KEEP_REMOTE_FILES", .bool, false),
         "DEFAULT_PRIVATE_ROLE_VARS": ("ANSIBLE_PRIVATE_ROLE_VARS", .bool, false),
-        "DEFAULT_JINJA2_NATIVE": ("ANSIBLE_JINJA2_NATIVE", .bool, false),
+        "DEFAULT_JINJA2_NATIVE": ("ANSIBLE_JINJA2_NATIVE", .bool, true),
         "DEFAULT_UNDEFINED_VAR_BEHAVIOR": ("ANSIBLE_ERROR_ON_UNDEFINED_VARS", .bool, true),
         "DEFAULT_MANAGED_STR": ("ANSIBLE_MANAGED_STR", .string, "Ansible managed"),
         "HOST_KEY_CHECKING": ("ANSIBLE_HOST_KEY_CHECKING", .bool, true),
@@ -42,7 +42,10 @@ enum ConfigSettings {
         case .bool: return raw.flatMap { Value.string($0).ansibleBool }.map(Value.bool) ?? setting.fallback
         case .list: return raw.map { .list($0.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }) } ?? setting.fallback
         case .pathList:
-            let paths = raw.map { $0.split(separator: ":").map(String.init) } ?? (setting.fallback.listValue ?? []).compactMap(\.stringValue)
+            // The first default lies in ANSIBLE_HOME (~/.ansible unless set), as ansible-core's default says.
+            let home = ProcessInfo.processInfo.environment["ANSIBLE_HOME"] ?? "~/.ansible"
+            let defaults = (setting.fallback.listValue ?? []).compactMap(\.stringValue).map { $0.replacingOccurrences(of: "~/.ansible", with: home) }
+            let paths = raw.map { $0.split(separator: ":").map(String.init) } ?? defaults
             return .list(paths.map { .string(($0 as NSString).expandingTildeInPath) })
         }
     }

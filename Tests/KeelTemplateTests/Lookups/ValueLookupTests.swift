@@ -31,6 +31,9 @@ import Testing
     @Test func configAnswersCommonSettings() throws {
         let f = try LookupFixture()
         #expect(try f.value("lookup('config', 'DEFAULT_BECOME_METHOD')") == "sudo")
+        #expect(try f.value("query('config', 'DEFAULT_FORKS', 'HOST_KEY_CHECKING')") == [5, true])
+        let roles = try f.value("lookup('config', 'DEFAULT_ROLES_PATH')")
+        #expect(roles.listValue?.dropFirst() == ["/usr/share/ansible/roles", "/etc/ansible/roles"])
         #expect(try f.value("query('config', 'NOT_A_SETTING', on_missing='skip')") == [])
         #expect(throws: KeelError.self) { try f.value("lookup('config', 'NOT_A_SETTING')") }
     }
