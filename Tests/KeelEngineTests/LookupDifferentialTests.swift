@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KeelBase
 import KeelTestSupport
 import Testing
@@ -89,6 +92,10 @@ import Testing
                       inventory_terms: "{{ query('inventory_hostnames', 'db', '!web2') }}"
                       inventory_wildcard: "{{ query('inventory_hostnames', 'web*') }}"
                       random_choice: "{{ lookup('random_choice', 'only') }}"
+                      url_lines: "{{ query('url', lk_url ~ 'www/lines.txt') }}"
+                      url_whole: "{{ lookup('url', lk_url ~ 'www/lines.txt', split_lines=false) }}"
+                      url_joined: "{{ lookup('url', lk_url ~ 'www/lines.txt') }}"
+                      url_missing: "{{ lookup('url', lk_url ~ 'www/missing.txt', errors='ignore') }}"
 
                 - {debug: {msg: "{{ item }}"}, with_items: [[a, b], c], register: l_items}
                 - {debug: {msg: "{{ item }}"}, with_list: [[a, b], c], register: l_list}
@@ -110,6 +117,7 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_vars: [lk_port], register: l_vars}
                 - {debug: {msg: "{{ item }}"}, with_varnames: ["^lk_m"], register: l_varnames}
                 - {debug: {msg: "{{ item }}"}, with_inventory_hostnames: [web], register: l_inventory_hostnames}
+                - {debug: {msg: "{{ item }}"}, with_url: ["{{ lk_url }}www/lines.txt"], register: l_url}
 
                 - {set_fact: {r_accumulated: "{{ r_accumulated | default([]) + [item] }}"}, with_items: [a, b, c]}
                 - name: a looked-up text that looks like a template stays text once set as a fact or registered
@@ -141,7 +149,8 @@ import Testing
                       'ini': l_ini.results | map(attribute='item') | list,
                       'vars': l_vars.results | map(attribute='item') | list,
                       'varnames': l_varnames.results | map(attribute='item') | list,
-                      'inventory_hostnames': l_inventory_hostnames.results | map(attribute='item') | list}} | to_nice_json }}"
+                      'inventory_hostnames': l_inventory_hostnames.results | map(attribute='item') | list,
+                      'url': l_url.results | map(attribute='item') | list}} | to_nice_json }}"
             """,
         "roles/lk/tasks/main.yml": """
             - set_fact:
@@ -172,6 +181,7 @@ import Testing
         "files/app.ini": "[DEFAULT]\nshared = yes\n[global]\nUser = bob\nref = %(user)s-x\n[db]\nhost: db1\nport = 5432\n",
         "files/user.properties": "user.name = alice\n",
         "beside.txt": "next to the playbook\n",
+        "www/lines.txt": "first line\nsecond, with a comma\n\nafter a blank\n",
         "other.txt": "another\n",
         "vars/os.yml": "os: linux\n",
         "templates/page.j2": "port={{ lk_port }} who={{ who }}\n",
@@ -182,14 +192,17 @@ import Testing
 
     @Test func everyLookupGivesWhatAnsibleGives() async throws {
         let harness = try PlaybookHarness(files: Self.files)
-        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", harness.directory + "/inventory.ini", "-e", "out=\(harness.directory)/ansible.json",
+        let server = try await LocalHTTPServer(serving: harness.directory)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/"
+        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", harness.directory + "/inventory.ini", "-e", "out=\(harness.directory)/ansible.json", "-e", "lk_url=\(url)",
                                                                        "-e", "ansible_python_interpreter=\(AnsibleTool.venv)/bin/python", harness.directory + "/site.yml"],
                                                    home: harness.directory + "/.ansible", currentDirectory: harness.directory)
         #expect(status == 0, "\(output.suffix(3000))")
         // The password files Ansible created must not be the ones Keel reuses: Keel creates its own.
         try? FileManager.default.removeItem(atPath: harness.directory + "/credentials/new")
         try? FileManager.default.removeItem(atPath: harness.directory + "/rendered.txt")
-        let outcome = await harness.play(inventory: ["inventory.ini"], extraVars: ["out": .string(harness.directory + "/keel.json")])
+        let outcome = await harness.play(inventory: ["inventory.ini"], extraVars: ["out": .string(harness.directory + "/keel.json"), "lk_url": .string(url)])
         #expect(outcome.status == .ok, "\(outcome.results.filter { $0.status == .failed }.map { $0.message ?? "" })")
         let ansible = try Value.parseJSON(harness.read("ansible.json") ?? "null")
         let keel = try Value.parseJSON(harness.read("keel.json") ?? "null")
@@ -200,5 +213,35 @@ import Testing
             #expect(keel[section]?.dictValue?.keys.sorted() == ansible[section]?.dictValue?.keys.sorted(), "\(section)")
         }
         #expect(ansible["plain"]?["password_stored"] == "Stored-Secret")
+    }
+}
+
+/// `python -m http.server` (the oracle virtualenv's Python) on 127.0.0.1 serving a directory, on a free
+/// port, for the url lookup; stopped by `stop()`.
+final class LocalHTTPServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init(serving directory: String) async throws {
+        port = Int.random(in: 20000...40000)
+        process.executableURL = URL(fileURLWithPath: AnsibleTool.venv + "/bin/python")
+        process.arguments = ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // It takes a moment to bind.
+        for _ in 0..<100 {
+            if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/")!)) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        stop()
+        throw KeelError("the local HTTP server did not start")
+    }
+
+    /// SIGKILL: a child of the test runner may inherit a blocked SIGTERM and never exit.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }

@@ -11,7 +11,7 @@ enum Lookups {
     static let all: [String: LookupBody] = {
         var table: [String: LookupBody] = [:]
         for part in [ListLookups.all, VariableLookups.all, FileLookups.all, FirstFoundLookup.all, TemplateLookup.all,
-                     CommandLookups.all, SequenceLookup.all, PasswordLookup.all, TableLookups.all] {
+                     CommandLookups.all, SequenceLookup.all, PasswordLookup.all, TableLookups.all, URLLookup.all] {
             table.merge(part) { first, _ in first }
         }
         return table

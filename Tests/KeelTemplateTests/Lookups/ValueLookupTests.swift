@@ -38,6 +38,14 @@ import Testing
         #expect(throws: KeelError.self) { try f.value("lookup('config', 'NOT_A_SETTING')") }
     }
 
+    @Test func urlRefusesWhatKeelCannotHonour() throws {
+        let f = try LookupFixture()
+        #expect(throws: KeelError.self) { try f.value("lookup('url', 'https://example.invalid/', validate_certs=False)") }
+        #expect(throws: KeelError.self) { try f.value("lookup('url', 'ftp://example.invalid/')") }
+        #expect(throws: KeelError.self) { try f.value("lookup('url', 'http://127.0.0.1:1/', timeout=2)") }
+        #expect(try f.value("lookup('url', 'http://127.0.0.1:1/', errors='ignore')") == .null)
+    }
+
     @Test func pipeRunsInThePlaybookDirectory() throws {
         let f = try LookupFixture()
         #expect(try f.value("lookup('pipe', 'pwd')") == .string(f.directory))
