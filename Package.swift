@@ -26,7 +26,7 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelTemplate", dependencies: [
-            "KeelBase", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KeelBase", "KeelVault", "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelVault", dependencies: [
             "KeelBase", .product(name: "Crypto", package: "swift-crypto"),
@@ -62,7 +62,7 @@ let package = Package(
                 path: "Tests/KeelTestSupport"),
         .testTarget(name: "KeelBaseTests", dependencies: ["KeelBase"]),
         .testTarget(name: "KeelVaultTests", dependencies: ["KeelVault", "KeelBase", "KeelTestSupport"]),
-        .testTarget(name: "KeelTemplateTests", dependencies: ["KeelTemplate", "KeelBase"],
+        .testTarget(name: "KeelTemplateTests", dependencies: ["KeelTemplate", "KeelBase", "KeelVault"],
                     resources: [.copy("Corpus")]),
         .testTarget(name: "KeelModelTests", dependencies: ["KeelModel", "KeelBase"],
                     resources: [.copy("Fixtures")]),

@@ -1,6 +1,7 @@
 import Foundation
 import KeelBase
 import KeelModel
+import KeelTemplate
 import KeelModules
 import OrderedCollections
 
@@ -12,18 +13,20 @@ import OrderedCollections
 struct LoadTimeChecks {
     let registry: ModuleRegistry
     let loader: PlaybookLoader
+    let templates: TemplateEngine
     private(set) var problems: [KeelError] = []
     /// Included files and roles already checked (an include may name itself; checking once is enough).
     private var seen = Set<String>()
 
-    init(registry: ModuleRegistry, loader: PlaybookLoader) {
+    init(registry: ModuleRegistry, loader: PlaybookLoader, templates: TemplateEngine) {
         self.registry = registry
         self.loader = loader
+        self.templates = templates
     }
 
     /// Every problem of every play, in the order the tasks were written.
-    static func problems(in playbooks: [Playbook], registry: ModuleRegistry, loader: PlaybookLoader) -> [KeelError] {
-        var checks = LoadTimeChecks(registry: registry, loader: loader)
+    static func problems(in playbooks: [Playbook], registry: ModuleRegistry, loader: PlaybookLoader, templates: TemplateEngine) -> [KeelError] {
+        var checks = LoadTimeChecks(registry: registry, loader: loader, templates: templates)
         for playbook in playbooks {
             let topDirectory = ControllerPath.directory(of: playbook.path)
             for play in playbook.plays { checks.check(play, topDirectory: topDirectory) }
@@ -58,6 +61,10 @@ struct LoadTimeChecks {
     }
 
     mutating func check(_ task: Task, _ place: Place) {
+        if let loop = task.loop, case .with(let lookup) = loop.kind, !templates.hasLookup(lookup) {
+            problems.append(KeelError("with_\(lookup): no lookup plugin named '\(lookup)'", at: loop.location,
+                                      expected: "with_ and one of the lookups in docs/lookups.md", found: "with_\(lookup)"))
+        }
         switch task.action {
         case "include_tasks": followInclude(task, place)
         case "include_role": followRole(task, place)

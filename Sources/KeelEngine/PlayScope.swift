@@ -59,9 +59,22 @@ final class PlayScope: @unchecked Sendable {
             magic["role_path"] = .string(role.path)
             magic["role_name"] = .string(role.name)
         }
+        magic["ansible_search_path"] = .list(Self.searchPath(for: entry, playbookDirectory: playbookDirectory).map(Value.string))
         let scope = VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
         SensitiveVariables.register(in: scope)
         return scope
+    }
+
+    /// Ansible's `ansible_search_path`, where lookups find relative files: the task's role directory, then
+    /// the directory of the file the task is written in, then the playbook's directory.
+    static func searchPath(for entry: TaskEntry, playbookDirectory: String) -> [String] {
+        var paths: [String] = []
+        if let role = entry.role { paths.append(role.path) }
+        let file = entry.task.location.file
+        let taskDirectory = file.hasPrefix("/") ? (file as NSString).deletingLastPathComponent : playbookDirectory
+        if !paths.contains(taskDirectory) { paths.append(taskDirectory) }
+        if !paths.contains(playbookDirectory) { paths.append(playbookDirectory) }
+        return paths
     }
 
     /// A scope for play-level templates (play name, vars_files paths).

@@ -61,8 +61,9 @@ public struct PlaybookRunner: Sendable {
         }
         let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
+        InventoryLookups.register(in: templates, inventory: inventory)
         let loaded = try read(loader)
-        let problems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader)
+        let problems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
         if !problems.isEmpty { throw LoadProblems(problems: problems) }
         return (inventory, loaded, loader, templates)
     }

@@ -49,7 +49,7 @@ struct TaskRunner {
             let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
             let items: [Value?]
             if let loop = task.loop {
-                items = try LoopItems.resolve(loop, in: scope, searchPaths: searchPaths()).map { Optional($0) }
+                items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
             } else {
                 items = [nil]
             }
@@ -59,8 +59,11 @@ struct TaskRunner {
             var itemVars: [OrderedDictionary<String, Value>] = []
             let loopVar = task.loopControl?.loopVar ?? "item"
             let pauseBetweenItems = try task.loopControl?.pause.map { try loopPause($0, scope: scope) } ?? 0
+            // set_fact in a loop: each item sees the facts the items before it set, as in Ansible
+            // (`acc: "{{ acc | default([]) + [item] }}"` accumulates).
+            var loopScope = scope
             for (index, item) in items.enumerated() {
-                var itemScope = scope
+                var itemScope = loopScope
                 var loopVariables = OrderedDictionary<String, Value>()
                 if let item {
                     loopVariables[loopVar] = item
@@ -68,7 +71,7 @@ struct TaskRunner {
                     loopVariables["ansible_loop_var"] = .string(loopVar)
                     loopVariables["ansible_loop"] = ["index": .int(index + 1), "index0": .int(index), "first": .bool(index == 0),
                                                      "last": .bool(index == items.count - 1), "length": .int(items.count)]
-                    itemScope = scope.adding(.taskVars, [:], magic: loopVariables)
+                    itemScope = loopScope.adding(.taskVars, [:], magic: loopVariables)
                 }
                 let label = item.flatMap { _ in try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") }
                 let labelText = item == nil ? nil : (label ?? item?.jsonString())
@@ -99,6 +102,7 @@ struct TaskRunner {
                 itemResults.append(.dict(registered))
                 statuses.append(result.status)
                 effects += result.effects
+                for case .setFacts(let facts) in result.effects where item != nil { loopScope = loopScope.adding(.setFacts, facts) }
                 itemVars.append(loopVariables)
                 let ignoreUnreachable = result.status == .unreachable ? (try bool(entry.keywords.ignoreUnreachable, itemScope) ?? false) : false
                 let shownStatus: HostTaskResult.Status = (result.status == .failed && ignoreErrors) || ignoreUnreachable ? .ignored : result.status

@@ -28,7 +28,11 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         if let cached = rendered[name] { return cached }
         if name == "hostvars" { return hostvars() }
         if let value = magic[name] { return value }
-        guard let raw = precedence[name] else { return nil }
+        guard let level = precedence.level(of: name), let raw = precedence[name] else { return nil }
+        // set_fact, register and gathered facts hold results, not templates: a file read by a lookup or a
+        // command's output that contains "{{ }}" stays as it is, as in Ansible (lookup results and module
+        // results are never templated again).
+        if level == .setFacts || level == .hostFacts { return raw }
         guard resolving.insert(name).inserted else {
             throw KeelError("recursive loop detected in the template for variable '\(name)'")
         }
@@ -36,6 +40,14 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         let value = try render(raw)
         rendered[name] = value
         return value
+    }
+
+    /// Every variable's name (the varnames lookup): all levels, the magic variables and hostvars.
+    public func variableNames() throws -> [String] {
+        var names = Array(precedence.merged().keys)
+        for name in magic.keys where !names.contains(name) { names.append(name) }
+        if !names.contains("hostvars") { names.append("hostvars") }
+        return names
     }
 
     /// Renders every template string inside a value, keeping native types for `"{{ expr }}"` strings.

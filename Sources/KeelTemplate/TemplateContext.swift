@@ -6,6 +6,12 @@ import OrderedCollections
 public protocol TemplateContext {
     /// The variable's value, or nil when it is undefined.
     func lookup(_ name: String) throws -> Value?
+    /// Every variable's name (the `varnames` lookup); contexts that cannot list them return none.
+    func variableNames() throws -> [String]
+}
+
+extension TemplateContext {
+    public func variableNames() throws -> [String] { [] }
 }
 
 /// A context over a fixed set of variables.
@@ -13,6 +19,7 @@ public struct DictionaryContext: TemplateContext {
     public var variables: OrderedDictionary<String, Value>
     public init(_ vars: OrderedDictionary<String, Value>) { variables = vars }
     public func lookup(_ name: String) throws -> Value? { variables[name] }
+    public func variableNames() throws -> [String] { Array(variables.keys) }
 }
 
 /// Jinja2 environment settings that change rendered output.

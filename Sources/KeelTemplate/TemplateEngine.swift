@@ -39,6 +39,39 @@ public final class TemplateEngine: Sendable {
         state.withLock { s in s.library.functions[name] = body }
     }
 
+    // MARK: Lookups
+
+    /// A lookup plugin that needs more than a template sees (the inventory, for inventory_hostnames): it
+    /// gets the terms, the keyword options (without `wantlist` and `errors`) and the task's variables, and
+    /// returns its list of results; `lookup()`, `query()` and `with_<name>` treat it as a builtin one.
+    public func registerLookup(_ name: String, _ body: @escaping @Sendable ([Value], OrderedDictionary<String, Value>, any TemplateContext) throws -> [Value]) {
+        state.withLock { s in s.library.lookups[name] = { terms, options, environment in try body(terms, options, environment.context) } }
+    }
+
+    /// Whether `name` (`file`, `ansible.builtin.file`) is a lookup plugin this engine has.
+    public func hasLookup(_ name: String) -> Bool {
+        state.withLock { $0.library.lookups[Lookups.shortName(name)] != nil }
+    }
+
+    /// The items of a `with_<name>:` loop: the lookup run on `terms` with the task's variables, its whole
+    /// result list. `subdirectory` is where with_first_found looks (files, templates, vars).
+    public func loopItems(lookup name: String, terms: [Value], context: some TemplateContext, subdirectory: String? = nil) throws -> [Value] {
+        let library = state.withLock { $0.library }
+        var environment = LookupEnvironment(context: context, library: library)
+        environment.subdirectory = subdirectory
+        do {
+            return try LookupCall.loopItems(name, terms: terms, environment: environment)
+        } catch let e as TemplateRuntimeError {
+            throw e.error
+        }
+    }
+
+    /// Whether `error` is the use of an undefined value (a missing variable, attribute or element), which
+    /// with_first_found forgives in its terms.
+    public static func isUndefinedError(_ error: KeelError) -> Bool {
+        error.message.hasSuffix(" is undefined") || error.message.contains(" has no attribute '") || error.message.contains(" has no element ")
+    }
+
     // MARK: Rendering
 
     /// Parses without rendering: syntax errors, unknown filters and tests.

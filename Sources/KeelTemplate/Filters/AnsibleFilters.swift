@@ -78,6 +78,10 @@ enum AnsibleFilters {
             let s = try v.pythonStr()
             return .string(s.lastIndex(of: "/").map { String(s[s.index(after: $0)...]) } ?? s)
         },
+        "relpath": { v, args, kwargs, _ in
+            let start = try (args.first ?? kwargs["start"]).flatMap { $0.isNone ? nil : try $0.pythonStr() }
+            return .string(RelativePath.relative(try v.pythonStr(), to: start))
+        },
         "dirname": { v, _, _, _ in
             let s = try v.pythonStr()
             guard let i = s.lastIndex(of: "/") else { return .string("") }

@@ -10,6 +10,8 @@ struct Library: Sendable {
     var filters: [String: FilterBody] = BuiltinFilters.all
     var tests: [String: TestBody] = BuiltinTests.all
     var functions: [String: @Sendable ([Value], OrderedDictionary<String, Value>) throws -> Value] = [:]
+    /// Lookup plugins: the builtin ones and those the engine's user registered (inventory_hostnames).
+    var lookups: [String: LookupBody] = Lookups.all
 
     /// Filters that look at undefined input themselves; every other filter fails on it (StrictUndefined).
     static let undefinedAware: Set<String> = ["default", "d", "mandatory", "type_debug"]
@@ -69,6 +71,18 @@ struct Library: Sendable {
             })
         }
         switch name {
+        case "lookup", "query", "q":
+            // lookup(name, *terms, **options): Ansible's controller-side plugins (Lookups).
+            return .callable(Callable(name) { [library = self, context = renderer.context] args, kwargs in
+                guard let first = args.first, case .string(let plugin) = first else {
+                    throw KeelError("\(name)() needs the lookup's name first", expected: "\(name)('plugin', terms...)", found: args.first?.typeName)
+                }
+                var options = OrderedDictionary<String, Value>()
+                for (k, v) in kwargs { options[k] = try v.toValue() }
+                let terms = try args.dropFirst().map { try $0.toValue() }
+                let environment = LookupEnvironment(context: context, library: library)
+                return RValue(try LookupCall.invoke(plugin, terms: terms, kwargs: options, alwaysList: name != "lookup", environment: environment))
+            })
         case "range":
             return .callable(Callable("range") { args, _ in try Conversions.range(args) })
         case "dict":

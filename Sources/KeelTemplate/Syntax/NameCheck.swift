@@ -1,6 +1,6 @@
 import KeelBase
 
-/// Finds filters and tests the library does not have, before anything renders (Jinja2 reports these
+/// Finds filters, tests and lookups the library does not have, before anything renders (Jinja2 reports these
 /// when it compiles a template, so a playbook check catches them too).
 struct NameCheck {
     let library: Library
@@ -55,6 +55,17 @@ struct NameCheck {
                        suggestion: Suggestion.closest(to: short, among: library.filters.keys))
     }
 
+    /// `lookup('name', ...)`, `query(...)`, `q(...)` naming a lookup plugin Keel does not have (a literal name only).
+    func lookupProblem(_ callee: Expr, _ args: Arguments) -> Problem? {
+        guard case .name(let function, let position) = callee, ["lookup", "query", "q"].contains(function),
+              library.functions[function] == nil,
+              case .literal(.string(let name))? = args.positional.first else { return nil }
+        let short = Lookups.shortName(name)
+        if library.lookups[short] != nil { return nil }
+        return Problem(message: "no lookup plugin named '\(name)'", position: position, found: "'\(name)'",
+                       suggestion: Suggestion.closest(to: short, among: library.lookups.keys))
+    }
+
     func check(_ e: Expr) -> Problem? {
         switch e {
         case .literal, .name: return nil
@@ -67,7 +78,7 @@ struct NameCheck {
         case .attribute(let b, _, _), .unary(_, let b, _), .not(let b): return check(b)
         case .item(let b, let k, _): return check(b) ?? check(k)
         case .slice(let b, let x, let y, let z, _): return check(b) ?? x.flatMap(check) ?? y.flatMap(check) ?? z.flatMap(check)
-        case .call(let b, let args, _): return check(b) ?? check(args)
+        case .call(let b, let args, _): return lookupProblem(b, args) ?? check(b) ?? check(args)
         case .filter(let b, let name, let args, let pos): return b.flatMap(check) ?? filterProblem(name, pos) ?? check(args)
         case .test(let b, let name, let args, _, let pos):
             if let p = check(b) ?? check(args) { return p }
