@@ -18,6 +18,8 @@ public enum StandardModules {
         RawModule.self,
         ScriptModule.self,
         UnarchiveModule.self,
+        URIModule.self,
+        GetURLModule.self,
         WaitForModule.self,
         FirewalldModule.self,
         FirewalldZoneModule.self,
