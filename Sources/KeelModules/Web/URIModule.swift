@@ -18,7 +18,7 @@ public struct URIModule: Module {
             status (-1 when no answer came), url (after redirects), redirected, msg ("OK (N bytes)" or "HTTP Error \
             404: Not Found"), elapsed, every response header in lowercase with - turned into _ (content_type, \
             content_length, location resolved against the url), cookies and cookies_string, content with \
-            return_content (or on a failed status), and json when the answer's type is JSON. With dest the body is \
+            return_content, and json when the answer's type is JSON. With dest the body is \
             saved there, replaced only when different. Like Ansible 2.19, the task is changed only when dest was \
             written, and it is skipped in check mode. Needs curl or GNU wget on the host.
             """,
@@ -68,7 +68,7 @@ public struct URIModule: Module {
         @Option("force", .bool, default: false, help: "Ask caches for a fresh answer (Cache-Control: no-cache).") var force: Bool
         @Option("http_agent", .string, default: "ansible-httpget", help: "The User-Agent header.") var http_agent: String
         @Option("use_proxy", .bool, default: true, help: "Accepted; the tool on the host uses the proxy its environment names.") var use_proxy: Bool
-        @Option("decompress", .bool, default: true, help: "Accepted; curl asks for and decompresses gzip answers only when told by headers.") var decompress: Bool
+        @Option("decompress", .bool, default: true, help: "Accepted; Keel asks for no compression, so answers arrive as they are.") var decompress: Bool
         @Option(FileAttributes.mode) var mode: Value?
         @Option(FileAttributes.owner) var owner: String?
         @Option(FileAttributes.group) var group: String?
