@@ -38,6 +38,8 @@ public enum StandardModules {
         CronModule.self,
         MountModule.self,
         LocaleGenModule.self,
+        ServiceFactsModule.self,
+        PackageFactsModule.self,
         HAProxyConfigModule.self,
         HAProxyServerModule.self,
     ]
