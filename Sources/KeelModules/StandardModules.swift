@@ -7,6 +7,7 @@ public enum StandardModules {
         FileModule.self,
         CopyModule.self,
         LineInFileModule.self,
+        IniFileModule.self,
         TemplateModule.self,
         AssembleModule.self,
         BlockInFileModule.self,
