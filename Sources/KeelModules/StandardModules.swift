@@ -22,6 +22,7 @@ public enum StandardModules {
         WaitForModule.self,
         FirewalldModule.self,
         FirewalldZoneModule.self,
+        IptablesModule.self,
         SystemdModule.self,
         ServiceModule.self,
         UserModule.self,
