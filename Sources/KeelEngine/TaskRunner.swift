@@ -263,11 +263,21 @@ struct TaskRunner {
         do {
             let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
-            return Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [])
+            return Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [],
+                           effects: Self.returnedFacts(result))
         } catch let error as TransportError where error.isUnreachable {
             await run.connections.drop(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
+    }
+
+    /// Facts a module returns under `ansible_facts` (service_facts, package_facts, hostname) join the
+    /// host's facts, as Ansible adds them; they are stored without the `ansible_` prefix, like gathered ones.
+    static func returnedFacts(_ result: ModuleResult) -> [ControlOutcome.Effect] {
+        guard !result.failed, let facts = result.values["ansible_facts"]?.dictValue, !facts.isEmpty else { return [] }
+        var stored = OrderedDictionary<String, Value>()
+        for (key, value) in facts { stored[key.hasPrefix("ansible_") ? String(key.dropFirst(8)) : key] = value }
+        return [.cacheFacts(stored)]
     }
 
     /// A `setup` task gathers here, not after the task, so its result (what `register` keeps) carries the
