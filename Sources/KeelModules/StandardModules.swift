@@ -53,6 +53,9 @@ public enum StandardModules {
         IncludeRoleAction.self,
         GatherFactsAction.self,
         PauseAction.self,
+        AddHostAction.self,
+        GroupByAction.self,
+        AsyncStatusAction.self,
     ]
 
     public static var registry: ModuleRegistry { ModuleRegistry(all, controlActions: controlActions) }

@@ -8,7 +8,7 @@ import OrderedCollections
 /// `creates`/`removes` make them idempotent: the command is skipped when the path already exists (or is
 /// already gone). In check mode the command never runs; the task is predicted changed unless a
 /// creates/removes guard says it would be skipped, so the prediction matches what a real run reports.
-public struct CommandModule: Module {
+public struct CommandModule: DetachableModule {
     public static let name = "command"
     public static let spec = commandSpec(shell: false)
     public static let documentation = ModuleDocumentation(
@@ -78,6 +78,12 @@ public struct CommandModule: Module {
         try await CommandModule.execute(plan.steps[0], on: host)
     }
 
+    public func detachedScript(_ plan: Plan<Step>) -> DetachedScript { CommandModule.detachedScript(plan) }
+
+    public func result(of plan: Plan<Step>, output: DetachedOutput) throws -> Applied {
+        try CommandModule.outcome(of: plan.steps[0], output: output)
+    }
+
     // Shared with ShellModule.
 
     static func observeGuards(_ a: Arguments, on host: HostContext) async throws -> State {
@@ -132,7 +138,20 @@ public struct CommandModule: Module {
     static func execute(_ step: Step, on host: HostContext) async throws -> Applied {
         let start = Date()
         let result = try await host.run(step.script, stdin: step.stdin.map { Data($0.utf8) })
-        let end = Date()
+        return try outcome(of: step, output: DetachedOutput(status: result.status, stdout: result.stdout, stderr: result.stderr,
+                                                            start: start, end: Date()))
+    }
+
+    /// The one script the plan runs, for `async` (the engine runs it detached on the host).
+    static func detachedScript(_ plan: Plan<Step>) -> DetachedScript {
+        DetachedScript(script: plan.steps[0].script, stdin: plan.steps[0].stdin)
+    }
+
+    /// The result of a run, here or detached: rc, output (and its lines), start, end, delta.
+    static func outcome(of step: Step, output: DetachedOutput) throws -> Applied {
+        let (start, end) = (output.start, output.end)
+        let result = (status: output.status, stdoutText: String(decoding: output.stdout, as: UTF8.self),
+                      stderrText: String(decoding: output.stderr, as: UTF8.self))
         func clean(_ text: String) -> String {
             guard step.stripEmptyEnds else { return text }
             var t = text
@@ -166,7 +185,7 @@ public struct CommandModule: Module {
 }
 
 /// `shell`: like command, through /bin/sh (pipes, redirections, variables, globs work).
-public struct ShellModule: Module {
+public struct ShellModule: DetachableModule {
     public static let name = "shell"
     public static let spec = CommandModule.commandSpec(shell: true)
     public static let documentation = ModuleDocumentation(
@@ -195,5 +214,11 @@ public struct ShellModule: Module {
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         try await CommandModule.execute(plan.steps[0], on: host)
+    }
+
+    public func detachedScript(_ plan: Plan<Step>) -> DetachedScript { CommandModule.detachedScript(plan) }
+
+    public func result(of plan: Plan<Step>, output: DetachedOutput) throws -> Applied {
+        try CommandModule.outcome(of: plan.steps[0], output: output)
     }
 }
