@@ -169,6 +169,8 @@ public struct CommandModule: DetachableModule {
         ]
         if stdout.isEmpty { values["stdout_lines"] = .list([]) }
         if stderr.isEmpty { values["stderr_lines"] = .list([]) }
+        // Ansible's command results always carry msg, empty when the command succeeded.
+        values["msg"] = ""
         if result.status != 0 {
             values["msg"] = "non-zero return code"
             throw ModuleFailure(message: "non-zero return code", values: values)
