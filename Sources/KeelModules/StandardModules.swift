@@ -56,6 +56,7 @@ public enum StandardModules {
         AddHostAction.self,
         GroupByAction.self,
         AsyncStatusAction.self,
+        ValidateArgumentSpecAction.self,
     ]
 
     public static var registry: ModuleRegistry { ModuleRegistry(all, controlActions: controlActions) }
