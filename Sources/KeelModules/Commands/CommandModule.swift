@@ -36,6 +36,9 @@ public struct CommandModule: DetachableModule {
         @Option("stdin_add_newline", .bool, default: true, help: "Add a newline after stdin.") var stdin_add_newline: Bool
         @Option("strip_empty_ends", .bool, default: true, help: "Strip trailing newlines from stdout and stderr in the result.") var strip_empty_ends: Bool
         @Option("executable", .path, help: "Not used by command.") var executable: String?
+        @Option("expand_argument_vars", .bool, default: true,
+                help: "command: expand $VAR, ${VAR} (left as written when unset) and a leading ~ in each word, as Ansible does; not used by shell.")
+        var expand_argument_vars: Bool
 
         public init() {}
     }
@@ -109,10 +112,12 @@ public struct CommandModule: DetachableModule {
 
     static func plan(_ a: Arguments, observed: State, shell: Bool) throws -> Plan<Step> {
         let commandLine: String
+        let expand = a.expand_argument_vars
+        let word = { (text: String) -> String in expand ? ArgumentExpansion.shellWord(text) : ShellQuote.quote(text) }
         if let argv = a.argv, !argv.isEmpty {
-            commandLine = argv.map(ShellQuote.quote).joined(separator: " ")
+            commandLine = argv.map(word).joined(separator: " ")
         } else if let text = a._raw_params ?? a.cmd, !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            commandLine = shell ? text : ShellWords.split(text).map(ShellQuote.quote).joined(separator: " ")
+            commandLine = shell ? text : ShellWords.split(text).map(word).joined(separator: " ")
         } else {
             throw KeelError("no command given: write it after the module name, or use cmd: or argv:")
         }
