@@ -162,7 +162,10 @@ struct PlayRunner: Sendable {
     private func runTask(_ entry: TaskEntry, on group: [String], scope: PlayScope, iterators: [String: HostIterator],
                          handlers: inout HandlerQueue) async throws -> Bool {
         let runOnce = entry.keywords.runOnce?.literal == true
-        let targets = runOnce ? Array(group.prefix(1)) : group
+        // An action that bypasses the host loop (add_host) runs on the first host only, as under run_once,
+        // but (unlike run_once) its result stays that host's: the others neither register nor count it.
+        let bypass = run.registry.control(for: entry.task.action)?.bypassesHostLoop == true
+        let targets = runOnce || bypass ? Array(group.prefix(1)) : group
         let info = TaskInfo(name: entry.task.name ?? entry.task.writtenAction, module: entry.task.writtenAction,
                             location: entry.task.location, isHandler: entry.isHandler, hosts: targets)
         await run.emit(.taskStarted(info))
@@ -266,6 +269,8 @@ struct PlayRunner: Sendable {
                 state.mergeFacts(facts)
             case .gatherFacts:
                 break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
+            case .addHost, .addGroup, .asyncStatus:
+                break   // TaskRunner changed the inventory before reporting the task
             }
         }
         return endPlay

@@ -112,7 +112,7 @@ public struct PlaybookRunner: Sendable {
                                         location: nil))
         }
         await context.closeConnections()
-        var names = inventory.hostNames
+        var names = context.inventory.hostNames
         if !names.contains("localhost") { names.append("localhost") }
         let recaps = names.compactMap { name -> HostRecap? in
             let state = context.state(name)

@@ -11,12 +11,15 @@ import OrderedCollections
 /// each host's state, and where events go.
 final class RunContext: Sendable {
     let options: RunOptions
-    let inventory: Inventory
+    /// The inventory as it is now: add_host and group_by change it during the run.
+    var inventory: Inventory { live.inventory }
+    let live: LiveInventory
     let registry: ModuleRegistry
     let templates: TemplateEngine
     let loader: PlaybookLoader
     let sinks: [any ReportSink]
-    let hosts: [String: HostState]
+    /// Every host's state, including hosts add_host added.
+    var hosts: [String: HostState] { live.hosts }
     let sshConfig: SSHConfig
     let startAt: StartAtTask
     let connections = ConnectionPool()
@@ -27,15 +30,11 @@ final class RunContext: Sendable {
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {
         self.options = options
-        self.inventory = inventory
+        self.live = LiveInventory(inventory)
         self.registry = registry
         self.templates = templates
         self.loader = loader
         self.sinks = sinks
-        var hosts: [String: HostState] = [:]
-        for name in inventory.hostNames { hosts[name] = HostState(name: name) }
-        if hosts["localhost"] == nil { hosts["localhost"] = HostState(name: "localhost") }
-        self.hosts = hosts
         self.sshConfig = .userDefault()
         self.startAt = StartAtTask(pattern: options.startAtTask)
     }
@@ -45,7 +44,7 @@ final class RunContext: Sendable {
     }
 
     func state(_ host: String) -> HostState {
-        hosts[host] ?? HostState(name: host)
+        live.state(host) ?? HostState(name: host)
     }
 
     /// The connection these settings describe, opened on first use and kept for the run.

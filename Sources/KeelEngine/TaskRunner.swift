@@ -220,11 +220,17 @@ struct TaskRunner {
         if let control = run.registry.control(for: task.action) {
             var arguments = OrderedDictionary<String, Value>()
             for (key, value) in task.args {
-                arguments[key] = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
+                let argument = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
+                // `omit` leaves an argument out, as for modules.
+                if argument != .string(VariableScope.omitToken) { arguments[key] = argument }
             }
             let context = EngineControlContext(scope: scope, host: host, run: run, play: play, entry: entry)
             var outcome = try await control.run(arguments, at: task.argsLocation, in: context)
             if let unreachable = try await gatherRequestedFacts(&outcome, settings: settings) { return unreachable }
+            if !outcome.failed { try changeInventory(&outcome) }
+            for case .asyncStatus(let jid, let mode) in outcome.effects {
+                return try await asyncStatus(jid: jid, mode: mode, settings: settings, asyncDirectory: try scope.lookup("ansible_async_dir")?.stringValue)
+            }
             let status: HostTaskResult.Status = outcome.failed ? .failed : outcome.skipped ? .skipped : outcome.changed ? .changed : .ok
             return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
@@ -261,6 +267,13 @@ struct TaskRunner {
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
         }
         do {
+            if let seconds = try int(task.asyncSeconds, scope), seconds > 0 {
+                var attempt = try await runAsync(module, arguments: arguments, context: context, check: settings.mode.check, seconds: seconds,
+                                                 poll: try int(task.poll, scope) ?? Self.defaultPoll,
+                                                 asyncDirectory: try scope.lookup("ansible_async_dir")?.stringValue)
+                if !settings.mode.diff { attempt.diffs = [] }
+                return attempt
+            }
             let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
             return Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [],
@@ -304,6 +317,21 @@ struct TaskRunner {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         return nil
+    }
+
+    /// add_host and group_by change the run's inventory here, before the task is reported, so its
+    /// `changed` says whether the inventory changed (as ansible-core's strategy sets it).
+    private func changeInventory(_ outcome: inout ControlOutcome) throws {
+        for effect in outcome.effects {
+            switch effect {
+            case .addHost(let name, let groups, let variables):
+                outcome.changed = try run.live.addHost(name, groups: groups, variables: variables) || outcome.changed
+            case .addGroup(let name, let parents):
+                outcome.changed = try run.live.addGroup(name, parents: parents, host: host) || outcome.changed
+            default:
+                break
+            }
+        }
     }
 
     /// loop_control.pause: seconds between items, whole or fractional (0.5), possibly a template.

@@ -67,6 +67,10 @@ public enum StandardModules {
         IncludeRoleAction.self,
         GatherFactsAction.self,
         PauseAction.self,
+        AddHostAction.self,
+        GroupByAction.self,
+        AsyncStatusAction.self,
+        ValidateArgumentSpecAction.self,
     ]
 
     public static var registry: ModuleRegistry { ModuleRegistry(all, controlActions: controlActions) }

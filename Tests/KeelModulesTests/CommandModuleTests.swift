@@ -13,9 +13,13 @@ import Testing
     }
 
     @Test func commandDoesNotInterpretShellSyntax() async throws {
+        // No shell: `|` and `*` reach the program as written. `$HOME` is expanded as ansible-core's command
+        // expands variables itself (expand_argument_vars), and stays as written when that is turned off.
         let result = try await run(CommandModule.self, ["_raw_params": "echo $HOME '|' *"])
         #expect(result.changed)
-        #expect(result.values["stdout"] == "$HOME | *")
+        #expect(result.values["stdout"] == .string(ProcessInfo.processInfo.environment["HOME"].map { "\($0) | *" } ?? "?"))
+        let literal = try await run(CommandModule.self, ["_raw_params": "echo $HOME '|' *", "expand_argument_vars": false])
+        #expect(literal.values["stdout"] == "$HOME | *")
         #expect(result.values["rc"] == 0)
     }
 

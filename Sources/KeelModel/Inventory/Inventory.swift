@@ -33,12 +33,7 @@ public struct Inventory: Sendable {
                             ? source : InventorySourceLoader.absolute(source))
         }
         try loader.graph.reconcile()
-        var adjacent: [AdjacentVariables] = []
-        for source in absolute where !(source.contains(",") && !FileManager.default.fileExists(atPath: source)) {
-            let directory = AdjacentVariables.isDirectory(source) ? source : InventoryGraph.directory(of: source)
-            adjacent.append(try AdjacentVariables.load(beside: directory, groups: Array(loader.graph.groups.keys),
-                                                       hosts: Array(loader.graph.hosts.keys)))
-        }
+        let adjacent = try adjacentVariables(of: absolute, graph: loader.graph)
         var warnings = loader.warnings
         for name in loader.graph.groups.keys where !Self.isValidVariableName(name) {
             warnings.append("group name '\(name)' has characters not allowed in variable names; Ansible keeps it but warns, "
@@ -46,6 +41,16 @@ public struct Inventory: Sendable {
         }
         return Inventory(groupsByName: loader.graph.groups, hostsByName: loader.graph.hosts, sources: absolute,
                          adjacentVariables: adjacent, warnings: warnings)
+    }
+
+    /// `group_vars/` and `host_vars/` beside each file or directory source, for the graph's groups and hosts.
+    static func adjacentVariables(of sources: [String], graph: InventoryGraph) throws -> [AdjacentVariables] {
+        var adjacent: [AdjacentVariables] = []
+        for source in sources where !(source.contains(",") && !FileManager.default.fileExists(atPath: source)) {
+            let directory = AdjacentVariables.isDirectory(source) ? source : InventoryGraph.directory(of: source)
+            adjacent.append(try AdjacentVariables.load(beside: directory, groups: Array(graph.groups.keys), hosts: Array(graph.hosts.keys)))
+        }
+        return adjacent
     }
 
     init(groupsByName: OrderedDictionary<String, InventoryGroup>, hostsByName: OrderedDictionary<String, InventoryHost>,

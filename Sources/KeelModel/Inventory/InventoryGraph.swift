@@ -54,6 +54,13 @@ struct InventoryGraph: Sendable {
         try! addChild("ungrouped", to: "all")
     }
 
+    /// The graph of an inventory already loaded, to change it at run time (add_host, group_by).
+    init(groups: OrderedDictionary<String, InventoryGroup>, hosts: OrderedDictionary<String, InventoryHost>) {
+        self.groups = groups
+        self.hosts = hosts
+        for (name, group) in groups { for host in group.hosts { memberships.insert(Membership(group: name, host: host)) } }
+    }
+
     mutating func addGroup(_ name: String) {
         if groups[name] == nil { groups[name] = InventoryGroup(name: name) }
     }

@@ -21,8 +21,12 @@ extension PlaybookLoader {
         let ref = RoleRef(name: name, path: path, params: request.params, defaults: defaults, vars: vars)
         var inner = LoadContext(file: path + "/tasks/main.yml", playbookDirectory: ctx.playbookDirectory, role: ref)
         inner.staticVars = ctx.staticVars
-        let tasks = try roleTaskFile(path, "tasks", from: request.tasksFrom, at: location)
+        var tasks = try roleTaskFile(path, "tasks", from: request.tasksFrom, at: location)
             .map { file -> [TaskNode] in inner.file = file; return try parseTaskFile(file, inner) } ?? []
+        if var validation = try argumentSpecTask(path, name: name, entryPoint: request.tasksFrom ?? "main", params: request.params) {
+            validation.role = ref
+            tasks.insert(.task(validation), at: 0)
+        }
         inner.isHandler = true
         let handlers = try roleTaskFile(path, "handlers", from: request.handlersFrom, at: location)
             .map { file -> [TaskNode] in inner.file = file; return try parseTaskFile(file, inner) } ?? []
@@ -132,6 +136,29 @@ extension PlaybookLoader {
             }
         }
         return meta
+    }
+
+    /// ansible-core's check of a role's arguments: when meta/argument_specs.yml (or `argument_specs` in
+    /// meta/main.yml) has a spec for the entry point, a validate_argument_spec task runs first, tagged
+    /// `always`, with the role's parameters as provided arguments.
+    func argumentSpecTask(_ rolePath: String, name: String, entryPoint: String, params: OrderedDictionary<String, Value>) throws -> Task? {
+        guard let action = catalog.canonicalName(for: "ansible.builtin.validate_argument_spec") else { return nil }
+        let file = firstExisting(in: rolePath + "/meta", base: "argument_specs") ?? firstExisting(in: rolePath + "/meta", base: "main")
+        guard let file, let root = try YAMLLoader.load(file: file), case .dict(let meta) = try reader.value(root),
+              let specs = meta["argument_specs"]?.dictValue else { return nil }
+        let point = (entryPoint as NSString).deletingPathExtension
+        guard let spec = (specs[entryPoint] ?? specs[point])?.dictValue else { return nil }
+        var taskName = "Validating arguments against arg spec '\(entryPoint)'"
+        if let short = spec["short_description"]?.stringValue { taskName += " - " + short }
+        let location = SourceLocation(file: file, line: root.location.line, column: root.location.column)
+        var task = Task(action: action, writtenAction: "ansible.builtin.validate_argument_spec", args: [
+            "argument_spec": spec["options"] ?? .dict([:]),
+            "provided_arguments": .dict(params),
+            "validate_args_context": ["type": "role", "name": .string(name), "argument_spec_name": .string(entryPoint), "path": .string(rolePath)],
+        ], argsLocation: location, location: location)
+        task.name = taskName
+        task.keywords.tags = ["always"]
+        return task
     }
 
     /// defaults/ or vars/: `main` (or the `*_from` name) as a file, or as a directory of files merged in

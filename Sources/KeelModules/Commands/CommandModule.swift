@@ -8,7 +8,7 @@ import OrderedCollections
 /// `creates`/`removes` make them idempotent: the command is skipped when the path already exists (or is
 /// already gone). In check mode the command never runs; the task is predicted changed unless a
 /// creates/removes guard says it would be skipped, so the prediction matches what a real run reports.
-public struct CommandModule: Module {
+public struct CommandModule: DetachableModule {
     public static let name = "command"
     public static let spec = commandSpec(shell: false)
     public static let documentation = ModuleDocumentation(
@@ -36,6 +36,9 @@ public struct CommandModule: Module {
         @Option("stdin_add_newline", .bool, default: true, help: "Add a newline after stdin.") var stdin_add_newline: Bool
         @Option("strip_empty_ends", .bool, default: true, help: "Strip trailing newlines from stdout and stderr in the result.") var strip_empty_ends: Bool
         @Option("executable", .path, help: "Not used by command.") var executable: String?
+        @Option("expand_argument_vars", .bool, default: true,
+                help: "command: expand $VAR, ${VAR} (left as written when unset) and a leading ~ in each word, as Ansible does; not used by shell.")
+        var expand_argument_vars: Bool
 
         public init() {}
     }
@@ -78,6 +81,12 @@ public struct CommandModule: Module {
         try await CommandModule.execute(plan.steps[0], on: host)
     }
 
+    public func detachedScript(_ plan: Plan<Step>) -> DetachedScript { CommandModule.detachedScript(plan) }
+
+    public func result(of plan: Plan<Step>, output: DetachedOutput) throws -> Applied {
+        try CommandModule.outcome(of: plan.steps[0], output: output)
+    }
+
     // Shared with ShellModule.
 
     static func observeGuards(_ a: Arguments, on host: HostContext) async throws -> State {
@@ -103,10 +112,12 @@ public struct CommandModule: Module {
 
     static func plan(_ a: Arguments, observed: State, shell: Bool) throws -> Plan<Step> {
         let commandLine: String
+        let expand = a.expand_argument_vars
+        let word = { (text: String) -> String in expand ? ArgumentExpansion.shellWord(text) : ShellQuote.quote(text) }
         if let argv = a.argv, !argv.isEmpty {
-            commandLine = argv.map(ShellQuote.quote).joined(separator: " ")
+            commandLine = argv.map(word).joined(separator: " ")
         } else if let text = a._raw_params ?? a.cmd, !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            commandLine = shell ? text : ShellWords.split(text).map(ShellQuote.quote).joined(separator: " ")
+            commandLine = shell ? text : ShellWords.split(text).map(word).joined(separator: " ")
         } else {
             throw KeelError("no command given: write it after the module name, or use cmd: or argv:")
         }
@@ -132,7 +143,20 @@ public struct CommandModule: Module {
     static func execute(_ step: Step, on host: HostContext) async throws -> Applied {
         let start = Date()
         let result = try await host.run(step.script, stdin: step.stdin.map { Data($0.utf8) })
-        let end = Date()
+        return try outcome(of: step, output: DetachedOutput(status: result.status, stdout: result.stdout, stderr: result.stderr,
+                                                            start: start, end: Date()))
+    }
+
+    /// The one script the plan runs, for `async` (the engine runs it detached on the host).
+    static func detachedScript(_ plan: Plan<Step>) -> DetachedScript {
+        DetachedScript(script: plan.steps[0].script, stdin: plan.steps[0].stdin)
+    }
+
+    /// The result of a run, here or detached: rc, output (and its lines), start, end, delta.
+    static func outcome(of step: Step, output: DetachedOutput) throws -> Applied {
+        let (start, end) = (output.start, output.end)
+        let result = (status: output.status, stdoutText: String(decoding: output.stdout, as: UTF8.self),
+                      stderrText: String(decoding: output.stderr, as: UTF8.self))
         func clean(_ text: String) -> String {
             guard step.stripEmptyEnds else { return text }
             var t = text
@@ -150,6 +174,8 @@ public struct CommandModule: Module {
         ]
         if stdout.isEmpty { values["stdout_lines"] = .list([]) }
         if stderr.isEmpty { values["stderr_lines"] = .list([]) }
+        // Ansible's command results always carry msg, empty when the command succeeded.
+        values["msg"] = ""
         if result.status != 0 {
             values["msg"] = "non-zero return code"
             throw ModuleFailure(message: "non-zero return code", values: values)
@@ -166,7 +192,7 @@ public struct CommandModule: Module {
 }
 
 /// `shell`: like command, through /bin/sh (pipes, redirections, variables, globs work).
-public struct ShellModule: Module {
+public struct ShellModule: DetachableModule {
     public static let name = "shell"
     public static let spec = CommandModule.commandSpec(shell: true)
     public static let documentation = ModuleDocumentation(
@@ -195,5 +221,11 @@ public struct ShellModule: Module {
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         try await CommandModule.execute(plan.steps[0], on: host)
+    }
+
+    public func detachedScript(_ plan: Plan<Step>) -> DetachedScript { CommandModule.detachedScript(plan) }
+
+    public func result(of plan: Plan<Step>, output: DetachedOutput) throws -> Applied {
+        try CommandModule.outcome(of: plan.steps[0], output: output)
     }
 }

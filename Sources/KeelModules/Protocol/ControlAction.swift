@@ -13,6 +13,9 @@ public protocol ControlAction: Sendable {
     static var unrenderedArguments: Set<String> { get }
     /// True when the action accepts any keys (set_fact's variable names).
     static var acceptsAnyArguments: Bool { get }
+    /// True when the action runs once for the whole host group, as if `run_once` were set (Ansible's
+    /// BYPASS_HOST_LOOP: add_host changes the inventory, not a host).
+    static var bypassesHostLoop: Bool { get }
 
     init()
     func run(_ arguments: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome
@@ -22,6 +25,7 @@ extension ControlAction {
     public static var aliases: [String] { [] }
     public static var unrenderedArguments: Set<String> { [] }
     public static var acceptsAnyArguments: Bool { false }
+    public static var bypassesHostLoop: Bool { false }
 }
 
 /// What a control action may ask of the engine for the current host and task.
@@ -58,6 +62,16 @@ public struct ControlOutcome: Sendable {
         /// setup / gather_facts as a task: the subsets to gather (nil: all, as for setup without gather_subset)
         /// and the fact-name globs to keep. The engine gathers them before it makes the task's result.
         case gatherFacts(subset: [String]?, filter: [String])
+        /// add_host: the run's inventory gets this host (in `all` and these groups, with these variables)
+        /// for later plays. The engine applies it before reporting the task: `changed` says whether the
+        /// inventory changed, as in ansible-core.
+        case addHost(name: String, groups: [String], variables: OrderedDictionary<String, Value>)
+        /// group_by: the current host joins `group` (created as a child of `parents` when new), likewise
+        /// applied before the task is reported.
+        case addGroup(name: String, parents: [String])
+        /// async_status: the engine reads (mode "status") or removes (mode "cleanup") the job's files on the
+        /// host and makes the task's result from them.
+        case asyncStatus(jid: String, mode: String)
     }
 
     public var changed = false
@@ -90,6 +104,8 @@ public struct ControlRunner: Sendable {
     public let unrenderedArguments: Set<String>
     /// True when the action accepts any keys (set_fact): nothing to check its arguments against.
     public let acceptsAnyArguments: Bool
+    /// True when the action runs once for all the hosts at a task (add_host), as under run_once.
+    public let bypassesHostLoop: Bool
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, ControlContext) async throws -> ControlOutcome
 
     public init<A: ControlAction>(_ action: A.Type) {
@@ -99,6 +115,7 @@ public struct ControlRunner: Sendable {
         documentation = A.documentation
         unrenderedArguments = A.unrenderedArguments
         acceptsAnyArguments = A.acceptsAnyArguments
+        bypassesHostLoop = A.bypassesHostLoop
         body = { arguments, location, context in
             let checked = A.acceptsAnyArguments ? arguments : try ArgumentValidator(module: A.name, spec: A.spec).validate(arguments, at: location)
             return try await A().run(checked, in: context)

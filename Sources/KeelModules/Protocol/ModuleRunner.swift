@@ -16,6 +16,8 @@ public struct ModuleRunner: Sendable {
     public let supportsCheckMode: Bool
     /// False for modules that run on the controller only: the engine need not connect to the host.
     public let needsConnection: Bool
+    /// For modules that are one script on the host (command, shell): how to run it detached for `async`.
+    public let detached: DetachedRunner?
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
 
     public init<M: Module>(_ module: M.Type) {
@@ -25,6 +27,7 @@ public struct ModuleRunner: Sendable {
         documentation = M.documentation
         supportsCheckMode = M.supportsCheckMode
         needsConnection = M.needsConnection
+        detached = Self.detachedRunner(M.self)
         body = { raw, location, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
             let arguments: M.Arguments
@@ -62,6 +65,11 @@ public struct ModuleRunner: Sendable {
             return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
                                 values: plan.values.merging(applied.values) { $1 })
         }
+    }
+
+    private static func detachedRunner<M: Module>(_ module: M.Type) -> DetachedRunner? {
+        guard let detachable = module as? any DetachableModule.Type else { return nil }
+        return DetachedRunner(detachable)
     }
 
     /// Validates the arguments, observes, plans, and (in apply mode) applies.
