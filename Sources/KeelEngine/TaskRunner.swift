@@ -254,7 +254,8 @@ struct TaskRunner {
         context.services = run.services
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
-                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
+                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,
+                                       loader: request.loader)
         }
         do {
             let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
