@@ -39,6 +39,12 @@ public final class TemplateEngine: Sendable {
         state.withLock { s in s.library.functions[name] = body }
     }
 
+    /// Finds the templates that `include`, `import` and `extends` name when a render is given no loader of
+    /// its own (Ansible looks names in playbook strings up in the playbook's directory).
+    public func setDefaultLoader(_ loader: (any TemplateLoader)?) {
+        state.withLock { $0.defaultLoader = loader }
+    }
+
     // MARK: Rendering
 
     /// Parses without rendering: syntax errors, unknown filters and tests.
@@ -118,7 +124,8 @@ public final class TemplateEngine: Sendable {
 
     private func run<T>(context: some TemplateContext, origin: SourceLocation?, top: LoadedTemplate, loader: (any TemplateLoader)?,
                         options: TemplateOptions, _ body: (Renderer) throws -> T) throws -> T {
-        let library = state.withLock { $0.library }
+        let (library, defaultLoader) = state.withLock { ($0.library, $0.defaultLoader) }
+        let loader = loader ?? defaultLoader
         let load: ((String) throws -> LoadedTemplate?)? = loader.map { loader in
             { [self] name in try self.load(name, from: loader, options: options) }
         }
@@ -208,6 +215,7 @@ final class LockedState: @unchecked Sendable {
     struct Contents {
         var library = Library()
         var cache: [CacheKey: ParsedTemplate] = [:]
+        var defaultLoader: (any TemplateLoader)?
     }
     private var contents = Contents()
     private let lock = NSLock()
