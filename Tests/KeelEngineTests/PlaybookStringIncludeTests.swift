@@ -31,4 +31,30 @@ import Testing
         #expect(harness.read("missing") == "none")
         #expect(harness.read("imported") == "BASEDIR!")
     }
+
+    @Test func anImportedPlaybooksStringsUseItsOwnDirectory() async throws {
+        let harness = try PlaybookHarness(files: [
+            "inc.j2": "top",
+            "sub/inc.j2": "sub",
+            "sub/play.yml": """
+                - hosts: localhost
+                  connection: local
+                  gather_facts: false
+                  tasks:
+                    - copy: {content: "{% include 'inc.j2' %} {{ playbook_dir | basename }}", dest: "@DIR@/from-sub"}
+                """,
+            "site.yml": """
+                - import_playbook: sub/play.yml
+                - hosts: localhost
+                  connection: local
+                  gather_facts: false
+                  tasks:
+                    - copy: {content: "{% include 'inc.j2' %}", dest: "@DIR@/from-top"}
+                """,
+        ])
+        let outcome = await harness.play()
+        #expect(outcome.status == .ok, "\(outcome.results.map { $0.message ?? "" })")
+        #expect(harness.read("from-sub") == "sub sub", "playbook_dir is the imported playbook's directory, as in Ansible")
+        #expect(harness.read("from-top") == "top")
+    }
 }
