@@ -355,7 +355,7 @@ final class Renderer {
             return try Operators.slice(try evaluate(base), try bound(start), try bound(stop), try bound(step))
         case .call(let callee, let args, _):
             if case .attribute(.name(let varName, _), let method, _) = callee, Methods.mutating.contains(method),
-               try !resolve(varName).isUndefined, let owner = scope.owner(of: varName) {
+               try Renderer.hasMethods(resolve(varName)), let owner = scope.owner(of: varName) {
                 let (positional, _) = try evaluateArguments(args)
                 let (newValue, result) = try Methods.mutate(owner.variables[varName]!, method, positional)
                 owner.variables[varName] = newValue
@@ -395,6 +395,15 @@ final class Renderer {
             return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined."))
         case .concat(let items, _):
             return .string(try items.map { try evaluate($0).pythonStr() }.joined())
+        }
+    }
+
+    /// A list or dict, whose in-place methods write back to the variable; a macro of an imported
+    /// template that happens to be called `update` or `pop` is just called.
+    static func hasMethods(_ value: RValue) -> Bool {
+        switch value {
+        case .list, .dict: return true
+        default: return false
         }
     }
 
