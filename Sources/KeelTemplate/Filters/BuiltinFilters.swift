@@ -8,6 +8,7 @@ enum BuiltinFilters {
         var f = jinja
         for (k, v) in AnsibleFilters.all { f[k] = v }
         for (k, v) in CollectionFilters.all { f[k] = v }
+        f["comment"] = CommentFilter.filter
         return f
     }
 
