@@ -6,7 +6,7 @@ import KeelBase
 extension RValue {
     func pythonStr() throws -> String {
         switch self {
-        case .undefined(let u): throw u.error
+        case .undefined(let u): if u.lenient { return "" }; throw u.error
         case .string(let s): return s
         case .namespace(let n):
             if case .module(_, let body) = n.kind { return body }

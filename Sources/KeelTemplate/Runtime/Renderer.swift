@@ -109,7 +109,10 @@ final class Renderer {
 
     func emit(_ value: RValue, into out: inout String) throws {
         if nodes != nil {
-            if case .undefined(let u) = value { throw u.error }
+            if case .undefined(let u) = value {
+                if u.lenient { return }
+                throw u.error
+            }
             if !value.isNone { nodes!.append(value) }
         } else {
             out += try library.finalize(value)
@@ -392,7 +395,8 @@ final class Renderer {
         case .conditional(let test, let then, let otherwise):
             if try Operators.truthy(try evaluate(test)) { return try evaluate(then) }
             if let otherwise { return try evaluate(otherwise) }
-            return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined."))
+            return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined.",
+                                             lenient: true))
         case .concat(let items, _):
             return .string(try items.map { try evaluate($0).pythonStr() }.joined())
         }

@@ -128,6 +128,9 @@ struct UndefinedValue {
     var message: String
     /// The variable's name when the undefined value is a missing variable (`mandatory` names it).
     var variable: String? = nil
+    /// Jinja2's plain Undefined, which the implicit else of an inline `if` gives even under
+    /// StrictUndefined: it prints as '', is false and iterates as empty; using it otherwise fails.
+    var lenient = false
     var error: KeelError { KeelError(message) }
 
     static func variable(_ name: String) -> UndefinedValue { UndefinedValue(message: "'\(name)' is undefined", variable: name) }
