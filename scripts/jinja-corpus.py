@@ -100,8 +100,9 @@ class NativeAnsibleLikeEnvironment(AnsibleLikeEnvironment):
     code_generator_class = NativeCodeGenerator
 
 
-def environment(options, native=False):
+def environment(options, native=False, loader=None):
     env = (NativeAnsibleLikeEnvironment if native else AnsibleLikeEnvironment)(
+        loader=loader,
         finalize=native_finalize if native else ansible_finalize,
         undefined=ChainedStrictUndefined,
         trim_blocks=options.get("trim_blocks", True),
@@ -123,8 +124,15 @@ def native_finalize(_context, value):
     return detuple(value)
 
 
-def native_environment(options):
-    return environment(options, native=True)
+def native_environment(options, loader=None):
+    return environment(options, native=True, loader=loader)
+
+
+def case_loader(case):
+    """A case with "loader": "templates" may include, import and extend the fixture templates in
+    Corpus/templates, found as the template module finds them (Jinja2's FileSystemLoader)."""
+    folder = case.get("loader")
+    return jinja2.FileSystemLoader(os.path.join(CORPUS, folder)) if folder else None
 
 
 def count_trailing_newlines(text):
@@ -147,14 +155,14 @@ def plain(value):
 
 
 def run(case):
-    env = environment(case.get("options", {}))
+    env = environment(case.get("options", {}), loader=case_loader(case))
     variables = copy.deepcopy(case.get("vars", {}))  # templates may mutate them ({% do l.append(1) %})
     source = case["template"]
     try:
         if case.get("mode") == "native":
             # Ansible's native rendering: the template's output nodes, None-valued ones dropped; one node
             # keeps its type, none is None, several are joined as text.
-            template = native_environment(case.get("options", {})).from_string(source)
+            template = native_environment(case.get("options", {}), loader=case_loader(case)).from_string(source)
             nodes = [n for n in template.root_render_func(template.new_context(variables)) if n is not None]
             if len(nodes) == 1:
                 return {"expected": plain(nodes[0])}

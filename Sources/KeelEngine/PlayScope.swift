@@ -94,7 +94,9 @@ final class PlayScope: @unchecked Sendable {
         magic["ansible_play_hosts_all"] = .list(hosts.map(Value.string))
         magic["ansible_play_batch"] = .list(active.map(Value.string))
         magic["ansible_play_name"] = .string(play.name ?? play.hosts.joined(separator: ","))
-        magic["playbook_dir"] = .string(playbookDirectory)
+        // Ansible's basedir for this play: an imported playbook's plays get its own directory.
+        magic["playbook_dir"] = .string(URL(fileURLWithPath: play.playbookDirectory.isEmpty ? playbookDirectory : play.playbookDirectory,
+                                            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path)
         // The run's modes; a task's check_mode/diff keywords replace these in its scope (TaskSettings.scope).
         magic["ansible_check_mode"] = .bool(run.options.checkMode)
         magic["ansible_diff_mode"] = .bool(run.options.diffMode)

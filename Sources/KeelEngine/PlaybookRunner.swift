@@ -63,6 +63,9 @@ public struct PlaybookRunner: Sendable {
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
         InventoryLookups.register(in: templates, inventory: inventory)
         let loaded = try read(loader)
+        // Jinja2's loader for strings in playbooks is rooted at the playbook's directory, as Ansible's basedir.
+        let directory = loaded.first.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
+        templates.setDefaultLoader(FileSystemTemplateLoader(searchPaths: [directory.isEmpty ? FileManager.default.currentDirectoryPath : directory]))
         let problems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
         if !problems.isEmpty { throw LoadProblems(problems: problems) }
         return (inventory, loaded, loader, templates)

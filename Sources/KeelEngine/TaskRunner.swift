@@ -264,7 +264,8 @@ struct TaskRunner {
         context.services = run.services
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
-                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options)
+                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,
+                                       loader: request.loader)
         }
         do {
             if let seconds = try int(task.asyncSeconds, scope), seconds > 0 {

@@ -15,6 +15,11 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
     let hostvars: @Sendable () -> Value
     private var rendered: [String: Value] = [:]
     private var resolving: Set<String> = []
+    /// Where `{% include %}` and `{% import %}` in these strings find templates: the play's playbook
+    /// directory, as Ansible's loader basedir (an imported playbook's own directory for its plays).
+    private lazy var includeLoader: (any TemplateLoader)? = magic["playbook_dir"]?.stringValue.map {
+        FileSystemTemplateLoader(searchPaths: [$0])
+    }
 
     init(precedence: VariablePrecedence, magic: OrderedDictionary<String, Value>, templates: TemplateEngine,
          hostvars: @escaping @Sendable () -> Value) {
@@ -55,13 +60,14 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         switch value {
         case .string(let s):
             guard TemplateEngine.containsTemplate(s) else { return value }
-            return try templates.renderValue(s, context: self, origin: origin)
+            return try templates.renderValue(s, context: self, origin: origin, loader: includeLoader)
         case .list(let items):
             return .list(try items.map { try render($0, origin: origin) })
         case .dict(let d):
             var out = OrderedDictionary<String, Value>()
             for (k, v) in d {
-                let key = TemplateEngine.containsTemplate(k) ? try templates.render(k, context: self, origin: origin) : k
+                let key = TemplateEngine.containsTemplate(k)
+                    ? try templates.render(k, context: self, origin: origin, options: templates.options, loader: includeLoader) : k
                 out[key] = try render(v, origin: origin)
             }
             return .dict(out)
@@ -73,7 +79,7 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
     /// Renders to text (for names, paths, messages).
     func renderString(_ text: String, origin: SourceLocation? = nil) throws -> String {
         guard TemplateEngine.containsTemplate(text) else { return text }
-        return try templates.render(text, context: self, origin: origin)
+        return try templates.render(text, context: self, origin: origin, options: templates.options, loader: includeLoader)
     }
 
     /// All of `conditions` hold (Ansible's `when` list is an and).

@@ -72,6 +72,12 @@ public final class TemplateEngine: Sendable {
         error.message.hasSuffix(" is undefined") || error.message.contains(" has no attribute '") || error.message.contains(" has no element ")
     }
 
+    /// Finds the templates that `include`, `import` and `extends` name when a render is given no loader of
+    /// its own (Ansible looks names in playbook strings up in the playbook's directory).
+    public func setDefaultLoader(_ loader: (any TemplateLoader)?) {
+        state.withLock { $0.defaultLoader = loader }
+    }
+
     // MARK: Rendering
 
     /// Parses without rendering: syntax errors, unknown filters and tests.
@@ -90,11 +96,16 @@ public final class TemplateEngine: Sendable {
     }
 
     /// Renders with other settings than the engine's (the template module's trim_blocks / lstrip_blocks),
-    /// with the same filters, tests and functions.
-    public func render(_ source: String, context: some TemplateContext, origin: SourceLocation?, options: TemplateOptions) throws -> String {
+    /// with the same filters, tests and functions. `loader` finds the templates that `include`, `import`,
+    /// `from` and `extends` name; they are parsed with the same settings.
+    public func render(_ source: String, context: some TemplateContext, origin: SourceLocation?, options: TemplateOptions,
+                       loader: (any TemplateLoader)? = nil) throws -> String {
         if !TemplateEngine.containsTemplate(source) { return source }
         let parsed = try parse(source, origin: origin, options: options)
-        var text = try run(context: context, origin: origin) { renderer in try renderer.render(parsed.statements) }
+        let top = LoadedTemplate(name: nil, parsed: parsed, origin: origin)
+        var text = try run(context: context, origin: origin, top: top, loader: loader, options: options) { renderer in
+            try renderer.renderTemplate()
+        }
         if options.preserveTrailingNewlines {
             let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
             if missing > 0 { text += String(repeating: "\n", count: missing) }
@@ -105,10 +116,14 @@ public final class TemplateEngine: Sendable {
     /// Renders with Ansible's native typing: when the output is a single node (one `{{ expression }}`,
     /// possibly inside `{% if %}`, after dropping nodes whose value is None) the result keeps that value's
     /// type (a list stays a list); no output at all is null; anything else renders to a string.
-    public func renderValue(_ source: String, context: some TemplateContext, origin: SourceLocation?) throws -> Value {
+    public func renderValue(_ source: String, context: some TemplateContext, origin: SourceLocation?,
+                            loader: (any TemplateLoader)? = nil) throws -> Value {
         if !TemplateEngine.containsTemplate(source) { return .string(source) }
         let parsed = try parse(source, origin: origin)
-        let value = try run(context: context, origin: origin) { renderer in try renderer.renderNative(parsed.statements).toValue() }
+        let top = LoadedTemplate(name: nil, parsed: parsed, origin: origin)
+        let value = try run(context: context, origin: origin, top: top, loader: loader, options: options) { renderer in
+            try renderer.renderTemplateNative().toValue()
+        }
         if options.preserveTrailingNewlines, case .string(var text) = value {
             let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
             if missing > 0 { text += String(repeating: "\n", count: missing) }
@@ -121,7 +136,8 @@ public final class TemplateEngine: Sendable {
     public func evaluate(expression: String, context: some TemplateContext, origin: SourceLocation?) throws -> Value {
         let parsed = try parse(expression, origin: origin, bareExpression: true)
         guard case .output(let expr, let pos)? = parsed.statements.first else { return .null }
-        return try run(context: context, origin: origin) { renderer in
+        let top = LoadedTemplate(name: nil, parsed: parsed, origin: origin)
+        return try run(context: context, origin: origin, top: top, loader: nil, options: options) { renderer in
             try renderer.located(pos) { try renderer.evaluate(expr).toValue() }
         }
     }
@@ -139,17 +155,34 @@ public final class TemplateEngine: Sendable {
 
     // MARK: Internals
 
-    private func run<T>(context: some TemplateContext, origin: SourceLocation?, _ body: (Renderer) throws -> T) throws -> T {
-        let library = state.withLock { $0.library }
+    private func run<T>(context: some TemplateContext, origin: SourceLocation?, top: LoadedTemplate, loader: (any TemplateLoader)?,
+                        options: TemplateOptions, _ body: (Renderer) throws -> T) throws -> T {
+        let (library, defaultLoader) = state.withLock { ($0.library, $0.defaultLoader) }
+        let loader = loader ?? defaultLoader
+        let load: ((String) throws -> LoadedTemplate?)? = loader.map { loader in
+            { [self] name in try self.load(name, from: loader, options: options) }
+        }
         do {
-            return try body(Renderer(library: library, context: context))
+            return try body(Renderer(library: library, context: context, template: top, loadTemplate: load,
+                                     searchDescription: loader?.searchDescription))
         } catch let e as TemplateRuntimeError {
-            throw e.error.located(at: TemplateEngine.shift(origin, e.position))
+            throw e.error.located(at: TemplateEngine.shift(e.origin, e.position))
         } catch let e as KeelError {
             throw e.located(at: origin)
         } catch is LoopControl {
             throw KeelError("'break' or 'continue' outside of a loop", at: origin)
         }
+    }
+
+    /// A template named by include, import or extends: read by the loader, line ends made `\n` as Jinja2's
+    /// lexer makes them, parsed with the including template's settings. Ansible's trailing-newline fix-up
+    /// applies to the whole result only, so a loaded template loses its last newline as in Jinja2.
+    private func load(_ name: String, from loader: any TemplateLoader, options: TemplateOptions) throws -> LoadedTemplate? {
+        guard let source = try loader.source(named: name) else { return nil }
+        let origin = SourceLocation(file: source.path, line: 1, column: 1)
+        let text = source.text.utf8.contains(13) ? source.text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            : source.text
+        return LoadedTemplate(name: name, parsed: try parse(text, origin: origin, options: options), origin: origin)
     }
 
     private func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false,
@@ -168,7 +201,7 @@ public final class TemplateEngine: Sendable {
                 var lexer = Lexer(source, options: options)
                 var parser = Parser(tokens: try lexer.tokenize())
                 let (statements, _) = try parser.parseBody(until: [], opener: nil)
-                parsed = ParsedTemplate(statements: statements)
+                parsed = ParsedTemplate(statements: statements, blocks: try TemplateStructure.blocks(in: statements))
             }
         } catch var e as TemplateSyntaxError {
             if bareExpression, e.position.line == 1 { e.position.column = max(1, e.position.column - 2) }
@@ -200,6 +233,8 @@ public final class TemplateEngine: Sendable {
 
 struct ParsedTemplate: Sendable {
     var statements: [Statement]
+    /// Every `{% block %}` of the template by name, however deeply nested.
+    var blocks: [String: BlockDefinition] = [:]
 }
 
 struct CacheKey: Hashable, Sendable {
@@ -213,6 +248,7 @@ final class LockedState: @unchecked Sendable {
     struct Contents {
         var library = Library()
         var cache: [CacheKey: ParsedTemplate] = [:]
+        var defaultLoader: (any TemplateLoader)?
     }
     private var contents = Contents()
     private let lock = NSLock()

@@ -1,6 +1,7 @@
 import Foundation
 import KeelBase
 import KeelTemplate
+import KeelVault
 import OrderedCollections
 import Testing
 @testable import KeelModules
@@ -22,13 +23,20 @@ import Testing
             var all = variables
             for (k, v) in request.variables { all[k] = v }
             return try TemplateEngine(options: request.options).render(request.source, context: DictionaryContext(all),
-                                                                       origin: SourceLocation(file: request.path, line: 1, column: 1))
+                                                                       origin: SourceLocation(file: request.path, line: 1, column: 1),
+                                                                       options: request.options, loader: request.loader)
         }
         return host
     }
 
     func template(_ name: String, _ text: String) throws {
-        try text.write(toFile: controller + "/templates/" + name, atomically: true, encoding: .utf8)
+        try controllerFile("templates/" + name, text)
+    }
+
+    func controllerFile(_ name: String, _ text: String) throws {
+        let path = controller + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     static let config = """
@@ -108,6 +116,54 @@ import Testing
         try host.sh("echo old > \(dest)")
         #expect(try await host.run(TemplateModule.self, ["src": "once.j2", "dest": .string(dest), "force": false]).changed == false)
         #expect(try host.read(dest) == "old\n")
+    }
+
+    /// Ansible's search path for include, import and extends: the templates/ folder and the folder itself
+    /// of each search path (here the role), then the template's own folder.
+    @Test func extendsImportAndIncludeFindTheirTemplatesOnAnsiblesSearchPath() async throws {
+        try template("base.j2", "# {{ ansible_managed }}\n{% block body %}\nbase\n{% endblock %}\nend\n")
+        try template("site.j2", """
+            {% extends 'base.j2' %}
+            {% import 'macros.j2' as m %}
+            {% block body %}
+            {% for b in backends %}
+            {{ m.server(b) }}
+            {% include 'partials/upstream.j2' %}
+
+            {% endfor %}
+            {% endblock %}
+
+            """)
+        try controllerFile("macros.j2", "{% macro server(b) %}server {{ b }}{% endmacro %}\n")
+        try template("partials/upstream.j2", "upstream {{ b }} port {{ port }}\n")
+        try template("sub/page.j2", "{% include 'sibling.j2' %}\n")
+        try template("sub/sibling.j2", "sibling {{ port }}\n")
+        let host = try await host(variables: ["port": 80, "backends": ["a", "b"]])
+        let dest = host.root + "/site.conf"
+        try await host.expectConverges(TemplateModule.self, ["src": "site.j2", "dest": .string(dest)])
+        #expect(try host.read(dest) == "# Ansible managed\nserver a\nupstream a port 80\nserver b\nupstream b port 80\nend\n")
+        try await host.expectConverges(TemplateModule.self, ["src": "sub/page.j2", "dest": .string(host.root + "/page")])
+        #expect(try host.read(host.root + "/page") == "sibling 80\n", "a name is also looked up in the template's own folder")
+    }
+
+    @Test func aVaultedIncludedTemplateIsDecrypted() async throws {
+        let password = "tpl-include-\(UUID().uuidString)"
+        TestVaultPasswords.add(password)
+        try template("secret.j2", try VaultCipher.encrypt(Array("token={{ token }}\n".utf8), password: Array(password.utf8)).text)
+        try template("app.j2", "[app]\n{% include 'secret.j2' %}\n")
+        let host = try await host(variables: ["token": "t0k3n"])
+        let dest = host.root + "/app.ini"
+        try await host.expectConverges(TemplateModule.self, ["src": "app.j2", "dest": .string(dest)])
+        #expect(try host.read(dest) == "[app]\ntoken=t0k3n\n")
+    }
+
+    @Test func aMissingIncludedTemplateNamesTheSearchPath() async throws {
+        try template("broken.j2", "a\n{% include 'nowhere.j2' %}\n")
+        let host = try await host(variables: [:])
+        await #expect { try await host.run(TemplateModule.self, ["src": "broken.j2", "dest": .string(host.root + "/x")]) } throws: { error in
+            "\(error)".contains("template 'nowhere.j2' not found") && "\(error)".contains(controller + "/templates")
+                && "\(error)".contains("broken.j2:2")
+        }
     }
 
     @Test func aMissingTemplateOrUndefinedVariableIsAClearError() async throws {

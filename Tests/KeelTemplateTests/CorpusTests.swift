@@ -16,6 +16,8 @@ import Testing
         var expected: Value?
         var errorType: String?
         var errorMessage: String?
+        /// The fixture folder (in Corpus) that include, import and extends find templates in.
+        var loader: FileSystemTemplateLoader?
     }
 
     static func loadCases() throws -> [Case] {
@@ -37,7 +39,8 @@ import Testing
                 cases.append(Case(id: item["id"]?.stringValue ?? "?", template: item["template"]?.stringValue ?? "",
                                   variables: item["vars"]?.dictValue ?? [:], native: item["mode"]?.stringValue == "native",
                                   options: options, expected: item["expected"],
-                                  errorType: item["error"]?["type"]?.stringValue, errorMessage: item["error"]?["message"]?.stringValue))
+                                  errorType: item["error"]?["type"]?.stringValue, errorMessage: item["error"]?["message"]?.stringValue,
+                                  loader: item["loader"]?.stringValue.map { FileSystemTemplateLoader(searchPaths: [folder.appendingPathComponent($0).path]) }))
             }
         }
         return cases
@@ -61,8 +64,8 @@ import Testing
         let context = DictionaryContext(c.variables)
         do {
             let got: Value = c.native
-                ? try engine.renderValue(c.template, context: context, origin: nil)
-                : .string(try engine.render(c.template, context: context, origin: nil))
+                ? try engine.renderValue(c.template, context: context, origin: nil, loader: c.loader)
+                : .string(try engine.render(c.template, context: context, origin: nil, options: engine.options, loader: c.loader))
             if c.errorType != nil { return "expected error \(c.errorType!): \(c.errorMessage ?? ""), got \(got.jsonString())" }
             if got != c.expected { return "expected \(c.expected?.jsonString() ?? "nil"), got \(got.jsonString())" }
             return nil

@@ -31,7 +31,7 @@ public struct TemplateModule: Module {
             - template: src=motd.j2 dest=/etc/motd lstrip_blocks=yes
             """,
         deviations: [
-            "`{% include %}`, `{% import %}` and `{% extends %}` are not available: the template engine has no loader for other files yet.",
+            "A vault-encrypted file named by `{% include %}`, `{% import %}` or `{% extends %}` is decrypted; Ansible's Jinja2 loader reads it as it is stored.",
             "block_start_string, variable_start_string and the other delimiter options are not supported (an error names them).",
             "newline_sequence is applied to the whole result, including newlines that came from variables (Jinja2 converts only the template's own text).",
             "ansible_managed is the plain text \"Ansible managed\" (Ansible's default), not configurable through ansible.cfg.",
@@ -115,11 +115,26 @@ public struct TemplateModule: Module {
         ]
         // Jinja2 reads template files with universal newlines.
         let source = Self.replacingNewlines(in: text, with: "\n")
-        let rendered = try host.renderTemplateFile(TemplateFileRequest(source: source, path: path, options: options, variables: variables))
+        let loader = FileSystemTemplateLoader(searchPaths: Self.includeSearchPath(host.files.searchPaths, templatePath: path),
+                                              decode: { data, file in try VaultedFile.plaintext(data, path: file) })
+        let rendered = try host.renderTemplateFile(TemplateFileRequest(source: source, path: path, options: options, variables: variables,
+                                                                       loader: loader))
         // YAML's single quotes leave '\r\n' escaped; Ansible accepts that spelling too.
         let sequence = a.newline_sequence.replacingOccurrences(of: "\\r", with: "\r").replacingOccurrences(of: "\\n", with: "\n")
         guard sequence != "\n" else { return rendered }
         return Self.replacingNewlines(in: rendered, with: sequence)
+    }
+
+    /// Where `include`, `import` and `extends` look, as Ansible's template action sets Jinja2's search path:
+    /// the task's search path (the role, the playbook's directory) and the template's own directory, each
+    /// as its templates/ folder first, then itself. Names are relative to these, never to the including file.
+    static func includeSearchPath(_ searchPaths: [String], templatePath: String) -> [String] {
+        let directory = (templatePath as NSString).deletingLastPathComponent
+        var paths: [String] = []
+        for base in searchPaths + [directory] {
+            for candidate in [base + "/templates", base] where !paths.contains(candidate) { paths.append(candidate) }
+        }
+        return paths
     }
 
     /// The controller's node name, as Python's platform.node() gives it (no DNS lookup, unlike ProcessInfo.hostName).

@@ -59,7 +59,8 @@ public struct HostContext: Sendable {
     /// layered over the task's. The default, used outside the engine, sees only the extra variables.
     public var renderTemplateFile: @Sendable (TemplateFileRequest) throws -> String = { request in
         try TemplateEngine(options: request.options).render(request.source, context: DictionaryContext(request.variables),
-                                                            origin: SourceLocation(file: request.path, line: 1, column: 1))
+                                                            origin: SourceLocation(file: request.path, line: 1, column: 1),
+                                                            options: request.options, loader: request.loader)
     }
     /// The task's `environment:` keyword: exported for every command the module runs.
     public var environment: [String: String] = [:]
@@ -92,12 +93,16 @@ public struct TemplateFileRequest: Sendable {
     public var path: String
     public var options: TemplateOptions
     public var variables: OrderedDictionary<String, Value>
+    /// Finds the templates that `include`, `import` and `extends` name.
+    public var loader: (any TemplateLoader)?
 
-    public init(source: String, path: String, options: TemplateOptions, variables: OrderedDictionary<String, Value> = [:]) {
+    public init(source: String, path: String, options: TemplateOptions, variables: OrderedDictionary<String, Value> = [:],
+                loader: (any TemplateLoader)? = nil) {
         self.source = source
         self.path = path
         self.options = options
         self.variables = variables
+        self.loader = loader
     }
 }
 

@@ -8,6 +8,7 @@ enum BuiltinFilters {
         var f = jinja
         for (k, v) in AnsibleFilters.all { f[k] = v }
         for (k, v) in CollectionFilters.all { f[k] = v }
+        f["comment"] = CommentFilter.filter
         return f
     }
 
@@ -239,7 +240,11 @@ enum BuiltinFilters {
     static let defaultFilter: FilterBody = { v, a, k, _ in
         let args = FilterArguments(a, k)
         let fallback = args[0, "default_value"] ?? .string("")
-        if case .undefined = v { return fallback }
+        // Ansible's default replaces only its own undefined values, not Jinja2's lenient one.
+        if case .undefined(let u) = v {
+            let boolean = try args.bool(1, "boolean", false)
+            return u.lenient && !boolean ? v : fallback
+        }
         if try args.bool(1, "boolean", false), !(try Operators.truthy(v)) { return fallback }
         return v
     }

@@ -8,7 +8,7 @@ import OrderedCollections
 enum Access {
     static func attribute(_ base: RValue, _ name: String) throws -> RValue {
         switch base {
-        case .undefined: return base
+        case .undefined(let u): return u.lenient ? .undefined(UndefinedValue(message: u.message)) : base
         case .namespace(let ns): return ns.attributes[name] ?? .undefined(.attribute(name, of: base))
         case .loop(let l): return l.attribute(name) ?? .undefined(.attribute(name, of: base))
         case .dict(let d):
@@ -24,7 +24,7 @@ enum Access {
 
     static func item(_ base: RValue, _ key: RValue) throws -> RValue {
         switch base {
-        case .undefined: return base
+        case .undefined(let u): return u.lenient ? .undefined(UndefinedValue(message: u.message)) : base
         case .dict(let d):
             if let v = d[key] { return v }
         case .list(let l), .tuple(let l):

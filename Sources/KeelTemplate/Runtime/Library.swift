@@ -31,7 +31,11 @@ struct Library: Sendable {
         guard let body = filters[short] else {
             throw KeelError("no filter named '\(name)'", suggestion: Suggestion.closest(to: short, among: filters.keys))
         }
-        if !Library.undefinedAware.contains(short), case .undefined(let u) = input { throw u.error }
+        if !Library.undefinedAware.contains(short), case .undefined(let u) = input {
+            // Jinja2's lenient Undefined reads as an empty string.
+            guard u.lenient else { throw u.error }
+            return try body(.string(""), args, kwargs, renderer)
+        }
         return try body(input, args, kwargs, renderer)
     }
 
@@ -40,7 +44,10 @@ struct Library: Sendable {
         guard let body = tests[short] else {
             throw KeelError("no test named '\(name)'", suggestion: Suggestion.closest(to: short, among: tests.keys))
         }
-        if !Library.undefinedAwareTests.contains(short), case .undefined(let u) = input { throw u.error }
+        if !Library.undefinedAwareTests.contains(short), case .undefined(let u) = input {
+            guard u.lenient else { throw u.error }
+            return try body(.string(""), Library.bindTestArguments(short, args, kwargs), renderer)
+        }
         return try body(input, Library.bindTestArguments(short, args, kwargs), renderer)
     }
 

@@ -6,7 +6,7 @@ import OrderedCollections
 enum Operators {
     static func truthy(_ v: RValue) throws -> Bool {
         switch v {
-        case .undefined(let u): throw u.error
+        case .undefined(let u): if u.lenient { return false }; throw u.error
         case .none: return false
         case .bool(let b): return b
         case .int(let i): return i != 0
@@ -181,6 +181,7 @@ enum Operators {
 
     /// `for x in y` and filters that iterate: dicts yield keys, strings yield characters.
     static func iterate(_ v: RValue) throws -> [RValue] {
+        if case .undefined(let u) = v, u.lenient { return [] }
         switch try defined(v) {
         case .list(let l), .tuple(let l): return l
         case .dict(let d): return Array(d.keys)

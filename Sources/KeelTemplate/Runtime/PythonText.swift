@@ -6,8 +6,11 @@ import KeelBase
 extension RValue {
     func pythonStr() throws -> String {
         switch self {
-        case .undefined(let u): throw u.error
+        case .undefined(let u): if u.lenient { return "" }; throw u.error
         case .string(let s): return s
+        case .namespace(let n):
+            if case .module(_, let body) = n.kind { return body }
+            return try pythonRepr()
         default: return try pythonRepr()
         }
     }
@@ -26,8 +29,13 @@ extension RValue {
             return "(" + inner + (l.count == 1 ? ",)" : ")")
         case .dict(let d):
             return "{" + (try d.map { "\(try $0.key.pythonRepr()): \(try $0.value.pythonRepr())" }).joined(separator: ", ") + "}"
-        case .callable(let c): return "<function \(c.name)>"
+        case .callable(let c): return c.repr ?? "<function \(c.name)>"
         case .namespace(let n):
+            switch n.kind {
+            case .module(let name, _): return "<TemplateModule \((name.map(PythonText.stringRepr)) ?? "None")>"
+            case .templateReference(let name): return "<TemplateReference \((name.map(PythonText.stringRepr)) ?? "None")>"
+            case .namespace: break
+            }
             return "<Namespace {" + (try n.attributes.map { "'\($0.key)': \(try $0.value.pythonRepr())" }).joined(separator: ", ") + "}>"
         case .loop(let l): return "<LoopContext \(l.index0 + 1)/\(l.items.count)>"
         }

@@ -5,17 +5,47 @@ import OrderedCollections
 final class Renderer {
     let library: Library
     let context: any TemplateContext
-    let root: Scope
     var scope: Scope
     /// Macro calls in progress; a runaway recursive macro is an error, not a crashed process.
     var callDepth = 0
     static let maximumCallDepth = 200
 
-    init(library: Library, context: any TemplateContext) {
+    /// The template render whose variables are in use (see `TemplateFrame`).
+    var frame: TemplateFrame
+    /// The template whose statements are running: error positions are in its file.
+    var template: LoadedTemplate
+    /// Jinja2's context object for the code running now: the frame's top level, or inside a scoped
+    /// block the locals it was rendered with. Non-scoped blocks and `self` see this, not loop variables.
+    var contextScope: Scope
+    /// The template the running top level extends, once its `{% extends %}` ran.
+    var parentTemplate: LoadedTemplate?
+    /// Whether text and `{{ }}` are dropped once `parentTemplate` is set: true along a template's top
+    /// level and the loops and conditions in it; false in macros, blocks and `{% set %}` blocks.
+    var outputCheck = true
+    /// At the top level itself or in a condition there (not in a loop): a `{% block %}` here is not
+    /// rendered in place once the template extends another, because the parent renders it.
+    var topLevel = true
+    /// Templates for include, import and extends, by name; nil when the engine was given no loader.
+    let loadTemplate: ((String) throws -> LoadedTemplate?)?
+    /// Where the loader looks, for the message about a missing template.
+    let searchDescription: String?
+    var loadedTemplates: [String: LoadedTemplate] = [:]
+    /// Templates imported without context, rendered once per render as Jinja2 caches them.
+    var defaultModules: [String: Namespace] = [:]
+    /// Templates being rendered inside one another; a cycle of includes or extends is an error.
+    var templateDepth = 0
+    static let maximumTemplateDepth = 100
+
+    init(library: Library, context: any TemplateContext, template: LoadedTemplate,
+         loadTemplate: ((String) throws -> LoadedTemplate?)? = nil, searchDescription: String? = nil) {
         self.library = library
+        self.searchDescription = searchDescription
         self.context = context
-        root = Scope(parent: nil)
-        scope = root
+        self.template = template
+        self.loadTemplate = loadTemplate
+        frame = TemplateFrame(template: template, root: Scope(parent: nil), seesCallerVariables: true)
+        scope = frame.root
+        contextScope = frame.root
     }
 
     // MARK: Statements
@@ -40,6 +70,29 @@ final class Renderer {
         defer { nodes = nil }
         var unused = ""
         try execute(statements, into: &unused)
+        return try nativeResult()
+    }
+
+    /// The template the renderer was made for, with the templates it extends.
+    func renderTemplate() throws -> String {
+        let saved = nodes
+        nodes = nil
+        defer { nodes = saved }
+        var out = ""
+        try runTopLevel(template, into: &out)
+        return out
+    }
+
+    /// `renderTemplate` with Ansible's native typing.
+    func renderTemplateNative() throws -> RValue {
+        nodes = []
+        defer { nodes = nil }
+        var unused = ""
+        try runTopLevel(template, into: &unused)
+        return try nativeResult()
+    }
+
+    private func nativeResult() throws -> RValue {
         let collected = nodes ?? []
         switch collected.count {
         case 0: return .none
@@ -49,9 +102,17 @@ final class Renderer {
     }
 
     /// One piece of output: text, or an expression's value.
+    /// Text that is already rendered (an included template, a block).
+    func emitText(_ text: String, into out: inout String) {
+        if nodes != nil { nodes!.append(.string(text)) } else { out += text }
+    }
+
     func emit(_ value: RValue, into out: inout String) throws {
         if nodes != nil {
-            if case .undefined(let u) = value { throw u.error }
+            if case .undefined(let u) = value {
+                if u.lenient { return }
+                throw u.error
+            }
             if !value.isNone { nodes!.append(value) }
         } else {
             out += try library.finalize(value)
@@ -63,13 +124,16 @@ final class Renderer {
     }
 
     func located<T>(_ position: TemplatePosition, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as KeelError { throw TemplateRuntimeError(error: e, position: position) }
+        do { return try body() } catch let e as KeelError { throw TemplateRuntimeError(error: e, position: position, origin: template.origin) }
     }
 
     func execute(_ statement: Statement, into out: inout String) throws {
         switch statement {
-        case .text(let s): if nodes != nil { nodes!.append(.string(s)) } else { out += s }
+        case .text(let s):
+            if outputCheck && parentTemplate != nil { return }
+            emitText(s, into: &out)
         case .output(let expr, let pos):
+            if outputCheck && parentTemplate != nil { return }
             try located(pos) { try emit(try evaluate(expr), into: &out) }
         case .ifChain(let branches, let otherwise, let pos):
             for (condition, body) in branches where try located(pos, { try Operators.truthy(try evaluate(condition)) }) {
@@ -82,11 +146,12 @@ final class Renderer {
         case .set(let target, let expr, let pos):
             try located(pos) { try assign(target, try evaluate(expr)) }
         case .setBlock(let target, let filters, let body, let pos):
-            var value = RValue.string(try render(body))
+            var value = RValue.string(try nested(outputCheck: false) { try render(body) })
             for (name, args, _) in filters { value = try located(pos) { try applyFilter(name, value, args) } }
             try located(pos) { try assign(target, value) }
         case .macro(let def):
             scope.variables[def.name] = .callable(makeMacro(def, scope: scope))
+            export(def.name)
         case .callBlock(let callExpr, let def, let pos):
             guard case .call(let callee, let args, _) = callExpr else { return }
             let caller = makeMacro(def, scope: scope)
@@ -97,7 +162,7 @@ final class Renderer {
                 try emit(try call(f, positional, keywords), into: &out)
             }
         case .filterBlock(let filters, let body, let pos):
-            var value = RValue.string(try render(body))
+            var value = RValue.string(try nested(outputCheck: outputCheck) { try render(body) })
             for (name, args, _) in filters { value = try located(pos) { try applyFilter(name, value, args) } }
             try located(pos) { try emit(value, into: &out) }
         case .with(let assignments, let body, let pos):
@@ -110,11 +175,22 @@ final class Renderer {
             }
             let saved = scope; scope = inner
             defer { scope = saved }
-            try execute(body, into: &out)
+            try nested(outputCheck: outputCheck) { try execute(body, into: &out) }
         case .doExpression(let expr, let pos):
             _ = try located(pos) { try evaluate(expr) }
         case .breakLoop: throw LoopControl.breakLoop
         case .continueLoop: throw LoopControl.continueLoop
+        case .include(let name, let ignoreMissing, let withContext, let pos):
+            try located(pos) { try include(name, ignoreMissing: ignoreMissing, withContext: withContext, into: &out) }
+        case .importModule(let name, let target, let withContext, let pos):
+            try located(pos) { scope.variables[target] = .namespace(try importModule(name, withContext: withContext)) }
+        case .fromImport(let name, let names, let withContext, let pos):
+            try located(pos) { try importNames(names, from: name, withContext: withContext, at: pos) }
+        case .extends(let name, let pos):
+            try located(pos) { try extend(name) }
+        case .block(let def):
+            if topLevel && parentTemplate != nil { return }
+            try located(def.position) { try renderBlockInPlace(def, into: &out) }
         }
     }
 
@@ -147,7 +223,9 @@ final class Renderer {
         let state = LoopState(items: items, depth0: depth, recurse: recurse)
         let body = Scope(parent: outer)
         scope = body
-        defer { scope = outer }
+        let savedTopLevel = topLevel
+        topLevel = false
+        defer { scope = outer; topLevel = savedTopLevel }
         for (i, item) in items.enumerated() {
             state.index0 = i
             body.variables = [:]
@@ -166,9 +244,11 @@ final class Renderer {
 
     func assign(_ target: AssignTarget, _ value: RValue) throws {
         switch target {
-        case .name(let n): scope.variables[n] = value
+        case .name(let n):
+            scope.variables[n] = value
+            export(n)
         case .attribute(let n, let attr):
-            guard case .namespace(let ns)? = lookup(n) else {
+            guard case .namespace(let ns)? = lookup(n), ns.isPlainNamespace else {
                 throw KeelError("can only set attributes on a namespace object; '\(n)' is not one")
             }
             ns.attributes[attr] = value
@@ -182,10 +262,19 @@ final class Renderer {
         }
     }
 
+    /// A name assigned at a template's top level is exported: `import` and `from` can see it.
+    func export(_ name: String) {
+        if scope === frame.root, !name.hasPrefix("_") { frame.exported.append(name) }
+    }
+
     func makeMacro(_ def: MacroDefinition, scope defining: Scope) -> Callable {
         let takesVarargs = NameReferences.mentions("varargs", in: def.body)
         let takesKwargs = NameReferences.mentions("kwargs", in: def.body)
-        return Callable(def.name) { [unowned self] args, kwargs in
+        // A macro runs where it was defined: an imported macro sees its own template's names and is
+        // located in its own file, wherever it is called from.
+        let home = place
+        let repr = def.name == "caller" ? "<Macro anonymous>" : "<Macro \(PythonText.stringRepr(def.name))>"
+        return Callable(def.name, repr: repr) { [unowned self] args, kwargs in
             if args.count > def.parameters.count, !takesVarargs {
                 throw KeelError("macro '\(def.name)' takes not more than \(def.parameters.count) argument(s)")
             }
@@ -199,28 +288,30 @@ final class Renderer {
             self.callDepth += 1
             defer { self.callDepth -= 1 }
             let inner = Scope(parent: defining)
-            var kwargs = kwargs
-            for (i, p) in def.parameters.enumerated() {
-                if i < args.count {
-                    inner.variables[p.name] = args[i]
-                } else if let v = kwargs.removeValue(forKey: p.name) {
-                    inner.variables[p.name] = v
-                } else if let d = p.defaultValue {
-                    let saved = self.scope; self.scope = inner
-                    defer { self.scope = saved }
-                    inner.variables[p.name] = try self.evaluate(d)
-                } else {
-                    inner.variables[p.name] = .undefined(UndefinedValue(message: "parameter '\(p.name)' was not provided"))
+            var macroPlace = home
+            macroPlace.scope = inner
+            macroPlace.outputCheck = false
+            macroPlace.topLevel = false
+            return try self.within(macroPlace) {
+                var kwargs = kwargs
+                for (i, p) in def.parameters.enumerated() {
+                    if i < args.count {
+                        inner.variables[p.name] = args[i]
+                    } else if let v = kwargs.removeValue(forKey: p.name) {
+                        inner.variables[p.name] = v
+                    } else if let d = p.defaultValue {
+                        inner.variables[p.name] = try self.evaluate(d)
+                    } else {
+                        inner.variables[p.name] = .undefined(UndefinedValue(message: "parameter '\(p.name)' was not provided"))
+                    }
                 }
+                inner.variables["varargs"] = .tuple(args.count > def.parameters.count ? Array(args[def.parameters.count...]) : [])
+                if let caller = kwargs.removeValue(forKey: "caller") { inner.variables["caller"] = caller }
+                var extra = OrderedDictionary<RValue, RValue>()
+                for (k, v) in kwargs { extra[.string(k)] = v }
+                inner.variables["kwargs"] = .dict(extra)
+                return .string(try self.render(def.body))
             }
-            inner.variables["varargs"] = .tuple(args.count > def.parameters.count ? Array(args[def.parameters.count...]) : [])
-            if let caller = kwargs.removeValue(forKey: "caller") { inner.variables["caller"] = caller }
-            var extra = OrderedDictionary<RValue, RValue>()
-            for (k, v) in kwargs { extra[.string(k)] = v }
-            inner.variables["kwargs"] = .dict(extra)
-            let saved = self.scope; self.scope = inner
-            defer { self.scope = saved }
-            return .string(try self.render(def.body))
         }
     }
 
@@ -233,9 +324,10 @@ final class Renderer {
 
     func resolve(_ name: String) throws -> RValue {
         if let v = scope.lookup(name) { return v }
-        if let v = try context.lookup(name) {
+        if name == "self" { return .namespace(templateReference()) }
+        if frame.seesCallerVariables, let v = try context.lookup(name) {
             let r = RValue(v)
-            root.variables[name] = r
+            frame.root.variables[name] = r
             return r
         }
         if let f = library.global(name, renderer: self) { return f }
@@ -266,7 +358,7 @@ final class Renderer {
             return try Operators.slice(try evaluate(base), try bound(start), try bound(stop), try bound(step))
         case .call(let callee, let args, _):
             if case .attribute(.name(let varName, _), let method, _) = callee, Methods.mutating.contains(method),
-               try !resolve(varName).isUndefined, let owner = scope.owner(of: varName) {
+               try Renderer.hasMethods(resolve(varName)), let owner = scope.owner(of: varName) {
                 let (positional, _) = try evaluateArguments(args)
                 let (newValue, result) = try Methods.mutate(owner.variables[varName]!, method, positional)
                 owner.variables[varName] = newValue
@@ -303,9 +395,19 @@ final class Renderer {
         case .conditional(let test, let then, let otherwise):
             if try Operators.truthy(try evaluate(test)) { return try evaluate(then) }
             if let otherwise { return try evaluate(otherwise) }
-            return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined."))
+            return .undefined(UndefinedValue(message: "the inline if-expression evaluated to false and no else section was defined.",
+                                             lenient: true))
         case .concat(let items, _):
             return .string(try items.map { try evaluate($0).pythonStr() }.joined())
+        }
+    }
+
+    /// A list or dict, whose in-place methods write back to the variable; a macro of an imported
+    /// template that happens to be called `update` or `pop` is just called.
+    static func hasMethods(_ value: RValue) -> Bool {
+        switch value {
+        case .list, .dict: return true
+        default: return false
         }
     }
 

@@ -103,7 +103,7 @@ enum RValue {
         case .tuple: return "tuple"
         case .dict: return "dict"
         case .callable: return "function"
-        case .namespace: return "Namespace"
+        case .namespace(let n): return n.typeName
         case .loop: return "LoopContext"
         }
     }
@@ -111,6 +111,13 @@ enum RValue {
     /// How Jinja2 names an object in "has no attribute" messages.
     var objectDescription: String {
         if case .none = self { return "None" }
+        if case .namespace(let n) = self {
+            switch n.kind {
+            case .module: return "jinja2.environment.TemplateModule object"
+            case .templateReference: return "jinja2.runtime.TemplateReference object"
+            case .namespace: break
+            }
+        }
         return "\(typeName) object"
     }
 }
@@ -121,6 +128,9 @@ struct UndefinedValue {
     var message: String
     /// The variable's name when the undefined value is a missing variable (`mandatory` names it).
     var variable: String? = nil
+    /// Jinja2's plain Undefined, which the implicit else of an inline `if` gives even under
+    /// StrictUndefined: it prints as '', is false and iterates as empty; using it otherwise fails.
+    var lenient = false
     var error: KeelError { KeelError(message) }
 
     static func variable(_ name: String) -> UndefinedValue { UndefinedValue(message: "'\(name)' is undefined", variable: name) }
@@ -138,16 +148,42 @@ typealias KeywordArguments = OrderedDictionary<String, RValue>
 final class Callable {
     let name: String
     let body: ([RValue], KeywordArguments) throws -> RValue
-    init(_ name: String, _ body: @escaping ([RValue], KeywordArguments) throws -> RValue) {
+    /// What Python prints for it, when not `<function name>` (macros print as `<Macro 'name'>`).
+    let repr: String?
+    init(_ name: String, repr: String? = nil, _ body: @escaping ([RValue], KeywordArguments) throws -> RValue) {
         self.name = name
+        self.repr = repr
         self.body = body
     }
 }
 
-/// `namespace()`: the one mutable object templates may assign attributes to from inside loops.
+/// `namespace()`: the one mutable object templates may assign attributes to from inside loops. Imported
+/// templates (`{% import "x" as m %}`) and `self` are objects with attributes too, so they share the type.
 final class Namespace {
+    enum Kind {
+        case namespace
+        /// An imported template: its macros and top-level variables; printed, its rendered text.
+        case module(name: String?, body: String)
+        /// `self`: the blocks of the template being rendered.
+        case templateReference(name: String?)
+    }
+
     var attributes: OrderedDictionary<String, RValue>
-    init(_ attributes: OrderedDictionary<String, RValue>) { self.attributes = attributes }
+    let kind: Kind
+    init(_ attributes: OrderedDictionary<String, RValue>, kind: Kind = .namespace) {
+        self.attributes = attributes
+        self.kind = kind
+    }
+
+    var isPlainNamespace: Bool { if case .namespace = kind { return true }; return false }
+
+    var typeName: String {
+        switch kind {
+        case .namespace: return "Namespace"
+        case .module: return "TemplateModule"
+        case .templateReference: return "TemplateReference"
+        }
+    }
 }
 
 /// The `loop` variable inside `{% for %}`.

@@ -6,12 +6,19 @@ import KeelBase
 final class Scope {
     var variables: [String: RValue] = [:]
     let parent: Scope?
-    init(parent: Scope?) { self.parent = parent }
+    /// Names not looked up in the parents: an included template sees the includer's variables but not
+    /// its `loop` or `caller` (Jinja2 passes only assigned names).
+    let hiddenFromParents: Set<String>
+    init(parent: Scope?, hiddenFromParents: Set<String> = []) {
+        self.parent = parent
+        self.hiddenFromParents = hiddenFromParents
+    }
 
     func lookup(_ name: String) -> RValue? {
         var scope: Scope? = self
         while let s = scope {
             if let v = s.variables[name] { return v }
+            if !s.hiddenFromParents.isEmpty, s.hiddenFromParents.contains(name) { return nil }
             scope = s.parent
         }
         return nil
@@ -22,6 +29,7 @@ final class Scope {
         var scope: Scope? = self
         while let s = scope {
             if s.variables[name] != nil { return s }
+            if !s.hiddenFromParents.isEmpty, s.hiddenFromParents.contains(name) { return nil }
             scope = s.parent
         }
         return nil
@@ -32,6 +40,8 @@ final class Scope {
 struct TemplateRuntimeError: Error {
     var error: KeelError
     var position: TemplatePosition
+    /// Where the template the position is in starts (an included file's, or the engine caller's origin).
+    var origin: SourceLocation?
 }
 
 /// `break` / `continue` unwinding to the nearest loop.

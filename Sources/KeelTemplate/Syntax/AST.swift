@@ -59,6 +59,25 @@ indirect enum Statement: Sendable {
     case doExpression(Expr, TemplatePosition)
     case breakLoop(TemplatePosition)
     case continueLoop(TemplatePosition)
+    /// `{% include name [ignore missing] [with|without context] %}`; `name` may be a list (first found).
+    case include(template: Expr, ignoreMissing: Bool, withContext: Bool, TemplatePosition)
+    /// `{% import name as target [with|without context] %}`.
+    case importModule(template: Expr, target: String, withContext: Bool, TemplatePosition)
+    /// `{% from name import a, b as c [with|without context] %}`: (exported name, local name) pairs.
+    case fromImport(template: Expr, names: [(String, String)], withContext: Bool, TemplatePosition)
+    case extends(Expr, TemplatePosition)
+    case block(BlockDefinition)
+}
+
+/// `{% block name [scoped] [required] %}...{% endblock %}`.
+struct BlockDefinition: Sendable {
+    var name: String
+    var body: [Statement]
+    /// Sees the local variables (loop variables) of the place it is rendered at.
+    var scoped: Bool
+    /// Must be overridden by a template that extends this one.
+    var required: Bool
+    var position: TemplatePosition
 }
 
 struct ForLoop: Sendable {

@@ -34,6 +34,8 @@ struct NameCheck {
         case .with(let assignments, let body, _):
             for (_, e) in assignments { if let p = check(e) { return p } }
             return firstProblem(in: body)
+        case .include(let e, _, _, _), .importModule(let e, _, _, _), .fromImport(let e, _, _, _), .extends(let e, _): return check(e)
+        case .block(let def): return firstProblem(in: def.body)
         }
     }
 

@@ -19,6 +19,8 @@ enum NameReferences {
         case .macro(let def): return mentions(name, in: def.body) || def.parameters.contains { $0.defaultValue.map { mentions(name, in: $0) } ?? false }
         case .callBlock(let call, let def, _): return mentions(name, in: call) || mentions(name, in: def.body)
         case .with(let assignments, let body, _): return assignments.contains { mentions(name, in: $0.1) } || mentions(name, in: body)
+        case .include(let e, _, _, _), .importModule(let e, _, _, _), .fromImport(let e, _, _, _), .extends(let e, _): return mentions(name, in: e)
+        case .block(let def): return mentions(name, in: def.body)
         }
     }
 

@@ -65,7 +65,7 @@ struct Parser {
         }
     }
 
-    static let knownEndTags: Set<String> = ["endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "elif", "else", "endraw"]
+    static let knownEndTags: Set<String> = ["endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "elif", "else", "endraw", "endblock"]
 
     mutating func parseStatement(_ tag: String, at opener: Token) throws -> Statement {
         let tagToken = advance()
@@ -81,13 +81,18 @@ struct Parser {
             let e = try parseTuple(); try expectBlockEnd(); return .doExpression(e, opener.position)
         case "break": try expectBlockEnd(); return .breakLoop(opener.position)
         case "continue": try expectBlockEnd(); return .continueLoop(opener.position)
+        case "include": return try parseInclude(opener)
+        case "import": return try parseImport(opener)
+        case "from": return try parseFromImport(opener)
+        case "extends": return try parseExtends(opener)
+        case "block": return try parseBlock(opener)
         default:
             if Parser.knownEndTags.contains(tag) {
                 throw TemplateSyntaxError(message: "unexpected '\(tag)': no open block expects it", position: tagToken.position,
                                           expected: "a statement", found: "'\(tag)'")
             }
             throw TemplateSyntaxError(message: "unknown tag '\(tag)'", position: tagToken.position,
-                                      expected: "a statement (if, for, set, macro, call, filter, with, do, break, continue, raw)",
+                                      expected: "a statement (if, for, set, macro, call, filter, with, do, break, continue, raw, include, import, from, extends, block)",
                                       found: "'\(tag)'")
         }
     }
