@@ -40,6 +40,10 @@ public enum StandardModules {
         LocaleGenModule.self,
         HAProxyConfigModule.self,
         HAProxyServerModule.self,
+        PostgresDBModule.self,
+        PostgresUserModule.self,
+        PostgresPrivsModule.self,
+        PostgresQueryModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
