@@ -36,6 +36,14 @@ struct PostgresLabHost {
         try await host.run(module, arguments, mode)
     }
 
+    /// The error a run fails with (nil when it does not fail).
+    func failure<M: Module>(_ module: M.Type, _ arguments: OrderedDictionary<String, Value>) async -> String? {
+        do {
+            let result = try await run(module, arguments)
+            return result.failed ? (result.message ?? "failed") : nil
+        } catch { return "\(error)" }
+    }
+
     /// psql as postgres directly on the host (not through Keel): unaligned, tuples only.
     func psql(_ sql: String, db: String = "postgres") throws -> String {
         try host.sh("runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP=1 -d \(ShellQuote.quote(db)) -c \(ShellQuote.quote(sql))")

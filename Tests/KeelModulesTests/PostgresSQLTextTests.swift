@@ -38,7 +38,7 @@ import Testing
             tok rows 0
             a,b,n
             1,"x,""y""
-            z",tok
+            z",toknull
             INSERT 0 1
             tok end 0 1
             SAVEPOINT

@@ -103,7 +103,9 @@ struct PrivsStatement {
         case .foreign_data_wrapper: body = "SELECT oid::text || coalesce(fdwacl::text, '-') AS x FROM pg_catalog.pg_foreign_data_wrapper"
         case .foreign_server: body = "SELECT oid::text || coalesce(srvacl::text, '-') AS x FROM pg_catalog.pg_foreign_server"
         case .parameter: body = "SELECT oid::text || coalesce(paracl::text, '-') AS x FROM pg_catalog.pg_parameter_acl"
-        case .default_privs: body = "SELECT oid::text || coalesce(defaclacl::text, '-') AS x FROM pg_catalog.pg_default_acl"
+        case .default_privs:
+            // Rows are deleted and re-created by ALTER DEFAULT PRIVILEGES, so their oids are not part of the snapshot.
+            body = "SELECT defaclrole::text || ':' || defaclnamespace::text || ':' || defaclobjtype::text || coalesce(defaclacl::text, '-') AS x FROM pg_catalog.pg_default_acl"
         case .group: body = "SELECT roleid::text || ':' || member::text || ':' || admin_option::text AS x FROM pg_catalog.pg_auth_members"
         }
         return "SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (\(body)) s"
