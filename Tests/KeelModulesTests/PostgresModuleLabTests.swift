@@ -71,6 +71,40 @@ import Testing
         #expect(try pg.psql(inspect) == "none")
     }
 
+    @Test func aLoginWithPasswordOverTCPWorksAndAFailureNeverShowsThePassword() async throws {
+        var pg = try await PostgresLabHost.make()
+        let user = pg.unique + "_owner", password = "tcp-\(pg.unique)"
+        try await pg.converges(PostgresUserModule.self, ["name": .string(user), "password": .string(password), "role_attr_flags": "CREATEDB,LOGIN"],
+                               fingerprint: "SELECT count(*) FROM pg_roles WHERE rolname = '\(user)'")
+        // PostgreSQL 10 and later refuse UNENCRYPTED PASSWORD: the error names the problem, not the password.
+        let refused = await pg.failure(PostgresUserModule.self, ["name": .string(user), "password": .string("plain-\(pg.unique)"), "encrypted": false])
+        #expect(refused?.contains("UNENCRYPTED") == true, "\(refused ?? "")")
+        #expect(refused?.contains("plain-\(pg.unique)") == false)
+
+        // As that role, with its password (on psql's stdin), over TCP, without become.
+        pg = PostgresLabHost(host: { var h = pg.host; h.context.become = nil; return h }(), unique: pg.unique)
+        let db = pg.unique + "_tcp"
+        let login: OrderedDictionary<String, Value> = ["login_host": "127.0.0.1", "login_user": .string(user), "login_password": .string(password)]
+        var args: OrderedDictionary<String, Value> = ["name": .string(db)]
+        for (k, v) in login { args[k] = v }
+        try await pg.converges(PostgresDBModule.self, args, fingerprint: "SELECT coalesce((SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '\(db)'), 'none')")
+        #expect(try pg.psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '\(db)'") == user)
+        var wrong = args
+        wrong["login_password"] = .string("wrong-\(pg.unique)")
+        let denied = await pg.failure(PostgresDBModule.self, wrong)
+        #expect(denied?.contains("password authentication failed") == true, "\(denied ?? "")")
+        #expect(denied?.contains("wrong-\(pg.unique)") == false)
+
+        // autocommit runs what a transaction cannot hold, once, and reports it changed.
+        var drop = login
+        drop["query"] = .string("DROP DATABASE \"\(db)\"")
+        drop["autocommit"] = true
+        drop["db"] = "postgres"
+        #expect(try await pg.run(PostgresQueryModule.self, drop).changed)
+        #expect(try pg.psql("SELECT count(*) FROM pg_database WHERE datname = '\(db)'") == "0")
+        _ = try pg.psql("DROP ROLE \"\(user)\"")
+    }
+
     @Test func anMD5PasswordIsComparedAsTheCollectionDoes() async throws {
         let pg = try await PostgresLabHost.make()
         let user = pg.unique + "_legacy"
