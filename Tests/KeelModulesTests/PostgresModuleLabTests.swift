@@ -28,6 +28,27 @@ import Testing
         #expect(try pg.psql(inspect) == "none")
     }
 
+    @Test func aDatabaseIsDumpedAndRestoredByTheTargetsExtension() async throws {
+        let pg = try await PostgresLabHost.make()
+        let source = pg.unique + "_src"
+        _ = try pg.psql("CREATE DATABASE \(source)")
+        _ = try pg.psql("CREATE TABLE kept(v text); INSERT INTO kept VALUES ('it''s here')", db: source)
+        for file in ["/tmp/\(pg.unique).sql.gz", "/tmp/\(pg.unique).pgc"] {
+            let dumped = try await pg.run(PostgresDBModule.self, ["name": .string(source), "state": "dump", "target": .string(file)])
+            #expect(dumped.changed && dumped.values["rc"] == 0, "\(dumped)")
+            #expect(try pg.host.sh("test -s \(file) && echo yes") == "yes\n")
+            let copy = pg.unique + "_copy"
+            try await pg.converges(PostgresDBModule.self, ["name": .string(copy)], fingerprint: "SELECT count(*) FROM pg_database WHERE datname = '\(copy)'")
+            let restored = try await pg.run(PostgresDBModule.self, ["name": .string(copy), "state": "restore", "target": .string(file)])
+            #expect(restored.changed && restored.values["rc"] == 0, "\(restored)")
+            #expect(try pg.psql("SELECT v FROM kept", db: copy) == "it's here")
+            _ = try pg.psql("DROP DATABASE \(copy)")
+        }
+        let missing = await pg.failure(PostgresDBModule.self, ["name": .string(source), "state": "restore", "target": "/tmp/none.pgc"])
+        #expect(missing?.contains("none.pgc") == true, "\(missing ?? "")")
+        _ = try pg.psql("DROP DATABASE \(source)")
+    }
+
     @Test func aDatabaseNameWithQuotesAndSpacesIsOneIdentifier() async throws {
         let pg = try await PostgresLabHost.make()
         let db = pg.unique + " it's \"odd\"; DROP DATABASE postgres"

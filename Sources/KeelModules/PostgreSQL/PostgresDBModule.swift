@@ -30,14 +30,18 @@ public struct PostgresDBModule: Module {
             - postgresql_db: name=old state=absent force=true
             """,
         deviations: [
-            "state dump, restore and rename are refused (use command with pg_dump/pg_restore, or postgresql_query).",
+            "state rename is refused (use postgresql_query with ALTER DATABASE ... RENAME TO).",
+            "dump and restore need target (the collection defaults to DB.sql in the module's working directory); target_opts and dump_extra_args are split into words, each passed as one argument (no shell syntax); check mode reports them as changes (the collection reports ok).",
             "A database whose encoding or locale differs from the task fails in check mode too (the collection predicts a change there, then fails).",
             "executed_commands lists the SQL Keel ran, with values as E'...' literals.",
         ])
 
     public struct Arguments: ModuleArguments, PostgresConnectionArguments {
         @Option("name", .string, required: true, aliases: ["db"], help: "The database.") var name: String
-        @Option("state", choices: DatabaseState.self, default: .present, help: "present: exists as described; absent: dropped. dump, restore and rename are not supported by Keel.") var state: DatabaseState
+        @Option("state", choices: DatabaseState.self, default: .present, help: "present: exists as described; absent: dropped; dump: pg_dump into target; restore: load target into it (psql or pg_restore, by target's extension). rename is not supported by Keel.") var state: DatabaseState
+        @Option("target", .path, help: "With dump/restore: the file on the host (.sql, .tar, .pgc, .dir, or .sql.gz/.bz2/.xz).") var target: String?
+        @Option("target_opts", .string, help: "With dump/restore: more options for pg_dump, pg_restore or psql, space-separated.") var target_opts: String?
+        @Option("dump_extra_args", .string, help: "With dump: more options for pg_dump, space-separated.") var dump_extra_args: String?
         @Option("owner", .string, help: "The role that owns it.") var owner: String?
         @Option("template", .string, help: "The template it is created from (template0 to choose another encoding or locale).") var template: String?
         @Option("encoding", .string, help: "Its encoding (UTF-8, SQL_ASCII, ...), at creation; a differing existing database fails.") var encoding: String?
@@ -69,20 +73,26 @@ public struct PostgresDBModule: Module {
         var wantedEncodingID: Int?
     }
 
-    /// SQL statements, run in order through psql (CREATE/DROP DATABASE cannot run in a transaction).
+    /// SQL statements, run in order through psql (CREATE/DROP DATABASE cannot run in a transaction), or a
+    /// dump or restore.
     public struct Step: Sendable, Codable, Equatable, CustomStringConvertible {
         var target: PostgresTarget
         var sql: String
-        public var description: String { sql }
+        var archive: DatabaseArchive? = nil
+        public var description: String {
+            guard let archive else { return sql }
+            return archive.direction == .dump ? "dump \(archive.database) into \(archive.path)" : "restore \(archive.database) from \(archive.path)"
+        }
     }
 
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        if [.dump, .restore, .rename].contains(a.state) {
-            throw KeelError("\(host.name): postgresql_db: state=\(a.state.rawValue) is not supported by Keel", expected: "present or absent",
-                            found: a.state.rawValue)
+        if a.state == .rename {
+            throw KeelError("\(host.name): postgresql_db: state=rename is not supported by Keel", expected: "present, absent, dump or restore",
+                            found: a.state.rawValue, suggestion: nil)
         }
+        if a.state == .dump || a.state == .restore { return State(database: nil, wantedEncodingID: nil) }
         let name = try SQLQuote.literal(a.name)
         let sql = """
             SELECT json_build_object('wanted_encoding_id', pg_char_to_encoding(\(try SQLQuote.literal(a.encoding ?? ""))));
@@ -101,6 +111,18 @@ public struct PostgresDBModule: Module {
         let ident = try SQLQuote.identifier(a.name)
         if let limit = a.conn_limit, !limit.isEmpty, Int(limit) == nil {
             throw KeelError("\(host.name): postgresql_db: conn_limit must be an integer", expected: "an integer (-1: no limit)", found: limit)
+        }
+        if a.state == .dump || a.state == .restore {
+            guard let path = a.target, !path.isEmpty else {
+                throw KeelError("\(host.name): postgresql_db: state=\(a.state.rawValue) needs target", expected: "target: a file path on the host", found: "no target")
+            }
+            let words = [a.dump_extra_args, a.target_opts].compactMap { $0 }.flatMap { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+            let archive = DatabaseArchive(direction: a.state == .dump ? .dump : .restore, database: a.name, path: path,
+                                          options: a.state == .dump ? words : (a.target_opts ?? "").split(whereSeparator: \.isWhitespace).map(String.init),
+                                          sessionRole: a.session_role)
+            var target = a.target(database: a.name)
+            target.sessionRole = nil
+            return Plan(steps: [Step(target: target, sql: "", archive: archive)], values: ["db": .string(a.name)])
         }
         var statements: [String] = []
         switch a.state {
@@ -172,6 +194,7 @@ public struct PostgresDBModule: Module {
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps {
+            if let archive = step.archive { return try await archive.run(on: host, target: step.target) }
             _ = try await PSQL(target: step.target).run(step.sql + ";\n", on: host, failure: "postgresql_db: \(step.sql) failed")
         }
         return .changed()
