@@ -174,6 +174,23 @@ import Testing
         _ = try pg.psql("CREATE TABLE app.c(z int)", db: db)
         #expect(try pg.psql("SELECT has_table_privilege('\(reader)', 'app.c', 'SELECT')", db: db) == "t")
 
+        _ = try pg.psql("CREATE FUNCTION app.add(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a + b'", db: db)
+        let execute = "SELECT has_function_privilege('\(reader)', 'app.add(int, int)', 'EXECUTE WITH GRANT OPTION')"
+        try await pg.converges(PostgresPrivsModule.self, ["db": .string(db), "roles": .string(reader), "type": "function", "objs": "add(int:int)", "schema": "app",
+                                                          "privs": "EXECUTE", "grant_option": true], fingerprint: execute, db: db)
+        #expect(try pg.psql(execute, db: db) == "t")
+
+        let group = pg.unique + "_group"
+        _ = try pg.psql("CREATE ROLE \(group)")
+        let member = "SELECT coalesce((SELECT admin_option::text FROM pg_auth_members WHERE roleid = '\(group)'::regrole AND member = '\(reader)'::regrole), 'none')"
+        try await pg.converges(PostgresPrivsModule.self, ["db": .string(db), "roles": .string(reader), "type": "group", "objs": .string(group), "admin_option": true],
+                               fingerprint: member)
+        #expect(try pg.psql(member) == "true")
+        try await pg.converges(PostgresPrivsModule.self, ["db": .string(db), "roles": .string(reader), "type": "group", "objs": .string(group), "state": "absent"],
+                               fingerprint: member)
+        #expect(try pg.psql(member) == "none")
+        _ = try pg.psql("DROP ROLE \(group)")
+
         let missing = await pg.failure(PostgresPrivsModule.self, ["db": .string(db), "roles": .string("nobody_\(pg.unique)"), "objs": "a", "schema": "app", "privs": "SELECT"])
         #expect(missing?.contains("role 'nobody_\(pg.unique)' does not exist") == true)
         _ = try pg.psql("DROP DATABASE \(db)")
