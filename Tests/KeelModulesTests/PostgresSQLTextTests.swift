@@ -85,9 +85,12 @@ import Testing
                            roles: ["r"], targetRoles: ["owner"], grantOption: nil)
         #expect(try s.statements() == ["ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" IN SCHEMA \"public\" REVOKE ALL ON TABLES FROM \"r\"",
                                        "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" IN SCHEMA \"public\" GRANT SELECT ON TABLES TO \"r\""])
-        s = PrivsStatement(type: .function, present: true, privs: ["EXECUTE"], objs: ["f(int); DROP TABLE x; --)"], allInSchema: false, schema: nil,
-                           roles: ["r"], targetRoles: [], grantOption: nil)
-        #expect(throws: KeelError.self) { try s.statements() }
+        for bad in ["f(int); DROP TABLE x; --)", "f(int) TO PUBLIC, g(int)", "f(\"int)", "f(int -- )"] {
+            s = PrivsStatement(type: .function, present: true, privs: ["EXECUTE"], objs: [bad], allInSchema: false, schema: nil,
+                               roles: ["r"], targetRoles: [], grantOption: nil)
+            #expect(throws: KeelError.self, "\(bad)") { try s.statements() }
+        }
+        #expect(PrivsStatement.isArgumentList("numeric(10,2), character varying, \"My Type\"[])"))
     }
 
     @Test func theModulesAnswerToTheirCollectionNames() {

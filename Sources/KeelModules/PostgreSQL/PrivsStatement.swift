@@ -41,8 +41,8 @@ struct PrivsStatement {
                 throw KeelError("postgresql_privs: illegal function / procedure signature: \(obj)", expected: "name(argument types), e.g. add(int:int)", found: obj)
             }
             let arguments = String(obj[obj.index(after: open)...])
-            guard arguments.hasSuffix(")"), !arguments.contains(";"), !arguments.contains("--"), !arguments.contains("/*") else {
-                throw KeelError("postgresql_privs: illegal function / procedure signature: \(obj)", expected: "name(type, type)", found: obj)
+            guard Self.isArgumentList(arguments) else {
+                throw KeelError("postgresql_privs: illegal function / procedure signature: \(obj)", expected: "name(type, type), e.g. add(int:int)", found: obj)
             }
             return qualifier + (try SQLQuote.identifier(String(obj[..<open]))) + "(" + arguments
         case .table, .sequence, .type:
@@ -50,6 +50,23 @@ struct PrivsStatement {
         default:
             return try SQLQuote.identifier(obj)
         }
+    }
+
+    /// A function's argument types as SQL may spell them (`int, character varying, numeric(10,2), "My Type"[]`)
+    /// and nothing else: only names, spaces, commas, dots, brackets and balanced parentheses and quotes,
+    /// the list's own `)` last, so the text cannot end the signature and go on with more SQL.
+    static func isArgumentList(_ text: String) -> Bool {
+        guard text.hasSuffix(")") else { return false }
+        var depth = 1
+        var quoted = false
+        for (index, c) in text.enumerated() {
+            if c == "\"" { quoted.toggle(); continue }
+            if quoted { continue }
+            guard c.isLetter || c.isNumber || " _,.[]()".contains(c) else { return false }
+            if c == "(" { depth += 1 }
+            if c == ")" { depth -= 1; if depth == 0 && index != text.count - 1 { return false } }
+        }
+        return depth == 0 && !quoted
     }
 
     func statements() throws -> [String] {
