@@ -80,6 +80,17 @@ import Testing
         #expect(!"\(second)".contains("another-\(pg.unique)"))
         #expect(second.diffs.first?.after.contains("password: ******** (changed)") == true)
 
+        // Session defaults: set, kept, and the unnamed ones reset on request.
+        let settings = "SELECT coalesce(array_to_string(rolconfig, ';'), '') FROM pg_roles WHERE rolname = '\(user)'"
+        var configured = changed
+        configured["configuration"] = ["work_mem": "8MB", "search_path": "app, public"]
+        try await pg.converges(PostgresUserModule.self, configured, fingerprint: settings)
+        #expect(try pg.psql(settings) == "work_mem=8MB;search_path=\"app, public\"")
+        configured["configuration"] = ["work_mem": "8MB"]
+        configured["reset_unspecified_configuration"] = true
+        try await pg.converges(PostgresUserModule.self, configured, fingerprint: settings)
+        #expect(try pg.psql(settings) == "work_mem=8MB")
+
         // no_password_changes keeps the password but still applies the attributes.
         var keep = changed
         keep["password"] = "ignored"

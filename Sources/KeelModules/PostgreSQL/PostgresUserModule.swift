@@ -28,7 +28,8 @@ public struct PostgresUserModule: Module {
             - postgresql_user: name=old state=absent
             """,
         deviations: [
-            "configuration, reset_unspecified_configuration and quote_configuration_values are not supported.",
+            "A list setting given as one string (search_path: 'app, public') is stored double-quoted by PostgreSQL; Keel compares it unquoted, so it stays unchanged on the next run (the collection changes it every time).",
+            "With quote_configuration_values false, a value may hold only names, numbers, spaces, commas, dots, $, - and quotes (the collection pastes it into SQL as it is).",
             "The password is compared without SASLprep normalisation (identical for ASCII passwords).",
             "queries shows the statements with %(password)s and %(expires)s placeholders, as the collection does; the flags are in the order given.",
         ])
@@ -44,6 +45,9 @@ public struct PostgresUserModule: Module {
         @Option("no_password_changes", .bool, default: false, help: "Keep an existing role's password, expiry and limit; only attributes change.") var no_password_changes: Bool
         @Option("fail_on_user", .bool, default: true, aliases: ["fail_on_role"], help: "With state=absent, fail when the role cannot be dropped (it owns objects).") var fail_on_user: Bool
         @Option("comment", .string, help: "The role's comment.") var comment: String?
+        @Option("configuration", .dict, help: "Session defaults for the role (ALTER ROLE ... SET): parameter -> value.") var configuration: Value?
+        @Option("reset_unspecified_configuration", .bool, default: false, help: "Reset the role's defaults that configuration does not name.") var reset_unspecified_configuration: Bool
+        @Option("quote_configuration_values", .bool, default: true, help: "Write each value as a string literal (false: as written, for lists such as search_path).") var quote_configuration_values: Bool
         @Option("login_db", .string, aliases: ["db"], help: "The database psql connects to.") var login_db: String?
         @Option(PostgresLogin.user) var login_user: String
         @Option(PostgresLogin.password) var login_password: String?
@@ -112,7 +116,8 @@ public struct PostgresUserModule: Module {
         } ?? "true"
         let sql = """
             SELECT json_build_object('password_encryption', current_setting('password_encryption'), 'expires_matches', \(expiresMatches));
-            SELECT row_to_json(r) FROM (SELECT a.*, pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment
+            SELECT row_to_json(r) FROM (SELECT a.*, pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment,
+              (SELECT rolconfig FROM pg_catalog.pg_roles WHERE oid = a.oid) AS rolconfig
               FROM pg_authid a WHERE rolname = \(name)) r;
             """
         let rows = try await PSQL(target: a.target(database: a.login_db)).json(sql, on: host, failure: "cannot read role \(a.name)")
@@ -192,6 +197,12 @@ public struct PostgresUserModule: Module {
                 before += "attributes: \(currentFlags)\n"; after += "attributes: \(flagText)\n"
             }
         }
+        if a.state == .present {
+            for change in try Self.configurationChanges(a, current: observed.role?["rolconfig"]) {
+                add(change.sql, change.sql)
+                before += change.before; after += change.after
+            }
+        }
         if a.state == .present, let comment = a.comment, comment != (observed.role?["comment"]?.stringValue ?? "") {
             let sql = "COMMENT ON ROLE \(user) IS \(try SQLQuote.literal(comment))"
             add(sql, sql)
@@ -202,6 +213,44 @@ public struct PostgresUserModule: Module {
         let step = Step(target: a.target(database: a.login_db), statements: statements, shown: shown, mayFail: mayFail,
                         secrets: [a.password ?? ""].filter { !$0.isEmpty })
         return Plan(steps: [step], diffs: [Diff(label: "role \(a.name)", before: before, after: after)], values: values)
+    }
+
+    /// ALTER ROLE ... SET/RESET for the configuration option, compared with the role's rolconfig
+    /// ("key=value" strings) as the collection compares them.
+    static func configurationChanges(_ a: Arguments, current: Value?) throws -> [(sql: String, before: String, after: String)] {
+        guard let desired = a.configuration?.dictValue, !desired.isEmpty || a.reset_unspecified_configuration else { return [] }
+        var existing: [(String, String)] = []
+        for entry in current?.listValue?.compactMap(\.stringValue) ?? [] {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            existing.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
+        }
+        let user = try SQLQuote.identifier(a.name)
+        var changes: [(sql: String, before: String, after: String)] = []
+        if a.reset_unspecified_configuration {
+            for (key, value) in existing where desired[key] == nil {
+                changes.append(("ALTER ROLE \(user) RESET \(try SQLQuote.identifier(key))", "\(key) = \(value)\n", ""))
+            }
+        }
+        for (key, raw) in desired {
+            let value = raw.stringValue ?? raw.jsonString()
+            let old = existing.first { $0.0 == key }?.1
+            // PostgreSQL stores a list setting given as one string (search_path 'a, b') double-quoted.
+            let stored = old.map { $0.count >= 2 && $0.hasPrefix("\"") && $0.hasSuffix("\"") && a.quote_configuration_values
+                ? String($0.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : $0 }
+            guard stored != value else { continue }
+            let written: String
+            if a.quote_configuration_values {
+                written = try SQLQuote.literal(value)
+            } else {
+                guard value.allSatisfy({ $0.isLetter || $0.isNumber || " _,.$-'\"".contains($0) }),
+                      value.filter({ $0 == "'" }).count % 2 == 0, value.filter({ $0 == "\"" }).count % 2 == 0 else {
+                    throw KeelError("postgresql_user: configuration value for \(key) is not a plain list of names or numbers", expected: "names, numbers, commas and quotes (or quote_configuration_values: true)", found: value)
+                }
+                written = value
+            }
+            changes.append(("ALTER ROLE \(user) SET \(try SQLQuote.identifier(key)) TO \(written)", old.map { "\(key) = \($0)\n" } ?? "", "\(key) = \(value)\n"))
+        }
+        return changes
     }
 
     static func column(_ flag: String) -> String { flagColumns.first { $0.key == flag }?.value ?? flag }
