@@ -54,6 +54,10 @@ public enum StandardModules {
         PackageFactsModule.self,
         HAProxyConfigModule.self,
         HAProxyServerModule.self,
+        PostgresDBModule.self,
+        PostgresUserModule.self,
+        PostgresPrivsModule.self,
+        PostgresQueryModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
