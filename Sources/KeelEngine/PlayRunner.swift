@@ -294,10 +294,10 @@ struct PlayRunner: Sendable {
         // ansible.cfg's gathering: explicit gathers only when the play asks; smart skips hosts that
         // already have facts from an earlier play of this run.
         if play.gatherFacts == nil {
-            switch run.options.gathering {
+            switch self.run.options.gathering {
             case .implicit: break
             case .explicit: return
-            case .smart: hosts = hosts.filter { run.state($0).facts.isEmpty }
+            case .smart: hosts = hosts.filter { self.run.state($0).facts.isEmpty }
             }
         }
         guard !hosts.isEmpty else { return }

@@ -246,7 +246,7 @@ import Testing
         #expect(ansible.status == 0, "\(ansible.output)")
         let keel = try KeelCLI.run(["config", "dump"], in: project, environment: environment)
         #expect(keel.status == 0, "\(keel.output)")
-        let keelLines = keel.output.split(separator: "\n").prefix { !$0.isEmpty }.map(String.init)
+        let keelLines = keel.output.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.map(String.init)
         let ansibleLines = Set(ansible.output.split(separator: "\n").map(String.init))
         #expect(keelLines.count == 15, "\(keelLines)")
         for line in keelLines where !line.hasPrefix("COLLECTIONS_PATHS") {

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import KeelTransport
 
 /// The settings in effect, as Ansible computes them: an ANSIBLE_* environment variable wins over the
 /// ansible.cfg, which wins over the default; the command line's flags win over both (the CLI applies
