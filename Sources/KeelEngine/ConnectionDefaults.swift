@@ -23,6 +23,9 @@ struct ConnectionDefaults {
         if !(host == "localhost" && result["ansible_host"] == nil) { fill(["ansible_connection"], options.connection.map(Value.string)) }
         fill(["ansible_timeout", "ansible_ssh_timeout"], options.connectTimeout.map(Value.int))
         fill(["ansible_password", "ansible_ssh_pass", "ansible_ssh_password"], options.connectionPassword.map(Value.string))
+        fill(["ansible_ssh_args"], options.sshArgs.map(Value.string))
+        fill(["ansible_ssh_common_args"], options.sshCommonArgs.map(Value.string))
+        fill(["ansible_ssh_extra_args"], options.sshExtraArgs.map(Value.string))
         return result
     }
 }

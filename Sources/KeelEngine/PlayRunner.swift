@@ -295,6 +295,16 @@ struct PlayRunner: Sendable {
     /// The play's fact gathering (its gather_subset), merged into the host's facts as Ansible does.
     private func gatherFacts(scope: PlayScope, hosts: [String]) async throws {
         if case .value(false)? = play.gatherFacts { return }
+        var hosts = hosts
+        // ansible.cfg's gathering: explicit gathers only when the play asks; smart skips hosts that
+        // already have facts from an earlier play of this run.
+        if play.gatherFacts == nil {
+            switch self.run.options.gathering {
+            case .implicit: break
+            case .explicit: return
+            case .smart: hosts = hosts.filter { self.run.state($0).facts.isEmpty }
+            }
+        }
         guard !hosts.isEmpty else { return }
         let info = TaskInfo(name: "Gathering Facts", module: "gather_facts", location: play.location)
         await run.emit(.taskStarted(info))

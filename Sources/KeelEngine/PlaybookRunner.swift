@@ -50,6 +50,11 @@ public struct PlaybookRunner: Sendable {
     func load(_ read: (PlaybookLoader) throws -> [Playbook]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
+        loaderOptions.collectionsPath = options.collectionsPath
+        // Unknown modules, keywords, filters and tests are collected, not thrown at the first, so one
+        // check (--syntax-check) lists all of them.
+        let problemLog = LoadProblemLog()
+        loaderOptions.problemLog = problemLog
         loaderOptions.checkTemplate = { text, location in try templates.check(text, origin: location) }
         // Static imports with a templated name (`import_tasks: "{{ os }}.yml"`) are resolved at load time
         // from what is known then: the play's and role's vars, then extra vars over them, as in Ansible.
@@ -62,11 +67,25 @@ public struct PlaybookRunner: Sendable {
         let loader = PlaybookLoader(catalog: RegistryCatalog(registry: registry), options: loaderOptions)
         let inventory = try Inventory.load(sources: options.inventorySources.isEmpty ? ["localhost,"] : options.inventorySources)
         InventoryLookups.register(in: templates, inventory: inventory)
-        let loaded = try read(loader)
+        let loaded: [Playbook]
+        do {
+            loaded = try read(loader)
+        } catch {
+            // A problem the loader cannot step over ends loading; the ones collected before it come first.
+            let collected = problemLog.problems
+            guard !collected.isEmpty else { throw error }
+            let last = error as? KeelError ?? KeelError("\(error)")
+            throw LoadProblems(problems: collected + [last])
+        }
         // Jinja2's loader for strings in playbooks is rooted at the playbook's directory, as Ansible's basedir.
         let directory = loaded.first.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         templates.setDefaultLoader(FileSystemTemplateLoader(searchPaths: [directory.isEmpty ? FileManager.default.currentDirectoryPath : directory]))
-        let problems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
+        // The checks load literal include_tasks/include_role files, whose loader problems land in the log too.
+        let checkProblems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
+        let loadProblems = problemLog.problems
+        let problems = loadProblems + checkProblems
+        // A single problem of the loader is thrown as itself, as it always was.
+        if problems.count == 1, loadProblems.count == 1 { throw loadProblems[0] }
         if !problems.isEmpty { throw LoadProblems(problems: problems) }
         return (inventory, loaded, loader, templates)
     }

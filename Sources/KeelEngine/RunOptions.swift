@@ -32,6 +32,15 @@ public struct RunOptions: Sendable {
     public var connectionPassword: String?
     public var becomeMethod: String?
     public var rolesPath: [String] = []
+    /// ansible.cfg's collections_path: where `namespace.collection.role` names are looked for.
+    public var collectionsPath: [String] = []
+    /// ansible.cfg's ssh_args, ssh_common_args and ssh_extra_args: defaults for the hosts'
+    /// ansible_ssh_args, ansible_ssh_common_args and ansible_ssh_extra_args.
+    public var sshArgs: String?
+    public var sshCommonArgs: String?
+    public var sshExtraArgs: String?
+    /// ansible.cfg's gathering: whether a play without gather_facts gathers facts.
+    public var gathering: FactGathering = .implicit
     public var verbosity = 0
 
     public init() {}

@@ -27,7 +27,10 @@ public struct HostConnectionSettings: Sendable {
         guard ["ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh"].contains(connection) else {
             throw values.invalid("ansible_connection", .string(connection), expected: "ssh or local")
         }
-        let extra = HostConnectionSettings.sshOptions(from: [try values.string("ansible_ssh_common_args"), try values.string("ansible_ssh_extra_args")])
+        // ansible_ssh_args (ansible.cfg's ssh_args) comes first on Ansible's ssh command line, and ssh keeps
+        // the first value of an option.
+        let extra = HostConnectionSettings.sshOptions(from: [try values.string("ansible_ssh_args"), try values.string("ansible_ssh_common_args"),
+                                                             try values.string("ansible_ssh_extra_args")])
         var ssh = SSHTarget.resolve(hostName: hostName,
                                     address: try values.string("ansible_host", "ansible_ssh_host"),
                                     port: try values.port("ansible_port", "ansible_ssh_port"),

@@ -26,11 +26,11 @@ struct ConnectionFlags: ParsableArguments {
         }
     }
 
-    /// Sets the options; the password prompt waits for `askForPassword`, so listings never ask.
+    /// Sets the options given (ansible.cfg's values stay for the others); the password prompt waits for `askForPassword`, so listings never ask.
     func apply(to options: inout RunOptions) {
-        options.connection = connection.map { $0.hasPrefix("ansible.builtin.") ? String($0.dropFirst("ansible.builtin.".count)) : $0 }
-        options.connectTimeout = timeout
-        options.becomeMethod = becomeMethod
+        if let connection { options.connection = connection.hasPrefix("ansible.builtin.") ? String(connection.dropFirst("ansible.builtin.".count)) : connection }
+        if let timeout { options.connectTimeout = timeout }
+        if let becomeMethod { options.becomeMethod = becomeMethod }
     }
 
     func askForPassword(into options: inout RunOptions) {

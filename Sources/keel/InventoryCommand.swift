@@ -41,7 +41,6 @@ struct InventoryCommand: ParsableCommand {
     var vault: VaultPasswordOptions
 
     func validate() throws {
-        if inventories.isEmpty { throw ValidationError("give an inventory with -i INV") }
         let modes = [list, graph, host != nil].filter { $0 }.count
         if modes == 0 { throw ValidationError("choose one of --list, --graph or --host NAME") }
         if modes > 1 { throw ValidationError("only one of --list, --graph or --host can be used at a time") }
@@ -49,9 +48,13 @@ struct InventoryCommand: ParsableCommand {
     }
 
     func run() throws {
+        // ansible.cfg's inventory (or ANSIBLE_INVENTORY) when -i is not given, as ansible-inventory.
+        let config = try AnsibleConfigLoader.load()
+        let sources = inventories.isEmpty ? config.list("DEFAULT_HOST_LIST") ?? [] : inventories
+        guard !sources.isEmpty else { throw ValidationError("give an inventory with -i INV (or ansible.cfg's inventory)") }
         do {
-            try vault.configureKeyring()
-            let inventory = try Inventory.load(sources: inventories)
+            try vault.configureKeyring(environment: config.vaultEnvironment(ProcessInfo.processInfo.environment))
+            let inventory = try Inventory.load(sources: sources)
             for warning in inventory.warnings { printError("warning: \(warning)") }
             let playbookAdjacent = try playbookDirectory.map { [try inventory.loadAdjacentVariables(beside: $0)] } ?? []
             // Vaulted values are shown masked, as everywhere Keel prints (ansible-inventory shows the ciphertext).

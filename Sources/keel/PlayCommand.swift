@@ -46,8 +46,8 @@ struct PlayCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("extra-vars")], help: "k=v pairs, a JSON or YAML mapping, or @file (repeatable; highest precedence).")
     var extraVars: [String] = []
 
-    @Option(name: [.short, .long], help: "Hosts to work on at once.")
-    var forks: Int = 10
+    @Option(name: [.short, .long], help: "Hosts to work on at once (default: ansible.cfg's forks, else 10).")
+    var forks: Int?
 
     @Flag(name: [.short, .long], help: "Run every play with become (sudo) unless it says otherwise.")
     var become = false
@@ -70,8 +70,8 @@ struct PlayCommand: AsyncParsableCommand {
     @Flag(name: .customLong("drift-exit-code"), help: "Exit with 3 when something changed (with --check: would change) and nothing failed.")
     var driftExitCode = false
 
-    @Option(name: .long, help: "human (default), json (one event per line), or github (workflow annotations).")
-    var output: String = "human"
+    @Option(name: .long, help: "human (default), json (one event per line), or github (workflow annotations); ansible.cfg's stdout_callback picks one when this is not given.")
+    var output: String?
 
     @Flag(name: .short, help: "More output (repeat for more).")
     var verbose: Int
@@ -102,27 +102,30 @@ struct PlayCommand: AsyncParsableCommand {
     @OptionGroup var connectionFlags: ConnectionFlags
 
     mutating func validate() throws {
-        guard ["human", "json", "github"].contains(output) else { throw ValidationError("--output takes human, json or github, not '\(output)'") }
-        if forks < 1 { throw ValidationError("--forks must be at least 1") }
+        if let output, !["human", "json", "github"].contains(output) { throw ValidationError("--output takes human, json or github, not '\(output)'") }
+        if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
     }
 
     func run() async throws {
+        // ansible.cfg and ANSIBLE_* first, then the flags over them: Ansible's precedence.
+        let config = try AnsibleConfigLoader.load()
         var options = RunOptions()
-        options.inventorySources = inventory
+        do { try config.apply(to: &options) } catch { throw AnsibleConfigLoader.fail(error) }
+        if !inventory.isEmpty { options.inventorySources = inventory }
         options.checkMode = check
         options.diffMode = diff
         options.limit = limit
         options.tags = tags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.skipTags = skipTags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        options.forks = forks
-        options.become = become
-        options.becomeUser = becomeUser
-        options.rolesPath = rolesPath
+        if let forks { options.forks = forks }
+        if become { options.become = true }
+        if let becomeUser { options.becomeUser = becomeUser }
+        options.rolesPath = rolesPath + options.rolesPath
         options.verbosity = verbose
         options.startAtTask = startAtTask
         options.driftExitCode = driftExitCode
-        options.remoteUser = remoteUser
-        options.privateKeyFile = privateKey
+        if let remoteUser { options.remoteUser = remoteUser }
+        if let privateKey { options.privateKeyFile = privateKey }
         connectionFlags.apply(to: &options)
         if let mode = hostKeyChecking {
             guard let policy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) else {
@@ -131,7 +134,7 @@ struct PlayCommand: AsyncParsableCommand {
             options.hostKeyPolicy = policy
         }
         do {
-            try vault.configureKeyring()
+            try vault.configureKeyring(environment: config.vaultEnvironment(ProcessInfo.processInfo.environment))
             for text in extraVars {
                 for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
             }
@@ -144,9 +147,9 @@ struct PlayCommand: AsyncParsableCommand {
             return
         }
         connectionFlags.askForPassword(into: &options)
-        if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
+        if askBecomePass || config.bool("DEFAULT_BECOME_ASK_PASS") == true { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let sink: any ReportSink
-        switch output {
+        switch output ?? config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)) ?? "human" {
         case "json": sink = JSONLinesReporter()
         case "github": sink = GitHubReporter()
         default: sink = ConsoleReporter(style: .detect(verbosity: verbose, showDiffs: diff))

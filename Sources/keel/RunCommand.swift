@@ -32,8 +32,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.customShort("a"), .customLong("args")], help: "The module's arguments: the command line for command and shell, k=v pairs or a JSON mapping for others.")
     var arguments: String = ""
 
-    @Option(name: [.short, .long], help: "Hosts to run on at once.")
-    var forks: Int = 10
+    @Option(name: [.short, .long], help: "Hosts to run on at once (default: ansible.cfg's forks, else 10).")
+    var forks: Int?
 
     @Option(name: [.short, .long], help: "Further limit the selected hosts to this pattern.")
     var limit: String?
@@ -72,8 +72,7 @@ struct RunCommand: AsyncParsableCommand {
     var hostKeyChecking: String?
 
     mutating func validate() throws {
-        if inventory.isEmpty { throw ValidationError("give an inventory with -i (for the lab: -i \(LabDefaults.inventoryHint))") }
-        if forks < 1 { throw ValidationError("--forks must be at least 1") }
+        if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
         if let mode = hostKeyChecking, HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) == nil {
             throw ValidationError("--host-key-checking takes strict, accept-new or off, not '\(mode)'")
         }
@@ -83,18 +82,24 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // ansible.cfg and ANSIBLE_* first, then the flags over them: Ansible's precedence.
+        let config = try AnsibleConfigLoader.load()
         var options = RunOptions()
-        options.inventorySources = inventory
-        options.forks = forks
+        do { try config.apply(to: &options) } catch { throw AnsibleConfigLoader.fail(error) }
+        if !inventory.isEmpty { options.inventorySources = inventory }
+        guard !options.inventorySources.isEmpty else {
+            throw ValidationError("give an inventory with -i or ansible.cfg's inventory (for the lab: -i \(LabDefaults.inventoryHint))")
+        }
+        if let forks { options.forks = forks }
         options.limit = limit
         options.checkMode = check
         options.diffMode = diff
-        options.become = become
-        options.becomeUser = becomeUser
+        if become { options.become = true }
+        if let becomeUser { options.becomeUser = becomeUser }
         if let mode = hostKeyChecking { options.hostKeyPolicy = HostKeyPolicy(sshValue: mode == "strict" ? "yes" : mode) }
         connectionFlags.apply(to: &options)
         do {
-            try vault.configureKeyring()
+            try vault.configureKeyring(environment: config.vaultEnvironment(ProcessInfo.processInfo.environment))
             for text in extraVars {
                 for (key, value) in try ExtraVars.parse(text) { options.extraVars[key] = value }
             }
@@ -113,7 +118,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         connectionFlags.askForPassword(into: &options)
-        if askBecomePass { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
+        if askBecomePass || config.bool("DEFAULT_BECOME_ASK_PASS") == true { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let status = await PlaybookRunner(options: options, sinks: [AdHocReporter()]).run(adHocPlaybook: text, named: AdHocPlay.name)
         switch status {
         case .ok, .drift: return

@@ -22,7 +22,7 @@ struct VaultCommandOptions: ParsableArguments {
 
     /// Passwords for reading: those given, else one asked for.
     func decryptionIdentities() throws -> [VaultIdentity] {
-        var identities = try passwords.configureKeyring()
+        var identities = try passwords.configureKeyring(environment: AnsibleConfigLoader.vaultEnvironment())
         if identities.isEmpty {
             identities = [try VaultPasswordSource.identity("default@prompt") { PasswordPrompt.read($0) }]
             VaultKeyring.shared.identities = identities
@@ -32,7 +32,7 @@ struct VaultCommandOptions: ParsableArguments {
 
     /// The password to encrypt with: --encrypt-vault-id's, the only one given, or a new one asked twice.
     func encryptionIdentity() throws -> VaultIdentity {
-        let identities = try passwords.configureKeyring()
+        let identities = try passwords.configureKeyring(environment: AnsibleConfigLoader.vaultEnvironment())
         if let label = encryptVaultId { return try VaultKeyring.shared.encryptionIdentity(label: label) }
         if identities.count > 1 {
             throw KeelError("the vault ids \(identities.map(\.label).joined(separator: ", ")) are available to encrypt",

@@ -35,9 +35,9 @@ struct VaultPasswordOptions: ParsableArguments {
 
     /// Reads the passwords and hands them to the shared keyring; returns them too (for `keel vault`).
     @discardableResult
-    func configureKeyring() throws -> [VaultIdentity] {
+    func configureKeyring(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [VaultIdentity] {
         var identities: [VaultIdentity] = []
-        for spec in identitySpecs() {
+        for spec in identitySpecs(environment: environment) {
             let identity = try VaultPasswordSource.identity(spec) { PasswordPrompt.read($0) }
             if !identities.contains(identity) { identities.append(identity) }
         }

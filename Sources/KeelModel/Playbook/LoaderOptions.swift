@@ -7,6 +7,11 @@ public struct LoaderOptions: Sendable {
     /// Extra directories to search for roles, after `roles/` beside the playbook and before the
     /// playbook's own directory (Ansible's roles_path).
     public var rolesPath: [String]
+    /// Directories holding `ansible_collections/` (Ansible's collections_path): a role named
+    /// `namespace.collection.role` is `<dir>/ansible_collections/namespace/collection/roles/role`.
+    public var collectionsPath: [String] = []
+    /// When set, problems the loader can step over are recorded here instead of thrown (see LoadProblemLog).
+    public var problemLog: LoadProblemLog?
     /// Called for every string that contains `{{`, `{%` or `{#`, and for every conditional (wrapped as
     /// `{{ expr }}`), so template syntax errors are found before any host is touched. Throwing a
     /// `KeelError` without a location gets the string's location.

@@ -78,9 +78,10 @@ extension PlaybookLoader {
 
     func knownAction(_ written: String, at location: SourceLocation) throws -> String {
         if let canonical = KeywordTable.loaderAction(written) ?? catalog.canonicalName(for: written) { return canonical }
-        throw KeelError("unknown module '\(written)'", at: location, expected: "a module Keel knows",
-                        found: "'\(written)'",
-                        suggestion: closestName(to: written, among: catalog.allNames + Array(KeywordTable.loaderActions)))
+        try stepOver(KeelError("unknown module '\(written)'", at: location, expected: "a module Keel knows",
+                               found: "'\(written)'",
+                               suggestion: closestName(to: written, among: catalog.allNames + Array(KeywordTable.loaderActions))))
+        return written
     }
 
     /// `args:` fills in what the module's own value does not set (the inline arguments win).
@@ -106,6 +107,8 @@ extension PlaybookLoader {
     /// Only free-form modules take words that are not `k=v`; a template there is a whole argument mapping.
     func checkFreeForm(_ call: ModuleCall) throws {
         guard case .string(let raw)? = call.args.values["_raw_params"], !raw.isEmpty else { return }
+        // An unknown module (recorded while collecting problems) says nothing about its arguments.
+        if !isKnownAction(call.canonical) { return }
         if catalog.takesFreeForm(call.canonical) || KeywordTable.loaderActions.contains(call.canonical) { return }
         if NodeReader.isTemplate(raw) && call.args.values.count == 1 {
             // Ansible: `debug: "{{ args }}"` means "these variables are my arguments".

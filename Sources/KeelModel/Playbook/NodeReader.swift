@@ -5,6 +5,13 @@ import OrderedCollections
 /// the template syntax check on every string it accepts.
 struct NodeReader: Sendable {
     var checkTemplate: (@Sendable (String, SourceLocation) throws -> Void)?
+    /// Where template problems go when the loader collects them instead of stopping at the first.
+    var problemLog: LoadProblemLog?
+
+    init(checkTemplate: (@Sendable (String, SourceLocation) throws -> Void)?, problemLog: LoadProblemLog? = nil) {
+        self.checkTemplate = checkTemplate
+        self.problemLog = problemLog
+    }
 
     static func isTemplate(_ s: String) -> Bool { s.contains("{{") || s.contains("{%") || s.contains("{#") }
 
@@ -37,13 +44,17 @@ struct NodeReader: Sendable {
 
     private func runChecker(_ checker: @Sendable (String, SourceLocation) throws -> Void, _ text: String,
                             at location: SourceLocation) throws {
+        let problem: KeelError
         do {
             try checker(text, location)
+            return
         } catch let error as KeelError {
-            throw error.located(at: location)
+            problem = error.located(at: location)
         } catch {
-            throw KeelError("template syntax error: \(error)", at: location, found: text)
+            problem = KeelError("template syntax error: \(error)", at: location, found: text)
         }
+        guard let problemLog else { throw problem }
+        problemLog.record(problem)
     }
 
     // MARK: shapes

@@ -4,7 +4,7 @@ import OrderedCollections
 extension PlaybookLoader {
     func parsePlay(_ node: YAMLNode, _ pairs: [YAMLPair], _ ctx: LoadContext) throws -> Play {
         for pair in pairs where !KeywordTable.play.contains(pair.key) {
-            throw unknownKey(pair.key, what: "play keyword", at: pair.keyLocation, candidates: Array(KeywordTable.play))
+            try stepOver(unknownKey(pair.key, what: "play keyword", at: pair.keyLocation, candidates: Array(KeywordTable.play)))
         }
         guard let hostsPair = pairs.first(where: { $0.key == "hosts" }) else {
             throw KeelError("a play needs 'hosts'", at: node.location, expected: "'hosts: <pattern>'",

@@ -13,7 +13,7 @@ public struct PlaybookLoader: Sendable {
     public init(catalog: some ModuleCatalog, options: LoaderOptions = LoaderOptions()) {
         self.catalog = catalog
         self.options = options
-        self.reader = NodeReader(checkTemplate: options.checkTemplate)
+        self.reader = NodeReader(checkTemplate: options.checkTemplate, problemLog: options.problemLog)
     }
 
     /// A playbook with its `import_playbook`s resolved (relative to the importing file).

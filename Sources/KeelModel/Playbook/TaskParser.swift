@@ -40,8 +40,8 @@ extension PlaybookLoader {
             case "notify": notify = (try reader.stringList(pair.value, "notify"), pair.value.location)
             default:
                 if try reader.readCommonKeyword(pair.key, pair.value, into: &block.keywords, owner: "a block") { continue }
-                throw unknownKey(pair.key, what: "block keyword", at: pair.keyLocation,
-                                 candidates: Array(KeywordTable.block))
+                try stepOver(unknownKey(pair.key, what: "block keyword", at: pair.keyLocation,
+                                        candidates: Array(KeywordTable.block)))
             }
         }
         if let notify, !notify.names.isEmpty {
@@ -59,6 +59,7 @@ extension PlaybookLoader {
         var modules: [ModuleCall] = []
         var argsPair: YAMLPair?
         var loops: [(String, LoopSpec)] = []
+        var unknownActions: [ModuleCall] = []
 
         for pair in pairs {
             let key = pair.key
@@ -74,8 +75,13 @@ extension PlaybookLoader {
                                     expected: "'include_tasks' (dynamic) or 'import_tasks' (static)", found: "'include'")
                 }
                 guard let canonical = KeywordTable.loaderAction(key) ?? catalog.canonicalName(for: key) else {
-                    throw unknownKey(key, what: "module or task keyword", at: pair.keyLocation,
-                                     candidates: Array(allowed) + catalog.allNames + Array(KeywordTable.loaderActions))
+                    try stepOver(unknownKey(key, what: "module or task keyword", at: pair.keyLocation,
+                                            candidates: Array(allowed) + catalog.allNames + Array(KeywordTable.loaderActions)))
+                    // Collecting: the unknown name stands in as the task's module (never run), so the
+                    // task's other keys are still checked.
+                    unknownActions.append(ModuleCall(written: key, canonical: key, keyLocation: pair.keyLocation,
+                                                     args: ModuleArgs(location: value.location)))
+                    continue
                 }
                 modules.append(ModuleCall(written: key, canonical: canonical, keyLocation: pair.keyLocation,
                                           args: try moduleArgs(value, written: key, canonical: canonical)))
@@ -127,6 +133,7 @@ extension PlaybookLoader {
             }
         }
 
+        if modules.isEmpty, let standIn = unknownActions.first { modules = [standIn] }
         guard var call = modules.first else {
             let written = pairs.map(\.key).joined(separator: ", ")
             throw KeelError("this task has no module", at: node.location,

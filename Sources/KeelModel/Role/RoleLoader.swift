@@ -61,8 +61,21 @@ extension PlaybookLoader {
         return unique
     }
 
+    /// `namespace.collection.role`: the role inside a collection installed beside the playbook
+    /// (`collections/ansible_collections/…`, as Ansible looks) or under a collections_path directory.
+    func collectionRoleCandidates(_ name: String, _ ctx: LoadContext) -> [String] {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, !name.contains("/"), parts.allSatisfy({ !$0.isEmpty }) else { return [] }
+        let roots = [joinPath(ctx.playbookDirectory, "collections")] + options.collectionsPath.map { joinPath(ctx.playbookDirectory, $0) }
+        return roots.map { root in
+            let base = root.hasSuffix("/ansible_collections") ? root : joinPath(root, "ansible_collections")
+            return "\(base)/\(parts[0])/\(parts[1])/roles/\(parts[2])"
+        }
+    }
+
     func findRole(_ name: String, ctx: LoadContext, at location: SourceLocation) throws -> String {
-        let candidates = name.hasPrefix("/") ? [name] : roleSearchPaths(ctx).map { joinPath($0, name) }
+        var candidates = name.hasPrefix("/") ? [name] : roleSearchPaths(ctx).map { joinPath($0, name) }
+        candidates += collectionRoleCandidates(name, ctx)
         if let found = candidates.first(where: isDirectory) { return found }
         throw KeelError("role '\(name)' not found; searched: \(candidates.joined(separator: ", "))", at: location,
                         expected: "a role directory named '\(name)'", found: "no such directory")
