@@ -12,6 +12,9 @@ struct Keel: AsyncParsableCommand {
 
     /// Refuses arguments that are not UTF-8 before parsing (a usage error: exit 1), then runs as usual.
     static func main() async {
+        // A remote or local command that exits before reading all its input must fail its task, not kill
+        // keel: a write to its closed pipe returns EPIPE instead of raising SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         if let problem = RawArguments.firstInvalid() {
             FileHandle.standardError.write(Data((problem + "\n").utf8))
             Foundation.exit(1)

@@ -62,7 +62,8 @@ struct LookupEnvironment {
         }
         let layered = ExtraVariablesContext(base: context, extra: extra, depth: depth)
         do {
-            let value = try Renderer(library: library, context: layered).renderNative(statements).toValue()
+            let top = LoadedTemplate(name: nil, parsed: ParsedTemplate(statements: statements), origin: origin)
+            let value = try Renderer(library: library, context: layered, template: top).renderNative(statements).toValue()
             guard options.preserveTrailingNewlines, case .string(var text) = value else { return value }
             let missing = TemplateEngine.trailingNewlines(source) - TemplateEngine.trailingNewlines(text)
             if missing > 0 { text += String(repeating: "\n", count: missing) }
