@@ -137,6 +137,25 @@ import Testing
         }
     }
 
+    @Test func aSourceFileIsTheBody() async throws {
+        try await Self.withServer { host, url in
+            try host.sh("printf 'from the host\\n' > '\(host.root)/body file.txt'")
+            let remote = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "PUT", "src": .string(host.root + "/body file.txt"),
+                                                             "remote_src": true])
+            #expect(remote.values["json"]?["body"] == "from the host\n", "\(remote.message ?? "")")
+            #expect(remote.values["json"]?["method"] == "PUT")
+            let controllerFile = NSTemporaryDirectory() + "keel-uri-src-\(UUID().uuidString)"
+            try "from the controller\n".write(toFile: controllerFile, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: controllerFile) }
+            let local = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "POST", "src": .string(controllerFile)])
+            #expect(local.values["json"]?["body"] == "from the controller\n")
+            await #expect(throws: (any Error).self) {
+                _ = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "POST", "src": "/nonexistent", "remote_src": true])
+            }
+            #expect(throws: (any Error).self) { try ModuleRunner(URIModule.self).validate(["url": "http://x", "body": "a", "src": "/b"], at: nil) }
+        }
+    }
+
     @Test func createsSkipsTheRequest() async throws {
         try await Self.withServer { host, url in
             let result = try await host.run(URIModule.self, ["url": .string(url + "/status/500"), "creates": .string(host.root)])
