@@ -32,6 +32,8 @@ import Testing
             #expect(result.values["content"] == nil, "content only with return_content")
             let again = try await host.run(URIModule.self, ["url": .string(url + "/json")])
             #expect(!again.changed)
+            let head = try await host.run(URIModule.self, ["url": .string(url + "/json"), "method": "HEAD", "return_content": true])
+            #expect(head.values["status"] == 200 && head.values["content"] == "" && head.values["content_type"] == "application/json")
             let check = try await host.run(URIModule.self, ["url": .string(url + "/json")], .check)
             #expect(check.skipped && !check.changed)
         }

@@ -148,6 +148,7 @@ public struct HostHTTPRequest: Sendable, Codable, Equatable, CustomStringConvert
               echo "this host has neither curl nor GNU wget: install one of them (uri and get_url make their requests from the host)" >&2
               exit \(Self.noClientStatus)
             fi
+            \(method == "HEAD" ? #": > "$t/response"   # curl --head writes the headers as the output too"# : ":")
             hl=$(wc -c < "$t/headers"); ml=$(wc -c < "$t/messages")
             \(keepBody ? #"bl=-1; keep=$t"# : #"bl=$(wc -c < "$t/response"); keep=-"#)
             printf 'KEEL-HTTP %s %s %s %s %s %s\\n' "$tool" "$rc" $((hl)) $((ml)) $((bl)) "$keep"
