@@ -32,6 +32,8 @@ import Testing
             #expect(result.values["content"] == nil, "content only with return_content")
             let again = try await host.run(URIModule.self, ["url": .string(url + "/json")])
             #expect(!again.changed)
+            let head = try await host.run(URIModule.self, ["url": .string(url + "/json"), "method": "HEAD", "return_content": true])
+            #expect(head.values["status"] == 200 && head.values["content"] == "" && head.values["content_type"] == "application/json")
             let check = try await host.run(URIModule.self, ["url": .string(url + "/json")], .check)
             #expect(check.skipped && !check.changed)
         }
@@ -134,6 +136,25 @@ import Testing
             #expect(intoDirectory.values["path"] == .string(host.root + "/out/named.txt"))
             #expect(try host.read(host.root + "/out/named.txt") == "named content\n")
             #expect(try host.sh("ls -A \(host.root)/out") == "copy.txt\nnamed.txt\n", "no temporary file is left")
+        }
+    }
+
+    @Test func aSourceFileIsTheBody() async throws {
+        try await Self.withServer { host, url in
+            try host.sh("printf 'from the host\\n' > '\(host.root)/body file.txt'")
+            let remote = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "PUT", "src": .string(host.root + "/body file.txt"),
+                                                             "remote_src": true])
+            #expect(remote.values["json"]?["body"] == "from the host\n", "\(remote.message ?? "")")
+            #expect(remote.values["json"]?["method"] == "PUT")
+            let controllerFile = NSTemporaryDirectory() + "keel-uri-src-\(UUID().uuidString)"
+            try "from the controller\n".write(toFile: controllerFile, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: controllerFile) }
+            let local = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "POST", "src": .string(controllerFile)])
+            #expect(local.values["json"]?["body"] == "from the controller\n")
+            await #expect(throws: (any Error).self) {
+                _ = try await host.run(URIModule.self, ["url": .string(url + "/echo"), "method": "POST", "src": "/nonexistent", "remote_src": true])
+            }
+            #expect(throws: (any Error).self) { try ModuleRunner(URIModule.self).validate(["url": "http://x", "body": "a", "src": "/b"], at: nil) }
         }
     }
 

@@ -17,7 +17,9 @@ struct ArchiveSources: Sendable, Equatable {
     static func globWord(_ pattern: String) -> String {
         var out = ""
         for c in pattern {
-            if c == "*" || c == "?" || c == "[" || c == "]" { out.append(c) } else if c == "\n" { out += "'\n'" } else { out += "\\\(c)" }
+            if c == "*" || c == "?" || c == "[" || c == "]" || (c.isASCII && (c.isLetter || c.isNumber)) || "/._-,+=:@%".contains(c) {
+                out.append(c)
+            } else if c == "\n" { out += "'\n'" } else { out += "\\\(c)" }
         }
         return out
     }

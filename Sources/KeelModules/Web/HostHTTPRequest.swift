@@ -22,6 +22,8 @@ public struct HostHTTPRequest: Sendable, Codable, Equatable, CustomStringConvert
     /// In order, as given (names as written; a header listed twice is sent twice).
     public var headers: [[String]]
     public var body: Data?
+    /// A file on the host sent as the body (uri's `src` with `remote_src`), instead of `body`.
+    public var bodyFile: String?
     public var timeout: Int
     public var validateCerts: Bool
     public var username: String?
@@ -85,7 +87,7 @@ public struct HostHTTPRequest: Sendable, Codable, Equatable, CustomStringConvert
                 .replacingOccurrences(of: "\t", with: "\\t") + "\""
         }
         var lines = ["url = \(q(url))", "max-time = \(timeout)", "user-agent = \(q(userAgent))"]
-        if method == "HEAD" { lines.append("head") } else if method != "GET" || body != nil { lines.append("request = \(q(method))") }
+        if method == "HEAD" { lines.append("head") } else if method != "GET" || body != nil || bodyFile != nil { lines.append("request = \(q(method))") }
         if followsRedirects { lines += ["location", "max-redirs = 10"] }
         if !validateCerts { lines.append("insecure") }
         if let basic = basicAuthorization { lines.append("header = \(q("Authorization: " + basic))") } else if let username {
@@ -121,29 +123,32 @@ public struct HostHTTPRequest: Sendable, Codable, Equatable, CustomStringConvert
         let conditional = ifModifiedSinceFile.map { file in
             #"if [ -f \#(ShellQuote.quote(file)) ]; then ims="If-Modified-Since: $(LC_ALL=C date -u -r \#(ShellQuote.quote(file)) '+%a, %d %b %Y %H:%M:%S GMT')"; fi"#
         } ?? ":"
-        let hasBody = body != nil
+        let hasBody = body != nil || bodyFile != nil
+        let bodyPath = bodyFile.map(ShellQuote.quote) ?? #""$t/body""#
         return """
             t=$(mktemp -d) || exit 70
             \(keepBody ? #"trap 'rm -rf -- "$t"' HUP INT TERM PIPE"# : #"trap 'rm -rf -- "$t"' EXIT"#)
             dd bs=1 count=\(curl.count) of="$t/curl" 2>/dev/null
             dd bs=1 count=\(wget.count) of="$t/wget" 2>/dev/null
             cat > "$t/body"
+            \(bodyFile.map { "[ -r \(ShellQuote.quote($0)) ] || { printf 'Unable to open source file %s\\n' \(ShellQuote.quote($0)) >&2; exit 1; }" } ?? ":")
             ims=
             \(conditional)
             : > "$t/headers"; : > "$t/messages"; : > "$t/response"
             if command -v curl >/dev/null 2>&1; then
               tool=curl
-              curl -sS -K "$t/curl" -D "$t/headers" -o "$t/response" \(hasBody ? #"--data-binary @"$t/body""# : "") ${ims:+-H "$ims"} 2>"$t/messages"
+              curl -sS -K "$t/curl" -D "$t/headers" -o "$t/response" \(hasBody ? "--data-binary @\(bodyPath)" : "") ${ims:+-H "$ims"} 2>"$t/messages"
               rc=$?
             elif command -v wget >/dev/null 2>&1 && wget --version 2>/dev/null | grep -q 'GNU Wget'; then
               tool=wget
-              wget --config="$t/wget" -O "$t/response" --method=\(ShellQuote.quote(method)) \(hasBody ? #"--body-file="$t/body""# : "") \
+              wget --config="$t/wget" -O "$t/response" --method=\(ShellQuote.quote(method)) \(hasBody ? "--body-file=\(bodyPath)" : "") \
                 ${ims:+--header="$ims"} -- \(ShellQuote.quote(url)) 2>"$t/headers"
               rc=$?
             else
               echo "this host has neither curl nor GNU wget: install one of them (uri and get_url make their requests from the host)" >&2
               exit \(Self.noClientStatus)
             fi
+            \(method == "HEAD" ? #": > "$t/response"   # curl --head writes the headers as the output too"# : ":")
             hl=$(wc -c < "$t/headers"); ml=$(wc -c < "$t/messages")
             \(keepBody ? #"bl=-1; keep=$t"# : #"bl=$(wc -c < "$t/response"); keep=-"#)
             printf 'KEEL-HTTP %s %s %s %s %s %s\\n' "$tool" "$rc" $((hl)) $((ml)) $((bl)) "$keep"

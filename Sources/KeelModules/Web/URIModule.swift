@@ -9,7 +9,7 @@ import OrderedCollections
 /// reports a change only when `dest` was written, and does not run in check mode.
 public struct URIModule: Module {
     public static let name = "uri"
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["body", "src"]])
     public static let supportsCheckMode = false
     public static let documentation = ModuleDocumentation(
         summary: "Make an HTTP request from the host (curl or GNU wget) and return Ansible's result",
@@ -42,7 +42,7 @@ public struct URIModule: Module {
             "The request leaves from the host through curl (else GNU wget), not Python's urllib: TLS, proxies (environment variables) and the messages of a failed connection are those of the tool.",
             "With dest, the task is changed only when the saved bytes or the file's attributes changed (Ansible reports a change on every 200 that writes dest).",
             "Without force_basic_auth, credentials are sent after a challenge (curl --anyauth, wget's default), as Ansible does for Basic; Digest and NTLM are whatever the tool negotiates.",
-            "src, unix_socket, ca_path, client_cert, client_key, ciphers, use_gssapi and form-multipart bodies are not supported.",
+            "unix_socket, ca_path, client_cert, client_key, ciphers, use_gssapi and form-multipart bodies are not supported.",
         ])
 
     public enum BodyFormat: String, OptionChoice { case raw, json, formUrlencoded = "form-urlencoded" }
@@ -52,6 +52,8 @@ public struct URIModule: Module {
         @Option("url", .string, required: true, help: "HTTP or HTTPS URL, requested from the host.") var url: String
         @Option("method", .string, default: "GET", help: "The HTTP method, one uppercase word (GET, POST, PUT, DELETE, HEAD, ...).") var method: String
         @Option("body", .raw, help: "The request body: text as is, or data encoded as body_format says.") var body: Value?
+        @Option("src", .path, help: "A file sent as the body: on the controller (role files/, the playbook's directory), or on the host with remote_src.") var src: String?
+        @Option("remote_src", .bool, default: false, help: "src is a path on the host.") var remote_src: Bool
         @Option("body_format", choices: BodyFormat.self, default: .raw, help: "raw sends body as given; json encodes it (and sets Content-Type: application/json); form-urlencoded encodes a mapping or a list of pairs.") var body_format: BodyFormat
         @Option("headers", .dict, default: .dict([:]), help: "Request headers.") var headers: Value
         @Option("status_code", .list(.int), default: [200], help: "Statuses that mean success; any other fails the task.") var status_code: [Int]
@@ -124,15 +126,27 @@ public struct URIModule: Module {
         case .raw:
             if let value = a.body, !value.isNull { body = Data((value.stringValue ?? value.jsonString()).utf8) }
         }
+        var bodyFile: String?
+        if let src = a.src {
+            if a.remote_src {
+                bodyFile = src
+            } else {
+                guard let path = host.files.find(src, kind: "files"), let data = FileManager.default.contents(atPath: path) else {
+                    throw KeelError("Unable to open source file \(src)", expected: "a file on the controller (role files/, the playbook's directory)")
+                }
+                body = data
+            }
+        }
         let redirects: HostHTTPRequest.Redirects = switch a.follow_redirects {
         case .safe: .safe
         case .all, .yes, .urllib2: .all
         case .none, .no: .none
         }
-        let request = HostHTTPRequest(url: a.url, method: method, headers: headers, body: body, timeout: a.timeout,
+        var request = HostHTTPRequest(url: a.url, method: method, headers: headers, body: body, timeout: a.timeout,
                                       validateCerts: a.validate_certs, username: a.url_username, password: a.url_password,
                                       forceBasicAuth: a.force_basic_auth, redirects: redirects,
                                       ifModifiedSinceFile: a.dest, noCache: a.force, userAgent: a.http_agent, keepBody: a.dest != nil)
+        request.bodyFile = bodyFile
         let step = Step(request: request, statusCodes: a.status_code, returnContent: a.return_content, dest: a.dest,
                         mode: DownloadInstall.chmodArgument(a.mode), owner: a.owner, group: a.group)
         return Plan(steps: [step])
