@@ -8,6 +8,7 @@ public enum StandardModules {
         CopyModule.self,
         LineInFileModule.self,
         IniFileModule.self,
+        PamdModule.self,
         TemplateModule.self,
         AssembleModule.self,
         BlockInFileModule.self,
