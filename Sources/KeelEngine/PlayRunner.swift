@@ -263,7 +263,7 @@ struct PlayRunner: Sendable {
                 state.mergeFacts(facts)
             case .gatherFacts:
                 break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
-            case .addHost, .addGroup, .asyncStatus:
+            case .addHost, .addGroup, .asyncStatus, .waitForConnection, .reboot:
                 break   // TaskRunner changed the inventory before reporting the task
             }
         }
