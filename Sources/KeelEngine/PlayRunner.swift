@@ -108,6 +108,14 @@ struct PlayRunner: Sendable {
             do {
                 while runner.run.state(host).isActive, !stop.isSet, !_Concurrency.Task.isCancelled, let entry = iterator.next() {
                     guard runner.admits(entry, isHandlers: false) else { continue }
+                    if runner.run.registry.control(for: entry.task.action)?.bypassesHostLoop == true {
+                        // As ansible-core's free strategy: refused, since it would run for every host.
+                        await runner.fail(host, task: entry.task.name ?? entry.task.writtenAction, message: "The '\(entry.task.writtenAction)' module "
+                                          + "bypasses the host loop, which is currently not supported in the free strategy and would instead "
+                                          + "execute for every host in the inventory list.", location: entry.task.location)
+                        stop.set()
+                        break
+                    }
                     let limit = try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: host, entry: entry) }
                     if let limit, limit > 0 {
                         await throttle.acquire(entry.id, limit: limit)
@@ -269,7 +277,7 @@ struct PlayRunner: Sendable {
                 state.mergeFacts(facts)
             case .gatherFacts:
                 break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
-            case .addHost, .addGroup, .asyncStatus:
+            case .addHost, .addGroup, .asyncStatus, .waitForConnection, .reboot:
                 break   // TaskRunner changed the inventory before reporting the task
             }
         }

@@ -228,6 +228,10 @@ struct TaskRunner {
             var outcome = try await control.run(arguments, at: task.argsLocation, in: context)
             if let unreachable = try await gatherRequestedFacts(&outcome, settings: settings) { return unreachable }
             if !outcome.failed { try changeInventory(&outcome) }
+            for effect in outcome.effects {
+                if case .waitForConnection(let wait) = effect { return try await waitForConnection(wait, settings: settings) }
+                if case .reboot(let request) = effect { return try await reboot(request, settings: settings) }
+            }
             for case .asyncStatus(let jid, let mode) in outcome.effects {
                 return try await asyncStatus(jid: jid, mode: mode, settings: settings, asyncDirectory: try scope.lookup("ansible_async_dir")?.stringValue)
             }

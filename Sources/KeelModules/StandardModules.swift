@@ -76,6 +76,8 @@ public enum StandardModules {
         GroupByAction.self,
         AsyncStatusAction.self,
         ValidateArgumentSpecAction.self,
+        WaitForConnectionAction.self,
+        RebootAction.self,
     ]
 
     public static var registry: ModuleRegistry { ModuleRegistry(all, controlActions: controlActions) }

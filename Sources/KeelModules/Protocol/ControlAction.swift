@@ -72,6 +72,10 @@ public struct ControlOutcome: Sendable {
         /// async_status: the engine reads (mode "status") or removes (mode "cleanup") the job's files on the
         /// host and makes the task's result from them.
         case asyncStatus(jid: String, mode: String)
+        /// wait_for_connection: the engine reconnects until a command runs on the host.
+        case waitForConnection(ConnectionWait)
+        /// reboot: the engine reboots the host and waits until it is back with a new boot id.
+        case reboot(RebootRequest)
     }
 
     public var changed = false
@@ -93,6 +97,28 @@ public struct ControlOutcome: Sendable {
         self.values = values
         self.effects = effects
     }
+}
+
+/// wait_for_connection's settings, in seconds.
+public struct ConnectionWait: Sendable, Equatable {
+    public var delay: Int
+    public var sleep: Int
+    public var timeout: Int
+    public var connectTimeout: Int
+}
+
+/// reboot's settings (seconds) and commands.
+public struct RebootRequest: Sendable, Equatable {
+    public var preRebootDelay: Int
+    public var postRebootDelay: Int
+    public var rebootTimeout: Int
+    public var connectTimeout: Int?
+    public var testCommand: String
+    public var bootTimeCommand: String
+    public var message: String
+    /// The whole command when given; otherwise `shutdown` found in `searchPaths`.
+    public var rebootCommand: String?
+    public var searchPaths: [String]
 }
 
 /// A control action with its types erased, for the registry.
