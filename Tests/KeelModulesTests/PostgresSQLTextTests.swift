@@ -59,6 +59,16 @@ import Testing
         #expect(QueryRun.changes("INSERT 0 1") && !QueryRun.changes("UPDATE 0") && !QueryRun.changes("SELECT 3") && QueryRun.changes("CREATE TABLE"))
     }
 
+    @Test func aTextWithSeveralStatementsIsNotDescribedSoNothingRunsTwice() throws {
+        let run = QueryRun(queries: ["INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);", "SELECT 1"], autocommit: true, searchPath: nil, encoding: nil, token: "tok")
+        let script = try run.script(commit: true)
+        #expect(script.components(separatedBy: "INSERT INTO t VALUES (1)").count == 2, "the two-statement text appears once")
+        #expect(script.components(separatedBy: "\\gdesc").count == 2, "only SELECT 1 is described")
+        let outcomes = run.parse("tok rows 0\nINSERT 0 1\nINSERT 0 1\ntok end 0 1\ntok rows 1\nn\n1\ntok end 1 1\n")
+        #expect(outcomes[0].rows.isEmpty && outcomes[0].statusMessage == "INSERT 0 1")
+        #expect(outcomes[1].rows == [["n": "1"]] && outcomes[1].statusMessage == "SELECT 1", "undescribed values stay text")
+    }
+
     @Test func aClearTextPasswordIsCheckedAgainstTheStoredSCRAMVerifier() {
         // Made by PostgreSQL 15 for the password "pencil".
         let stored = "SCRAM-SHA-256$4096:6EReeOCy6eS90RlZzC6rhw==$Wu2ydUZswKZnqANT2HpGO4YPQnUcBJo6m+RS8bnlfZQ=:ZGZuXdxeRVYkQ3goK9kwnS9fD7Sc+Xet57vsQ804vT4="

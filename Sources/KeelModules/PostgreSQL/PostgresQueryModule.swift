@@ -31,7 +31,7 @@ public struct PostgresQueryModule: Module {
             "Without autocommit a query that changes something runs twice: once in the rolled-back dry run, once for real (a sequence advanced by nextval() moves twice).",
             "With autocommit, check mode predicts a change and does not run the query (the collection fails).",
             "Dates, times and other types psycopg2 converts to Python objects are returned as PostgreSQL prints them.",
-            "A query string holding several statements reports the rows of the last one only when each has its own result; psql variables (:name) in a query are expanded by psql.",
+            "A query string holding several statements (a ; inside) is not described, so its values stay text; psql variables (:name) in a query are expanded by psql.",
             "execution_time_ms is not returned.",
         ])
 

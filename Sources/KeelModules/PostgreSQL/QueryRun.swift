@@ -27,9 +27,13 @@ struct QueryRun: Sendable, Codable, Equatable {
         }
         for (index, query) in queries.enumerated() {
             let body = Self.withoutTrailingSemicolons(query)
-            if !autocommit { sql += "SAVEPOINT keel_describe;\n" }
-            sql += "\\set ON_ERROR_STOP 0\n\\echo \(token) desc \(index)\n\(body)\n\\gdesc\n\\echo \(token) enddesc \(index)\n\\set ON_ERROR_STOP 1\n"
-            if !autocommit { sql += "ROLLBACK TO SAVEPOINT keel_describe;\n" }
+            // \gdesc describes the last statement only, and psql runs the ones before it: a text with several
+            // statements is not described (its values stay text) rather than run one time too many.
+            if !body.contains(";") {
+                if !autocommit { sql += "SAVEPOINT keel_describe;\n" }
+                sql += "\\set ON_ERROR_STOP 0\n\\echo \(token) desc \(index)\n\(body)\n\\gdesc\n\\echo \(token) enddesc \(index)\n\\set ON_ERROR_STOP 1\n"
+                if !autocommit { sql += "ROLLBACK TO SAVEPOINT keel_describe;\n" }
+            }
             sql += "\\echo \(token) rows \(index)\n\(body)\n;\n\\echo \(token) end \(index) :ROW_COUNT\n"
         }
         if !autocommit { sql += commit ? "COMMIT;\n" : "ROLLBACK;\n" }
@@ -90,9 +94,10 @@ struct QueryRun: Sendable, Codable, Equatable {
             tag = records.last(where: isTag)?.first
         } else {
             var body = records[...]
-            if columns == nil, body.count == 1, isTag(body[body.startIndex]) {
-                tag = body.first?.first
-                body = []
+            if columns == nil {
+                // Not described: the status lines of earlier statements (or of the only one) come first.
+                while let first = body.first, isTag(first) { tag = first.first; body = body.dropFirst() }
+                if !body.isEmpty { tag = nil }
             }
             if let header = body.first {
                 let names = header
