@@ -74,6 +74,21 @@ import Testing
         #expect(viaVariable.status == 0, "\(viaVariable.output)")
     }
 
+    /// stdout_callback picks Keel's output when --output is not given; --output wins.
+    @Test func stdoutCallbackPicksTheOutput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-cfg-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // (inventory = localhost, in ansible.cfg would be a path: the setting is a list of paths, in Ansible too)
+        try write("[defaults]\nstdout_callback = ansible.posix.json\n", to: directory + "/ansible.cfg")
+        try write("- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n    - debug: msg=hello\n", to: directory + "/site.yml")
+        let json = try KeelCLI.run(["play", "-i", "localhost,", "site.yml"], in: directory)
+        #expect(json.status == 0, "\(json.output)")
+        let lines = json.output.split(separator: "\n").filter { !$0.hasPrefix("[WARNING]") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("{") }, "\(json.output)")
+        let human = try KeelCLI.run(["play", "-i", "localhost,", "site.yml", "--output", "human"], in: directory)
+        #expect(human.status == 0 && !human.output.hasPrefix("{"), "\(human.output)")
+    }
+
     /// `keel play --syntax-check` lists every unsupported module, keyword, filter and test of the
     /// playbooks and roles at once, each at its file:line, and exits 4; no host is touched.
     @Test func syntaxCheckListsEveryProblemAtOnce() throws {
