@@ -30,6 +30,7 @@ public enum StandardModules {
         FirewalldModule.self,
         FirewalldZoneModule.self,
         IptablesModule.self,
+        UfwModule.self,
         SystemdModule.self,
         ServiceModule.self,
         UserModule.self,
