@@ -178,7 +178,9 @@ def run(case):
         return {"expected": text}
     except Exception as error:  # every failure is an expectation too
         kind = "UndefinedError" if isinstance(error, jinja2.exceptions.UndefinedError) else type(error).__name__
-        return {"error": {"type": kind, "message": str(error).split("\n")[0]}}
+        # The corpus folder's absolute path (in TemplateNotFound's search path) depends on the checkout.
+        message = str(error).split("\n")[0].replace(CORPUS, "<corpus>")
+        return {"error": {"type": kind, "message": message}}
 
 
 def main():

@@ -148,11 +148,20 @@ import Testing
         let runs = try await differential.run()
         #expect(runs.ansibleStatus == 0, "\(runs.ansibleOutput)")
         #expect(runs.keel.status == .ok, "\(runs.keel.results.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" })")
-        for name in ["results-h1.json", "results-h2.json", "groups.json"] {
+        for name in ["results-h1.json", "results-h2.json"] {
             let (theirs, ours) = try runs.json(name)
             #expect(theirs != nil)
             #expect(ours == theirs, "\(name) differs")
         }
+        // The order of a group_by group's hosts is the order their results came back in, which differs from
+        // run to run under Ansible's forks: groups are compared as sets.
+        let (theirGroups, ourGroups) = try runs.json("groups.json")
+        func asSets(_ value: Value?) -> [String: Set<String>]? {
+            value?.dictValue.map { groups in groups.mapValues { Set(($0.listValue ?? []).compactMap(\.stringValue)) } }
+                .map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }
+        }
+        #expect(theirGroups != nil)
+        #expect(asSets(ourGroups) == asSets(theirGroups), "groups.json differs")
         for name in ["play-new1", "play-l1", "play-l2"] {
             let (theirs, ours) = runs.files(name)
             #expect(theirs != nil)
