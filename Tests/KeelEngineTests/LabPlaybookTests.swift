@@ -168,8 +168,10 @@ import Testing
               gather_facts: false
               strategy: \(strategy)
               tasks:
+                # Long enough that the other host's two tasks finish first even on a machine busy with
+                # every other suite (2 s was not, under CI's parallel tests).
                 - name: slow on one host
-                  command: sleep 2
+                  command: sleep 8
                   when: inventory_hostname == '\(all[0].name)'
                 - name: second
                   command: "true"
