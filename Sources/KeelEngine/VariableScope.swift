@@ -33,6 +33,7 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         if let cached = rendered[name] { return cached }
         if name == "hostvars" { return hostvars() }
         if let value = magic[name] { return value }
+        if name == "vars", precedence.level(of: "vars") == nil { return try allVariables() }
         guard let level = precedence.level(of: name), let raw = precedence[name] else { return nil }
         // set_fact, register and gathered facts hold results, not templates: a file read by a lookup or a
         // command's output that contains "{{ }}" stays as it is, as in Ansible (lookup results and module
@@ -44,6 +45,22 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         defer { resolving.remove(name) }
         let value = try render(raw)
         rendered[name] = value
+        return value
+    }
+
+    /// Ansible's `vars` magic variable: every variable of the task, templated. Ansible templates each value
+    /// when it is read; Keel's values are not lazy, so each is rendered here, and one that cannot be
+    /// rendered (an undefined reference the task never reads) is given as written instead of failing.
+    private func allVariables() throws -> Value {
+        guard resolving.insert("vars").inserted else {
+            throw KeelError("recursive loop detected in the template for variable 'vars'")
+        }
+        defer { resolving.remove("vars") }
+        var all = OrderedDictionary<String, Value>()
+        for (key, raw) in precedence.merged() { all[key] = (try? lookup(key)) ?? raw }
+        for (key, value) in magic { all[key] = value }
+        let value = Value.dict(all)
+        rendered["vars"] = value
         return value
     }
 
