@@ -3,8 +3,8 @@ import PackageDescription
 
 // Layers, bottom to top (arrows point down only):
 //   KeelBase      values, source locations, located errors: shared by every layer
-//   KeelTemplate  the Jinja2-compatible engine
 //   KeelVault     Ansible Vault: the cipher, the envelope, the run's passwords
+//   KeelTemplate  the Jinja2-compatible engine
 //   KeelModel     YAML -> playbooks, roles, inventory, variables
 //   KeelTransport connections: SSH (libssh2) and local
 //   KeelLab       disposable lab hosts (network namespaces + overlay + sshd)

@@ -259,28 +259,3 @@ import Testing
         #expect(keel.output.contains("ignored ansible.cfg settings: [defaults]nocows"))
     }
 }
-
-/// The built `keel` binary, run in a directory with extra environment variables; output and errors together.
-enum KeelCLI {
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: LabInterruptTests.keelBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        for name in env.keys where name.hasPrefix("ANSIBLE_") { env[name] = nil }
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let log = directory + "/keel-output-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self))
-    }
-}

@@ -22,23 +22,7 @@ import Testing
         let host: LabHost
 
         func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: LabInterruptTests.keelBinary)
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            var env = ProcessInfo.processInfo.environment
-            env["NO_COLOR"] = "1"
-            for (key, value) in environment { env[key] = value }
-            process.environment = env
-            let log = directory + "/output-\(UUID().uuidString).log"
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            process.waitUntilExit()
-            try handle.close()
-            return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self))
+            try KeelCLI.run(arguments, in: directory, environment: environment)
         }
     }
 

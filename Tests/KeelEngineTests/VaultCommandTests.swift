@@ -15,27 +15,7 @@ import Testing
     }
 
     func keel(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: LabInterruptTests.keelBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: work)
-        var env = ProcessInfo.processInfo.environment
-        env["TMPDIR"] = work + "/tmp"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let log = work + "/keel-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self))
+        try KeelCLI.run(arguments, in: work, environment: ["TMPDIR": work + "/tmp"].merging(environment) { $1 }, stdin: stdin)
     }
 
     func ansible(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
