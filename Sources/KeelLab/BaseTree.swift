@@ -10,8 +10,13 @@ struct BaseTree {
     /// libpam-systemd provides `logind`, which firewalld's polkitd depends on: debootstrap does not resolve
     /// virtual packages, and without it polkitd and firewalld stay unconfigured and debootstrap fails.
     /// netbase brings /etc/protocols: without it firewalld cannot resolve "esp" in its stock services and exits.
+    /// podman's tests need what debootstrap leaves out because apt only recommends it: the CNI plugins
+    /// (bridge networks, port mapping through iptables), catatonit (--init), uidmap and slirp4netns
+    /// (rootless), fuse-overlayfs; busybox-static is the payload of the images the tests build offline.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
-                           "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat"]
+                           "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat",
+                           "podman", "containernetworking-plugins", "catatonit", "uidmap", "slirp4netns", "fuse-overlayfs",
+                           "iptables", "busybox-static"]
 
     let cache: String
 
