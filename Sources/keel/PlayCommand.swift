@@ -70,8 +70,8 @@ struct PlayCommand: AsyncParsableCommand {
     @Flag(name: .customLong("drift-exit-code"), help: "Exit with 3 when something changed (with --check: would change) and nothing failed.")
     var driftExitCode = false
 
-    @Option(name: .long, help: "human (default), json (one event per line), or github (workflow annotations); ansible.cfg's stdout_callback picks one when this is not given.")
-    var output: String?
+    @Option(name: .long, help: ArgumentHelp("human (default), json (one event per line), github (workflow annotations), markdown (a pull-request summary) or junit (JUnit XML), optionally FORMAT=FILE; repeatable, one to stdout. ansible.cfg's stdout_callback picks the stdout one when none is given.", valueName: "format[=file]"))
+    var output: [String] = []
 
     @Flag(name: .short, help: "More output (repeat for more).")
     var verbose: Int
@@ -102,7 +102,7 @@ struct PlayCommand: AsyncParsableCommand {
     @OptionGroup var connectionFlags: ConnectionFlags
 
     mutating func validate() throws {
-        if let output, !["human", "json", "github"].contains(output) { throw ValidationError("--output takes human, json or github, not '\(output)'") }
+        _ = try OutputSelection(output, fallback: nil)
         if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
     }
 
@@ -148,13 +148,8 @@ struct PlayCommand: AsyncParsableCommand {
         }
         connectionFlags.askForPassword(into: &options)
         if askBecomePass || config.bool("DEFAULT_BECOME_ASK_PASS") == true { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
-        let sink: any ReportSink
-        switch output ?? config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)) ?? "human" {
-        case "json": sink = JSONLinesReporter()
-        case "github": sink = GitHubReporter()
-        default: sink = ConsoleReporter(style: .detect(verbosity: verbose, showDiffs: diff))
-        }
-        let runner = PlaybookRunner(options: options, sinks: [sink])
+        let outputs = try OutputSelection(output, fallback: config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)))
+        let runner = PlaybookRunner(options: options, sinks: try outputs.sinks(verbosity: verbose, showDiffs: diff))
         let playbooks = self.playbooks
         let run = _Concurrency.Task { await runner.run(playbooks) }
         let signals = InterruptHandler { run.cancel() }
