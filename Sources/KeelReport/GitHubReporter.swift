@@ -40,8 +40,12 @@ public actor GitHubReporter: ReportSink {
         }
     }
 
-    /// `::error file=site.yml,line=12,col=7,title=…::message`, escaped as GitHub specifies.
     func command(_ kind: String, _ location: SourceLocation?, title: String, message: String) -> String {
+        Self.annotation(kind, location, title: title, message: message)
+    }
+
+    /// `::error file=site.yml,line=12,col=7,title=…::message`, escaped as GitHub specifies.
+    public static func annotation(_ kind: String, _ location: SourceLocation?, title: String, message: String) -> String {
         var properties: [String] = []
         if let location {
             properties += ["file=\(escapeProperty(location.file))", "line=\(location.line)", "col=\(location.column)"]
@@ -50,11 +54,11 @@ public actor GitHubReporter: ReportSink {
         return "::\(kind) \(properties.joined(separator: ","))::\(escapeData(message))\n"
     }
 
-    func escapeData(_ s: String) -> String {
+    static func escapeData(_ s: String) -> String {
         s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }
 
-    func escapeProperty(_ s: String) -> String {
+    static func escapeProperty(_ s: String) -> String {
         escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }

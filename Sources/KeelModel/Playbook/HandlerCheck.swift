@@ -4,13 +4,14 @@ import KeelBase
 /// something; Keel checks every literal notification at load time, so a typo in `notify:` cannot hide
 /// until the day the task finally changes.
 extension Play {
-    func checkNotifications() throws {
+    /// Every literal notification that names no handler of the play, in the order written.
+    func unknownNotifications() -> [KeelError] {
         let handlers = allHandlers.flatMap(\.allTasks)
         // Handlers that are templated or brought in at run time cannot be known now: check nothing.
         let everything = (preTasks + tasks + postTasks + handlers.map(TaskNode.task)).flatMap(\.allTasks)
             + roleRuns.flatMap { $0.tasks.flatMap(\.allTasks) }
         if handlers.contains(where: { ($0.name.map(NodeReader.isTemplate) ?? false) || $0.action.hasPrefix("include_") })
-            || everything.contains(where: { $0.action == "include_role" }) { return }
+            || everything.contains(where: { $0.action == "include_role" }) { return [] }
         var known = Set<String>()
         for handler in handlers {
             if let name = handler.name {
@@ -19,12 +20,14 @@ extension Play {
             }
             known.formUnion(handler.listen)
         }
+        var problems: [KeelError] = []
         for task in everything {
             for name in task.notify where !NodeReader.isTemplate(name) && !known.contains(name) {
-                throw KeelError("handler '\(name)' not found", at: task.notifyLocation ?? task.location,
+                problems.append(KeelError("handler '\(name)' not found", at: task.notifyLocation ?? task.location,
                                 expected: "the name or a 'listen' topic of a handler of this play",
-                                found: "'\(name)'", suggestion: closestName(to: name, among: known))
+                                found: "'\(name)'", suggestion: closestName(to: name, among: known)))
             }
         }
+        return problems
     }
 }

@@ -62,7 +62,8 @@ extension PlaybookLoader {
                 _ = try reader.readCommonKeyword(key, value, into: &play.keywords, owner: "the play")
             }
         }
-        try play.checkNotifications()
+        // Collected with the other problems when checking, so the plays after this one are checked too.
+        for problem in play.unknownNotifications() { try stepOver(problem) }
         return play
     }
 
