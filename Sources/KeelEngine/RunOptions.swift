@@ -32,6 +32,9 @@ public struct RunOptions: Sendable {
     public var connectionPassword: String?
     public var becomeMethod: String?
     public var rolesPath: [String] = []
+    /// Saved plans: records every task's planned steps (`--plan-out`, and `keel apply`'s verifying
+    /// check run), or approves only the saved plan's steps (`keel apply`'s real run).
+    public var planLedger: PlanLedger?
     /// ansible.cfg's collections_path: where `namespace.collection.role` names are looked for.
     public var collectionsPath: [String] = []
     /// ansible.cfg's ssh_args, ssh_common_args and ssh_extra_args: defaults for the hosts'

@@ -75,8 +75,11 @@ struct TaskRunner {
                 }
                 let label = item.flatMap { _ in try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") }
                 let labelText = item == nil ? nil : (label ?? item?.jsonString())
+                let ledger = run.options.planLedger
+                let planKey = ledger?.nextKey(host: host, place: PlanLedger.place(task.location) + (labelText.map { " item=\($0)" } ?? ""))
                 // when is checked per item, as in Ansible.
                 if !(try itemScope.holds(entry.keywords.when)) {
+                    if let ledger, let planKey { ledger.record(host: host, key: planKey, task: info.name, status: "skipped", digest: nil) }
                     statuses.append(.skipped)
                     itemResults.append(["changed": false, "skipped": true, "skip_reason": "Conditional result was False"])
                     await emit(info, .skipped, item: labelText, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
@@ -87,13 +90,17 @@ struct TaskRunner {
                 do {
                     let settings = try TaskSettings.resolve(entry.keywords, mode: mode, host: host, scope: itemScope, play: play,
                                                             run: run, at: task.location)
-                    result = try await attempt(scope: itemScope, state: state, settings: settings)
+                    result = try await attempt(scope: itemScope, state: state, settings: settings,
+                                               approvePlan: planKey.flatMap { run.options.planLedger?.approval(host: host, key: $0, task: info.name) })
                 } catch {
                     // A module's or template's error fails this host's task like any failure, so
                     // ignore_errors, failed_when, register and rescue see it, as in Ansible.
                     result = Attempt(status: .failed, message: Self.failureMessage(error))
                 }
                 result = try applyOverrides(result, scope: itemScope)
+                if let ledger, let planKey {
+                    ledger.record(host: host, key: planKey, task: info.name, status: result.status.rawValue, digest: result.planDigest)
+                }
                 if pauseBetweenItems > 0, index < items.count - 1 {
                     try await _Concurrency.Task.sleep(for: .seconds(pauseBetweenItems))
                 }
@@ -158,6 +165,8 @@ struct TaskRunner {
         var diffs: [Diff] = []
         var effects: [ControlOutcome.Effect] = []
         var display = false
+        /// The digest of the module's plan, for saved plans.
+        var planDigest: String?
 
         var registerValue: OrderedDictionary<String, Value> {
             var v = values
@@ -173,13 +182,14 @@ struct TaskRunner {
     }
 
     /// Runs the action, repeating it for `until`/`retries`.
-    private func attempt(scope: VariableScope, state: HostState, settings: TaskSettings) async throws -> Attempt {
+    private func attempt(scope: VariableScope, state: HostState, settings: TaskSettings,
+                         approvePlan: (@Sendable (String) throws -> Void)? = nil) async throws -> Attempt {
         var tries = 0
         let retries = try int(task.retries, scope) ?? 3
         let delay = try int(task.delay, scope) ?? 5
         while true {
             var result = try await TaskDeadline.run(seconds: settings.timeout, action: task.action, host: host) {
-                try await perform(scope: scope, state: state, settings: settings)
+                try await perform(scope: scope, state: state, settings: settings, approvePlan: approvePlan)
             }
             guard !task.until.isEmpty, result.status != .unreachable else { return result }
             let withResult = scope.adding(.setFacts, task.register.map { [$0: .dict(result.registerValue)] } ?? [:])
@@ -216,7 +226,8 @@ struct TaskRunner {
     }
 
     /// One execution of the task's action.
-    private func perform(scope: VariableScope, state: HostState, settings: TaskSettings) async throws -> Attempt {
+    private func perform(scope: VariableScope, state: HostState, settings: TaskSettings,
+                         approvePlan: (@Sendable (String) throws -> Void)?) async throws -> Attempt {
         if let control = run.registry.control(for: task.action) {
             var arguments = OrderedDictionary<String, Value>()
             for (key, value) in task.args {
@@ -266,6 +277,7 @@ struct TaskRunner {
                                   })
         context.environment = settings.environment
         context.services = run.services
+        context.approvePlan = approvePlan
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,
@@ -281,8 +293,10 @@ struct TaskRunner {
             }
             let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
-            return Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [],
-                           effects: Self.returnedFacts(result))
+            var attempt = Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [],
+                                  effects: Self.returnedFacts(result))
+            attempt.planDigest = result.planDigest
+            return attempt
         } catch let error as TransportError where error.isUnreachable {
             await run.connections.drop(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")

@@ -76,6 +76,9 @@ struct PlayCommand: AsyncParsableCommand {
     @Flag(name: .short, help: "More output (repeat for more).")
     var verbose: Int
 
+    @Option(name: .customLong("plan-out"), help: ArgumentHelp("With --check: save the plan (every task's planned steps per host, as digests; no contents or secrets) for `keel apply`.", valueName: "file"))
+    var planOut: String?
+
     @OptionGroup(title: "Vault")
     var vault: VaultPasswordOptions
 
@@ -103,6 +106,7 @@ struct PlayCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         _ = try OutputSelection(output, fallback: nil)
+        if planOut != nil && !check { throw ValidationError("--plan-out needs --check: a plan is what a check run predicts") }
         if let forks, forks < 1 { throw ValidationError("--forks must be at least 1") }
     }
 
@@ -149,12 +153,18 @@ struct PlayCommand: AsyncParsableCommand {
         connectionFlags.askForPassword(into: &options)
         if askBecomePass || config.bool("DEFAULT_BECOME_ASK_PASS") == true { options.becomePassword = PasswordPrompt.read("BECOME password: ") }
         let outputs = try OutputSelection(output, fallback: config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)))
+        let ledger = planOut.map { _ in PlanLedger() }
+        options.planLedger = ledger
         let runner = PlaybookRunner(options: options, sinks: try outputs.sinks(verbosity: verbose, showDiffs: diff))
         let playbooks = self.playbooks
         let run = _Concurrency.Task { await runner.run(playbooks) }
         let signals = InterruptHandler { run.cancel() }
         let status = await run.value
         signals.stop()
+        if let planOut, let ledger, status != .usageOrParseError, status != .interrupted {
+            try SavedPlan(options: options, playbooks: playbooks, hosts: ledger.tasks).write(to: planOut)
+            FileHandle.standardError.write(Data("plan saved to \(planOut): apply it with `keel apply \(planOut)`\n".utf8))
+        }
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 

@@ -66,6 +66,9 @@ public struct HostContext: Sendable {
     public var environment: [String: String] = [:]
     /// The run's controller services (HTTP, shared state, fact caches); the engine passes one per run.
     public var services = ControllerServices()
+    /// Set by `keel apply`: called with the digest of the plan just made, before anything is applied;
+    /// throws when the plan differs from the one that was reviewed, so nothing of it is applied.
+    public var approvePlan: (@Sendable (String) throws -> Void)?
 
     public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
                 files: ControllerFiles = ControllerFiles(searchPaths: []),

@@ -42,11 +42,17 @@ public struct ModuleRunner: Sendable {
             let module = M()
             let observed = try await module.observe(arguments, on: host)
             let plan = try module.plan(arguments, observed: observed, on: host)
+            let digest = PlanDigest.of(plan)
+            if mode == .apply { try host.approvePlan?(digest) }
             if plan.isEmpty {
-                return ModuleResult(changed: false, values: mode == .check ? plan.valuesInCheckMode : plan.values)
+                var result = ModuleResult(changed: false, values: mode == .check ? plan.valuesInCheckMode : plan.values)
+                result.planDigest = digest
+                return result
             }
             guard mode == .apply else {
-                return ModuleResult(changed: true, diffs: plan.diffs, values: plan.valuesInCheckMode)
+                var result = ModuleResult(changed: true, diffs: plan.diffs, values: plan.valuesInCheckMode)
+                result.planDigest = digest
+                return result
             }
             let applied: Applied
             do {

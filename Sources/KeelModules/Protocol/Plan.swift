@@ -67,6 +67,8 @@ public struct ModuleResult: Sendable, Equatable {
     public var message: String?
     public var diffs: [Diff] = []
     public var values: OrderedDictionary<String, Value> = [:]
+    /// The digest of the plan's steps (PlanDigest); nil when the module did not plan (skipped in check mode).
+    public var planDigest: String?
 
     public init(changed: Bool, failed: Bool = false, skipped: Bool = false, message: String? = nil,
                 diffs: [Diff] = [], values: OrderedDictionary<String, Value> = [:]) {
