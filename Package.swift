@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "KeelBase", dependencies: [
@@ -54,9 +55,10 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "KeelLab", dependencies: ["KeelBase"]),
+        .target(name: "KeelHistory", dependencies: ["KeelBase", "KeelReport", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "keel", dependencies: [
             "KeelBase", "KeelTemplate", "KeelModel", "KeelTransport", "KeelModules", "KeelReport", "KeelEngine", "KeelLab", "KeelVault",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KeelHistory", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "KeelTestSupport", dependencies: ["KeelBase", "KeelLab", "KeelTransport"],
                 path: "Tests/KeelTestSupport"),

@@ -123,7 +123,9 @@ struct ApplyCommand: AsyncParsableCommand {
         apply.diffMode = diff
         apply.planLedger = PlanLedger(approving: saved)
         let outputs = try OutputSelection(output, fallback: config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)))
-        let runner = PlaybookRunner(options: apply, sinks: try outputs.sinks(verbosity: verbose, showDiffs: diff))
+        var sinks = try outputs.sinks(verbosity: verbose, showDiffs: diff)
+        if let history = HistoryRecording.recorder(playbooks: saved.playbooks, options: apply) { sinks.append(history) }
+        let runner = PlaybookRunner(options: apply, sinks: sinks)
         let playbooks = saved.playbooks
         let run = _Concurrency.Task { await runner.run(playbooks) }
         let signals = InterruptHandler { run.cancel() }

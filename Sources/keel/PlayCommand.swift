@@ -155,7 +155,9 @@ struct PlayCommand: AsyncParsableCommand {
         let outputs = try OutputSelection(output, fallback: config.string("DEFAULT_STDOUT_CALLBACK").flatMap(AnsibleConfig.output(forCallback:)))
         let ledger = planOut.map { _ in PlanLedger() }
         options.planLedger = ledger
-        let runner = PlaybookRunner(options: options, sinks: try outputs.sinks(verbosity: verbose, showDiffs: diff))
+        var sinks = try outputs.sinks(verbosity: verbose, showDiffs: diff)
+        if let history = HistoryRecording.recorder(playbooks: playbooks, options: options) { sinks.append(history) }
+        let runner = PlaybookRunner(options: options, sinks: sinks)
         let playbooks = self.playbooks
         let run = _Concurrency.Task { await runner.run(playbooks) }
         let signals = InterruptHandler { run.cancel() }
