@@ -87,7 +87,18 @@ public struct PlaybookRunner: Sendable {
         // A single problem of the loader is thrown as itself, as it always was.
         if problems.count == 1, loadProblems.count == 1 { throw loadProblems[0] }
         if !problems.isEmpty { throw LoadProblems(problems: problems) }
+        // Two users of one port on a host fail the run before it touches anything.
+        let ports = portFindings(loaded, inventory: inventory, loader: loader, templates: templates)
+        if !ports.errors.isEmpty { throw LoadProblems(problems: ports.errors) }
         return (inventory, loaded, loader, templates)
+    }
+
+    /// Port conflicts (errors) and ports opened in a firewall that nothing listens on (warnings) of
+    /// loaded playbooks, resolved per host without contacting any (see PortConflicts).
+    public func portFindings(_ playbooks: [Playbook], inventory: Inventory, loader: PlaybookLoader,
+                             templates: TemplateEngine) -> (errors: [KeelError], warnings: [KeelError]) {
+        let context = RunContext(options: options, inventory: inventory, registry: registry, templates: templates, loader: loader, sinks: [])
+        return PortConflicts(run: context).analyze(playbooks)
     }
 
     /// Runs the playbooks; returns the exit status. Cancelling the calling task interrupts the run (what
@@ -115,6 +126,9 @@ public struct PlaybookRunner: Sendable {
         let context = RunContext(options: options, inventory: inventory, registry: registry, templates: templates,
                                  loader: loader, sinks: sinks)
         await context.emit(.runStarted(RunInfo(playbooks: playbooks, checkMode: options.checkMode, diffMode: options.diffMode)))
+        for warning in portFindings(loaded, inventory: inventory, loader: loader, templates: templates).warnings {
+            await context.emit(.warning(message: warning.message, location: warning.location))
+        }
         let filter = TagFilter(only: Set(options.tags), skip: Set(options.skipTags))
         plays: for playbook in loaded {
             for play in playbook.plays {

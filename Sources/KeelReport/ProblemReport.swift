@@ -7,31 +7,40 @@ import OrderedCollections
 /// import. Locations are made relative to `root` so annotations land on the repository's files.
 public struct ProblemReport: Sendable {
     public var problems: [KeelError]
+    /// Findings that do not fail the check (a port opened in the firewall that nothing listens on).
+    public var warnings: [KeelError]
     public var checkedFiles: [String]
     public var root: String
 
-    public init(problems: [KeelError], checkedFiles: [String], root: String = FileManager.default.currentDirectoryPath) {
+    public init(problems: [KeelError], warnings: [KeelError] = [], checkedFiles: [String], root: String = FileManager.default.currentDirectoryPath) {
         self.problems = problems
+        self.warnings = warnings
         self.checkedFiles = checkedFiles
         self.root = root
     }
 
     public func text() -> String {
         let files = "\(checkedFiles.count) playbook\(checkedFiles.count == 1 ? "" : "s")"
-        guard !problems.isEmpty else { return "checked \(files): no problems found\n" }
-        return problems.map { relocated($0).description + "\n" }.joined()
+        let warned = warnings.map { warning in
+            let location = relocated(warning).location.map { "\($0): " } ?? ""
+            return location + "warning: " + detail(warning) + "\n"
+        }.joined()
+        guard !problems.isEmpty else { return warned + "checked \(files): no problems found\n" }
+        return problems.map { relocated($0).description + "\n" }.joined() + warned
             + "\(problems.count) problem\(problems.count == 1 ? "" : "s") found in \(files); no host was contacted\n"
     }
 
     public func github() -> String {
         problems.map { problem in
             GitHubReporter.annotation("error", relocated(problem).location, title: "keel check", message: detail(problem))
+        }.joined() + warnings.map { warning in
+            GitHubReporter.annotation("warning", relocated(warning).location, title: "keel check", message: detail(warning))
         }.joined()
     }
 
     public func sarif(toolVersion: String) -> String {
-        let results: [Value] = problems.map { problem in
-            var result: OrderedDictionary<String, Value> = ["ruleId": "keel/load", "level": "error",
+        let results: [Value] = (problems.map { ($0, "error") } + warnings.map { ($0, "warning") }).map { problem, level in
+            var result: OrderedDictionary<String, Value> = ["ruleId": "keel/load", "level": .string(level),
                                                              "message": ["text": .string(detail(problem))]]
             if let location = relocated(problem).location {
                 result["locations"] = [[

@@ -65,9 +65,11 @@ struct CheckCommand: ParsableCommand {
                                                 : "no playbooks found in \(paths.joined(separator: ", "))")
         }
         let runner = PlaybookRunner(options: options, sinks: [])
+        var warnings: [KeelError] = []
         for playbook in found.playbooks {
             do {
-                _ = try runner.load([playbook])
+                let (inventory, loaded, loader, templates) = try runner.load([playbook])
+                warnings += runner.portFindings(loaded, inventory: inventory, loader: loader, templates: templates).warnings
             } catch let many as LoadProblems {
                 problems += many.problems
             } catch {
@@ -77,7 +79,8 @@ struct CheckCommand: ParsableCommand {
         // A role or inventory shared by several playbooks reports its problem once.
         var seen = Set<String>()
         problems = problems.filter { seen.insert($0.description).inserted }
-        let report = ProblemReport(problems: problems, checkedFiles: found.playbooks)
+        warnings = warnings.filter { seen.insert($0.description).inserted }
+        let report = ProblemReport(problems: problems, warnings: warnings, checkedFiles: found.playbooks)
         let text: String
         switch output {
         case "github": text = report.github()

@@ -36,6 +36,13 @@ public protocol Module: Sendable {
     func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied
 }
 
+/// A module whose tasks make the host use ports (listen on them, or open them in the firewall). Only
+/// these modules' arguments are rendered ahead of a run for port-conflict detection.
+public protocol PortClaiming {
+    /// The ports a task with these (rendered) arguments makes the host use.
+    static func portClaims(_ arguments: OrderedDictionary<String, Value>) -> [PortClaim]
+}
+
 extension Module {
     public static var aliases: [String] { [] }
     public static var supportsCheckMode: Bool { true }

@@ -18,6 +18,9 @@ public struct ModuleRunner: Sendable {
     public let needsConnection: Bool
     /// For modules that are one script on the host (command, shell): how to run it detached for `async`.
     public let detached: DetachedRunner?
+    /// The ports a task with these arguments makes the host use (for port-conflict detection); nil for
+    /// modules that claim none.
+    public let portClaims: (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])?
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
 
     public init<M: Module>(_ module: M.Type) {
@@ -28,6 +31,7 @@ public struct ModuleRunner: Sendable {
         supportsCheckMode = M.supportsCheckMode
         needsConnection = M.needsConnection
         detached = Self.detachedRunner(M.self)
+        portClaims = Self.portClaimer(M.self)
         body = { raw, location, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
             let arguments: M.Arguments
@@ -71,6 +75,11 @@ public struct ModuleRunner: Sendable {
             return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
                                 values: plan.values.merging(applied.values) { $1 })
         }
+    }
+
+    private static func portClaimer<M: Module>(_ module: M.Type) -> (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])? {
+        guard let claiming = module as? any PortClaiming.Type else { return nil }
+        return { arguments in claiming.portClaims(arguments) }
     }
 
     private static func detachedRunner<M: Module>(_ module: M.Type) -> DetachedRunner? {
