@@ -18,8 +18,8 @@ struct LabModuleHost {
 
     static let connections = ConnectionCache()
 
-    static func make(prefix: String = "files") async throws -> LabModuleHost {
-        let host = try await LabFixture.shared.hosts(1, prefix: prefix)[0]
+    static func make(prefix: String = "files", index: Int = 0) async throws -> LabModuleHost {
+        let host = try await LabFixture.shared.hosts(index + 1, prefix: prefix)[index]
         let connection = try await connections.connection(for: host)
         let root = "/root/keel-test-\(UUID().uuidString.prefix(8))"
         let made = try LabFixture.shared.lab.exec(host.name, "mkdir -p \(root)")

@@ -1,0 +1,137 @@
+import Foundation
+import KeelBase
+import KeelTestSupport
+import OrderedCollections
+import Testing
+@testable import KeelModules
+
+/// The git module against a real git server: a bare repository on one lab host, cloned over SSH by
+/// another with a deploy key and a verified host key.
+@Suite("git module over SSH between lab hosts", .serialized) struct GitModuleLabTests {
+    /// A new path inside the client's test directory (which `expectConverges` snapshots).
+    func fresh(_ name: String, in git: GitLab) -> String { "\(git.client.root)/\(name)-\(UUID().uuidString.prefix(6))" }
+
+    @Test func aCloneConvergesAndANewCommitIsExactlyOneChangeWithBeforeAndAfter() async throws {
+        let git = try await GitLab.shared.lab()
+        let dest = fresh("follow", in: git)
+        let first = try git.serverCommit("main")
+
+        let predicted = try await git.client.run(GitModule.self, git.arguments(dest), .check)
+        #expect(predicted.changed && !predicted.failed, "\(predicted.message ?? "")")
+        #expect(predicted.values["after"] == .string(first))
+        #expect(predicted.values["before"] == .null)
+        #expect(try git.client.sh("[ -e \(dest) ] && echo exists || echo absent") == "absent\n", "check mode created the checkout")
+
+        let cloned = try await git.client.run(GitModule.self, git.arguments(dest))
+        #expect(cloned.changed && !cloned.failed, "\(cloned.message ?? "")")
+        #expect(cloned.values["after"] == .string(first))
+        #expect(try git.clientHead(dest) == first)
+        #expect(try git.client.sh("cat \(dest)/README") == "hello\n")
+        let again = try await git.client.run(GitModule.self, git.arguments(dest))
+        #expect(!again.changed && !again.failed, "second run: \(again.message ?? "") \(again.values)")
+        #expect(again.values["before"] == .string(first) && again.values["after"] == .string(first))
+
+        let second = try git.commit("VERSION", "v-follow-\(UUID().uuidString.prefix(4))")
+        let check = try await git.client.run(GitModule.self, git.arguments(dest), .check)
+        #expect(check.changed)
+        #expect(check.values["before"] == .string(first) && check.values["after"] == .string(second))
+        #expect(try git.clientHead(dest) == first, "check mode moved the checkout")
+        #expect(try git.client.sh("git -C \(dest) cat-file -t \(second) 2>/dev/null || echo missing") == "missing\n", "check mode fetched into the tree")
+
+        let moved = try await git.client.run(GitModule.self, git.arguments(dest))
+        #expect(moved.changed && !moved.failed, "\(moved.message ?? "")")
+        #expect(moved.values["before"] == .string(first) && moved.values["after"] == .string(second))
+        #expect(moved.values["remote_url_changed"] == .bool(false))
+        #expect(moved.diffs == check.diffs)
+        #expect(try git.clientHead(dest) == second)
+        let settled = try await git.client.run(GitModule.self, git.arguments(dest))
+        #expect(!settled.changed, "a run after the move changed again")
+        #expect(try await git.client.run(GitModule.self, git.arguments(dest), .check).changed == false)
+    }
+
+    @Test func localModificationsFailWithoutForceAndAreDiscardedWithForce() async throws {
+        let git = try await GitLab.shared.lab()
+        let dest = fresh("mods", in: git)
+        _ = try await git.client.run(GitModule.self, git.arguments(dest))
+        try git.client.sh("printf 'untracked\\n' > \(dest)/notes.txt")
+        let untrackedOnly = try await git.client.run(GitModule.self, git.arguments(dest))
+        #expect(!untrackedOnly.failed && !untrackedOnly.changed, "untracked files are not modifications: \(untrackedOnly.message ?? "")")
+
+        try git.client.sh("printf 'edited on the host\\n' > \(dest)/README")
+        for mode in [RunMode.check, .apply] {
+            let refused = try await git.client.run(GitModule.self, git.arguments(dest), mode)
+            #expect(refused.failed)
+            #expect(refused.message?.contains("Local modifications exist in the destination: \(dest) (force=no).") == true, "\(refused.message ?? "")")
+            #expect(try git.client.sh("cat \(dest)/README") == "edited on the host\n", "a refused run touched the file")
+        }
+
+        let predicted = try await git.client.run(GitModule.self, git.arguments(dest, ["force": true]), .check)
+        #expect(predicted.changed && !predicted.failed)
+        #expect(try git.client.sh("cat \(dest)/README") == "edited on the host\n", "check mode discarded the modification")
+        let forced = try await git.client.run(GitModule.self, git.arguments(dest, ["force": true]))
+        #expect(forced.changed && !forced.failed, "\(forced.message ?? "")")
+        #expect(try git.client.sh("cat \(dest)/README") == "hello\n")
+        #expect(try git.client.sh("cat \(dest)/notes.txt") == "untracked\n", "force removed an untracked file")
+        #expect(try await git.client.run(GitModule.self, git.arguments(dest, ["force": true])).changed == false)
+    }
+
+    @Test func depthOneATagAndACommitIdAllCheckOutAndConverge() async throws {
+        let git = try await GitLab.shared.lab()
+        let tagged = try git.commit("VERSION", "v-tag-\(UUID().uuidString.prefix(4))", tag: "t\(UUID().uuidString.prefix(6).lowercased())")
+        let tag = try git.onServer("git -C \(GitLab.work) describe --tags --exact-match HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        let firstCommit = try git.onServer("git -C \(GitLab.bare) rev-list --max-parents=0 main").trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try git.serverCommit("main")
+
+        let shallow = fresh("depth", in: git)
+        try await git.client.expectConverges(GitModule.self, git.arguments(shallow, ["depth": 1]))
+        #expect(try git.client.sh("git -C \(shallow) rev-list --count HEAD") == "1\n")
+        #expect(try git.clientHead(shallow) == head)
+
+        let byTag = fresh("tag", in: git)
+        let tagRun = try await git.client.expectConverges(GitModule.self, git.arguments(byTag, ["version": .string(tag)]))
+        #expect(tagRun.values["after"] == .string(tagged), "an annotated tag checks out its commit")
+        #expect(try git.clientHead(byTag) == tagged)
+
+        let byCommit = fresh("commit", in: git)
+        let commitRun = try await git.client.expectConverges(GitModule.self, git.arguments(byCommit, ["version": .string(firstCommit)]))
+        #expect(commitRun.values["after"] == .string(firstCommit))
+        #expect(try git.client.sh("cat \(byCommit)/VERSION") == "v1\n")
+
+        let shallowTag = fresh("depthtag", in: git)
+        try await git.client.expectConverges(GitModule.self, git.arguments(shallowTag, ["version": .string(tag), "depth": 1]))
+        #expect(try git.clientHead(shallowTag) == tagged)
+    }
+
+    @Test func aChangedHostKeyFailsTheCloneEvenWithAcceptNewHostKey() async throws {
+        let git = try await GitLab.shared.lab()
+        // A known_hosts that records another key for the server's address: what the client sees when the
+        // server (or something in its place) presents a key that changed.
+        let impostor = "/root/impostor_known_hosts"
+        try git.client.sh("""
+            rm -f /root/impostor_key /root/impostor_key.pub
+            ssh-keygen -q -t ed25519 -N '' -f /root/impostor_key
+            printf '%s %s\\n' '\(git.server.address)' "$(cut -d' ' -f1,2 /root/impostor_key.pub)" > \(impostor)
+            """)
+        for extra: OrderedDictionary<String, Value> in [[:], ["accept_newhostkey": true]] {
+            let dest = fresh("hostkey", in: git)
+            var arguments = git.arguments(dest, extra)
+            arguments["ssh_opts"] = .string("-o UserKnownHostsFile=\(impostor)")
+            for mode in [RunMode.check, .apply] {
+                let result = try await git.client.run(GitModule.self, arguments, mode)
+                #expect(result.failed, "a changed host key was accepted (\(extra), \(mode))")
+                #expect(result.message?.contains("Host key verification failed") == true
+                        || result.message?.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") == true, "\(result.message ?? "")")
+            }
+            #expect(try git.client.sh("[ -e \(dest) ] && echo exists || echo absent") == "absent\n")
+        }
+    }
+
+    @Test func accept_hostkeyIsTheTasksChoiceAndTheResultWarnsAboutIt() async throws {
+        let git = try await GitLab.shared.lab()
+        let dest = fresh("accept", in: git)
+        let result = try await git.client.run(GitModule.self, git.arguments(dest, ["accept_hostkey": true]))
+        #expect(result.changed && !result.failed, "\(result.message ?? "")")
+        let warnings = result.values["warnings"]?.listValue?.compactMap(\.stringValue) ?? []
+        #expect(warnings.contains { $0.contains("host key checking is off") }, "\(warnings)")
+    }
+}
