@@ -88,7 +88,8 @@ public struct GitModule: Module {
     }
 
     public func plan(_ a: Arguments, observed: GitObservation, on host: HostContext) throws -> Plan<GitStep> {
-        try GitPlanner(arguments: a, observed: observed).plan()
+        var planner = try GitPlanner(arguments: a, observed: observed)
+        return try planner.plan()
     }
 
     public func apply(_ plan: Plan<GitStep>, on host: HostContext) async throws -> Applied {
