@@ -59,7 +59,7 @@ import Testing
 
         try git.client.sh("printf 'edited on the host\\n' > \(dest)/README")
         for mode in [RunMode.check, .apply] {
-            let refused = try await git.client.run(GitModule.self, git.arguments(dest), mode)
+            let refused = await git.client.outcome(GitModule.self, git.arguments(dest), mode)
             #expect(refused.failed)
             #expect(refused.message?.contains("Local modifications exist in the destination: \(dest) (force=no).") == true, "\(refused.message ?? "")")
             #expect(try git.client.sh("cat \(dest)/README") == "edited on the host\n", "a refused run touched the file")
@@ -117,7 +117,7 @@ import Testing
             var arguments = git.arguments(dest, extra)
             arguments["ssh_opts"] = .string("-o UserKnownHostsFile=\(impostor)")
             for mode in [RunMode.check, .apply] {
-                let result = try await git.client.run(GitModule.self, arguments, mode)
+                let result = await git.client.outcome(GitModule.self, arguments, mode)
                 #expect(result.failed, "a changed host key was accepted (\(extra), \(mode))")
                 #expect(result.message?.contains("Host key verification failed") == true
                         || result.message?.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") == true, "\(result.message ?? "")")

@@ -31,6 +31,13 @@ struct LabModuleHost {
         try await ModuleRunner(module).run(arguments, at: nil, on: context, mode: mode)
     }
 
+    /// Like `run`, with a thrown error (as the engine reports it) turned into a failed result.
+    func outcome<M: Module>(_ module: M.Type, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async -> ModuleResult {
+        do { return try await run(module, arguments, mode) } catch {
+            return ModuleResult(changed: false, failed: true, message: "\(error)")
+        }
+    }
+
     /// Runs a script on the host directly; fails the test on a non-zero exit.
     @discardableResult
     func sh(_ script: String) throws -> String {

@@ -69,13 +69,13 @@ import Testing
         #expect(try host.sh("readlink \(path)/current") == "releases/r1\n")
         #expect(try host.sh("cut -d' ' -f2,3 \(path)/history") == "switch r1\nswitch r2\nrollback r1\n")
         // Nothing before r1: a second rollback has nowhere to go, and says so.
-        let nowhere = try await host.run(ReleaseModule.self, rollback)
+        let nowhere = await host.outcome(ReleaseModule.self, rollback)
         #expect(nowhere.failed && nowhere.message?.contains("cannot roll back") == true, "\(nowhere.message ?? "")")
 
         // A release whose validation fails is never switched to.
         try host.sh("rm \(path)/releases/r3/VERSION")
         for mode in [RunMode.check, .apply] {
-            let failing = try await host.run(ReleaseModule.self, switched(path, "r3"), mode)
+            let failing = await host.outcome(ReleaseModule.self, switched(path, "r3"), mode)
             #expect(mode == .check ? failing.changed && !failing.failed : failing.failed, "\(mode): \(failing.message ?? "")")
         }
         #expect(try host.sh("readlink \(path)/current; cat \(path)/current/VERSION") == "releases/r1\nrelease r1\n")

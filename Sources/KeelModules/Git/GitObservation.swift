@@ -88,7 +88,8 @@ public struct GitObservation: Sendable, Equatable {
     /// Reads the script's output; a failed `ls-remote` (unreachable server, changed host key, refused key)
     /// is an error naming the repository and quoting git.
     static func parse(_ text: String, repo: String, host: String) throws -> GitObservation {
-        let f = AccountDatabase.fields(text)
+        // ssh ends its warnings with CRLF, which Swift reads as one character, not a line break.
+        let f = AccountDatabase.fields(text.replacingOccurrences(of: "\r\n", with: "\n"))
         var observation = GitObservation()
         if f["nogit"] != nil { observation.gitInstalled = false; return observation }
         if f["repo"] != nil {
