@@ -134,4 +134,69 @@ import Testing
         let warnings = result.values["warnings"]?.listValue?.compactMap(\.stringValue) ?? []
         #expect(warnings.contains { $0.contains("host key checking is off") }, "\(warnings)")
     }
+
+    @Test func aShallowCheckoutFollowsANewCommitWithOneMoreShallowFetch() async throws {
+        let git = try await GitLab.shared.lab()
+        let dest = fresh("shallowfollow", in: git)
+        _ = try await git.client.run(GitModule.self, git.arguments(dest, ["depth": 1]))
+        let next = try git.commit("VERSION", "v-shallow-\(UUID().uuidString.prefix(4))")
+        let moved = try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["depth": 1]))
+        #expect(moved.values["after"] == .string(next))
+        #expect(try git.clientHead(dest) == next)
+        #expect(try git.client.sh("git -C \(dest) symbolic-ref --short HEAD") == "main\n")
+    }
+
+    @Test func umaskSingleBranchAndArchiveApplyAndConverge() async throws {
+        let git = try await GitLab.shared.lab()
+        try git.commit("OTHER", "other branch", branch: "side-\(UUID().uuidString.prefix(4).lowercased())")
+        let dest = fresh("options", in: git)
+        let archive = "\(git.client.root)/exports/app.tar.gz"
+        let arguments = git.arguments(dest, ["version": "main", "umask": "0077", "single_branch": true, "archive": .string(archive)])
+        try await git.client.expectConverges(GitModule.self, arguments)
+        #expect(try git.client.sh("stat -c %a \(dest)/README") == "600\n", "umask 0077 was not applied")
+        #expect(try git.client.sh("git -C \(dest) branch -r | grep -v HEAD | tr -d ' '") == "origin/main\n", "single_branch fetched other branches")
+        #expect(try git.client.sh("tar -tzf \(archive) | sort | head -n 2") == "README\nVERSION\n")
+
+        // The archive alone is rewritten when it no longer matches the checkout.
+        try git.client.sh("printf 'stale' > \(archive)")
+        let rewritten = try await git.client.expectConverges(GitModule.self, arguments)
+        #expect(rewritten.values["before"] == rewritten.values["after"])
+        #expect(try git.client.sh("tar -tzf \(archive) | sort | head -n 2") == "README\nVERSION\n")
+
+        let badUmask = await git.client.outcome(GitModule.self, git.arguments(fresh("badumask", in: git), ["umask": 18]))
+        #expect(badUmask.failed && badUmask.message?.contains("quoted octal") == true, "\(badUmask.message ?? "")")
+    }
+
+    @Test func submodulesAreClonedAndFollowTheCommitTheSuperprojectRecords() async throws {
+        let git = try await GitLab.shared.lab()
+        let branch = "with-lib-\(UUID().uuidString.prefix(4).lowercased())"
+        let lib = "/srv/git/lib-\(branch).git"
+        let libURL = "ssh://git@\(git.server.address)\(lib)"
+        // A library repository, added as a submodule on a branch of its own (main stays as other tests expect).
+        try git.onServer("""
+            set -e
+            rm -rf /root/lib-work && git init -q --bare -b main \(lib) && git init -q -b main /root/lib-work
+            cd /root/lib-work && git config user.email dev@lab.test && git config user.name Dev
+            printf 'lib 1\\n' > LIB && git add LIB && git commit -q -m lib1 && git push -q \(lib) main
+            cd \(GitLab.work) && git checkout -q main && git checkout -q -b \(branch)
+            git -c protocol.file.allow=always submodule add -q \(lib) lib
+            git config -f .gitmodules submodule.lib.url \(libURL)
+            git add .gitmodules lib && git commit -q -m 'add lib' && git push -q origin \(branch)
+            chown -R git:git /srv/git
+            """)
+        let dest = fresh("submodules", in: git)
+        try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["version": .string(branch)]))
+        #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 1\n")
+
+        // The library moves and the superproject records the new commit: one change, submodule included.
+        try git.onServer("""
+            set -e
+            cd /root/lib-work && printf 'lib 2\\n' > LIB && git commit -q -am lib2 && git push -q \(lib) main
+            cd \(GitLab.work) && git checkout -q \(branch) && git -c protocol.file.allow=always submodule update -q --remote lib
+            git add lib && git commit -q -m 'lib 2' && git push -q origin \(branch)
+            chown -R git:git /srv/git
+            """)
+        try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["version": .string(branch)]))
+        #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 2\n")
+    }
 }
