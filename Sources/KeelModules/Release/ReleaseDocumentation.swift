@@ -11,7 +11,7 @@ enum ReleaseDocumentation {
             shared items are linked into it (replacing what the checkout had at those paths), `validate` runs \
             inside it, and only when that exits 0 is `current` switched, by renaming a new symlink over the old \
             one (rename(2) is atomic: a reader sees the old release or the new one, never a missing link; \
-            `ln -sfn` removes the old link first and is not). Then old releases beyond `keep` are removed, never \
+            busybox's `ln -sfn` removes the old link first and is not). Then old releases beyond `keep` are removed, never \
             the current one nor the previous one. A release already current with its links right is ok.
 
             state=rollback switches back to the previous release from the history (the deploy before the current \

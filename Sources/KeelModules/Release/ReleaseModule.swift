@@ -14,7 +14,6 @@ import OrderedCollections
 /// to the previous release (or the one named). Check mode predicts every step, as the plan lists them.
 public struct ReleaseModule: Module {
     public static let name = "release"
-    public static let aliases = ["keel.release"]
     public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "switched", requires: ["release"])])
     public static let documentation = ReleaseDocumentation.module
 
