@@ -151,7 +151,8 @@ import Testing
         try git.commit("OTHER", "other branch", branch: "side-\(UUID().uuidString.prefix(4).lowercased())")
         let dest = fresh("options", in: git)
         let archive = "\(git.client.root)/exports/app.tar.gz"
-        let arguments = git.arguments(dest, ["version": "main", "umask": "0077", "single_branch": true, "archive": .string(archive)])
+        let arguments = git.arguments(dest, ["version": "main", "umask": "0077", "single_branch": true, "archive": .string(archive),
+                                             "executable": "/usr/bin/git"])
         try await git.client.expectConverges(GitModule.self, arguments)
         #expect(try git.client.sh("stat -c %a \(dest)/README") == "600\n", "umask 0077 was not applied")
         #expect(try git.client.sh("git -C \(dest) branch -r | grep -v HEAD | tr -d ' '") == "origin/main\n", "single_branch fetched other branches")
@@ -165,6 +166,8 @@ import Testing
 
         let badUmask = await git.client.outcome(GitModule.self, git.arguments(fresh("badumask", in: git), ["umask": 18]))
         #expect(badUmask.failed && badUmask.message?.contains("quoted octal") == true, "\(badUmask.message ?? "")")
+        let noProgram = await git.client.outcome(GitModule.self, git.arguments(fresh("noprogram", in: git), ["executable": "/nonexistent/git"]))
+        #expect(noProgram.failed && noProgram.message?.contains("/nonexistent/git is not an executable file") == true, "\(noProgram.message ?? "")")
     }
 
     @Test func submodulesAreClonedAndFollowTheCommitTheSuperprojectRecords() async throws {

@@ -42,7 +42,7 @@ enum GitDocumentation {
             "With force: true and local modifications, check mode predicts the change (Ansible's check mode predicts it only when the commit moves).",
             "clone: false without a checkout reports ok with `after` (Ansible reports changed).",
             "accept_hostkey keeps Ansible's meaning (any host key is accepted) but the result warns about it.",
-            "verify_commit checks the signature when the checkout moves (Ansible also checks an unchanged checkout); gpg_allowlist, executable and separate_git_dir are not supported.",
+            "verify_commit checks the signature when the checkout moves (Ansible also checks an unchanged checkout); gpg_allowlist and separate_git_dir are not supported.",
             "A branch checkout already at the right commit is left on whatever branch it is on (Ansible switches branches but reports ok too).",
         ])
 }

@@ -9,17 +9,20 @@ public struct GitEnvironment: Sendable, Codable, Equatable {
     public var sshOptions: String
     /// Octal umask for the commands, e.g. "0022".
     public var umask: String?
+    /// `executable:`, the git program to run instead of the one in PATH.
+    public var gitPath: String?
 
-    public init(sshOptions: String, umask: String?) {
+    public init(sshOptions: String, umask: String?, gitPath: String? = nil) {
         self.sshOptions = sshOptions
         self.umask = umask
+        self.gitPath = gitPath
     }
 
     /// Ansible's order: the user's ssh_opts, the host key choice, BatchMode (git must never prompt), then
     /// the deploy key with IdentitiesOnly (so an agent's keys are not tried first and the server does not
     /// close the connection after too many failures).
     public static func make(keyFile: String?, sshOptions: String?, acceptHostKey: Bool, acceptNewHostKey: Bool,
-                            umask: String?) -> (GitEnvironment, warnings: [String]) {
+                            umask: String?, gitPath: String? = nil) -> (GitEnvironment, warnings: [String]) {
         var options = sshOptions ?? ""
         let hostKeyChoices = ["-o StrictHostKeyChecking=no", "-o StrictHostKeyChecking=accept-new"]
         func add(_ option: String) { options += options.isEmpty ? option : " " + option }
@@ -37,7 +40,7 @@ public struct GitEnvironment: Sendable, Codable, Equatable {
             warnings.append("host key checking is off for this repository (\(acceptHostKey ? "accept_hostkey: true" : "ssh_opts")): "
                             + "a server impersonating it would be trusted; prefer a known_hosts entry or accept_newhostkey")
         }
-        return (GitEnvironment(sshOptions: options, umask: umask), warnings)
+        return (GitEnvironment(sshOptions: options, umask: umask, gitPath: gitPath), warnings)
     }
 
     /// Shell lines that set this environment up, to put before the git commands of a script.
@@ -48,6 +51,8 @@ public struct GitEnvironment: Sendable, Codable, Equatable {
                      // Never ask for credentials on a terminal that is not there.
                      "export GIT_TERMINAL_PROMPT=0"]
         if let umask { lines.append("umask \(umask)") }
+        // A function named git: every command of the scripts then runs the chosen program.
+        if let gitPath { lines.append("git() { \(ShellQuote.quote(gitPath)) \"$@\"; }") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -37,6 +37,7 @@ public struct GitModule: Module {
         @Option("track_submodules", .bool, default: false, help: "Move submodules to the head of their remote branch instead of the commit the superproject records.") var track_submodules: Bool
         @Option("umask", .raw, help: "Quoted octal umask for the git commands (e.g. '0022').") var umask: Value?
         @Option("archive", .path, help: "Also write `git archive` of the version to this file (.tar, .tar.gz, .tgz or .zip), replaced only when it differs.") var archive: String?
+        @Option("executable", .path, help: "Path of the git program on the host (default: git from PATH).") var executable: String?
         @Option("archive_prefix", .string, help: "Path prefix inside the archive (requires archive).") var archive_prefix: String?
 
         public init() {}
@@ -63,7 +64,7 @@ public struct GitModule: Module {
             umask = text
         }
         return GitEnvironment.make(keyFile: a.key_file, sshOptions: a.ssh_opts, acceptHostKey: a.accept_hostkey,
-                                   acceptNewHostKey: a.accept_newhostkey, umask: umask)
+                                   acceptNewHostKey: a.accept_newhostkey, umask: umask, gitPath: a.executable)
     }
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> GitObservation {
@@ -83,7 +84,10 @@ public struct GitModule: Module {
             throw KeelError("\(host.name): cannot read the checkout at \(a.dest ?? "-"): \(result.stderrText)")
         }
         let observed = try GitObservation.parse(result.stdoutText, repo: repo, host: host.name)
-        guard observed.gitInstalled else { throw KeelError("\(host.name): git is not installed (no `git` in PATH): install the git package first") }
+        guard observed.gitInstalled else {
+            throw KeelError("\(host.name): " + (a.executable.map { "executable \($0) is not an executable file" }
+                                                ?? "git is not installed (no `git` in PATH): install the git package first"))
+        }
         return observed
     }
 
@@ -93,18 +97,25 @@ public struct GitModule: Module {
     }
 
     public func apply(_ plan: Plan<GitStep>, on host: HostContext) async throws -> Applied {
-        var archiveUnchanged = false
+        var archiveRewritten = false
         for step in plan.steps {
             let (script, failure) = step.script
             let result = try await host.runChecked(script, failure: failure, detail: .combined)
-            if case .archive = step.action { archiveUnchanged = result.stdoutText.contains("same") }
+            if case .archive = step.action { archiveRewritten = !result.stdoutText.contains("same") }
         }
-        guard let dest = plan.steps.first?.dest else { return .changed() }
-        let head = try await host.run("cd \(ShellQuote.quote(dest)) && git rev-parse --verify -q HEAD")
-        var values: OrderedDictionary<String, Value> = [:]
+        guard let last = plan.steps.last else { return .unchanged() }
+        let head = try await host.run(last.environment.prelude + "cd \(ShellQuote.quote(last.dest)) && git rev-parse --verify -q HEAD")
         let after = head.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !after.isEmpty { values["after"] = .string(after) }
-        let onlyArchive = plan.steps.allSatisfy { if case .archive = $0.action { return true } else { return false } }
-        return onlyArchive && archiveUnchanged ? .unchanged(values) : .changed(values)
+        let values: OrderedDictionary<String, Value> = after.isEmpty ? [:] : ["after": .string(after)]
+        // Ansible's rule, on what really happened: the commit moved, modifications were discarded, the
+        // remote URL changed, submodules moved, or the archive was rewritten. (A version only a fetch could
+        // resolve, such as an abbreviated commit id, is planned as a move and may turn out not to be one.)
+        let moved = plan.values["before"] != .string(after)
+        let resetOrURL = plan.steps.contains { step in
+            if case .git(_, let arguments, _) = step.action { return arguments.first == "reset" || arguments.first == "remote" }
+            return false
+        }
+        let submodules = plan.values["submodules_changed"] == .bool(true)
+        return moved || resetOrURL || submodules || archiveRewritten ? .changed(values) : .unchanged(values)
     }
 }

@@ -47,7 +47,8 @@ public struct GitObservation: Sendable, Equatable {
     static func script(_ r: Request) -> String {
         let q = ShellQuote.quote
         var s = r.environment.prelude + "found=0\n"
-        s += "command -v git >/dev/null 2>&1 || { echo nogit=1; exit 0; }\n"
+        let program = r.environment.gitPath.map { "[ -x \(q($0)) ]" } ?? "command -v git >/dev/null 2>&1"
+        s += "\(program) || { echo nogit=1; exit 0; }\n"
         if let dest = r.dest {
             s += """
                 d=\(q(dest)); r=\(q(r.remote)); v=\(q(r.version))
