@@ -44,18 +44,21 @@ import Testing
         return (status, recorder.results)
     }
 
-    /// `TASK [name]` followed by `ok:`/`changed:`/`fatal:` in ansible-playbook's default output.
-    static func ansibleStatuses(_ output: String) -> [(task: String, status: String)] {
+    /// `TASK [name]` followed by `ok:`/`changed:`/`fatal:` (and, with -v, ` => {result}`) in
+    /// ansible-playbook's default output.
+    static func ansibleResults(_ output: String) -> [(task: String, status: String, result: Value)] {
         var task = ""
-        var statuses: [(String, String)] = []
+        var results: [(String, String, Value)] = []
         for line in output.split(separator: "\n").map(String.init) {
             if line.hasPrefix("TASK ["), let end = line.range(of: "] ") ?? line.range(of: "]") {
                 task = String(line[line.index(line.startIndex, offsetBy: 6)..<end.lowerBound])
             } else if let status = ["ok", "changed", "fatal", "skipping"].first(where: { line.hasPrefix("\($0): [") }) {
-                statuses.append((task, status == "fatal" ? "failed" : status == "skipping" ? "skipped" : status))
+                let json = line.range(of: " => ").map { String(line[$0.upperBound...]) }
+                let result = json.flatMap { try? Value.parseJSON($0) } ?? .null
+                results.append((task, status == "fatal" ? "failed" : status == "skipping" ? "skipped" : status, result))
             }
         }
-        return statuses
+        return results
     }
 
     static func tasks(repo: String, scpRepo: String, tag: String, first: String) -> String {
@@ -107,13 +110,21 @@ import Testing
                 + Self.tasks(repo: git.url, scpRepo: scpRepo, tag: tag, first: first)
             try playbook.write(toFile: "\(dir)/\(tool).yml", atomically: true, encoding: .utf8)
         }
-        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-i", inventory, "\(dir)/ansible.yml"], home: dir + "/.ansible")
+        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-v", "-i", inventory, "\(dir)/ansible.yml"], home: dir + "/.ansible")
         #expect(status == 0, "ansible-playbook failed:\n\(output.suffix(3000))")
-        let byAnsible = Self.ansibleStatuses(output)
+        let byAnsible = Self.ansibleResults(output)
         let (keelStatus, results) = await keel("\(dir)/keel.yml", inventory: inventory)
         #expect(keelStatus == .ok, "\(results.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" })")
         let byKeel = results.map { ($0.task.name, $0.status.rawValue) }
         #expect(byKeel.map { "\($0.0): \($0.1)" } == byAnsible.map { "\($0.task): \($0.status)" })
+        // The results register sees: before, after and remote_url_changed wherever Ansible reports them.
+        #expect(byAnsible.filter { $0.result["after"] != nil }.count == 13, "ansible-playbook -v results were not read")
+        for (keelResult, ansible) in zip(results, byAnsible) where keelResult.task.name != "a local modification" {
+            for key in ["before", "after", "remote_url_changed"] {
+                guard let expected = ansible.result[key] else { continue }
+                #expect(keelResult.values[key] == expected, "\(ansible.task): \(key)")
+            }
+        }
 
         let inspect = "for d in main shallow tag commit bare.git; do printf '%s %s %s %s\\n' $d \"$(git -C $d rev-parse HEAD)\" "
             + "\"$(git -C $d symbolic-ref -q --short HEAD || echo detached)\" \"$(git -C $d status --porcelain --untracked-files=no | wc -l)\"; done; "
