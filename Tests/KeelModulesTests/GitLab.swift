@@ -30,11 +30,20 @@ struct GitLab {
         return result.stdout
     }
 
-    /// Commits `content` to `file` on `branch` in the server's work tree and pushes it; returns the commit.
+    /// A bare repository on the server and the work tree its commits are made in.
+    struct Repository: Sendable {
+        let bare: String
+        let work: String
+    }
+
+    static let sharedRepository = Repository(bare: bare, work: work)
+
+    /// Commits `content` to `file` on `branch` in the repository's work tree and pushes it; returns the commit.
     @discardableResult
-    func commit(_ file: String, _ content: String, branch: String = "main", tag: String? = nil) throws -> String {
+    func commit(_ file: String, _ content: String, branch: String = "main", tag: String? = nil,
+                in repository: Repository = GitLab.sharedRepository) throws -> String {
         var script = """
-            cd \(Self.work) && git checkout -q \(branch) 2>/dev/null || git checkout -q -b \(branch)
+            cd \(repository.work) && { git checkout -q \(branch) 2>/dev/null || git checkout -q -b \(branch); }
             printf '%s\\n' '\(content)' > \(file) && git add \(file) && git commit -q -m 'change \(file)'
 
             """
@@ -42,6 +51,22 @@ struct GitLab {
         script += "git push -q origin \(branch) \(tag.map { "refs/tags/\($0)" } ?? "") && chown -R git:git /srv/git && git rev-parse HEAD\n"
         return try onServer(script).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// A repository of its own (a copy of the shared one, with its own work tree), for a suite that runs
+    /// beside the module tests, which push to the shared one meanwhile.
+    func copyOfRepository(_ name: String) throws -> Repository {
+        let copy = Repository(bare: "/srv/git/\(name).git", work: "/root/work-\(name)")
+        try onServer("""
+            set -e
+            rm -rf \(copy.bare) \(copy.work)
+            git clone -q --bare \(Self.bare) \(copy.bare) && git clone -q \(copy.bare) \(copy.work)
+            cd \(copy.work) && git config user.email dev@lab.test && git config user.name Dev
+            chown -R git:git \(copy.bare)
+            """)
+        return copy
+    }
+
+    func url(of path: String) -> String { "ssh://git@\(server.address)\(path)" }
 
     /// The commit a ref has in the bare repository.
     func serverCommit(_ ref: String) throws -> String {
@@ -60,12 +85,21 @@ struct GitLab {
     }
 }
 
-/// Sets the two hosts up once per test process.
+/// Sets the two hosts up once per test process; each caller gets the client with a test directory of
+/// its own (suites run side by side, and a test's snapshot must see only its own files).
 actor GitLabSetup {
-    private var ready: GitLab?
+    private var setup: Task<GitLab, any Error>?
 
     func lab() async throws -> GitLab {
-        if let ready { return ready }
+        // One setup, even when several suites ask at once (the actor is re-entered at each await).
+        if setup == nil { setup = Task { try await Self.makeLab() } }
+        let lab = try await setup!.value
+        let root = "/root/keel-git-test-\(UUID().uuidString.prefix(8))"
+        try lab.client.sh("mkdir -p \(root)")
+        return GitLab(server: lab.server, client: LabModuleHost(lab: lab.client.lab, context: lab.client.context, root: root), url: lab.url)
+    }
+
+    private static func makeLab() async throws -> GitLab {
         let hosts = try await LabFixture.shared.hosts(2, prefix: "git")
         let server = hosts[0]
         let client = try await LabModuleHost.make(prefix: "git", index: 1)
@@ -102,8 +136,6 @@ actor GitLabSetup {
             git push -q origin main
             chown -R git:git /srv/git
             """)
-        let gitLab = GitLab(server: server, client: client, url: "ssh://git@\(server.address)\(GitLab.bare)")
-        ready = gitLab
-        return gitLab
+        return GitLab(server: server, client: client, url: "ssh://git@\(server.address)\(GitLab.bare)")
     }
 }

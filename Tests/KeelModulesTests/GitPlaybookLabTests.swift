@@ -97,17 +97,19 @@ import Testing
     @Test func ansibleAndKeelMakeTheSameCheckoutsWithTheSameChangedAndOkPerTask() async throws {
         let git = try await GitLab.shared.lab()
         let tag = "d\(UUID().uuidString.prefix(6).lowercased())"
-        try git.commit("VERSION", "v-diff-\(tag)", tag: tag)
-        try git.commit("VERSION", "v-after-\(tag)")
-        let first = try git.onServer("git -C \(GitLab.bare) rev-list --max-parents=0 main").trimmingCharacters(in: .whitespacesAndNewlines)
-        let scpRepo = "git@\(git.server.address):\(GitLab.bare)"
+        // A repository of its own: the module tests push to the shared one's main meanwhile.
+        let repository = try git.copyOfRepository("diff-\(tag)")
+        try git.commit("VERSION", "v-diff-\(tag)", tag: tag, in: repository)
+        try git.commit("VERSION", "v-after-\(tag)", in: repository)
+        let first = try git.onServer("git -C \(repository.bare) rev-list --max-parents=0 main").trimmingCharacters(in: .whitespacesAndNewlines)
+        let scpRepo = "git@\(git.server.address):\(repository.bare)"
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let inventory = try inventory(git, in: dir)
         let bases = ["ansible": "\(git.client.root)/by-ansible", "keel": "\(git.client.root)/by-keel"]
         for (tool, base) in bases {
             let playbook = "- hosts: web\n  gather_facts: false\n  vars: {base: \(base)}\n  tasks:\n"
-                + Self.tasks(repo: git.url, scpRepo: scpRepo, tag: tag, first: first)
+                + Self.tasks(repo: git.url(of: repository.bare), scpRepo: scpRepo, tag: tag, first: first)
             try playbook.write(toFile: "\(dir)/\(tool).yml", atomically: true, encoding: .utf8)
         }
         let (status, output) = try AnsibleTool.run("ansible-playbook", ["-v", "-i", inventory, "\(dir)/ansible.yml"], home: dir + "/.ansible")
@@ -137,7 +139,8 @@ import Testing
 
     @Test func theRecipeDeploysPerEnvironmentConvergesAndRollsBackWhenTheHealthGateFails() async throws {
         let git = try await GitLab.shared.lab()
-        let good = try git.commit("HEALTH", "ok", branch: "staging")
+        let repository = try git.copyOfRepository("recipe-\(UUID().uuidString.prefix(6).lowercased())")
+        let good = try git.commit("HEALTH", "ok", branch: "staging", in: repository)
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let inventory = try inventory(git, in: dir)
@@ -150,7 +153,7 @@ import Testing
               roles:
                 - role: git_release
                   vars:
-                    git_release_repo: "\(git.url)"
+                    git_release_repo: "\(git.url(of: repository.bare))"
                     git_release_path: \(path)
                     git_release_key_file: \(GitLab.deployKey)
                     git_release_shared_dirs: [log]
@@ -176,7 +179,7 @@ import Testing
         let (againStatus, again) = await keel(dir + "/deploy.yml", inventory: inventory)
         #expect(againStatus == .ok && changed(again) == [], "second deploy changed: \(changed(again))")
 
-        let bad = try git.commit("HEALTH", "broken", branch: "staging")
+        let bad = try git.commit("HEALTH", "broken", branch: "staging", in: repository)
         let (badCheckStatus, badPredicted) = await keel(dir + "/deploy.yml", inventory: inventory, check: true)
         #expect(badCheckStatus == .ok)
         #expect(changed(badPredicted).contains("git_release : Validate releases/\(bad.prefix(12)) and switch current to it"), "\(changed(badPredicted))")
