@@ -201,5 +201,18 @@ import Testing
             """)
         try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["version": .string(branch)]))
         #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 2\n")
+
+        // track_submodules: the library moves alone, and the checkout follows its remote branch.
+        try git.onServer("cd /root/lib-work && printf 'lib 3\\n' > LIB && git commit -q -am lib3 && git push -q \(lib) main && chown -R git:git /srv/git")
+        let tracking = git.arguments(dest, ["version": .string(branch), "track_submodules": true])
+        let followed = try await git.client.expectConverges(GitModule.self, tracking)
+        #expect(followed.values["submodules_changed"] == .bool(true))
+        #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 3\n")
+        // Without track_submodules the moved submodule is a local modification (as in Ansible): force puts
+        // the recorded commit back.
+        let untracked = await git.client.outcome(GitModule.self, git.arguments(dest, ["version": .string(branch)]))
+        #expect(untracked.failed && untracked.message?.contains("Local modifications") == true, "\(untracked.message ?? "")")
+        try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["version": .string(branch), "force": true]))
+        #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 2\n")
     }
 }

@@ -43,6 +43,7 @@ enum GitDocumentation {
             "clone: false without a checkout reports ok with `after` (Ansible reports changed).",
             "accept_hostkey keeps Ansible's meaning (any host key is accepted) but the result warns about it.",
             "verify_commit checks the signature when the checkout moves (Ansible also checks an unchanged checkout); gpg_allowlist and separate_git_dir are not supported.",
+            "track_submodules follows each submodule remote's HEAD (Ansible compares with origin/master), and submodules away from the recorded commit are then not local modifications.",
             "A branch checkout already at the right commit is left on whatever branch it is on (Ansible switches branches but reports ok too).",
         ])
 }

@@ -65,10 +65,13 @@ public struct GitObservation: Sendable, Equatable {
 
                 """
             if !r.bare {
-                s += "  git status --porcelain --untracked-files=no | sed 's/^/mod=/'\n"
+                // Tracked submodules are meant to differ from the commits the superproject records:
+                // that is neither a modification nor a stale submodule (an uninitialised one still is).
+                let ignore = r.trackSubmodules ? " --ignore-submodules=all" : ""
+                s += "  git status --porcelain --untracked-files=no\(ignore) | sed 's/^/mod=/'\n"
                 if r.submodules {
                     s += "  if [ -f .gitmodules ]; then\n"
-                    s += "    git submodule status 2>/dev/null | grep -q '^[^ ]' && echo submodules=stale\n"
+                    s += "    git submodule status 2>/dev/null | grep -q '\(r.trackSubmodules ? "^[-U]" : "^[^ ]")' && echo submodules=stale\n"
                     if r.trackSubmodules {
                         s += "    git submodule foreach --quiet 'echo \"track=$(git rev-parse HEAD) $(git ls-remote origin HEAD | cut -f1)\"' 2>/dev/null\n"
                     }
