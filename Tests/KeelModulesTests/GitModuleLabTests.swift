@@ -215,4 +215,27 @@ import Testing
         try await git.client.expectConverges(GitModule.self, git.arguments(dest, ["version": .string(branch), "force": true]))
         #expect(try git.client.sh("cat \(dest)/lib/LIB") == "lib 2\n")
     }
+
+    @Test func verify_commitAcceptsASignedCommitAndFailsOnAnUnsignedOne() async throws {
+        let git = try await GitLab.shared.lab()
+        let branch = "signed-\(UUID().uuidString.prefix(4).lowercased())"
+        // A signing key on the server (its own GNUPGHOME); the client trusts it by having its public key.
+        let publicKey = try git.onServer("""
+            set -e
+            export GNUPGHOME=/root/gnupg-signing; mkdir -p -m 700 $GNUPGHOME
+            gpg --batch -k dev@lab.test >/dev/null 2>&1 || gpg --batch -q --passphrase '' --quick-gen-key 'Dev <dev@lab.test>' ed25519 sign never
+            cd \(GitLab.work) && git checkout -q main && git checkout -q -b \(branch)
+            printf 'signed\\n' > SIGNED && git add SIGNED && git -c user.signingkey=dev@lab.test commit -q -S -m signed
+            git push -q origin \(branch) && chown -R git:git /srv/git
+            gpg --batch --armor --export dev@lab.test
+            """)
+        try git.client.sh("printf '%s' '\(publicKey)' | gpg --batch -q --import")
+        let dest = fresh("signed", in: git)
+        let arguments = git.arguments(dest, ["version": .string(branch), "verify_commit": true])
+        try await git.client.expectConverges(GitModule.self, arguments)
+
+        try git.commit("UNSIGNED", "no signature", branch: branch)
+        let refused = await git.client.outcome(GitModule.self, arguments)
+        #expect(refused.failed && refused.message?.contains("does not verify") == true, "\(refused.message ?? "")")
+    }
 }
