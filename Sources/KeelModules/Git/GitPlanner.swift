@@ -32,7 +32,8 @@ struct GitPlanner {
     /// though nothing changes; Keel reports ok).
     func reportOnly() throws -> Plan<GitStep> {
         let (_, commit) = try target(checkout: nil)
-        return .unchanged(values: ["before": .null, "after": commit.map(Value.string) ?? .null] + warningValues)
+        let values: OrderedDictionary<String, Value> = ["before": .null, "after": .string(commit)]
+        return .unchanged(values: values.merging(warningValues) { $1 })
     }
 
     // MARK: - A new checkout
@@ -64,9 +65,9 @@ struct GitPlanner {
                                    doing: "cannot fetch \(refspec)"), in: dest))
         }
         steps += switchSteps(kind: kind, dest: dest)
-        var values: OrderedDictionary<String, Value> = ["before": .null, "after": commit.map(Value.string) ?? .null]
+        var values: OrderedDictionary<String, Value> = ["before": .null, "after": .string(commit)]
         values.merge(warningValues) { $1 }
-        return Plan(steps: steps, diffs: [Diff(label: "git \(dest)", before: "", after: "\(commit ?? a.version)\n")], values: values)
+        return Plan(steps: steps, diffs: [Diff(label: "git \(dest)", before: "", after: "\(commit)\n")], values: values)
     }
 
     // MARK: - An existing checkout
@@ -84,7 +85,7 @@ struct GitPlanner {
         }
         let urlChanged = checkout.remoteURL.map { !Self.sameURL($0, repo) } ?? false
         let (kind, commit) = try target(checkout: checkout)
-        let moving = commit == nil || commit != checkout.head
+        let moving = commit != checkout.head
         var steps: [GitStep] = []
         if !checkout.modifications.isEmpty {
             steps.append(step(.git(directory: dest, arguments: ["reset", "--hard", "HEAD"], doing: "cannot discard the local modifications in \(dest)"), in: dest))
@@ -101,12 +102,12 @@ struct GitPlanner {
             steps.append(step(.updateSubmodules(track: a.track_submodules, force: a.force), in: dest))
         }
         steps += archiveSteps(dest: dest, moving: moving, checkout: checkout)
-        var values: OrderedDictionary<String, Value> = ["before": before, "after": commit.map(Value.string) ?? .string(a.version),
+        var values: OrderedDictionary<String, Value> = ["before": before, "after": .string(commit),
                                                         "remote_url_changed": .bool(urlChanged)]
         if !checkout.modifications.isEmpty { values["msg"] = .string("Local modifications exist in the destination: \(dest)") }
         if checkout.submodulesOutOfDate && a.recursive && !a.bare { values["submodules_changed"] = .bool(true) }
         values.merge(warningValues) { $1 }
-        let diffs = moving ? [Diff(label: "git \(dest)", before: "\(checkout.head ?? "")\n", after: "\(commit ?? a.version)\n")] : []
+        let diffs = moving ? [Diff(label: "git \(dest)", before: "\(checkout.head ?? "")\n", after: "\(commit)\n")] : []
         return Plan(steps: steps, diffs: diffs, values: values)
     }
 
@@ -154,7 +155,7 @@ struct GitPlanner {
 
     /// The kind of `version` and the commit it names, from the remote's refs (and, for a commit id, the
     /// repository when it already has that commit).
-    func target(checkout: GitObservation.Checkout?) throws -> (VersionKind, String?) {
+    func target(checkout: GitObservation.Checkout?) throws -> (VersionKind, String) {
         let refs = observed.remote ?? RemoteRefs()
         if a.version == "HEAD" {
             if let checkout, let branch = checkout.branch ?? checkout.remoteHeadBranch, let commit = refs.branches[branch] {
@@ -192,8 +193,4 @@ struct GitPlanner {
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
-}
-
-private func + (lhs: OrderedDictionary<String, Value>, rhs: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {
-    lhs.merging(rhs) { $1 }
 }
