@@ -14,6 +14,8 @@ struct GitLab {
     let client: LabModuleHost
     /// The repository as the client reaches it.
     let url: String
+    /// The client's deploy key, as a server's authorized_keys lists it.
+    let deployPublicKey: String
     static let bare = "/srv/git/app.git"
     static let work = "/root/app-work"
     static let deployKey = "/root/.ssh/deploy_key"
@@ -96,7 +98,8 @@ actor GitLabSetup {
         let lab = try await setup!.value
         let root = "/root/keel-git-test-\(UUID().uuidString.prefix(8))"
         try lab.client.sh("mkdir -p \(root)")
-        return GitLab(server: lab.server, client: LabModuleHost(lab: lab.client.lab, context: lab.client.context, root: root), url: lab.url)
+        return GitLab(server: lab.server, client: LabModuleHost(lab: lab.client.lab, context: lab.client.context, root: root), url: lab.url,
+                      deployPublicKey: lab.deployPublicKey)
     }
 
     private static func makeLab() async throws -> GitLab {
@@ -116,26 +119,31 @@ actor GitLabSetup {
             printf '%s\\n' '\(server.address) \(server.hostKey)' > /root/.ssh/known_hosts
             cat \(GitLab.deployKey).pub
             """).trimmingCharacters(in: .whitespacesAndNewlines)
-        // The server: a `git` account that takes only the deploy key, a bare repository, a work tree to commit from.
-        _ = try exec(server.name, """
-            set -e
-            git config --global --add safe.directory '*'
-            id git >/dev/null 2>&1 || useradd -d /srv/git -s /bin/sh git
-            usermod -p '*' git
-            mkdir -p /srv/git/.ssh
-            printf '%s\\n' '\(publicKey)' > /srv/git/.ssh/authorized_keys
-            chmod 755 /srv/git; chmod 700 /srv/git/.ssh; chmod 600 /srv/git/.ssh/authorized_keys
-            rm -rf \(GitLab.bare) \(GitLab.work)
-            git init -q --bare -b main \(GitLab.bare)
-            git init -q -b main \(GitLab.work)
-            cd \(GitLab.work)
-            git config user.email dev@lab.test; git config user.name Dev
-            git remote add origin \(GitLab.bare)
-            printf 'v1\\n' > VERSION; printf 'hello\\n' > README
-            git add VERSION README; git commit -q -m first
-            git push -q origin main
-            chown -R git:git /srv/git
-            """)
-        return GitLab(server: server, client: client, url: "ssh://git@\(server.address)\(GitLab.bare)")
+        _ = try exec(server.name, serverScript(deployKey: publicKey))
+        return GitLab(server: server, client: client, url: "ssh://git@\(server.address)\(GitLab.bare)", deployPublicKey: publicKey)
+    }
+
+    /// Makes a lab host a git server: a `git` account that takes only the deploy key, a bare repository
+    /// with one commit, and a work tree to commit from.
+    static func serverScript(deployKey: String) -> String {
+        """
+        set -e
+        git config --global --add safe.directory '*'
+        id git >/dev/null 2>&1 || useradd -d /srv/git -s /bin/sh git
+        usermod -p '*' git
+        mkdir -p /srv/git/.ssh
+        printf '%s\\n' '\(deployKey)' > /srv/git/.ssh/authorized_keys
+        chmod 755 /srv/git; chmod 700 /srv/git/.ssh; chmod 600 /srv/git/.ssh/authorized_keys
+        rm -rf \(GitLab.bare) \(GitLab.work)
+        git init -q --bare -b main \(GitLab.bare)
+        git init -q -b main \(GitLab.work)
+        cd \(GitLab.work)
+        git config user.email dev@lab.test; git config user.name Dev
+        git remote add origin \(GitLab.bare)
+        printf 'v1\\n' > VERSION; printf 'hello\\n' > README
+        git add VERSION README; git commit -q -m first
+        git push -q origin main
+        chown -R git:git /srv/git
+        """
     }
 }

@@ -238,4 +238,29 @@ import Testing
         let refused = await git.client.outcome(GitModule.self, arguments)
         #expect(refused.failed && refused.message?.contains("does not verify") == true, "\(refused.message ?? "")")
     }
+
+    @Test func aServerWhoseHostKeyChangedIsRefusedByCloneAndUpdate() async throws {
+        let git = try await GitLab.shared.lab()
+        // A git server of its own (a re-keyed server must not disturb the other tests).
+        let server = try await LabFixture.shared.hosts(3, prefix: "git")[2]
+        let setup = try git.lab.exec(server.name, GitLabSetup.serverScript(deployKey: git.deployPublicKey))
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let knownHosts = "\(git.client.root)/known_hosts"
+        try git.client.sh("printf '%s %s\\n' '\(server.address)' '\(server.hostKey)' > \(knownHosts)")
+        func arguments(_ dest: String) -> OrderedDictionary<String, Value> {
+            ["repo": .string("ssh://git@\(server.address)\(GitLab.bare)"), "dest": .string(dest), "key_file": .string(GitLab.deployKey),
+             "ssh_opts": .string("-o UserKnownHostsFile=\(knownHosts)"), "accept_newhostkey": true]
+        }
+        let trusted = fresh("trusted", in: git)
+        let first = try await git.client.run(GitModule.self, arguments(trusted))
+        #expect(first.changed && !first.failed, "the server's recorded key was not trusted: \(first.message ?? "")")
+
+        _ = try git.lab.rekey(server.name)
+        let update = await git.client.outcome(GitModule.self, arguments(trusted))
+        #expect(update.failed && update.message?.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") == true, "\(update.message ?? "")")
+        let other = fresh("rekeyed", in: git)
+        let clone = await git.client.outcome(GitModule.self, arguments(other))
+        #expect(clone.failed && clone.message?.contains("Host key verification failed") == true, "\(clone.message ?? "")")
+        #expect(try git.client.sh("[ -e \(other) ] && echo exists || echo absent") == "absent\n")
+    }
 }
