@@ -32,6 +32,8 @@ import Testing
         try host.sh("""
             cd \(path) && rm -f stop reads.log finished
             nohup sh -c 'i=0; while [ $i -lt 500000 ] && [ ! -e stop ]; do cat current/VERSION 2>/dev/null || echo MISSING; i=$((i+1)); done > reads.log; touch finished' >/dev/null 2>&1 </dev/null &
+            # The switches start once the reader reads.
+            for i in $(seq 300); do [ -s reads.log ] && exit 0; sleep 0.1; done; exit 1
             """)
         var switches = 0
         for round in 0..<4 {
