@@ -9,11 +9,13 @@ set -euo pipefail
 # rpm, createrepo-c, dnf: dnf module tests build an .rpm, index it and install it with Debian's dnf on a light host.
 # zip, unzip, xz-utils: unarchive tests build archives on the controller and unpack them on light hosts. file: stat's mimetype.
 # debconf-utils (debconf-get-selections), kmod (modprobe), iptables, ufw: the debconf, modprobe, iptables and ufw modules' tests.
-# libsqlite3-dev: the run history (GRDB links the system's SQLite).
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
           sudo busybox-static nftables python3-venv pkg-config dpkg-dev rpm createrepo-c dnf
-          zip unzip xz-utils file debconf-utils kmod iptables ufw
-          libsqlite3-dev)
+          zip unzip xz-utils file debconf-utils kmod iptables ufw)
+# libsqlite3-dev: the run history (GRDB links the system's SQLite).
+PACKAGES+=(libsqlite3-dev)
+# git: the git module's tests (a bare repository on one light host, cloned over SSH by another).
+PACKAGES+=(git)
 if [ "$(id -u)" != 0 ]; then
   echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
   exit 1

@@ -60,6 +60,8 @@ public enum StandardModules {
         PostgresUserModule.self,
         PostgresPrivsModule.self,
         PostgresQueryModule.self,
+        GitModule.self,
+        ReleaseModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

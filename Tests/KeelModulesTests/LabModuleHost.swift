@@ -18,8 +18,8 @@ struct LabModuleHost {
 
     static let connections = ConnectionCache()
 
-    static func make(prefix: String = "files") async throws -> LabModuleHost {
-        let host = try await LabFixture.shared.hosts(1, prefix: prefix)[0]
+    static func make(prefix: String = "files", index: Int = 0) async throws -> LabModuleHost {
+        let host = try await LabFixture.shared.hosts(index + 1, prefix: prefix)[index]
         let connection = try await connections.connection(for: host)
         let root = "/root/keel-test-\(UUID().uuidString.prefix(8))"
         let made = try LabFixture.shared.lab.exec(host.name, "mkdir -p \(root)")
@@ -29,6 +29,13 @@ struct LabModuleHost {
 
     func run<M: Module>(_ module: M.Type, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async throws -> ModuleResult {
         try await ModuleRunner(module).run(arguments, at: nil, on: context, mode: mode)
+    }
+
+    /// Like `run`, with a thrown error (as the engine reports it) turned into a failed result.
+    func outcome<M: Module>(_ module: M.Type, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async -> ModuleResult {
+        do { return try await run(module, arguments, mode) } catch {
+            return ModuleResult(changed: false, failed: true, message: "\(error)")
+        }
     }
 
     /// Runs a script on the host directly; fails the test on a non-zero exit.

@@ -1,0 +1,194 @@
+import Foundation
+import KeelBase
+import KeelEngine
+import KeelReport
+import KeelTestSupport
+import Synchronization
+import Testing
+
+/// Playbooks over SSH: the same git tasks run by ansible-playbook (ansible.builtin.git from the venv) and
+/// by Keel, compared task by task and checkout by checkout; and roles/git_release deploying, converging,
+/// and rolling back when its health gate fails.
+@Suite("git playbooks: Ansible differential and the git_release recipe", .serialized) struct GitPlaybookLabTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    final class Recorder: ReportSink, Sendable {
+        private let store = Mutex<[HostTaskResult]>([])
+        var results: [HostTaskResult] { store.withLock { $0 } }
+        func handle(_ event: RunEvent) async {
+            if case .hostResult(let result) = event { store.withLock { $0.append(result) } }
+        }
+    }
+
+    func directory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-git-play-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/group_vars", withIntermediateDirectories: true)
+        return directory
+    }
+
+    func inventory(_ git: GitLab, in directory: String) throws -> String {
+        let text = LabInventory.ini([git.client.lab], group: "web", lab: LabFixture.shared.lab,
+                                    hostVars: [git.client.lab.name: "ansible_python_interpreter=/usr/bin/python3"])
+        try text.write(toFile: directory + "/inventory.ini", atomically: true, encoding: .utf8)
+        return directory + "/inventory.ini"
+    }
+
+    func keel(_ playbook: String, inventory: String, check: Bool = false) async -> (PlaybookRunner.ExitStatus, [HostTaskResult]) {
+        var options = RunOptions()
+        options.inventorySources = [inventory]
+        options.rolesPath = [Self.repository + "/roles"]
+        options.checkMode = check
+        options.diffMode = true
+        let recorder = Recorder()
+        let status = await PlaybookRunner(options: options, sinks: [recorder]).run([playbook])
+        return (status, recorder.results)
+    }
+
+    /// `TASK [name]` followed by `ok:`/`changed:`/`fatal:` (and, with -v, ` => {result}`) in
+    /// ansible-playbook's default output.
+    static func ansibleResults(_ output: String) -> [(task: String, status: String, result: Value)] {
+        var task = ""
+        var results: [(String, String, Value)] = []
+        for line in output.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("TASK ["), let end = line.range(of: "] ") ?? line.range(of: "]") {
+                task = String(line[line.index(line.startIndex, offsetBy: 6)..<end.lowerBound])
+            } else if let status = ["ok", "changed", "fatal", "skipping"].first(where: { line.hasPrefix("\($0): [") }) {
+                let json = line.range(of: " => ").map { String(line[$0.upperBound...]) }
+                let result = json.flatMap { try? Value.parseJSON($0) } ?? .null
+                results.append((task, status == "fatal" ? "failed" : status == "skipping" ? "skipped" : status, result))
+            }
+        }
+        return results
+    }
+
+    static func tasks(repo: String, scpRepo: String, tag: String, first: String) -> String {
+        """
+          - name: clone main
+            ansible.builtin.git: {repo: "\(repo)", dest: "{{ base }}/main", key_file: /root/.ssh/deploy_key}
+          - name: clone main again
+            ansible.builtin.git: {repo: "\(repo)", dest: "{{ base }}/main", key_file: /root/.ssh/deploy_key}
+          - name: shallow clone
+            git: {repo: "\(repo)", dest: "{{ base }}/shallow", depth: 1, key_file: /root/.ssh/deploy_key}
+          - name: shallow clone again
+            git: {repo: "\(repo)", dest: "{{ base }}/shallow", depth: 1, key_file: /root/.ssh/deploy_key}
+          - name: tag checkout
+            git: {repo: "\(repo)", dest: "{{ base }}/tag", version: "\(tag)", key_file: /root/.ssh/deploy_key}
+          - name: commit checkout
+            git: {repo: "\(repo)", dest: "{{ base }}/commit", version: "\(first)", key_file: /root/.ssh/deploy_key}
+          - name: commit checkout again
+            git: {repo: "\(repo)", dest: "{{ base }}/commit", version: "\(first)", key_file: /root/.ssh/deploy_key}
+          - name: main moves to the tag
+            git: {repo: "\(repo)", dest: "{{ base }}/main", version: "\(tag)", key_file: /root/.ssh/deploy_key}
+          - name: same repository by another URL
+            git: {repo: "\(scpRepo)", dest: "{{ base }}/main", version: "\(tag)", key_file: /root/.ssh/deploy_key}
+          - name: a local modification
+            shell: "echo edited > {{ base }}/tag/README"
+          - name: force discards it
+            git: {repo: "\(repo)", dest: "{{ base }}/tag", version: "\(tag)", force: true, key_file: /root/.ssh/deploy_key}
+          - name: update false leaves a checkout alone
+            git: {repo: "\(repo)", dest: "{{ base }}/commit", update: false, key_file: /root/.ssh/deploy_key}
+          - name: bare mirror
+            git: {repo: "\(repo)", dest: "{{ base }}/bare.git", bare: true, key_file: /root/.ssh/deploy_key}
+          - name: bare mirror again
+            git: {repo: "\(repo)", dest: "{{ base }}/bare.git", bare: true, key_file: /root/.ssh/deploy_key}
+        """
+    }
+
+    @Test func ansibleAndKeelMakeTheSameCheckoutsWithTheSameChangedAndOkPerTask() async throws {
+        let git = try await GitLab.shared.lab()
+        let tag = "d\(UUID().uuidString.prefix(6).lowercased())"
+        // A repository of its own: the module tests push to the shared one's main meanwhile.
+        let repository = try git.copyOfRepository("diff-\(tag)")
+        try git.commit("VERSION", "v-diff-\(tag)", tag: tag, in: repository)
+        try git.commit("VERSION", "v-after-\(tag)", in: repository)
+        let first = try git.onServer("git -C \(repository.bare) rev-list --max-parents=0 main").trimmingCharacters(in: .whitespacesAndNewlines)
+        let scpRepo = "git@\(git.server.address):\(repository.bare)"
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inventory = try inventory(git, in: dir)
+        let bases = ["ansible": "\(git.client.root)/by-ansible", "keel": "\(git.client.root)/by-keel"]
+        for (tool, base) in bases {
+            let playbook = "- hosts: web\n  gather_facts: false\n  vars: {base: \(base)}\n  tasks:\n"
+                + Self.tasks(repo: git.url(of: repository.bare), scpRepo: scpRepo, tag: tag, first: first)
+            try playbook.write(toFile: "\(dir)/\(tool).yml", atomically: true, encoding: .utf8)
+        }
+        let (status, output) = try AnsibleTool.run("ansible-playbook", ["-v", "-i", inventory, "\(dir)/ansible.yml"], home: dir + "/.ansible")
+        #expect(status == 0, "ansible-playbook failed:\n\(output.suffix(3000))")
+        let byAnsible = Self.ansibleResults(output)
+        let (keelStatus, results) = await keel("\(dir)/keel.yml", inventory: inventory)
+        #expect(keelStatus == .ok, "\(results.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" })")
+        let byKeel = results.map { ($0.task.name, $0.status.rawValue) }
+        #expect(byKeel.map { "\($0.0): \($0.1)" } == byAnsible.map { "\($0.task): \($0.status)" })
+        // The results register sees: before, after and remote_url_changed wherever Ansible reports them.
+        #expect(byAnsible.filter { $0.result["after"] != nil }.count == 13, "ansible-playbook -v results were not read")
+        for (keelResult, ansible) in zip(results, byAnsible) where keelResult.task.name != "a local modification" {
+            for key in ["before", "after", "remote_url_changed"] {
+                guard let expected = ansible.result[key] else { continue }
+                #expect(keelResult.values[key] == expected, "\(ansible.task): \(key)")
+            }
+        }
+
+        let inspect = "for d in main shallow tag commit bare.git; do printf '%s %s %s %s\\n' $d \"$(git -C $d rev-parse HEAD)\" "
+            + "\"$(git -C $d symbolic-ref -q --short HEAD || echo detached)\" \"$(git -C $d status --porcelain --untracked-files=no | wc -l)\"; done; "
+            + "git -C main config --get remote.origin.url; git -C shallow rev-list --count HEAD"
+        let ansibleCheckouts = try git.client.sh("cd \(bases["ansible"]!) && \(inspect)")
+        let keelCheckouts = try git.client.sh("cd \(bases["keel"]!) && \(inspect)")
+        #expect(keelCheckouts == ansibleCheckouts)
+        #expect(keelCheckouts.contains(scpRepo))
+    }
+
+    @Test func theRecipeDeploysPerEnvironmentConvergesAndRollsBackWhenTheHealthGateFails() async throws {
+        let git = try await GitLab.shared.lab()
+        let repository = try git.copyOfRepository("recipe-\(UUID().uuidString.prefix(6).lowercased())")
+        let good = try git.commit("HEALTH", "ok", branch: "staging", in: repository)
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inventory = try inventory(git, in: dir)
+        let path = "\(git.client.root)/shop"
+        // The environment comes from group_vars, as in a real inventory; prod would deploy main.
+        try "git_release_environment: staging\n".write(toFile: dir + "/group_vars/web.yml", atomically: true, encoding: .utf8)
+        let playbook = """
+            - hosts: web
+              gather_facts: false
+              roles:
+                - role: git_release
+                  vars:
+                    git_release_repo: "\(git.url(of: repository.bare))"
+                    git_release_path: \(path)
+                    git_release_key_file: \(GitLab.deployKey)
+                    git_release_shared_dirs: [log]
+                    git_release_validate: test -s VERSION
+                    git_release_reload_command: "touch \(path)/shared/log/reloaded"
+                    git_release_health_command: "grep -qx ok \(path)/current/HEALTH"
+                    git_release_health_retries: 1
+                    git_release_health_delay: 0
+            """
+        try playbook.write(toFile: dir + "/deploy.yml", atomically: true, encoding: .utf8)
+        let goodID = String(good.prefix(12))
+        func changed(_ results: [HostTaskResult]) -> [String] { results.filter { $0.status == .changed }.map(\.task.name) }
+
+        let (checkStatus, predicted) = await keel(dir + "/deploy.yml", inventory: inventory, check: true)
+        #expect(checkStatus == .ok, "\(predicted.filter { $0.status == .failed }.map { $0.message ?? "" })")
+        #expect(try git.client.sh("[ -e \(path) ] && echo exists || echo absent") == "absent\n", "check mode wrote to the host")
+        let (status, deployed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(status == .ok, "\(deployed.filter { $0.status == .failed }.map { $0.message ?? "" })")
+        // Check mode predicts every change, the reload command's included (as Ansible reports commands there).
+        #expect(changed(deployed) == changed(predicted))
+        #expect(changed(deployed).contains("git_release : Run the reload command"))
+        #expect(try git.client.sh("readlink \(path)/current; cat \(path)/current/HEALTH") == "releases/\(goodID)\nok\n")
+        let (againStatus, again) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(againStatus == .ok && changed(again) == [], "second deploy changed: \(changed(again))")
+
+        let bad = try git.commit("HEALTH", "broken", branch: "staging", in: repository)
+        let (badCheckStatus, badPredicted) = await keel(dir + "/deploy.yml", inventory: inventory, check: true)
+        #expect(badCheckStatus == .ok)
+        #expect(changed(badPredicted).contains("git_release : Validate releases/\(bad.prefix(12)) and switch current to it"), "\(changed(badPredicted))")
+        #expect(try git.client.sh("ls \(path)/releases") == "\(goodID)\n", "check mode cloned")
+
+        let (failedStatus, failed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(failedStatus != .ok, "a deploy that failed its health gate reported success")
+        #expect(failed.contains { $0.task.name == "git_release : Roll back to the previous release" && $0.status == .changed })
+        #expect(try git.client.sh("readlink \(path)/current; cat \(path)/current/HEALTH") == "releases/\(goodID)\nok\n")
+        #expect(try git.client.sh("cut -d' ' -f2,3 \(path)/history") == "switch \(goodID)\nswitch \(bad.prefix(12))\nrollback \(goodID)\n")
+    }
+}
