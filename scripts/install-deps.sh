@@ -2,6 +2,7 @@
 # Installs, with apt-get, everything Keel's build, tests and lab hosts need on a Debian machine.
 # Idempotent: apt is only asked when something is missing.
 set -euo pipefail
+source "$(dirname "$0")/as-root.sh" "$@"
 # libssh2-1-dev: the SSH transport links libssh2. openssh-*: every lab host runs its own sshd.
 # iproute2, tini: lab hosts (namespaces, PID 1). debootstrap, systemd-container: the --systemd lab flavor.
 # sudo: become tests. python3-venv: the Python oracles (Jinja2, ansible-core, pyinfra).
@@ -16,10 +17,8 @@ PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap 
 PACKAGES+=(libsqlite3-dev)
 # git: the git module's tests (a bare repository on one light host, cloned over SSH by another).
 PACKAGES+=(git)
-if [ "$(id -u)" != 0 ]; then
-  echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
-  exit 1
-fi
+# binutils (objdump, strip) and lintian: scripts/package and its test.
+PACKAGES+=(binutils lintian)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

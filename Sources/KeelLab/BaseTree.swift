@@ -13,10 +13,13 @@ struct BaseTree {
     /// podman's tests need what debootstrap leaves out because apt only recommends it: the CNI plugins
     /// (bridge networks, port mapping through iptables), catatonit (--init), uidmap and slirp4netns
     /// (rootless), fuse-overlayfs; busybox-static is the payload of the images the tests build offline.
+    /// libssh2-1, libsqlite3-0 and libxml2 are what Keel's own Debian package depends on (apt would fetch
+    /// them; the lab has no network), so the packaging test can install it on a host without Swift.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
                            "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat",
                            "podman", "containernetworking-plugins", "catatonit", "uidmap", "slirp4netns", "fuse-overlayfs",
-                           "iptables", "busybox-static"]
+                           "iptables", "busybox-static",
+                           "libssh2-1", "libsqlite3-0", "libxml2"]
 
     let cache: String
 

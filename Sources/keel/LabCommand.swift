@@ -39,7 +39,9 @@ struct LabCommand: ParsableCommand {
             let numbered = (0..<(count ?? 0)).map { "lab\($0 + 1)" }
             let lab = Lab()
             let started = Date()
-            let hosts = try reportingErrors { try lab.up(names: numbered + names, flavor: systemd ? .systemd : .light) }
+            let flavor: LabFlavor = systemd ? .systemd : .light
+            try reportingErrors { try LabRequirements.check(flavor: flavor) }
+            let hosts = try reportingErrors { try lab.up(names: numbered + names, flavor: flavor) }
             printTable(hosts.map { [$0.name, $0.address, $0.flavor.rawValue, "running"] })
             print(String(format: "%d host(s) up in %.1f s; inventory: %@", hosts.count,
                          Date().timeIntervalSince(started), lab.inventoryPath))
