@@ -60,6 +60,7 @@ public enum StandardModules {
         PostgresUserModule.self,
         PostgresPrivsModule.self,
         PostgresQueryModule.self,
+        PodmanContainerModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
