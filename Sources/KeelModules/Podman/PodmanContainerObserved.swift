@@ -25,7 +25,7 @@ struct PodmanContainerObserved: Sendable, Equatable {
         let hostConfig = inspect[path: "HostConfig"]
         switch field {
         case "env": return PodmanContainerDesired.lines(settings(config?[path: "Env"]?.stringList ?? [], image: image?[path: "Config", "Env"]?.stringList ?? image?[path: "Env"]?.stringList ?? [],
-                                                                 defaults: ["container", "HOSTNAME", "HOME", "TERM"], desired: desired.text("env")))
+                                                                 defaults: ["container", "HOSTNAME", "HOME", "TERM", "PATH"], desired: desired.text("env")))
         case "labels": return PodmanContainerDesired.lines(labels(config?[path: "Labels"], desired: desired.text("labels")))
         case "publish": return ports(hostConfig?[path: "PortBindings"], desired: desired)
         case "volumes": return mounts(desired: desired)
@@ -163,12 +163,11 @@ struct PodmanContainerObserved: Sendable, Equatable {
         return (present + extra).sorted().joined(separator: ", ")
     }
 
+    /// Dropped capabilities: the given ones podman does not grant. (HostConfig.CapDrop also lists the
+    /// capabilities podman leaves out by default, so it cannot show what the task dropped.)
     private func capDrop(desired: [String]) -> String {
         let effective = Set(inspect[path: "EffectiveCaps"]?.stringList ?? [])
-        let dropped = Set(inspect[path: "HostConfig", "CapDrop"]?.stringList ?? [])
-        let gone = desired.filter { $0 == "ALL" ? effective.isEmpty || dropped.contains("ALL") : !effective.contains($0) }
-        let extra = dropped.filter { !desired.contains($0) }
-        return (gone + extra).sorted().joined(separator: ", ")
+        return desired.filter { $0 == "ALL" ? effective.isEmpty : !effective.contains($0) }.sorted().joined(separator: ", ")
     }
 
     private func healthDuration(_ key: String) -> String {

@@ -77,6 +77,8 @@ public struct PodmanSystemdUnit: Sendable, Equatable, Codable {
             TimeoutStopSec=\(stopTimeout + 30)
             ExecStart=\(executable) start --attach \(quotedName)
             ExecStop=\(executable) stop --ignore -t \(stopTimeout) \(quotedName)
+            # podman stop's SIGTERM ends the container with 143: a stop, not a failure to restart.
+            SuccessExitStatus=143
             Type=simple
 
             [Install]
