@@ -33,7 +33,7 @@ import Testing
         try host.inspect("podman rm -f pc-web1 >/dev/null 2>&1; true")
         let arguments: OrderedDictionary<String, Value> = [
             "name": "pc-web1", "image": .string(PodmanContainerLab.image("1")), "publish": ["18081:8080"],
-            "env": ["GREETING": "hello", "WORKERS": 4], "labels": ["app": "web"], "memory": "64m", "pids_limit": "100",
+            "env": ["GREETING": "hello", "WORKERS": 4], "labels": ["app": "web"],
             "cap_drop": ["NET_RAW"], "healthcheck": "wget -q -O /dev/null http://127.0.0.1:8080/", "healthcheck_interval": "30s",
             "restart_policy": "on-failure:3", "volumes": ["/srv/pc-web1:/data:ro"], "workdir": "/www",
         ]
@@ -41,9 +41,31 @@ import Testing
         let result = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-web1"))
         #expect(result.diffs.first?.after.contains("publish: 18081->8080/tcp") == true, "\(result.diffs)")
         #expect(try page(host, port: 18081) == "keel image 1\n")
-        let settings = try host.inspect("podman container inspect --format '{{.Config.Env}}|{{.Config.Labels}}|{{.HostConfig.Memory}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' pc-web1")
+        let settings = try host.inspect("podman container inspect --format '{{.Config.Env}}|{{.Config.Labels}}|{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' pc-web1")
         #expect(settings.contains("GREETING=hello") && settings.contains("WORKERS=4") && settings.contains("app:web"), "\(settings)")
-        #expect(settings.contains("|67108864|100|on-failure:3"), "\(settings)")
+        #expect(settings.contains("|on-failure:3"), "\(settings)")
+    }
+
+    /// Resource limits need cgroup controllers, which lab hosts do not have (docs/lab.md): a created
+    /// container carries them all the same, so their comparison is tested on one that is not started.
+    @Test func resourceLimitsAreComparedOnACreatedContainer() async throws {
+        let host = try await Self.host()
+        try host.inspect("podman rm -f pc-limits >/dev/null 2>&1; true")
+        var arguments: OrderedDictionary<String, Value> = [
+            "name": "pc-limits", "image": .string(PodmanContainerLab.image("1")), "state": "created",
+            "memory": "64m", "cpus": "0.5", "pids_limit": "100", "read_only": true, "cap_add": ["net_admin"],
+            "security_opt": ["no-new-privileges"], "log_driver": "k8s-file", "log_opt": ["max_size": "10mb", "tag": "limits"],
+            "stop_timeout": 5, "user": "nobody", "entrypoint": "/bin/sh", "command": "-c 'sleep 1000'",
+            "healthcheck": "true", "healthcheck_interval": "1m", "healthcheck_retries": 5, "healthcheck_timeout": "10s",
+            "healthcheck_start_period": "2s", "mount": ["type=tmpfs,destination=/scratch"], "volumes": ["pc-data:/data", "/cache"],
+        ]
+        _ = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-limits"))
+        let settings = try host.inspect("podman container inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.State.Status}}' pc-limits")
+        #expect(settings == "67108864 500000000 100 created\n")
+        arguments["memory"] = "128m"
+        let changed = try await host.run(PodmanContainerModule.self, arguments)
+        #expect(changed.values["recreated_because"] == .list(["memory"]))
+        #expect(try host.inspect("podman container inspect --format '{{.HostConfig.Memory}} {{.State.Status}}' pc-limits") == "134217728 created\n")
     }
 
     @Test func oneChangedSettingRecreatesOnceAndTheDiffNamesIt() async throws {

@@ -35,6 +35,8 @@ public struct PodmanContainerModule: Module {
         var sections: [(name: String, script: String)] = [
             ("version", "command -v \(ShellQuote.quote(a.executable)) >/dev/null 2>&1 || { echo '@@no-podman@@'; exit 0; }; \(podman(["version", "--format", "{{.Client.Version}}"])) 2>&1"),
             ("container", "\(podman(["container", "inspect", a.name])) 2>/dev/null"),
+            // The image the container runs now: its ENV and LABELs are defaults, not settings.
+            ("container-image", "id=$(\(podman(["container", "inspect", "--format", "{{.Image}}", a.name])) 2>/dev/null) && \(podman(["image", "inspect"])) \"$id\" 2>/dev/null"),
         ]
         if let image = a.image { sections.append(("image", "\(podman(["image", "inspect", image])) 2>/dev/null")) }
         for (index, path) in (a.env_file ?? []).enumerated() {
@@ -70,7 +72,9 @@ public struct PodmanContainerModule: Module {
         }
         let pod = (found["pod"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return State(podmanVersion: version,
-                     container: found["container"].flatMap(PodmanCommand.firstInspected).map { PodmanContainerObserved(inspect: $0, image: image) },
+                     container: found["container"].flatMap(PodmanCommand.firstInspected).map {
+                         PodmanContainerObserved(inspect: $0, image: found["container-image"].flatMap(PodmanCommand.firstInspected))
+                     },
                      imageID: image?[path: "Id"]?.stringValue, envFiles: envFiles,
                      podID: pod.isEmpty || pod.contains(" ") ? nil : pod, portsOfOthers: portsOfOthers,
                      unit: found["unit-file"] != nil ? PodmanUnitObserved(sections: found) : nil)

@@ -6,7 +6,8 @@ import KeelBase
 /// that only what the task could have set remains.
 struct PodmanContainerObserved: Sendable, Equatable {
     var inspect: Value
-    /// The image's `podman image inspect` object (its Config.Env, Labels, Volumes are defaults, not settings).
+    /// The `podman image inspect` object of the image the container runs (its Config.Env, Labels, Volumes
+    /// are defaults, not settings).
     var image: Value?
 
     var id: String { inspect[path: "Id"]?.stringValue ?? "" }
@@ -132,6 +133,9 @@ struct PodmanContainerObserved: Sendable, Equatable {
         return ports.sorted().joined(separator: ", ")
     }
 
+    /// With read_only, podman mounts tmpfs on these (read_only_tmpfs, on by default).
+    static let readOnlyTmpfs: Set<String> = ["/run", "/tmp", "/var/tmp", "/dev/shm"]
+
     private func mounts(desired: PodmanContainerDesired) -> String {
         let imageVolumes = Set((image?[path: "Config", "Volumes"] ?? image?[path: "Volumes"])?.dictValue?.keys.map { $0 } ?? [])
         let wanted = Set((desired.text("volumes") ?? "").components(separatedBy: ", ").compactMap { $0.components(separatedBy: " -> ").last?.replacingOccurrences(of: " ro", with: "") })
@@ -144,9 +148,11 @@ struct PodmanContainerObserved: Sendable, Equatable {
             var source = type == "volume" ? (mount[path: "Name"]?.stringValue ?? "") : (mount[path: "Source"]?.stringValue ?? "")
             if type == "volume" && desired.anonymousVolumeDestinations.contains(destination) { source = "" }
             if type == "tmpfs" { source = "" }
+            if type == "tmpfs" && Self.readOnlyTmpfs.contains(destination) && !wanted.contains(destination) { continue }
             mounts[destination] = PodmanSettingText.mount(type: type, source: source, destination: destination, readOnly: readOnly)
         }
-        for (destination, options) in inspect[path: "HostConfig", "Tmpfs"]?.dictValue ?? [:] where mounts[destination] == nil {
+        for (destination, options) in inspect[path: "HostConfig", "Tmpfs"]?.dictValue ?? [:]
+        where mounts[destination] == nil && !(Self.readOnlyTmpfs.contains(destination) && !wanted.contains(destination)) {
             let readOnly = (options.stringValue ?? "").split(separator: ",").contains("ro")
             mounts[destination] = PodmanSettingText.mount(type: "tmpfs", source: "", destination: destination, readOnly: readOnly)
         }
