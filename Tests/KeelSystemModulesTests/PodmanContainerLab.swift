@@ -24,7 +24,7 @@ enum PodmanContainerLab {
         echo 'root:x:0:' > $root/etc/group
         echo 'nogroup:x:65534:' >> $root/etc/group
         tar -C $root -c . | podman import \
-          --change 'CMD ["/bin/httpd", "-f", "-v", "-p", "8080", "-h", "/www"]' \
+          --change 'CMD \(command)' \
           --change 'ENV IMAGE_TAG=\(tag)' --change 'ENV PATH=/bin' \
           --change 'LABEL org.example.image=\(tag)' \
           --change 'WORKDIR /www' \
@@ -32,6 +32,11 @@ enum PodmanContainerLab {
         rm -rf $root
         """
     }
+
+    /// The image's CMD: a shell that ends on SIGTERM (a PID 1 without a handler ignores it, and every
+    /// `podman stop` would wait its 10 s timeout) around busybox's httpd.
+    static let commandWords = ["/bin/sh", "-c", "trap 'exit 0' TERM; /bin/httpd -f -p 8080 -h /www & wait"]
+    static var command: String { "[" + commandWords.map { "\"\($0.replacingOccurrences(of: "'", with: "'\\''"))\"" }.joined(separator: ", ") + "]" }
 
     /// The lab host's podman answers (`podman run` of the test image prints what it was given).
     static let smokeTest = "podman run --rm \(repository):1 /bin/sh -c 'echo podman-runs'"

@@ -121,7 +121,7 @@ import Testing
         // The image sets PATH, IMAGE_TAG, a label, WORKDIR and CMD itself; the task repeats some of them.
         let arguments: OrderedDictionary<String, Value> = [
             "name": "pc-defaults", "image": .string(PodmanContainerLab.image("1")), "env": ["PATH": "/bin"], "workdir": "/www",
-            "command": ["/bin/httpd", "-f", "-v", "-p", "8080", "-h", "/www"], "labels": ["org.example.image": "1"],
+            "command": .list(PodmanContainerLab.commandWords.map { .string($0) }), "labels": ["org.example.image": "1"],
             "cap_add": ["CHOWN"], "network": ["bridge"], "read_only": false,
         ]
         _ = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-defaults"))
