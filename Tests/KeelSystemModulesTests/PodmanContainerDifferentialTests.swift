@@ -21,7 +21,7 @@ import Testing
                 publish: ["18095:8080"]
                 env: {MODE: blue, WORKERS: "2"}
                 label: {app: web}
-                memory: 64m
+                stop_timeout: 5
                 workdir: /www
             - name: the same again
               containers.podman.podman_container:
@@ -30,7 +30,7 @@ import Testing
                 publish: ["18095:8080"]
                 env: {MODE: blue, WORKERS: "2"}
                 label: {app: web}
-                memory: 64m
+                stop_timeout: 5
                 workdir: /www
             - name: one variable changes
               containers.podman.podman_container:
@@ -39,7 +39,7 @@ import Testing
                 publish: ["18095:8080"]
                 env: {MODE: green, WORKERS: "2"}
                 label: {app: web}
-                memory: 64m
+                stop_timeout: 5
                 workdir: /www
             - name: created, not started
               containers.podman.podman_container:
@@ -71,9 +71,12 @@ import Testing
                 state: absent
         """
 
+    /// The settings the tasks give, as podman shows them; the environment sorted (its order is the order
+    /// of the --env flags) and without HOSTNAME (the container's ID).
     static let fingerprint = """
         for c in pd-web pd-idle; do
-          podman container inspect --format '{{.Name}} {{.State.Status}} {{.ImageName}} {{.Config.Env}} {{.Config.Labels}} {{.HostConfig.PortBindings}} {{.HostConfig.Memory}} {{.Config.WorkingDir}} {{.Config.Cmd}}' $c 2>/dev/null || echo "no $c"
+          podman container inspect --format '{{.Name}} {{.State.Status}} {{.ImageName}} {{.Config.Labels}} {{.HostConfig.PortBindings}} {{.Config.StopTimeout}} {{.Config.WorkingDir}} {{.Config.Cmd}}' $c 2>/dev/null || echo "no $c"
+          podman container inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $c 2>/dev/null | grep -v '^HOSTNAME=' | sort
         done
         """
 
