@@ -154,6 +154,24 @@ import Testing
         #expect(try page(host, port: 18084) == "keel image 1\n")
     }
 
+    @Test func aNetworkWithAliasesAndAStaticAddressIsKept() async throws {
+        let host = try await Self.host()
+        try host.inspect("""
+            podman rm -f pc-net >/dev/null 2>&1
+            podman network exists pc-net || podman network create --subnet 10.89.77.0/24 pc-net >/dev/null
+            """)
+        var arguments: OrderedDictionary<String, Value> = [
+            "name": "pc-net", "image": .string(PodmanContainerLab.image("1")), "network": ["pc-net"],
+            "network_aliases": ["api", "api.internal"], "ip": "10.89.77.20",
+        ]
+        _ = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-net"))
+        #expect(try host.inspect("curl -s --max-time 3 http://10.89.77.20:8080/") == "keel image 1\n")
+        arguments["ip"] = "10.89.77.21"
+        let changed = try await host.run(PodmanContainerModule.self, arguments)
+        #expect(changed.values["recreated_because"] == .list(["ip"]))
+        #expect(try host.inspect("curl -s --max-time 3 http://10.89.77.21:8080/") == "keel image 1\n")
+    }
+
     @Test func absentRemovesTheContainer() async throws {
         let host = try await Self.host()
         try host.inspect("podman rm -f pc-gone >/dev/null 2>&1; podman create --name pc-gone \(PodmanContainerLab.image("1")) >/dev/null")
