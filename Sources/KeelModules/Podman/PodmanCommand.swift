@@ -52,13 +52,6 @@ public enum PodmanCommand {
               first.dictValue != nil else { return nil }
         return first
     }
-
-    /// `4.3.1` -> (4, 3): for choosing features (quadlet needs 4.4).
-    public static func majorMinor(_ version: String) -> (Int, Int)? {
-        let parts = version.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
-        guard parts.count >= 2 else { return nil }
-        return (parts[0], parts[1])
-    }
 }
 
 extension Value {

@@ -16,7 +16,6 @@ public struct PodmanContainerModule: Module {
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["recreate", "force_restart"]])
 
     public struct State: Equatable, Sendable {
-        var podmanVersion: String
         var container: PodmanContainerObserved?
         /// The image's ID when the task's image name resolves on the host, nil when it is not there.
         var imageID: String?
@@ -33,7 +32,7 @@ public struct PodmanContainerModule: Module {
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let podman = { (args: [String]) in PodmanCommand.line(args, executable: a.executable) }
         var sections: [(name: String, script: String)] = [
-            ("version", "command -v \(ShellQuote.quote(a.executable)) >/dev/null 2>&1 || { echo '@@no-podman@@'; exit 0; }; \(podman(["version", "--format", "{{.Client.Version}}"])) 2>&1"),
+            ("podman", "command -v \(ShellQuote.quote(a.executable)) >/dev/null 2>&1 || { echo '@@no-podman@@'; exit 0; }"),
             ("container", "\(podman(["container", "inspect", a.name])) 2>/dev/null"),
             // The image the container runs now: its ENV and LABELs are defaults, not settings.
             ("container-image", "id=$(\(podman(["container", "inspect", "--format", "{{.Image}}", a.name])) 2>/dev/null) && \(podman(["image", "inspect"])) \"$id\" 2>/dev/null"),
@@ -49,8 +48,7 @@ public struct PodmanContainerModule: Module {
 
         let output = try await host.run(PodmanCommand.sectionedScript(sections)).stdoutText
         let found = PodmanCommand.sections(output)
-        let version = (found["version"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if version.hasPrefix("@@no-podman@@") {
+        if (found["podman"] ?? "").hasPrefix("@@no-podman@@") {
             throw KeelError("\(host.name): podman_container: \(a.executable) is not installed on the host", expected: "podman on the host (apt install podman)", found: "no \(a.executable) in PATH")
         }
         let image = found["image"].flatMap(PodmanCommand.firstInspected)
@@ -71,8 +69,7 @@ public struct PodmanContainerModule: Module {
             }
         }
         let pod = (found["pod"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return State(podmanVersion: version,
-                     container: found["container"].flatMap(PodmanCommand.firstInspected).map {
+        return State(container: found["container"].flatMap(PodmanCommand.firstInspected).map {
                          PodmanContainerObserved(inspect: $0, image: found["container-image"].flatMap(PodmanCommand.firstInspected))
                      },
                      imageID: image?[path: "Id"]?.stringValue, envFiles: envFiles,
