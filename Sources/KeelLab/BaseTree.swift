@@ -101,6 +101,10 @@ struct BaseTree {
             runtime = "runc"
 
             """.utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/containers/containers.conf"))
+        // Rootless podman's network (slirp4netns) opens /dev/net/tun, which nspawn creates 0600; Debian's
+        // udev would make it 0666.
+        try files.createDirectory(atPath: "\(tree)/etc/tmpfiles.d", withIntermediateDirectories: true)
+        try Data("z /dev/net/tun 0666 root root -\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/tmpfiles.d/keel-lab-tun.conf"))
         try? files.removeItem(atPath: "\(tree)/etc/resolv.conf")
         try Data("nameserver 127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/resolv.conf"))
         let sources = "/etc/apt/sources.list.d/debian.sources"
