@@ -172,6 +172,35 @@ import Testing
         #expect(try host.inspect("curl -s --max-time 3 http://10.89.77.21:8080/") == "keel image 1\n")
     }
 
+    @Test func recreateAndForceRestartActEveryRun() async throws {
+        let host = try await Self.host()
+        try host.inspect("podman rm -f pc-again >/dev/null 2>&1; true")
+        var arguments: OrderedDictionary<String, Value> = ["name": "pc-again", "image": .string(PodmanContainerLab.image("1"))]
+        _ = try await host.run(PodmanContainerModule.self, arguments)
+        let first = try id(host, "pc-again")
+        arguments["force_restart"] = true
+        let restarted = try await host.run(PodmanContainerModule.self, arguments)
+        #expect(restarted.changed && restarted.values["actions"] == .list(["podman restart pc-again"]))
+        #expect(try id(host, "pc-again") == first, "a restart keeps the container")
+        arguments.removeValue(forKey: "force_restart")
+        arguments["recreate"] = true
+        let recreated = try await host.run(PodmanContainerModule.self, arguments)
+        #expect(recreated.changed && recreated.values["recreated_because"] == .list(["recreate"]))
+        #expect(try id(host, "pc-again") != first)
+    }
+
+    @Test func aContainerInAPodIsKept() async throws {
+        let host = try await Self.host()
+        try host.inspect("podman rm -f pc-in-pod >/dev/null 2>&1; podman pod exists pc-pod || podman pod create --name pc-pod >/dev/null")
+        let arguments: OrderedDictionary<String, Value> = ["name": "pc-in-pod", "image": .string(PodmanContainerLab.image("1")), "pod": "pc-pod"]
+        _ = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-in-pod"))
+        #expect(try host.inspect("podman container inspect --format '{{.Pod}}' pc-in-pod") == (try host.inspect("podman pod inspect --format '{{.Id}}' pc-pod")))
+        let missing = await #expect(throws: KeelError.self) {
+            try await host.run(PodmanContainerModule.self, ["name": "pc-in-pod", "image": .string(PodmanContainerLab.image("1")), "pod": "pc-no-pod"])
+        }
+        #expect(missing?.message.contains("the pod pc-no-pod does not exist") == true)
+    }
+
     @Test func absentRemovesTheContainer() async throws {
         let host = try await Self.host()
         try host.inspect("podman rm -f pc-gone >/dev/null 2>&1; podman create --name pc-gone \(PodmanContainerLab.image("1")) >/dev/null")
