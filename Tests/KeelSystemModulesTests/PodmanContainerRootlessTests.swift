@@ -31,7 +31,7 @@ import Testing
         let arguments: OrderedDictionary<String, Value> = [
             "name": "pc-rootless", "image": .string(PodmanContainerLab.image("1")), "publish": ["18300:8080"], "env": ["MODE": "rootless"],
         ]
-        let fingerprint = "su - \(Self.user) -c 'XDG_RUNTIME_DIR=/run/user/$(id -u) podman container inspect --format \"{{.Id}} {{.State.Status}}\" pc-rootless 2>&1; true'"
+        let fingerprint = "su - \(Self.user) -c 'XDG_RUNTIME_DIR=/run/user/$(id -u) podman container inspect --format \"{{.Id}} {{.State.Status}}\" pc-rootless 2>/dev/null || echo missing'"
         _ = try await user.converges(PodmanContainerModule.self, arguments, fingerprint: fingerprint)
         #expect(try root.inspect("for i in $(seq 1 20); do curl -s --max-time 2 http://127.0.0.1:18300/ && exit 0; sleep 0.5; done") == "keel image 1\n")
         #expect(try asUser(root, "podman container inspect --format '{{.State.Running}}' pc-rootless") == "true\n")

@@ -14,7 +14,7 @@ public enum PodmanCommand {
     /// Runs `podman ARG...` and returns its stdout; throws, naming the host and `failure`, when it fails.
     @discardableResult
     public static func run(_ arguments: [String], on host: HostContext, failure: @autoclosure () -> String) async throws -> String {
-        try await host.runChecked(line(arguments), failure: failure()).stdoutText
+        try await host.runPodmanChecked(line(arguments), failure: failure()).stdoutText
     }
 
     /// The line that starts section `name` in a sectioned script's output. Unlikely in podman's output.
@@ -85,5 +85,19 @@ extension Value {
         case .null: return ""
         default: return nil
         }
+    }
+}
+
+extension HostContext {
+    /// Runs a script that calls podman from `/`: rootless podman (a task with become_user) re-executes
+    /// itself in the user's namespace and fails ("cannot chdir to /root: Permission denied") in a
+    /// directory the user cannot enter, such as the login directory of the connection's user.
+    func runPodman(_ script: String) async throws -> CommandResult {
+        try await run("cd / && " + script)
+    }
+
+    @discardableResult
+    func runPodmanChecked(_ script: String, failure: @autoclosure () -> String) async throws -> CommandResult {
+        try await runChecked("cd / && " + script, failure: failure())
     }
 }

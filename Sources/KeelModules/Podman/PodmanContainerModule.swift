@@ -46,7 +46,7 @@ public struct PodmanContainerModule: Module {
         let unit = try PodmanSystemdUnit(option: a.systemd, container: a.name, executable: a.executable) ?? PodmanSystemdUnit(container: a.name)
         if a.systemd != nil || a.state == .absent { sections += PodmanSystemdUnit.observation(name: unit.name, path: unit.path) }
 
-        let output = try await host.run(PodmanCommand.sectionedScript(sections)).stdoutText
+        let output = try await host.runPodman(PodmanCommand.sectionedScript(sections)).stdoutText
         let found = PodmanCommand.sections(output)
         if (found["podman"] ?? "").hasPrefix("@@no-podman@@") {
             throw KeelError("\(host.name): podman_container: \(a.executable) is not installed on the host", expected: "podman on the host (apt install podman)", found: "no \(a.executable) in PATH")
@@ -85,7 +85,7 @@ public struct PodmanContainerModule: Module {
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         for step in plan.steps { try await step.perform(on: host) }
         guard let name = plan.steps.first?.container, let executable = plan.steps.first?.executable else { return .changed() }
-        let inspected = try await host.run(PodmanCommand.line(["container", "inspect", name], executable: executable)).stdoutText
+        let inspected = try await host.runPodman(PodmanCommand.line(["container", "inspect", name], executable: executable)).stdoutText
         return .changed(["container": PodmanCommand.firstInspected(inspected) ?? .dict([:])])
     }
 }

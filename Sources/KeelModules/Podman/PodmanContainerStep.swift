@@ -50,33 +50,33 @@ extension PodmanContainerModule {
             let name = container
             switch action {
             case .pull(let image):
-                try await host.runChecked(podman(["pull", "--quiet", image]),
+                try await host.runPodmanChecked(podman(["pull", "--quiet", image]),
                                           failure: "podman_container: image \(image) is not on the host and cannot be pulled")
             case .create(let arguments):
-                try await host.runChecked(podman(["create", "--name", name] + arguments), failure: "podman_container: cannot create the container \(name)")
+                try await host.runPodmanChecked(podman(["create", "--name", name] + arguments), failure: "podman_container: cannot create the container \(name)")
             case .replace(let arguments, let start):
                 try await replace(arguments: arguments, start: start, on: host)
             case .start:
-                try await host.runChecked(unit.map { "systemctl start \(ShellQuote.quote($0))" } ?? podman(["start", name]),
+                try await host.runPodmanChecked(unit.map { "systemctl start \(ShellQuote.quote($0))" } ?? podman(["start", name]),
                                           failure: "podman_container: cannot start \(name)")
             case .stop:
-                try await host.runChecked(unit.map { "systemctl stop \(ShellQuote.quote($0))" } ?? podman(["stop", name]),
+                try await host.runPodmanChecked(unit.map { "systemctl stop \(ShellQuote.quote($0))" } ?? podman(["stop", name]),
                                           failure: "podman_container: cannot stop \(name)")
             case .restart:
-                try await host.runChecked(unit.map { "systemctl restart \(ShellQuote.quote($0))" } ?? podman(["restart", name]),
+                try await host.runPodmanChecked(unit.map { "systemctl restart \(ShellQuote.quote($0))" } ?? podman(["restart", name]),
                                           failure: "podman_container: cannot restart \(name)")
             case .remove:
-                try await host.runChecked(podman(["rm", "--force", "--ignore", name]), failure: "podman_container: cannot remove \(name)")
+                try await host.runPodmanChecked(podman(["rm", "--force", "--ignore", name]), failure: "podman_container: cannot remove \(name)")
             case .writeUnit(let unit):
                 _ = try await FileWrite(destination: unit.path, content: Data(unit.content.utf8), createParentDirectories: true).perform(on: host)
             case .removeUnit(let path):
-                try await host.runChecked("rm -f -- \(ShellQuote.quote(path))", failure: "podman_container: cannot remove \(path)")
+                try await host.runPodmanChecked("rm -f -- \(ShellQuote.quote(path))", failure: "podman_container: cannot remove \(path)")
             case .daemonReload:
-                try await host.runChecked("systemctl daemon-reload", failure: "podman_container: systemctl daemon-reload failed")
+                try await host.runPodmanChecked("systemctl daemon-reload", failure: "podman_container: systemctl daemon-reload failed")
             case .enableUnit:
-                try await host.runChecked("systemctl enable \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot enable \(unit ?? "")")
+                try await host.runPodmanChecked("systemctl enable \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot enable \(unit ?? "")")
             case .disableUnit:
-                try await host.runChecked("systemctl disable --now \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot disable \(unit ?? "")")
+                try await host.runPodmanChecked("systemctl disable --now \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot disable \(unit ?? "")")
             case .waitUntilReady(let gate):
                 try await gate.perform(on: host)
             }
@@ -92,25 +92,25 @@ extension PodmanContainerModule {
             let fresh = "\(name)-keel-new"
             let old = "\(name)-keel-old"
             let q = ShellQuote.quote
-            let created = try await host.run("\(podman(["rm", "--force", "--ignore", fresh])) >/dev/null 2>&1; \(podman(["create", "--name", fresh] + arguments))")
+            let created = try await host.runPodman("\(podman(["rm", "--force", "--ignore", fresh])) >/dev/null 2>&1; \(podman(["create", "--name", fresh] + arguments))")
             guard created.status == 0 else {
-                _ = try? await host.run(podman(["rm", "--force", "--ignore", fresh]))
+                _ = try? await host.runPodman(podman(["rm", "--force", "--ignore", fresh]))
                 throw KeelError("\(host.name): podman_container: cannot recreate \(name), the running container is left as it was: \(created.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
-            let wasRunning = (try await host.run(podman(["container", "inspect", "--format", "{{.State.Running}}", name])).stdoutText
+            let wasRunning = (try await host.runPodman(podman(["container", "inspect", "--format", "{{.State.Running}}", name])).stdoutText
                 .trimmingCharacters(in: .whitespacesAndNewlines)) == "true"
             let stopOld = unit.map { "systemctl stop \(q($0))" } ?? podman(["stop", name])
-            try await host.runChecked("""
+            try await host.runPodmanChecked("""
                 \(stopOld) >/dev/null
                 \(podman(["rm", "--force", "--ignore", old])) >/dev/null
                 \(podman(["rename", name, old])) && \(podman(["rename", fresh, name]))
                 """, failure: "podman_container: cannot swap the new container in for \(name)")
             let startNew = unit.map { "systemctl start \(q($0))" } ?? podman(["start", name])
             if start {
-                let started = try await host.run(startNew + (unit == nil ? "" : " && \(PodmanHealthGate(container: name, healthcheck: false, port: nil, timeout: 15, executable: executable, unit: unit).script)"))
+                let started = try await host.runPodman(startNew + (unit == nil ? "" : " && \(PodmanHealthGate(container: name, healthcheck: false, port: nil, timeout: 15, executable: executable, unit: unit).script)"))
                 if started.status != 0 {
                     let restartOld = wasRunning ? (unit.map { "systemctl start \(q($0))" } ?? podman(["start", name])) : "true"
-                    _ = try? await host.run("""
+                    _ = try? await host.runPodman("""
                         \(unit.map { "systemctl stop \(q($0)) >/dev/null 2>&1;" } ?? "")
                         \(podman(["rm", "--force", name])) >/dev/null 2>&1
                         \(podman(["rename", old, name])) && \(restartOld)
@@ -119,7 +119,7 @@ extension PodmanContainerModule {
                                     + (started.stderrText + started.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines))
                 }
             }
-            try await host.runChecked(podman(["rm", "--force", old]), failure: "podman_container: cannot remove the old container \(old)")
+            try await host.runPodmanChecked(podman(["rm", "--force", old]), failure: "podman_container: cannot remove the old container \(old)")
         }
     }
 }

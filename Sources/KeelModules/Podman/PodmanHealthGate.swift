@@ -49,7 +49,7 @@ public struct PodmanHealthGate: Sendable, Codable, Equatable, CustomStringConver
     }
 
     func perform(on host: HostContext) async throws {
-        let result = try await host.run(script)
+        let result = try await host.runPodman(script)
         guard result.status == 0 else {
             throw KeelError("\(host.name): podman_container: \(container) did not become \(healthcheck ? "healthy" : "ready") within \(timeout) s",
                             expected: description, found: result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
