@@ -149,4 +149,41 @@ import Testing
         #expect(keelHost == ansibleHost)
         #expect(keelHost.contains("MODE=green") && keelHost.contains("no pd-idle"), "the playbook did what it says: \(keelHost)")
     }
+
+    /// Through `keel play`: bad input fails the task that has it, with the task's name and the reason,
+    /// and the running container is left as it was.
+    @Test func badInputFailsTheTaskByNameAndLeavesTheContainerRunning() async throws {
+        let keel = Self.repositoryRoot + "/.build/debug/keel"
+        guard FileManager.default.isExecutableFile(atPath: keel) else { throw KeelError("build keel first: \(keel) is missing") }
+        let host = try await LabFixture.shared.hosts(2, flavor: .systemd, prefix: "podd")[1]
+        let lab = LabFixture.shared.lab
+        let prepared = try lab.exec(host.name, PodmanContainerLab.imageScript(tag: "1") + """
+
+            podman rm -f pd-bad >/dev/null 2>&1
+            podman run -d --name pd-bad -p 18096:8080 \(Self.image) >/dev/null
+            printf 'GOOD=1\\nBAD LINE=2\\n' > /etc/pd-bad.env
+            """)
+        #expect(prepared.status == 0, "\(prepared.stderr)")
+        let before = try lab.exec(host.name, "podman container inspect --format '{{.Id}} {{.State.Status}}' pd-bad").stdout
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pbad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: the service with a broken env file
+                  containers.podman.podman_container:
+                    name: pd-bad
+                    image: \(Self.image)
+                    publish: ["18096:8080"]
+                    env_file: [/etc/pd-bad.env]
+            """.write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        let run = try run(keel, ["play", "-i", lab.directory + "/inventory.ini", "-l", host.name, directory + "/bad.yml"])
+        #expect(run.status != 0)
+        #expect(run.output.contains("TASK [the service with a broken env file]"), "\(run.output)")
+        #expect(run.output.contains("env_file /etc/pd-bad.env line 2 is not NAME=value"), "\(run.output)")
+        #expect(try lab.exec(host.name, "podman container inspect --format '{{.Id}} {{.State.Status}}' pd-bad").stdout == before)
+        #expect(before.hasSuffix(" running\n"))
+    }
 }

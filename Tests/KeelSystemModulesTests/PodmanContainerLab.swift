@@ -9,9 +9,11 @@ import OrderedCollections
 enum PodmanContainerLab {
     static let repository = "localhost/keel-busybox"
 
-    /// Builds `localhost/keel-busybox:TAG` unless it exists; `index.html` says "keel image TAG".
+    /// Builds `localhost/keel-busybox:TAG` unless it exists; `index.html` says "keel image TAG". A
+    /// subshell, so that a script may go on after it.
     static func imageScript(tag: String) -> String {
         """
+        (
         set -e
         if podman image exists \(repository):\(tag); then exit 0; fi
         root=$(mktemp -d)
@@ -30,6 +32,7 @@ enum PodmanContainerLab {
           --change 'WORKDIR /www' \
           - \(repository):\(tag) >/dev/null
         rm -rf $root
+        ) || exit 1
         """
     }
 
