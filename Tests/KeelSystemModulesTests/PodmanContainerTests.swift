@@ -58,6 +58,8 @@ import Testing
             "stop_timeout": 5, "user": "nobody", "entrypoint": "/bin/sh", "command": "-c 'sleep 1000'",
             "healthcheck": "true", "healthcheck_interval": "1m", "healthcheck_retries": 5, "healthcheck_timeout": "10s",
             "healthcheck_start_period": "2s", "mount": ["type=tmpfs,destination=/scratch"], "volumes": ["pc-data:/data", "/cache"],
+            "hostname": "limits1", "etc_hosts": ["db.internal": "10.0.0.5"], "dns": ["10.0.0.53"], "tty": true, "init": true,
+            "stop_signal": 2, "privileged": false, "detach": true,
         ]
         _ = try await host.converges(PodmanContainerModule.self, arguments, fingerprint: PodmanContainerLab.fingerprint("pc-limits"))
         let settings = try host.inspect("podman container inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.State.Status}}' pc-limits")

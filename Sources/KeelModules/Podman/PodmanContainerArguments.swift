@@ -38,6 +38,14 @@ extension PodmanContainerModule {
         @Option("pod", .string, help: "The pod (existing) the container joins.") var pod: String?
         @Option("recreate", .bool, default: false, help: "Recreate the container even when nothing differs.") var recreate: Bool
         @Option("force_restart", .bool, default: false, aliases: ["restart"], help: "Restart the container (or start it) even when nothing differs.") var force_restart: Bool
+        @Option("hostname", .string, help: "The container's host name (podman's default is the short container ID).") var hostname: String?
+        @Option("etc_hosts", .dict, aliases: ["add_hosts"], help: "Extra /etc/hosts entries, NAME: address.") var etc_hosts: Value?
+        @Option("dns", .list(.string), aliases: ["dns_servers"], help: "DNS servers of the container.") var dns: [String]?
+        @Option("privileged", .bool, help: "Give the container every capability and device.") var privileged: Bool?
+        @Option("tty", .bool, help: "Allocate a terminal.") var tty: Bool?
+        @Option("init", .bool, help: "Run an init (catatonit) as PID 1 that reaps zombies and forwards signals.") var `init`: Bool?
+        @Option("stop_signal", .int, help: "The signal number that stops the container (15 = SIGTERM).") var stop_signal: Int?
+        @Option("detach", .bool, default: true, help: "Containers always run detached; false is refused.") var detach: Bool
         @Option("stop_timeout", .int, help: "Seconds podman waits after SIGTERM before SIGKILL when stopping.") var stop_timeout: Int?
         @Option("executable", .string, default: "podman", help: "The podman binary on the host.") var executable: String
         @Option("systemd", .dict, help: "Run the container as a systemd service: {enabled: true, restart: on-failure, restart_sec: 5, stop_timeout: 10, after: [], wants: [], requires: [], unit_dir: /etc/systemd/system}. The unit is converged in the same step; `{}` takes every default.") var systemd: Value?

@@ -150,6 +150,24 @@ struct PodmanContainerDesired: Sendable, Equatable {
                 add("log_opt.\(key)", key == "max_size" ? String(try PodmanSettingText.bytes(options[key]!)) : options[key]!)
             }
         }
+        if let hostname = a.hostname { args += ["--hostname", hostname]; add("hostname", hostname) }
+        if a.etc_hosts != nil {
+            let hosts = try Self.stringDict(a.etc_hosts, option: "etc_hosts")
+            for name in hosts.keys.sorted() { args += ["--add-host", "\(name):\(hosts[name]!)"] }
+            add("etc_hosts", hosts.keys.sorted().map { "\($0):\(hosts[$0]!)" }.joined(separator: ", "))
+        }
+        if let dns = a.dns {
+            for server in dns { args += ["--dns", server] }
+            add("dns", dns.joined(separator: ", "))
+        }
+        if let privileged = a.privileged { args += ["--privileged=\(privileged)"]; add("privileged", String(privileged)) }
+        if let tty = a.tty { args += ["--tty=\(tty)"]; add("tty", String(tty)) }
+        if let initProcess = a.`init` { args += ["--init=\(initProcess)"]; add("init", String(initProcess)) }
+        if let signal = a.stop_signal { args += ["--stop-signal", String(signal)]; add("stop_signal", String(signal)) }
+        if !a.detach {
+            throw KeelError("podman_container: detach: false is not supported (the task would wait for the container to end)",
+                            expected: "detach: true (the default)", found: "detach: false")
+        }
         if let pod = a.pod { add("pod", pod) }
         if let timeout = a.stop_timeout { args += ["--stop-timeout", String(timeout)]; add("stop_timeout", String(timeout)) }
         if let entrypoint = a.entrypoint { args += ["--entrypoint", entrypoint]; add("entrypoint", entrypoint) }

@@ -47,7 +47,8 @@ extension PodmanContainerModule {
                 state: absent
             """,
         deviations: [
-            "Only the options listed here are supported; containers.podman's other options (devices, ulimits, uidmap, dns, hostname, ...) are refused as unknown.",
+            "Only the options listed here are supported; containers.podman's other options (device, ulimit, uidmap, userns, cgroups, ...) are refused as unknown. `detach: false` is refused.",
+            "Quadlet is not used, also not on podman 4.4 and later: Keel writes and converges the same unit on every version (the lab's podman is 4.3.1, where a quadlet path could not be tested).",
             "env_file contents are compared (containers.podman does not look into the files): editing a file recreates the container. Their values are passed to podman as --env.",
             "State `quadlet` and `generate_systemd` are not supported; `systemd:` (a Keel option) renders and converges the unit itself, also on podman < 4.4 (Debian 12's 4.3.1), which has no quadlet.",
             "Settings the task does not give are never compared, so removing an option from a task does not recreate the container (containers.podman compares some defaults); env, labels, publish, volumes and capabilities given are compared as whole sets (a variable or port dropped from the list recreates).",

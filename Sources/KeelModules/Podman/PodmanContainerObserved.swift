@@ -66,6 +66,13 @@ struct PodmanContainerObserved: Sendable, Equatable {
         case "log_opt.max_size":
             let size = hostConfig?[path: "LogConfig", "Size"]
             return size?.integer.map(String.init) ?? (size?.stringValue).flatMap { try? PodmanSettingText.bytes($0) }.map(String.init) ?? ""
+        case "hostname": return config?[path: "Hostname"]?.stringValue ?? ""
+        case "etc_hosts": return (hostConfig?[path: "ExtraHosts"]?.stringList ?? []).sorted().joined(separator: ", ")
+        case "dns": return (hostConfig?[path: "Dns"]?.stringList ?? []).joined(separator: ", ")
+        case "privileged": return String(hostConfig?[path: "Privileged"]?.boolValue ?? false)
+        case "tty": return String(config?[path: "Tty"]?.boolValue ?? false)
+        case "init": return String(hostConfig?[path: "Init"]?.boolValue ?? false)
+        case "stop_signal": return config?[path: "StopSignal"]?.integer.map(String.init) ?? ""
         case "pod": return inspect[path: "Pod"]?.stringValue ?? ""
         case "stop_timeout": return config?[path: "StopTimeout"]?.integer.map(String.init) ?? ""
         case "entrypoint":
