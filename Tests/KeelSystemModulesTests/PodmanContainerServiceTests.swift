@@ -49,6 +49,18 @@ import Testing
         #expect(try host.inspect("systemctl is-active container-ps-svc.service") == "active\n")
         #expect(try await !host.run(PodmanContainerModule.self, arguments).changed)
 
+        // A changed unit is rewritten and the service restarted; the container is kept.
+        let containerID = try host.inspect("podman container inspect --format '{{.Id}}' ps-svc")
+        arguments["systemd"] = ["restart_sec": 2]
+        let unitChanged = try await host.run(PodmanContainerModule.self, arguments)
+        #expect(unitChanged.changed && unitChanged.values["recreated_because"] == nil)
+        #expect(unitChanged.diffs.map(\.label) == ["container ps-svc", "/etc/systemd/system/container-ps-svc.service"])
+        #expect(unitChanged.diffs.first?.after == "state: running (restarted: its unit changed)\n")
+        #expect(try host.inspect("grep RestartSec= /etc/systemd/system/container-ps-svc.service") == "RestartSec=2\n")
+        #expect(try host.inspect("podman container inspect --format '{{.Id}}' ps-svc") == containerID)
+        #expect(try page(host, port: 18091) == "keel image 2\n")
+        #expect(try await !host.run(PodmanContainerModule.self, arguments).changed)
+
         // The service restarts a container that dies.
         try host.inspect("kill -9 $(podman container inspect --format '{{.State.Pid}}' ps-svc)")
         #expect(try page(host, port: 18091) == "keel image 2\n")

@@ -120,7 +120,9 @@ struct PodmanContainerPlanner {
             values["recreated_because"] = .list(shownChanges.changes.map { .string($0.field) })
         } else if let container, !steps.isEmpty, steps.contains(where: { [.start, .stop, .restart].contains($0.action) }) {
             let after = a.state == .stopped ? "exited" : "running"
-            diffs.insert(Diff(label: "container \(name)", before: "state: \(container.status)\n", after: "state: \(after)\(a.force_restart ? " (restarted)" : "")\n"), at: 0)
+            let restarted = steps.contains { $0.action == .restart }
+            let why = !restarted ? "" : a.force_restart ? " (restarted)" : " (restarted: its unit changed)"
+            diffs.insert(Diff(label: "container \(name)", before: "state: \(container.status)\n", after: "state: \(after)\(why)\n"), at: 0)
         }
         guard !steps.isEmpty else { return .unchanged(values: values) }
         values["actions"] = .list(steps.map { .string($0.description) })
