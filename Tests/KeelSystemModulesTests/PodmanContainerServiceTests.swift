@@ -67,6 +67,7 @@ import Testing
 
         // The host restarts: systemd starts the service at boot.
         let lab = LabFixture.shared.lab
+        await host.context.connection.close()   // its SSH session dies with the host
         _ = try? lab.exec(host.lab.name, "systemctl poweroff")
         let deadline = Date().addingTimeInterval(60)
         while try lab.isRunning(host.lab.name), Date() < deadline { try await Task.sleep(nanoseconds: 500_000_000) }
