@@ -16,6 +16,11 @@ import Testing
         #expect(throws: KeelError.self) { try PodmanSettingText.ports("8000-8002:80-81") }
     }
 
+    @Test func hostPortsAreWhatOtherContainersCouldHold() throws {
+        let a = try PodmanContainerModule.arguments(["name": "x", "image": "i", "publish": ["127.0.0.1::80", "8080:80", "[::1]:5353:53/udp"]])
+        #expect(try PodmanContainerDesired(a, envFiles: [:]).hostPorts == ["8080/tcp", "5353/udp"])
+    }
+
     @Test func sizesAndDurationsReadAsPodmanReadsThem() throws {
         #expect(try PodmanSettingText.bytes("256m") == 268_435_456)
         #expect(try PodmanSettingText.bytes("1g") == 1 << 30)

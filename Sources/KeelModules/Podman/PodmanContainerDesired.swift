@@ -54,7 +54,7 @@ struct PodmanContainerDesired: Sendable, Equatable {
             randomHostPorts = ports.filter { $0.contains(":->") || $0.hasPrefix("->") }
             hostPorts = ports.compactMap { entry in
                 guard let arrow = entry.range(of: "->") else { return nil }
-                let host = entry[..<arrow.lowerBound].split(separator: ":").last.map(String.init) ?? ""
+                let host = String(entry[..<arrow.lowerBound]).components(separatedBy: ":").last ?? ""
                 let proto = entry.split(separator: "/").last.map(String.init) ?? "tcp"
                 return host.isEmpty ? nil : "\(host)/\(proto)"
             }
