@@ -25,6 +25,9 @@ public struct PodmanContainerModule: Module {
         /// Host ports (`8080/tcp`) published by other running containers, with the container's name.
         var portsOfOthers: [String: String]
         var unit: PodmanUnitObserved?
+        /// The user podman runs as, and their home (for a rootless container's user unit).
+        var uid: Int?
+        var home: String
     }
 
     public init() {}
@@ -33,6 +36,8 @@ public struct PodmanContainerModule: Module {
         let podman = { (args: [String]) in PodmanCommand.line(args, executable: a.executable) }
         var sections: [(name: String, script: String)] = [
             ("podman", "command -v \(ShellQuote.quote(a.executable)) >/dev/null 2>&1 || { echo '@@no-podman@@'; exit 0; }"),
+            // Who runs podman: root, or a user (become_user) whose containers are rootless.
+            ("identity", "id -u; printf '%s\\n' \"$HOME\""),
             ("container", "\(podman(["container", "inspect", a.name])) 2>/dev/null"),
             // The image the container runs now: its ENV and LABELs are defaults, not settings.
             ("container-image", "id=$(\(podman(["container", "inspect", "--format", "{{.Image}}", a.name])) 2>/dev/null) && \(podman(["image", "inspect"])) \"$id\" 2>/dev/null"),
@@ -44,7 +49,9 @@ public struct PodmanContainerModule: Module {
         if let pod = a.pod { sections.append(("pod", "\(podman(["pod", "inspect", "--format", "{{.Id}}", pod])) 2>/dev/null")) }
         if a.publish != nil { sections.append(("ps", "\(podman(["ps", "--format", "json"])) 2>/dev/null")) }
         let unit = try PodmanSystemdUnit(option: a.systemd, container: a.name, executable: a.executable) ?? PodmanSystemdUnit(container: a.name)
-        if a.systemd != nil || a.state == .absent { sections += PodmanSystemdUnit.observation(name: unit.name, path: unit.path) }
+        if a.systemd != nil || a.state == .absent {
+            sections += PodmanSystemdUnit.observation(name: unit.name, directory: unit.directoryGiven ? unit.directory : nil)
+        }
 
         let output = try await host.runPodman(PodmanCommand.sectionedScript(sections)).stdoutText
         let found = PodmanCommand.sections(output)
@@ -68,13 +75,15 @@ public struct PodmanContainerModule: Module {
                 for offset in 0..<range { portsOfOthers["\(hostPort + offset)/\(proto)"] = names.first ?? "?" }
             }
         }
+        let identity = (found["identity"] ?? "").split(separator: "\n").map(String.init)
         let pod = (found["pod"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return State(container: found["container"].flatMap(PodmanCommand.firstInspected).map {
                          PodmanContainerObserved(inspect: $0, image: found["container-image"].flatMap(PodmanCommand.firstInspected))
                      },
                      imageID: image?[path: "Id"]?.stringValue, envFiles: envFiles,
                      podID: pod.isEmpty || pod.contains(" ") ? nil : pod, portsOfOthers: portsOfOthers,
-                     unit: found["unit-file"] != nil ? PodmanUnitObserved(sections: found) : nil)
+                     unit: found["unit-file"] != nil ? PodmanUnitObserved(sections: found) : nil,
+                     uid: identity.first.flatMap { Int($0) }, home: identity.count > 1 ? identity[1] : "")
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {

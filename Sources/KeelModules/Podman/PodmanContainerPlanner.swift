@@ -21,15 +21,20 @@ struct PodmanContainerPlanner {
 
     private var name: String { arguments.name }
 
+    /// Whether the unit is the user's (a rootless container), which every systemctl call must know.
+    private var userScope = false
+
     private mutating func add(_ action: Module.Action, unit: String? = nil) {
-        steps.append(Module.Step(action: action, container: name, executable: arguments.executable, unit: unit))
+        steps.append(Module.Step(action: action, container: name, executable: arguments.executable, unit: unit, userScope: userScope))
     }
 
     mutating func plan() throws -> Plan<Module.Step> {
         let a = arguments
         var values: OrderedDictionary<String, Value> = ["name": .string(name), "state": .string(a.state.rawValue)]
         if let container = observed.container { values["container"] = container.inspect }
-        let unit = try PodmanSystemdUnit(option: a.systemd, container: name, executable: a.executable)
+        var unit = try PodmanSystemdUnit(option: a.systemd, container: name, executable: a.executable)
+        unit?.scope(uid: observed.uid, home: observed.home)
+        userScope = unit?.userScope ?? false
         if a.state == .absent { return planAbsent(values: values) }
 
         let container = observed.container
@@ -101,7 +106,7 @@ struct PodmanContainerPlanner {
         }
         if started && (a.wait_healthy || a.wait_port != nil || unitName != nil) {
             add(.waitUntilReady(PodmanHealthGate(container: name, healthcheck: a.wait_healthy, port: a.wait_port, timeout: a.wait_timeout,
-                                                 executable: a.executable, unit: unitName)))
+                                                 executable: a.executable, unit: unitName, userScope: userScope)))
         }
         if !started && a.wait_healthy && container?.health == "unhealthy" {
             throw KeelError("\(host): podman_container: \(name) is unhealthy", expected: "its healthcheck passing", found: "podman reports it unhealthy")
@@ -169,7 +174,9 @@ struct PodmanContainerPlanner {
 
     private mutating func planAbsent(values: OrderedDictionary<String, Value>) -> Plan<Module.Step> {
         var values = values
-        let unit = PodmanSystemdUnit(container: name)
+        var unit = (try? PodmanSystemdUnit(option: arguments.systemd, container: name, executable: arguments.executable)) ?? PodmanSystemdUnit(container: name)
+        unit.scope(uid: observed.uid, home: observed.home)
+        userScope = unit.userScope
         if let observedUnit = observed.unit, observedUnit.content != nil, observedUnit.writtenByKeel {
             if observedUnit.active { add(.stop, unit: unit.name) }
             if observedUnit.enabled { add(.disableUnit, unit: unit.name) }

@@ -25,21 +25,27 @@ extension PodmanContainerModule {
         var executable: String
         /// The container's systemd service, when it has one: start/stop/restart go through systemctl.
         var unit: String?
+        /// The service is a user unit (systemctl --user).
+        var userScope = false
+
+        var systemctl: String { PodmanSystemdUnit.systemctl(userScope: userScope) }
+
+        private var shownSystemctl: String { userScope ? "systemctl --user" : "systemctl" }
 
         public var description: String {
             switch action {
             case .pull(let image): return "podman pull \(image)"
             case .create: return "podman create \(container)"
             case .replace(_, let start): return "recreate \(container)\(start ? " and start it" : "")"
-            case .start: return unit.map { "systemctl start \($0)" } ?? "podman start \(container)"
-            case .stop: return unit.map { "systemctl stop \($0)" } ?? "podman stop \(container)"
-            case .restart: return unit.map { "systemctl restart \($0)" } ?? "podman restart \(container)"
+            case .start: return unit.map { "\(shownSystemctl) start \($0)" } ?? "podman start \(container)"
+            case .stop: return unit.map { "\(shownSystemctl) stop \($0)" } ?? "podman stop \(container)"
+            case .restart: return unit.map { "\(shownSystemctl) restart \($0)" } ?? "podman restart \(container)"
             case .remove: return "podman rm -f \(container)"
             case .writeUnit(let unit): return "write \(unit.path)"
             case .removeUnit(let path): return "remove \(path)"
-            case .daemonReload: return "systemctl daemon-reload"
-            case .enableUnit: return "systemctl enable \(unit ?? "")"
-            case .disableUnit: return "systemctl disable \(unit ?? "")"
+            case .daemonReload: return "\(shownSystemctl) daemon-reload"
+            case .enableUnit: return "\(shownSystemctl) enable \(unit ?? "")"
+            case .disableUnit: return "\(shownSystemctl) disable \(unit ?? "")"
             case .waitUntilReady(let gate): return gate.description
             }
         }
@@ -57,13 +63,13 @@ extension PodmanContainerModule {
             case .replace(let arguments, let start):
                 try await replace(arguments: arguments, start: start, on: host)
             case .start:
-                try await host.runPodmanChecked(unit.map { "systemctl start \(ShellQuote.quote($0))" } ?? podman(["start", name]),
+                try await host.runPodmanChecked(unit.map { "\(systemctl) start \(ShellQuote.quote($0))" } ?? podman(["start", name]),
                                           failure: "podman_container: cannot start \(name)")
             case .stop:
-                try await host.runPodmanChecked(unit.map { "systemctl stop \(ShellQuote.quote($0))" } ?? podman(["stop", name]),
+                try await host.runPodmanChecked(unit.map { "\(systemctl) stop \(ShellQuote.quote($0))" } ?? podman(["stop", name]),
                                           failure: "podman_container: cannot stop \(name)")
             case .restart:
-                try await host.runPodmanChecked(unit.map { "systemctl restart \(ShellQuote.quote($0))" } ?? podman(["restart", name]),
+                try await host.runPodmanChecked(unit.map { "\(systemctl) restart \(ShellQuote.quote($0))" } ?? podman(["restart", name]),
                                           failure: "podman_container: cannot restart \(name)")
             case .remove:
                 try await host.runPodmanChecked(podman(["rm", "--force", "--ignore", name]), failure: "podman_container: cannot remove \(name)")
@@ -72,11 +78,11 @@ extension PodmanContainerModule {
             case .removeUnit(let path):
                 try await host.runPodmanChecked("rm -f -- \(ShellQuote.quote(path))", failure: "podman_container: cannot remove \(path)")
             case .daemonReload:
-                try await host.runPodmanChecked("systemctl daemon-reload", failure: "podman_container: systemctl daemon-reload failed")
+                try await host.runPodmanChecked("\(systemctl) daemon-reload", failure: "podman_container: systemctl daemon-reload failed")
             case .enableUnit:
-                try await host.runPodmanChecked("systemctl enable \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot enable \(unit ?? "")")
+                try await host.runPodmanChecked("\(systemctl) enable \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot enable \(unit ?? "")")
             case .disableUnit:
-                try await host.runPodmanChecked("systemctl disable --now \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot disable \(unit ?? "")")
+                try await host.runPodmanChecked("\(systemctl) disable \(ShellQuote.quote(unit ?? ""))", failure: "podman_container: cannot disable \(unit ?? "")")
             case .waitUntilReady(let gate):
                 try await gate.perform(on: host)
             }
@@ -99,19 +105,19 @@ extension PodmanContainerModule {
             }
             let wasRunning = (try await host.runPodman(podman(["container", "inspect", "--format", "{{.State.Running}}", name])).stdoutText
                 .trimmingCharacters(in: .whitespacesAndNewlines)) == "true"
-            let stopOld = unit.map { "systemctl stop \(q($0))" } ?? podman(["stop", name])
+            let stopOld = unit.map { "\(systemctl) stop \(q($0))" } ?? podman(["stop", name])
             try await host.runPodmanChecked("""
                 \(stopOld) >/dev/null
                 \(podman(["rm", "--force", "--ignore", old])) >/dev/null
                 \(podman(["rename", name, old])) && \(podman(["rename", fresh, name]))
                 """, failure: "podman_container: cannot swap the new container in for \(name)")
-            let startNew = unit.map { "systemctl start \(q($0))" } ?? podman(["start", name])
+            let startNew = unit.map { "\(systemctl) start \(q($0))" } ?? podman(["start", name])
             if start {
-                let started = try await host.runPodman(startNew + (unit == nil ? "" : " && \(PodmanHealthGate(container: name, healthcheck: false, port: nil, timeout: 15, executable: executable, unit: unit).script)"))
+                let started = try await host.runPodman(startNew + (unit == nil ? "" : " && \(PodmanHealthGate(container: name, healthcheck: false, port: nil, timeout: 15, executable: executable, unit: unit, userScope: userScope).script)"))
                 if started.status != 0 {
-                    let restartOld = wasRunning ? (unit.map { "systemctl start \(q($0))" } ?? podman(["start", name])) : "true"
+                    let restartOld = wasRunning ? (unit.map { "\(systemctl) start \(q($0))" } ?? podman(["start", name])) : "true"
                     _ = try? await host.runPodman("""
-                        \(unit.map { "systemctl stop \(q($0)) >/dev/null 2>&1;" } ?? "")
+                        \(unit.map { "\(systemctl) stop \(q($0)) >/dev/null 2>&1;" } ?? "")
                         \(podman(["rm", "--force", name])) >/dev/null 2>&1
                         \(podman(["rename", old, name])) && \(restartOld)
                         """)

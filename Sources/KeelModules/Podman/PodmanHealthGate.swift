@@ -15,6 +15,7 @@ public struct PodmanHealthGate: Sendable, Codable, Equatable, CustomStringConver
     var executable: String
     /// The systemd service that runs the container, whose log is quoted when the container never runs.
     var unit: String?
+    var userScope = false
 
     public var description: String {
         var what = ["running"]
@@ -31,7 +32,7 @@ public struct PodmanHealthGate: Sendable, Codable, Equatable, CustomStringConver
         if let port {
             conditions.append("{ bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null || curl -s -o /dev/null --max-time 2 telnet://127.0.0.1:\(port) 2>/dev/null; }")
         }
-        let log = unit.map { "journalctl -u \(ShellQuote.quote($0)) -n 15 --no-pager 2>&1 | tail -n 15" }
+        let log = unit.map { "journalctl \(userScope ? "--user " : "")-u \(ShellQuote.quote($0)) -n 15 --no-pager 2>&1 | tail -n 15" }
             ?? "\(podman) logs --tail 15 \(name) 2>&1"
         return """
             deadline=$(( $(date +%s) + \(timeout) ))

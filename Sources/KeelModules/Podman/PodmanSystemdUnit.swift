@@ -17,7 +17,11 @@ public struct PodmanSystemdUnit: Sendable, Equatable, Codable {
     var wants: [String] = []
     var requires: [String] = []
     var directory = "/etc/systemd/system"
+    /// `unit_dir` was given (else the directory follows the scope).
+    var directoryGiven = false
     var executable = "/usr/bin/podman"
+    /// A rootless container's unit: a user unit, run by the user's systemd manager (lingering starts it at boot).
+    var userScope = false
 
     /// `container-NAME.service`, the name `podman generate systemd` gives.
     var name: String { "container-\(container).service" }
@@ -50,10 +54,22 @@ public struct PodmanSystemdUnit: Sendable, Equatable, Codable {
         after = dict["after"]?.stringList ?? []
         wants = dict["wants"]?.stringList ?? []
         requires = dict["requires"]?.stringList ?? []
-        if let value = (dict["unit_dir"] ?? dict["path"])?.stringValue { directory = value }
+        if let value = (dict["unit_dir"] ?? dict["path"])?.stringValue { directory = value; directoryGiven = true }
     }
 
     init(container: String) { self.container = container }
+
+    /// For a task whose commands run as `uid` (become_user): a user unit in ~/.config/systemd/user.
+    mutating func scope(uid: Int?, home: String) {
+        guard let uid, uid != 0 else { return }
+        userScope = true
+        if !directoryGiven { directory = "\(home)/.config/systemd/user" }
+    }
+
+    /// systemctl for the unit's manager: the user's needs XDG_RUNTIME_DIR, which sudo does not pass.
+    static func systemctl(userScope: Bool) -> String {
+        userScope ? "XDG_RUNTIME_DIR=/run/user/$(id -u) systemctl --user" : "systemctl"
+    }
 
     /// The unit file's text: what is compared with the file on the host and written when it differs.
     var content: String {
@@ -64,9 +80,9 @@ public struct PodmanSystemdUnit: Sendable, Equatable, Codable {
             Description=Podman container \(container)
             Wants=network-online.target\(wants.map { " " + $0 }.joined())
             After=network-online.target\(after.map { " " + $0 }.joined())
-            RequiresMountsFor=/var/lib/containers/storage
 
             """
+        if !userScope { unit += "RequiresMountsFor=/var/lib/containers/storage\n" }
         if !requires.isEmpty { unit += "Requires=\(requires.joined(separator: " "))\n" }
         unit += """
 
@@ -82,17 +98,24 @@ public struct PodmanSystemdUnit: Sendable, Equatable, Codable {
             Type=simple
 
             [Install]
-            WantedBy=multi-user.target default.target
+            WantedBy=\(userScope ? "default.target" : "multi-user.target default.target")
 
             """
         return unit
     }
 
-    /// The shell lines that read the unit's file, enablement and activity into sections.
-    static func observation(name: String, path: String) -> [(name: String, script: String)] {
-        [("unit-file", "cat \(shellQuoted(path)) 2>/dev/null || echo '@@no-unit-file@@'"),
-         ("unit-enabled", "systemctl is-enabled \(shellQuoted(name)) 2>/dev/null"),
-         ("unit-active", "systemctl is-active \(shellQuoted(name)) 2>/dev/null")]
+    /// The shell lines that read the unit's file, enablement and activity into sections: the system unit
+    /// when the task runs as root, else the user's (in `directory` when it was given).
+    static func observation(name: String, directory: String?) -> [(name: String, script: String)] {
+        let system = directory ?? "/etc/systemd/system"
+        let user = directory.map(shellQuoted) ?? "\"$HOME/.config/systemd/user\""
+        let pick = """
+            if [ "$(id -u)" = 0 ]; then unitdir=\(shellQuoted(system)); sc=systemctl
+            else unitdir=\(user); export XDG_RUNTIME_DIR=/run/user/$(id -u); sc="systemctl --user"; fi
+            """
+        return [("unit-file", "\(pick)\ncat \"$unitdir\"/\(shellQuoted(name)) 2>/dev/null || echo '@@no-unit-file@@'"),
+                ("unit-enabled", "$sc is-enabled \(shellQuoted(name)) 2>/dev/null"),
+                ("unit-active", "$sc is-active \(shellQuoted(name)) 2>/dev/null")]
     }
 
     private static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
