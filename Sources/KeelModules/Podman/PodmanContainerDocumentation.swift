@@ -16,7 +16,9 @@ extension PodmanContainerModule {
             `systemd: {}` runs the container as the service `container-NAME.service` (written by Keel in the shape of \
             `podman generate systemd`: `podman start --attach`, Restart=on-failure, enabled for boot). The unit file is \
             converged in the same step: a changed unit is rewritten, reloaded and restarted; a recreated container is \
-            started through the service. `state: absent` also removes a unit Keel wrote.
+            started through the service. `state: absent` also removes a unit Keel wrote. A task run as another user \
+            (become_user: deploy) manages that user's rootless containers; its unit is a user unit in \
+            ~/.config/systemd/user (systemctl --user), which needs `loginctl enable-linger USER` to start at boot.
 
             Health gate: when the task starts or recreates the container, `wait_healthy: true` waits until the \
             container's healthcheck passes, `wait_port: N` until 127.0.0.1:N answers on the host, both within \
