@@ -79,7 +79,7 @@ import Testing
         #expect(try await !restarted.run(PodmanContainerModule.self, arguments).changed)
 
         // Absent removes the container and the unit Keel wrote.
-        _ = try await restarted.run(PodmanContainerModule.self, ["name": "ps-svc", "state": "absent"])
+        _ = try await restarted.converges(PodmanContainerModule.self, ["name": "ps-svc", "state": "absent"], fingerprint: Self.unitFingerprint)
         #expect(try host.inspect("test -e /etc/systemd/system/container-ps-svc.service && echo unit-left; podman container exists ps-svc && echo container-left; true") == "")
     }
 
