@@ -12,13 +12,14 @@ struct BaseTree {
     /// netbase brings /etc/protocols: without it firewalld cannot resolve "esp" in its stock services and exits.
     /// podman's tests need what debootstrap leaves out because apt only recommends it: the CNI plugins
     /// (bridge networks, port mapping through iptables), catatonit (--init), uidmap and slirp4netns
-    /// (rootless), fuse-overlayfs; busybox-static is the payload of the images the tests build offline.
+    /// (rootless), fuse-overlayfs; busybox-static is the payload of the images the tests build offline;
+    /// runc, the OCI runtime podman uses in the lab (see `personalize`).
     /// libssh2-1, libsqlite3-0 and libxml2 are what Keel's own Debian package depends on (apt would fetch
     /// them; the lab has no network), so the packaging test can install it on a host without Swift.
     static let packages = ["openssh-server", "systemd", "systemd-sysv", "dbus", "sudo", "python3", "iproute2",
                            "libpam-systemd", "netbase", "firewalld", "nftables", "haproxy", "cron", "curl", "ca-certificates", "git", "procps", "socat",
                            "podman", "containernetworking-plugins", "catatonit", "uidmap", "slirp4netns", "fuse-overlayfs",
-                           "iptables", "busybox-static",
+                           "iptables", "busybox-static", "runc",
                            "libssh2-1", "libsqlite3-0", "libxml2"]
 
     let cache: String
@@ -87,6 +88,26 @@ struct BaseTree {
             try? files.removeItem(atPath: "\(tree)/etc/systemd/system/multi-user.target.wants/\(unit)")
         }
         try? files.removeItem(atPath: "\(tree)/etc/systemd/system/dbus-org.fedoraproject.FirewallD1.service")
+        // podman in the lab: crun (the default runtime) raises RLIMIT_MEMLOCK to infinity before it loads a
+        // container's device filter and fails ("setrlimit (RLIM_MEMLOCK): Operation not permitted") where no
+        // process has CAP_SYS_RESOURCE, as on the machines the lab runs on; runc tries the same and goes on,
+        // which works since kernel 5.11 (BPF memory is charged to the cgroup). On a machine whose cgroup v2
+        // hierarchy has no controllers (a hybrid layout: they are all bound to v1), the host's cgroups have
+        // none either, so no container can have a pids limit (podman's default is 2048): pids_limit = 0.
+        try files.createDirectory(atPath: "\(tree)/etc/containers", withIntermediateDirectories: true)
+        try Data("""
+            # Keel lab (see KeelLab/BaseTree.swift): runc, not crun; no default pids limit.
+            [containers]
+            pids_limit = 0
+
+            [engine]
+            runtime = "runc"
+
+            """.utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/containers/containers.conf"))
+        // Rootless podman's network (slirp4netns) opens /dev/net/tun, which nspawn creates 0600; Debian's
+        // udev would make it 0666.
+        try files.createDirectory(atPath: "\(tree)/etc/tmpfiles.d", withIntermediateDirectories: true)
+        try Data("z /dev/net/tun 0666 root root -\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/tmpfiles.d/keel-lab-tun.conf"))
         try? files.removeItem(atPath: "\(tree)/etc/resolv.conf")
         try Data("nameserver 127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/etc/resolv.conf"))
         let sources = "/etc/apt/sources.list.d/debian.sources"

@@ -33,8 +33,10 @@ enum SystemdHost {
             // No systemd on this machine to register with or to make a scope unit for us.
             "--register=no", "--keep-unit",
             "--network-namespace-path=/run/netns/\(LabAddressing.namespaceName(for: name, slot: slot))",
-            // firewalld needs CAP_NET_ADMIN; podman (runc) needs BPF for its device cgroup.
-            "--capability=CAP_NET_ADMIN,CAP_BPF", "--system-call-filter=bpf",
+            // firewalld needs CAP_NET_ADMIN; podman (runc) needs BPF for its device cgroup; crun gives each
+            // container a session keyring (keyctl), which nspawn's default filter refuses ("create keyring:
+            // Operation not permitted"); runc joins one too.
+            "--capability=CAP_NET_ADMIN,CAP_BPF", "--system-call-filter=bpf @keyring",
             "--resolv-conf=off", "--timezone=off", "--console=read-only",
             "--bind=\(directory.containers):/var/lib/containers",
         ].map(shellQuote).joined(separator: " ")

@@ -62,6 +62,7 @@ public enum StandardModules {
         PostgresQueryModule.self,
         GitModule.self,
         ReleaseModule.self,
+        PodmanContainerModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
