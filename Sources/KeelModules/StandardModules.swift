@@ -60,6 +60,12 @@ public enum StandardModules {
         PostgresUserModule.self,
         PostgresPrivsModule.self,
         PostgresQueryModule.self,
+        PodmanImageModule.self,
+        PodmanImageCleanupModule.self,
+        PodmanNetworkModule.self,
+        PodmanVolumeModule.self,
+        PodmanPodModule.self,
+        PodmanLoginModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
