@@ -12,6 +12,8 @@ set -euo pipefail
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
           sudo busybox-static nftables python3-venv pkg-config dpkg-dev rpm createrepo-c dnf
           zip unzip xz-utils file debconf-utils kmod iptables ufw)
+# docker-registry, apache2-utils (htpasswd -B), openssl: the podman image tests' local registry (TLS from a test CA, htpasswd auth).
+PACKAGES+=(docker-registry apache2-utils openssl)
 if [ "$(id -u)" != 0 ]; then
   echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
   exit 1
