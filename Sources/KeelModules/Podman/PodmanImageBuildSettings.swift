@@ -1,4 +1,5 @@
 import KeelBase
+import KeelTransport
 
 /// containers.podman's `build:` mapping, checked and typed: unknown keys are refused (a typo such as
 /// `buildargs` inside it would otherwise be ignored silently).

@@ -87,7 +87,8 @@ public struct PodmanImageModule: Module {
         if a.state == .present, !building, let archive = a.load_path {
             sections.append(("archive", "tar -xOf \(ShellQuote.quote(archive)) manifest.json"))
         }
-        if a.state != .absent, a.push, let destination = try PodmanImagePush.destination(reference, a.push_args), destination.isRegistry {
+        // podman manifest inspect has no --cert-dir: with ca_cert_dir the registry's copy cannot be asked, and push runs every time.
+        if a.state != .absent, a.push, a.ca_cert_dir == nil, let destination = try PodmanImagePush.destination(reference, a.push_args), destination.isRegistry {
             sections.append(("remote", PodmanImagePush.remoteScript(destination.reference, registry: registryOptions(a), executable: a.executable)))
         }
         let output = try await PodmanSections.run(sections, on: host, failure: "cannot observe image \(reference.fullName)")
@@ -159,7 +160,7 @@ public struct PodmanImageModule: Module {
             guard a.pull || observed.image != nil else {
                 throw KeelError("image \(reference.fullName) is not on the host and pull is false")
             }
-            changes.compare("image", desired: reference.fullName + " (pulled)", observed: a.force ? nil : nil)
+            changes.compare("image", desired: reference.fullName + " (pulled)", observed: observed.id.map { "present (\($0))" })
             let extra = a.pull_extra_args.map(ShellWords.split) ?? []
             steps.append(.pull(name: reference.fullName, flags: (a.arch.map { ["--arch", $0] } ?? []) + registry.flags + extra,
                                redactedFlags: (a.arch.map { ["--arch", $0] } ?? []) + registry.redactedFlags + extra, executable: a.executable))
@@ -167,7 +168,7 @@ public struct PodmanImageModule: Module {
 
         if a.push, let destination = try PodmanImagePush.destination(reference, a.push_args) {
             let imageChanges = !steps.isEmpty
-            let upToDate = destination.isRegistry && !imageChanges && observed.id != nil && observed.remoteID == observed.id.map(PodmanImagePush.normalizedID)
+            let upToDate = destination.isRegistry && a.ca_cert_dir == nil && !imageChanges && observed.id != nil && observed.remoteID == observed.id.map(PodmanImagePush.normalizedID)
             if !upToDate {
                 changes.compare("pushed to \(destination.reference)", desired: imageChanges ? "(the new image)" : observed.id.map(PodmanImagePush.normalizedID) ?? "",
                                 observed: observed.remoteID)
@@ -193,7 +194,7 @@ public struct PodmanImageModule: Module {
             name = step.imageName
         }
         var values: OrderedDictionary<String, Value> = ["actions": .list(actions)]
-        if case .remove = plan.steps.last {
+        if case .some(.remove) = plan.steps.last {
             values["image"] = .dict(["state": .string("Deleted")])
         } else if let image = try await PodmanImageShell.inspect("image", name, on: host, executable: executable) {
             values["image"] = .list([image])

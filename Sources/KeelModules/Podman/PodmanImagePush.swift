@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import KeelTransport
 
@@ -64,10 +65,23 @@ enum PodmanImagePush {
 
     /// Prints the registry's manifest for `reference`, or nothing when the registry has no such tag.
     /// Other failures (wrong credentials, an untrusted certificate) fail the observation with podman's words.
+    /// `podman manifest inspect` (4.3) takes no --creds: credentials given to the task reach it as an auth
+    /// file read from a here-document on stdin, so the password is in no command line and no file.
     static func remoteScript(_ reference: String, registry: PodmanRegistryOptions, executable: String) -> String {
-        let command = PodmanImageShell.command(["manifest", "inspect"] + registry.flags + ["docker://" + reference], executable: executable)
+        var flags: [String] = []
+        if let validate = registry.validateCerts { flags.append("--tls-verify=\(validate)") }
+        var input = ""
+        if let user = registry.username, let password = registry.password {
+            let host = String(reference.prefix { $0 != "/" })
+            let auth = Data("\(user):\(password)".utf8).base64EncodedString()
+            flags += ["--authfile", "/dev/stdin"]
+            input = " <<'KEEL_AUTH'\n{\"auths\": {\(Value.jsonQuote(host)): {\"auth\": \"\(auth)\"}}}\nKEEL_AUTH\n"
+        } else if let authFile = registry.authFile {
+            flags += ["--authfile", authFile]
+        }
+        let command = PodmanImageShell.command(["manifest", "inspect"] + flags + ["docker://" + reference], executable: executable)
         return """
-            if out=$(\(command) 2>&1); then printf '%s\\n' "$out"
+            if out=$(\(command) 2>&1\(input)); then printf '%s\\n' "$out"
             else case "$out" in *"manifest unknown"*|*"not found"*|*"name unknown"*) ;; *) printf '%s\\n' "$out" >&2; exit 1;; esac; fi
             """
     }

@@ -5,7 +5,7 @@ import KeelBase
 enum PodmanSections {
     static let marker = "@@KEEL-SECTION "
 
-    static func run(_ sections: [(name: String, script: String)], on host: HostContext, failure: String) async throws -> [String: String] {
+    static func run(_ sections: [(String, String)], on host: HostContext, failure: String) async throws -> [String: String] {
         var script = ""
         for (name, body) in sections {
             script += "echo '\(marker)\(name)'\n(\n\(body)\n) || exit $?\n"

@@ -38,7 +38,7 @@ public struct PodmanNetworkModule: Module {
         @Option("subnet", .string, format: .word, help: "The subnet in CIDR form (10.90.0.0/24).") var subnet: String?
         @Option("gateway", .string, format: .word, help: "The gateway address within subnet.") var gateway: String?
         @Option("ip_range", .string, format: .word, help: "The range containers get addresses from (CIDR); applied at creation only.") var ip_range: String?
-        @Option("internal", .bool, help: "No route out of the network (for a database network).") var internal: Bool?
+        @Option("internal", .bool, help: "No route out of the network (for a database network).") var `internal`: Bool?
         @Option("ipv6", .bool, help: "Enable IPv6.") var ipv6: Bool?
         @Option("disable_dns", .bool, help: "No DNS for container names on this network.") var disable_dns: Bool?
         @Option("interface_name", .string, format: .word, help: "The host's bridge interface name.") var interface_name: String?
@@ -107,7 +107,7 @@ public struct PodmanNetworkModule: Module {
         changes.compare("driver", desired: a.driver, observed: network["driver"]?.stringValue, requiresReplace: true)
         changes.compare("subnet", desired: a.subnet, observed: ipv4?["subnet"]?.stringValue, requiresReplace: true)
         changes.compare("gateway", desired: a.gateway, observed: ipv4?["gateway"]?.stringValue, requiresReplace: true)
-        changes.compare("internal", desired: a.internal, observed: network["internal"]?.boolValue ?? false, requiresReplace: true)
+        changes.compare("internal", desired: a.`internal`, observed: network["internal"]?.boolValue ?? false, requiresReplace: true)
         changes.compare("ipv6", desired: a.ipv6, observed: network["ipv6_enabled"]?.boolValue ?? false, requiresReplace: true)
         changes.compare("disable_dns", desired: a.disable_dns, observed: !(network["dns_enabled"]?.boolValue ?? false), requiresReplace: true)
         changes.compare("interface_name", desired: a.interface_name, observed: network["network_interface"]?.stringValue, requiresReplace: true)
@@ -123,7 +123,7 @@ public struct PodmanNetworkModule: Module {
         if let subnet = a.subnet { flags += ["--subnet", subnet] }
         if let gateway = a.gateway { flags += ["--gateway", gateway] }
         if let range = a.ip_range { flags += ["--ip-range", range] }
-        if a.internal == true { flags.append("--internal") }
+        if a.`internal` == true { flags.append("--internal") }
         if a.ipv6 == true { flags.append("--ipv6") }
         if a.disable_dns == true { flags.append("--disable-dns") }
         if let interface = a.interface_name { flags += ["--interface-name", interface] }
