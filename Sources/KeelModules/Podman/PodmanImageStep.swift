@@ -82,8 +82,7 @@ public struct PodmanImageBuildStep: Sendable, Codable, Equatable, CustomStringCo
     }
 
     func perform(on host: HostContext) async throws {
-        var arguments = ["build", "-t", name, "--label", "\(PodmanImageBuildContext.label)=\(digest)"] + flags + registry.flags
-        if containerFile != nil { arguments += ["--file", "KEEL_WORK/Containerfile"] }
+        let arguments = ["build", "-t", name, "--label", "\(PodmanImageBuildContext.label)=\(digest)"] + flags + registry.flags
         var script = """
             set -e
             work=$(mktemp -d /var/tmp/keel-podman-build.XXXXXX)
@@ -94,8 +93,8 @@ public struct PodmanImageBuildStep: Sendable, Codable, Equatable, CustomStringCo
         if let containerFile { script += "printf '%s' \(ShellQuote.quote(containerFile)) > \"$work/Containerfile\"\n" }
         if controllerContext != nil { script += "tar -xf - -C \"$work/context\"\n" }
         let context = hostContext.map(ShellQuote.quote) ?? "\"$work/context\""
-        let command = PodmanImageShell.command(arguments, executable: executable)
-            .replacingOccurrences(of: "'KEEL_WORK/Containerfile'", with: "\"$work/Containerfile\"")
+        var command = PodmanImageShell.command(arguments, executable: executable)
+        if containerFile != nil { command += " --file \"$work/Containerfile\"" }
         script += "\(command) \(context)\n"
         try await host.runChecked(script, stdin: controllerContext, failure: "cannot build image \(name)", detail: .tail(lines: 25))
     }
