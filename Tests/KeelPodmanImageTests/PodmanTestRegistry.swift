@@ -21,6 +21,9 @@ actor PodmanTestRegistry {
     /// Per lab directory, so parallel sessions with different labs do not share files.
     let directory: String = (ProcessInfo.processInfo.environment["KEEL_LAB_DIR"] ?? "/var/lib/keel/lab") + "-podman-registry"
     private var started = false
+    /// The registry process, a child of the test process (a shell's background job would leave the shell
+    /// for Foundation to wait on, and the wait never ends); `timeout` ends it if the tests are killed.
+    private var process: Process?
 
     var caCertificate: String { directory + "/ca.crt" }
 
@@ -33,7 +36,7 @@ actor PodmanTestRegistry {
             try sh("htpasswd -Bbc \(directory)/htpasswd \(Self.user) \(Self.password) 2>/dev/null")
             try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
             try stopPrevious()
-            try sh("cd \(directory) && (setsid timeout 1800 docker-registry serve \(directory)/config.yml > \(directory)/registry.log 2>&1 & echo $! > \(directory)/registry.pid)")
+            try launch()
             try waitUntilServing()
             started = true
         }
@@ -79,6 +82,22 @@ actor PodmanTestRegistry {
             """)
     }
 
+    private func launch() throws {
+        let log = directory + "/registry.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["1800", "docker-registry", "serve", directory + "/config.yml"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        try "\(process.processIdentifier)\n".write(toFile: directory + "/registry.pid", atomically: true, encoding: .utf8)
+        self.process = process
+    }
+
     private func stopPrevious() throws {
         let pidFile = directory + "/registry.pid"
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
@@ -86,7 +105,6 @@ actor PodmanTestRegistry {
         // Only a process that is still our registry (timeout running docker-registry with our config).
         if let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
            cmdline.contains("docker-registry"), cmdline.contains(directory) {
-            kill(-pid, SIGTERM)
             kill(pid, SIGTERM)
             Thread.sleep(forTimeInterval: 0.5)
         }

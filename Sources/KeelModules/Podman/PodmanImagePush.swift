@@ -79,18 +79,31 @@ enum PodmanImagePush {
         } else if let authFile = registry.authFile {
             flags += ["--authfile", authFile]
         }
-        let command = PodmanImageShell.command(["manifest", "inspect"] + flags + ["docker://" + reference], executable: executable)
+        let command = PodmanImageShell.command(["manifest", "inspect"] + flags + [reference], executable: executable)
+        // podman 4.3 prints a single image's manifest only inside its refusal ("parsing manifest blob ...:
+        // Treating single images as manifest lists is not implemented"); later versions print it plainly.
         return """
             if out=$(\(command) 2>&1\(input)); then printf '%s\\n' "$out"
-            else case "$out" in *"manifest unknown"*|*"not found"*|*"name unknown"*) ;; *) printf '%s\\n' "$out" >&2; exit 1;; esac; fi
+            else case "$out" in
+              *"manifest unknown"*|*"name unknown"*) ;;
+              *"Treating single images as manifest lists"*) printf '%s\\n' "$out" ;;
+              *) printf '%s\\n' "$out" >&2; exit 1;;
+            esac; fi
             """
     }
 
     /// The image ID (config digest, without `sha256:`) in a manifest, nil when there is none.
     static func configDigest(_ manifest: String) -> String? {
-        guard let parsed = try? Value.parseJSON(manifest.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let digest = parsed["config"]?["digest"]?.stringValue else { return nil }
-        return normalizedID(digest)
+        if let parsed = try? Value.parseJSON(manifest.trimmingCharacters(in: .whitespacesAndNewlines)),
+           let digest = parsed["config"]?["digest"]?.stringValue {
+            return normalizedID(digest)
+        }
+        // The manifest quoted inside podman 4.3's error message (Go-escaped quotes).
+        let flat = manifest.filter { $0 != "\\" && !$0.isWhitespace }
+        guard let config = flat.range(of: "\"config\":{"),
+              let digest = flat.range(of: "\"digest\":\"", range: config.upperBound..<flat.endIndex) else { return nil }
+        let value = flat[digest.upperBound...].prefix { $0 != "\"" }
+        return value.hasPrefix("sha256:") ? normalizedID(String(value)) : nil
     }
 
     static func normalizedID(_ id: String) -> String { id.hasPrefix("sha256:") ? String(id.dropFirst(7)) : id }
