@@ -136,7 +136,7 @@ struct PodmanImageLabTests {
         var loginToFile = login
         loginToFile["authfile"] = "/root/registry-auth.json"
         try await puller.run(PodmanLoginModule.self, loginToFile)
-        try puller.inspect("podman rmi -f \(Self.registryImage) >/dev/null")
+        try puller.inspect("podman rmi -f \(pushedID) >/dev/null")
         let byDigest: OrderedDictionary<String, Value> = ["name": .string("\(PodmanTestRegistry.address)/keel/kbuild@\(digest)"), "auth_file": "/root/registry-auth.json"]
         try await puller.converges(PodmanImageModule.self, byDigest)
         #expect(try imageID(puller, "\(PodmanTestRegistry.address)/keel/kbuild@\(digest)") == pushedID)
@@ -148,7 +148,7 @@ struct PodmanImageLabTests {
         let host = try await PodmanImageLabHost.pair()[0]
         try host.makeContext("/srv/kload", marker: "loaded")
         try host.inspect("""
-            podman rmi -f localhost/kload:1 localhost/kloaded:1 >/dev/null 2>&1
+            podman rmi -f localhost/kload:1 localhost/kloaded:1 >/dev/null 2>&1; rm -f /var/tmp/kload.tar
             podman build -q -t localhost/kload:1 /srv/kload >/dev/null && podman save -o /var/tmp/kload.tar localhost/kload:1 && podman rmi localhost/kload:1 >/dev/null
             """)
         try await host.converges(PodmanImageModule.self, ["name": "localhost/kloaded:1", "load_path": "/var/tmp/kload.tar"])

@@ -31,11 +31,13 @@ actor PodmanTestRegistry {
     func start(trustedBy hosts: [LabHost], lab: Lab) throws {
         if !started {
             try Self.require(["docker-registry", "htpasswd", "openssl", "timeout"])
+            try stopPrevious()
+            // An empty registry per test process: a push must find nothing there from an earlier run.
+            try? FileManager.default.removeItem(atPath: directory + "/data")
             try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
             try makeCertificates()
             try sh("htpasswd -Bbc \(directory)/htpasswd \(Self.user) \(Self.password) 2>/dev/null")
             try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
-            try stopPrevious()
             try launch()
             try waitUntilServing()
             started = true
