@@ -9,7 +9,6 @@ import OrderedCollections
 /// tag). Images a container uses are never touched.
 public struct PodmanImageCleanupModule: Module {
     public static let name = "podman_image_cleanup"
-    public static let aliases = ["keel.podman.podman_image_cleanup"]
     public static let spec = ArgumentSpec(Arguments.self)
     public static let documentation = ModuleDocumentation(
         summary: "Keep the newest N images per repository and remove dangling images",
