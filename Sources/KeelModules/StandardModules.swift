@@ -62,6 +62,7 @@ public enum StandardModules {
         PostgresQueryModule.self,
         PodmanImageModule.self,
         PodmanImageCleanupModule.self,
+        PodmanImageTagModule.self,
         PodmanNetworkModule.self,
         PodmanVolumeModule.self,
         PodmanPodModule.self,

@@ -157,6 +157,24 @@ struct PodmanImageLabTests {
         #expect(try host.inspect("podman image exists localhost/kloaded:1 && echo yes || echo no") == "no\n")
     }
 
+    @Test func tagsFollowTheImageAndAreLeftAloneWhenRight() async throws {
+        let host = try await PodmanImageLabHost.pair()[0]
+        try host.makeContext("/srv/ktag", marker: "tag one")
+        try host.inspect("podman rmi -f localhost/ktag:1 localhost/ktag:current localhost/ktag-copy:1 >/dev/null 2>&1; podman build -q -t localhost/ktag:1 /srv/ktag >/dev/null")
+        let tags: OrderedDictionary<String, Value> = ["image": "localhost/ktag:1", "target_names": ["localhost/ktag:current", "localhost/ktag-copy:1"]]
+        try await host.converges(PodmanImageTagModule.self, tags)
+        let first = try imageID(host, "localhost/ktag:1")
+        #expect(try imageID(host, "localhost/ktag:current") == first && imageID(host, "localhost/ktag-copy:1") == first)
+
+        try host.inspect("echo tag two > /srv/ktag/marker.txt && podman build -q -t localhost/ktag:1 /srv/ktag >/dev/null")
+        let moved = try await host.converges(PodmanImageTagModule.self, tags)
+        let after = moved.diffs.first?.after ?? ""
+        #expect(after.hasPrefix("localhost/ktag:current: ") && after.contains("\nlocalhost/ktag-copy:1: "), "\(after)")
+        #expect(try imageID(host, "localhost/ktag:current") == imageID(host, "localhost/ktag:1"))
+        let missing = await failure { try await host.run(PodmanImageTagModule.self, ["image": "localhost/no-such-image:1", "target_names": ["x:1"]]) }
+        #expect(missing?.contains("image localhost/no-such-image:1 is not on the host") == true, "\(missing ?? "no failure")")
+    }
+
     @Test func cleanupKeepsTheNewestImagesOfARepositoryAndRemovesDanglingOnes() async throws {
         let host = try await PodmanImageLabHost.pair()[0]
         try host.makeContext("/srv/kclean", marker: "0")
