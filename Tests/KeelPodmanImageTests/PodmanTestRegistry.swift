@@ -7,8 +7,8 @@ import KeelLab
 /// authentication. Lab hosts trust the CA through /etc/containers/certs.d/HOST:PORT/ca.crt, so pull, push
 /// and login go through the same checks as against a production registry.
 ///
-/// One registry per test process, started on first use under `timeout`, so it ends by itself even when the
-/// process is killed; a registry left by an earlier run (its PID in the state directory) is stopped first.
+/// One registry per test process, started on first use and ended by a watchdog when the process ends; a
+/// registry left by an earlier run (its PID in the state directory) is stopped first.
 actor PodmanTestRegistry {
     static let shared = PodmanTestRegistry()
 
@@ -21,8 +21,8 @@ actor PodmanTestRegistry {
     /// Per lab directory, so parallel sessions with different labs do not share files.
     let directory: String = (ProcessInfo.processInfo.environment["KEEL_LAB_DIR"] ?? "/var/lib/keel/lab") + "-podman-registry"
     private var started = false
-    /// The registry process, a child of the test process (a shell's background job would leave the shell
-    /// for Foundation to wait on, and the wait never ends); `timeout` ends it if the tests are killed.
+    /// The watchdog running the registry, a child of the test process that is never waited for (waiting on
+    /// a shell whose background job outlives it never ends).
     private var process: Process?
 
     var caCertificate: String { directory + "/ca.crt" }
@@ -30,7 +30,7 @@ actor PodmanTestRegistry {
     /// Starts the registry (once) and makes each host trust its CA.
     func start(trustedBy hosts: [LabHost], lab: Lab) throws {
         if !started {
-            try Self.require(["docker-registry", "htpasswd", "openssl", "timeout"])
+            try Self.require(["docker-registry", "htpasswd", "openssl"])
             try stopPrevious()
             // An empty registry per test process: a push must find nothing there from an earlier run.
             try? FileManager.default.removeItem(atPath: directory + "/data")
@@ -89,14 +89,21 @@ actor PodmanTestRegistry {
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["1800", "docker-registry", "serve", directory + "/config.yml"]
+        // A watchdog shell: the registry ends within a second of the test process (no registry left behind
+        // on the CI machine); SIGKILL because a shell started from a test runner may have SIGTERM blocked.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", """
+            docker-registry serve \(directory)/config.yml &
+            r=$!
+            echo $r > \(directory)/registry.pid
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done
+            kill -9 $r 2>/dev/null
+            """]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        try "\(process.processIdentifier)\n".write(toFile: directory + "/registry.pid", atomically: true, encoding: .utf8)
         self.process = process
     }
 
@@ -104,10 +111,10 @@ actor PodmanTestRegistry {
         let pidFile = directory + "/registry.pid"
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        // Only a process that is still our registry (timeout running docker-registry with our config).
+        // Only a process that is still our registry (docker-registry with our config).
         if let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
            cmdline.contains("docker-registry"), cmdline.contains(directory) {
-            kill(pid, SIGTERM)
+            kill(pid, SIGKILL)
             Thread.sleep(forTimeInterval: 0.5)
         }
     }
