@@ -117,6 +117,12 @@ struct PodmanImageLabTests {
 
         let push: OrderedDictionary<String, Value> = ["name": "localhost/kpush:1", "push": true, "push_args": .dict(["dest": .string(Self.registryImage)])]
         try await builder.converges(PodmanImageModule.self, push)
+        var wrongPush = push
+        wrongPush["username"] = "deploy"
+        wrongPush["password"] = "bad-push-pass"
+        let refused = await failure { try await builder.run(PodmanImageModule.self, wrongPush) } ?? "no failure"
+        #expect(refused.contains("cannot observe image localhost/kpush:1") && refused.contains("unauthorized"), "\(refused)")
+        #expect(!refused.contains("bad-push-pass"), "the password appeared in the error")
         let pushedID = try imageID(builder, "localhost/kpush:1")
 
         // The second host has no credentials: the registry refuses, and the task says so.

@@ -39,7 +39,7 @@ enum PodmanImageDocumentation {
         deviations: [
             "A build is repeated when any file of the context, the Containerfile, build.args, target or extra_args changed (containers.podman: only when the Containerfile's text changed, label containerfile.hash); the label is io.keel.context.digest.",
             "src (a build context on the controller), load_path (an image archive) and build.args are Keel's additions.",
-            "push: true is idempotent: it pushes only when the registry lacks this image ID under the destination (containers.podman pushes, and reports changed, on every run).",
+            "push: true is idempotent: it pushes only when the registry lacks this image ID under the destination (containers.podman pushes, and reports changed, on every run). With ca_cert_dir or validate_certs: false the registry cannot be asked (podman 4.3's manifest inspect takes no TLS options) and the push runs every time.",
             "state=quadlet and quadlet_* options are not supported; the container module owns systemd units.",
             "force: true with present pulls, builds or loads again and reports changed every run, as containers.podman does.",
             "A Containerfile given as build.container_file is written to a temporary directory outside the context (containers.podman writes it into the context directory).",

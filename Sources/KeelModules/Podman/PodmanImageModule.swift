@@ -87,8 +87,7 @@ public struct PodmanImageModule: Module {
         if a.state == .present, !building, let archive = a.load_path {
             sections.append(("archive", "tar -xOf \(ShellQuote.quote(archive)) manifest.json"))
         }
-        // podman manifest inspect has no --cert-dir: with ca_cert_dir the registry's copy cannot be asked, and push runs every time.
-        if a.state != .absent, a.push, a.ca_cert_dir == nil, let destination = try PodmanImagePush.destination(reference, a.push_args), destination.isRegistry {
+        if a.state != .absent, a.push, PodmanImagePush.canObserve(registryOptions(a)), let destination = try PodmanImagePush.destination(reference, a.push_args), destination.isRegistry {
             sections.append(("remote", PodmanImagePush.remoteScript(destination.reference, registry: registryOptions(a), executable: a.executable)))
         }
         let output = try await PodmanSections.run(sections, on: host, failure: "cannot observe image \(reference.fullName)")
@@ -168,7 +167,7 @@ public struct PodmanImageModule: Module {
 
         if a.push, let destination = try PodmanImagePush.destination(reference, a.push_args) {
             let imageChanges = !steps.isEmpty
-            let upToDate = destination.isRegistry && a.ca_cert_dir == nil && !imageChanges && observed.id != nil && observed.remoteID == observed.id.map(PodmanImagePush.normalizedID)
+            let upToDate = destination.isRegistry && PodmanImagePush.canObserve(registry) && !imageChanges && observed.id != nil && observed.remoteID == observed.id.map(PodmanImagePush.normalizedID)
             if !upToDate {
                 changes.compare("pushed to \(destination.reference)", desired: imageChanges ? "(the new image)" : observed.id.map(PodmanImagePush.normalizedID) ?? "",
                                 observed: observed.remoteID)

@@ -65,31 +65,40 @@ enum PodmanImagePush {
 
     /// Prints the registry's manifest for `reference`, or nothing when the registry has no such tag.
     /// Other failures (wrong credentials, an untrusted certificate) fail the observation with podman's words.
-    /// `podman manifest inspect` (4.3) takes no --creds: credentials given to the task reach it as an auth
-    /// file read from a here-document on stdin, so the password is in no command line and no file.
+    /// `podman manifest inspect` (4.3) takes no options at all and reads only the default auth file,
+    /// $XDG_RUNTIME_DIR/containers/auth.json: a task's credentials (username/password, or auth_file) are
+    /// put there in a private temporary directory, removed at once, so the password is in no command line.
+    /// TLS settings cannot be given (see `canObserve`).
     static func remoteScript(_ reference: String, registry: PodmanRegistryOptions, executable: String) -> String {
-        var flags: [String] = []
-        if let validate = registry.validateCerts { flags.append("--tls-verify=\(validate)") }
-        var input = ""
+        var setup = ""
         if let user = registry.username, let password = registry.password {
             let host = String(reference.prefix { $0 != "/" })
             let auth = Data("\(user):\(password)".utf8).base64EncodedString()
-            flags += ["--authfile", "/dev/stdin"]
-            input = " <<'KEEL_AUTH'\n{\"auths\": {\(Value.jsonQuote(host)): {\"auth\": \"\(auth)\"}}}\nKEEL_AUTH\n"
+            setup = "cat > \"$d/containers/auth.json\" <<'KEEL_AUTH'\n{\"auths\": {\(Value.jsonQuote(host)): {\"auth\": \"\(auth)\"}}}\nKEEL_AUTH\n"
         } else if let authFile = registry.authFile {
-            flags += ["--authfile", authFile]
+            setup = "ln -s \(ShellQuote.quote(authFile)) \"$d/containers/auth.json\"\n"
         }
-        let command = PodmanImageShell.command(["manifest", "inspect"] + flags + [reference], executable: executable)
+        let inspect = PodmanImageShell.command(["manifest", "inspect", reference], executable: executable)
+        let run = setup.isEmpty
+            ? "out=$(\(inspect) 2>&1); rc=$?\n"
+            : "d=$(mktemp -d) && mkdir \"$d/containers\" || exit 1\n\(setup)out=$(XDG_RUNTIME_DIR=\"$d\" \(inspect) 2>&1); rc=$?\nrm -rf \"$d\"\n"
         // podman 4.3 prints a single image's manifest only inside its refusal ("parsing manifest blob ...:
         // Treating single images as manifest lists is not implemented"); later versions print it plainly.
-        return """
-            if out=$(\(command) 2>&1\(input)); then printf '%s\\n' "$out"
+        return run + """
+            if [ $rc = 0 ]; then printf '%s\\n' "$out"
             else case "$out" in
               *"manifest unknown"*|*"name unknown"*) ;;
               *"Treating single images as manifest lists"*) printf '%s\\n' "$out" ;;
               *) printf '%s\\n' "$out" >&2; exit 1;;
             esac; fi
             """
+    }
+
+    /// Whether the registry's copy can be asked with these settings: not with a certificate directory or
+    /// without TLS verification, which `podman manifest inspect` cannot be told about (a push then runs on
+    /// every run, as in containers.podman).
+    static func canObserve(_ registry: PodmanRegistryOptions) -> Bool {
+        registry.certDirectory == nil && registry.validateCerts != false
     }
 
     /// The image ID (config digest, without `sha256:`) in a manifest, nil when there is none.
