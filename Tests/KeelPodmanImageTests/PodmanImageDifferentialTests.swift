@@ -8,9 +8,10 @@ import OrderedCollections
 import Synchronization
 import Testing
 
-/// The same playbook of podman_network, podman_volume and podman_image tasks run by ansible-playbook with
-/// containers.podman on one host and by Keel on the other: the same changed/ok per task and the same
-/// `podman ... inspect` for the settings given.
+/// The same playbook of podman_network, podman_volume and podman_image tasks (pull with credentials, build
+/// from a context on the host, absent) run by ansible-playbook with containers.podman on one host and by
+/// Keel on the other: the same changed/ok per task and the same `podman ... inspect` for the settings given
+/// (a built image's ID differs: each tool labels it with its own digest).
 extension PodmanImageLabTests {
     final class Recorder: ReportSink, Sendable {
         private let store = Mutex<[HostTaskResult]>([])
@@ -53,6 +54,10 @@ extension PodmanImageLabTests {
                         name: \(differentialImage)
                         tag: "1"
                         \(credentials)
+                    - name: build from a context on the host
+                      containers.podman.podman_image: {name: localhost/kdiffbuild, tag: "1", path: /srv/kdiffbuild}
+                    - name: build again
+                      containers.podman.podman_image: {name: localhost/kdiffbuild, tag: "1", path: /srv/kdiffbuild}
                 """
         }
         return """
@@ -63,6 +68,8 @@ extension PodmanImageLabTests {
                   containers.podman.podman_image: {name: \(differentialImage), tag: "1", state: absent}
                 - name: image absent again
                   containers.podman.podman_image: {name: \(differentialImage), tag: "1", state: absent}
+                - name: built image absent
+                  containers.podman.podman_image: {name: localhost/kdiffbuild, tag: "1", state: absent}
                 - name: volume absent
                   containers.podman.podman_volume: {name: kdiffvol, state: absent}
                 - name: network absent
@@ -114,6 +121,7 @@ extension PodmanImageLabTests {
             podman network inspect --format '{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}} internal={{.Internal}} driver={{.Driver}}' kdiff 2>&1
             podman volume inspect --format '{{.Driver}} {{.Labels}}' kdiffvol 2>&1
             podman image inspect --format '{{.Id}}' \(Self.differentialImage):1 2>&1
+            podman image exists localhost/kdiffbuild:1 && echo built || echo not built
             true
             """)
     }
@@ -128,13 +136,16 @@ extension PodmanImageLabTests {
             podman push --creds \(PodmanTestRegistry.user):\(PodmanTestRegistry.password) \(Self.differentialImage):1 >/dev/null 2>&1
             """)
         for host in hosts {
+            try host.makeContext("/srv/kdiffbuild", marker: "built by both")
+            try host.inspect("podman rmi -f localhost/kdiffbuild:1 >/dev/null 2>&1; true")
             try host.inspect("podman rmi -f \(Self.differentialImage):1 >/dev/null 2>&1; podman volume rm -f kdiffvol >/dev/null 2>&1; podman network rm -f kdiff >/dev/null 2>&1; true")
         }
 
         let present = Self.playbook(present: true)
         let expected = try ansible(present, on: ansibleHost)
         #expect(expected == ["internal network: changed", "internal network again: ok", "volume: changed", "volume again: ok",
-                             "pull with credentials: changed", "pull again: ok"], "containers.podman itself behaved unexpectedly")
+                             "pull with credentials: changed", "pull again: ok",
+                             "build from a context on the host: changed", "build again: ok"], "containers.podman itself behaved unexpectedly")
         #expect(try await keel(present, on: keelHost) == expected)
         let ansibleSettings = try settings(ansibleHost)
         #expect(ansibleSettings.contains("10.92.0.0/24 10.92.0.1 internal=true"), "\(ansibleSettings)")
