@@ -92,4 +92,12 @@ import Testing
         #expect(rebuild.fieldChanges?.changes.map(\.field) == ["context digest"])
         #expect(rebuild.describe().first?.hasPrefix("podman build -t localhost/app:latest --label io.keel.context.digest=") == true)
     }
+
+    @Test func theModulesAnswerToTheirCollectionNames() {
+        let registry = StandardModules.registry
+        for name in ["podman_image", "podman_tag", "podman_network", "podman_volume", "podman_pod", "podman_login"] {
+            #expect(registry.canonicalName(for: "containers.podman." + name) == name)
+        }
+        #expect(registry.canonicalName(for: "podman_image_cleanup") == "podman_image_cleanup")
+    }
 }
