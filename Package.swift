@@ -77,5 +77,7 @@ let package = Package(
         .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
         .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport", "KeelVault"],
                     exclude: ["Parity"]),
+        .testTarget(name: "KeelPodmanImageTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
+                                                                 "KeelEngine", "KeelReport"]),
     ]
 )

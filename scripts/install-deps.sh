@@ -19,6 +19,8 @@ PACKAGES+=(libsqlite3-dev)
 PACKAGES+=(git)
 # binutils (objdump, strip) and lintian: scripts/package and its test.
 PACKAGES+=(binutils lintian)
+# docker-registry, apache2-utils (htpasswd -B), openssl: the podman image tests' local registry (TLS from a test CA, htpasswd auth).
+PACKAGES+=(docker-registry apache2-utils openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -63,6 +63,13 @@ public enum StandardModules {
         GitModule.self,
         ReleaseModule.self,
         PodmanContainerModule.self,
+        PodmanImageModule.self,
+        PodmanImageCleanupModule.self,
+        PodmanImageTagModule.self,
+        PodmanNetworkModule.self,
+        PodmanVolumeModule.self,
+        PodmanPodModule.self,
+        PodmanLoginModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [
