@@ -56,6 +56,7 @@ public enum StandardModules {
         PackageFactsModule.self,
         HAProxyConfigModule.self,
         HAProxyServerModule.self,
+        ACMECertificateModule.self,
         PostgresDBModule.self,
         PostgresUserModule.self,
         PostgresPrivsModule.self,
