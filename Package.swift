@@ -86,6 +86,8 @@ let package = Package(
         .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport", "KeelVault"],
                     exclude: ["Parity"]),
         .testTarget(name: "KeelACMETests", dependencies: ["KeelACME", "KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
-                                                          "KeelEngine", "KeelReport"]),
+                                                          "KeelEngine", "KeelReport", .product(name: "Crypto", package: "swift-crypto"),
+                                                          .product(name: "X509", package: "swift-certificates"),
+                                                          .product(name: "SwiftASN1", package: "swift-asn1")]),
     ]
 )

@@ -8,10 +8,13 @@ set -euo pipefail
 # dpkg-dev: apt module tests build and index .deb packages (dpkg-scanpackages) for a local repository.
 # rpm, createrepo-c, dnf: dnf module tests build an .rpm, index it and install it with Debian's dnf on a light host.
 # zip, unzip, xz-utils: unarchive tests build archives on the controller and unpack them on light hosts. file: stat's mimetype.
+# pebble (pebble, pebble-challtestsrv), lego, libcurl4-openssl-dev, openssl: the acme module's tests (a test CA, an independent
+# client for the differential; KeelACME links libcurl for a per-request CA file).
 # debconf-utils (debconf-get-selections), kmod (modprobe), iptables, ufw: the debconf, modprobe, iptables and ufw modules' tests.
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
           sudo busybox-static nftables python3-venv pkg-config dpkg-dev rpm createrepo-c dnf
-          zip unzip xz-utils file debconf-utils kmod iptables ufw)
+          zip unzip xz-utils file debconf-utils kmod iptables ufw
+          pebble lego libcurl4-openssl-dev openssl)
 if [ "$(id -u)" != 0 ]; then
   echo "scripts/install-deps.sh: run as root (it uses apt-get, and lab hosts need network namespaces)" >&2
   exit 1

@@ -13,9 +13,13 @@ public actor ACMEClient {
     private var nonces: [String] = []
     public private(set) var accountURL: String?
     /// How many times a request refused with badNonce is sent again with a new nonce.
-    public var badNonceRetries = 5
+    public private(set) var badNonceRetries = 5
+    /// How many requests were sent again after a badNonce (for tests and logs).
+    public private(set) var badNoncesRetried = 0
     /// How long `waitFor...` polls before giving up.
     public var pollTimeout: TimeInterval = 120
+
+    public func setBadNonceRetries(_ count: Int) { badNonceRetries = count }
 
     public init(directoryURL: URL, accountKey: ACMEAccountKey, transport: any ACMETransport) {
         self.directoryURL = directoryURL
@@ -27,9 +31,9 @@ public actor ACMEClient {
         if let cachedDirectory { return cachedDirectory }
         let response = try await transport.send("GET", directoryURL, headers: [:], body: nil)
         guard response.status == 200 else {
-            throw Self.problem(response, context: "GET \(directoryURL.absoluteString)")
-                ?? ACMEError("\(directoryURL.absoluteString) is not an ACME directory", expected: "HTTP 200 with the directory's JSON",
-                             found: "HTTP \(response.status): \(Self.excerpt(response.body))")
+            let problem = Self.problem(response, context: "GET \(directoryURL.absoluteString)")
+            throw ACMEError("\(directoryURL.absoluteString) is not an ACME directory (check acme_directory)", expected: "HTTP 200 with the directory's JSON",
+                            found: "HTTP \(response.status): " + (problem.map { "\($0)" } ?? Self.excerpt(response.body)))
         }
         do {
             let directory = try JSONDecoder().decode(ACMEDirectory.self, from: response.body)
@@ -238,6 +242,7 @@ public actor ACMEClient {
             let problem = Self.problem(response, context: context)
             if let problem, problem.shortType == "badNonce", attempt < badNonceRetries {
                 attempt += 1
+                badNoncesRetried += 1
                 continue
             }
             throw problem ?? ACMEError("\(context): the CA answered HTTP \(response.status)", expected: "a 2xx answer or a problem document",
