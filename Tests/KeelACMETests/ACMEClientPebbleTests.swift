@@ -6,7 +6,8 @@ import Testing
 
 /// The protocol client alone against pebble: accounts (create, then find by key) and badNonce retries
 /// against a pebble that rejects a share of good nonces on purpose (PEBBLE_WFE_NONCEREJECT).
-@Suite("ACME client against pebble", .serialized) struct ACMEClientPebbleTests {
+extension ACMELabTests {
+@Suite("ACME client against pebble") struct ACMEClientPebbleTests {
     @Test func anAccountIsCreatedOnceAndFoundByItsKey() async throws {
         let (_, ca, _) = try await ACMELab.shared.get()
         let key = ACMEAccountKey.generate()
@@ -61,4 +62,5 @@ import Testing
         #expect(result.changed && !result.failed, "\(result.message ?? "")")
         #expect(try host.exec("test -s /etc/ssl/keel-acme/nonce.crt && echo yes") == "yes\n")
     }
+}
 }

@@ -10,12 +10,13 @@ import Testing
 /// HTTPS bootstrapped on a fresh host in one playbook run, HAProxy answering HTTP-01 from its map; then
 /// idempotence, and one renewal (remaining_days above the certificate's lifetime) that reloads HAProxy once
 /// while a bounded request loop sees no failure. Check mode predicts each run.
-@Suite("acme: HAProxy HTTP-01 and the one-run HTTPS bootstrap", .serialized) struct ACMEHAProxyPlaybookTests {
+extension ACMELabTests {
+@Suite("acme: HAProxy HTTP-01 and the one-run HTTPS bootstrap") struct ACMEHAProxyPlaybookTests {
     static let name = "shop.acme.test"
 
     /// The playbook docs/acme.md shows, with this test's CA settings.
     static func playbook(_ ca: PebbleCA, accountKey: String, remainingDays: Int) -> String {
-        let config = ACMELabHost.haproxyConfig(tls: false).replacingOccurrences(of: "backend web\n", with: "{% if site_pem.stat.exists %}frontend https\n  bind :443 ssl crt /etc/haproxy/certs/site.pem\n  default_backend web\n{% endif %}backend web\n")
+        let config = ACMELabHost.haproxyConfig(tls: false).replacingOccurrences(of: "\nbackend web\n", with: "\n{% if site_pem.stat.exists %}frontend https\n  bind :443 ssl crt /etc/haproxy/certs/site.pem\n  default_backend web\n{% endif %}backend web\n")
         let indented = config.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")
         return """
             - hosts: web
@@ -151,6 +152,7 @@ import Testing
         let fileSerial = try PebbleCA.shell("openssl x509 -noout -serial <<'PEM'\n\(try CertificateChain(pem: renewedChain).leafPEM)PEM")
         #expect(servedSerial == fileSerial)
     }
+}
 }
 
 /// curl against the host's HTTPS in a loop, bounded in count, until stopped: (requests sent, failures).

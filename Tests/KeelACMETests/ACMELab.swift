@@ -1,6 +1,10 @@
 import Foundation
 import KeelBase
 import OrderedCollections
+import Testing
+
+/// Every suite that uses the lab host and pebble, one after the other (they share the host's HAProxy and files).
+@Suite("acme against pebble and a lab host", .serialized) struct ACMELabTests {}
 
 /// One lab host and one pebble for the whole test process (pebble's names all resolve to the host).
 actor ACMELab {

@@ -7,7 +7,8 @@ import Testing
 /// Debian's lego, an independent ACME client, gets a certificate from the same pebble for the same names
 /// (answering HTTP-01 itself on this machine, the names pointed here for its run); Keel gets one through the
 /// lab host. openssl reads both: the same names, the same key type.
-@Suite("acme: lego differential", .serialized) struct ACMELegoDifferentialTests {
+extension ACMELabTests {
+@Suite("acme: lego differential") struct ACMELegoDifferentialTests {
     static let names = ["lego.acme.test", "www.lego.acme.test"]
 
     @Test func legoAndKeelGetCertificatesWithTheSameNamesAndKeyType() async throws {
@@ -39,4 +40,5 @@ import Testing
         #expect(keel.keyType == lego.keyType, "lego: \(lego.keyType), keel: \(keel.keyType)")
         #expect(keel.keyType.contains("id-ecPublicKey") && keel.keyType.contains("P-256"))
     }
+}
 }

@@ -6,14 +6,17 @@ import OrderedCollections
 import Testing
 
 /// The acme module through the webroot responder, run as a task is (ModuleRunner), against pebble.
-@Suite("acme: webroot HTTP-01 against pebble", .serialized) struct ACMEWebrootLabTests {
+extension ACMELabTests {
+@Suite("acme: webroot HTTP-01 against pebble") struct ACMEWebrootLabTests {
     static let keyPath = "/etc/ssl/keel-acme/web.key"
     static let certPath = "/etc/ssl/keel-acme/web.crt"
     static let chainPath = "/etc/ssl/keel-acme/web.chain.pem"
+    static let fullchainPath = "/etc/ssl/keel-acme/web.fullchain.pem"
 
     func webrootArguments(_ ca: PebbleCA, _ extra: OrderedDictionary<String, Value> = [:]) -> OrderedDictionary<String, Value> {
         var more: OrderedDictionary<String, Value> = ["webroot": "/var/www/html", "privatekey_path": .string(Self.keyPath),
-                                                       "dest": .string(Self.certPath), "chain_dest": .string(Self.chainPath)]
+                                                       "dest": .string(Self.certPath), "chain_dest": .string(Self.chainPath),
+                                                       "fullchain_dest": .string(Self.fullchainPath)]
         for (k, v) in extra { more[k] = v }
         return ca.arguments(["web.acme.test", "www.acme.test"], more)
     }
@@ -55,6 +58,7 @@ import Testing
         #expect(repaired.changed)
         #expect(try host.exec("cat \(Self.chainPath)") == chain)
         #expect(try host.exec("cat \(Self.certPath)") == certificate)
+        #expect(try host.exec("cat \(Self.fullchainPath)") == certificate + chain)
 
         // New names: a new certificate, the same key.
         let more = ca.arguments(["web.acme.test", "www.acme.test", "api.acme.test"], webrootArguments(ca).filter { $0.key != "domains" })
@@ -94,4 +98,5 @@ import Testing
         #expect(untrustedError?.contains("trusted by the system's store") == true, "\(untrustedError ?? "no error")")
         #expect(try host.exec("ls /etc/ssl/keel-acme 2>/dev/null | wc -l") == "0\n", "a failed run left files")
     }
+}
 }

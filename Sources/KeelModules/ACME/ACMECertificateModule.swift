@@ -68,7 +68,7 @@ public struct ACMECertificateModule: Module {
         let files = ACMEHostFiles.parse(try await host.runChecked(script, failure: "cannot read the certificate files").stdoutText)
         var state = State(files: files, renewalWindowStart: nil)
         // ARI is a GET: check mode may ask it too. A CA without it, or one that fails to answer, leaves remaining_days.
-        if a.ari, let source = Self.sourceChain(files), case .success(let chain) = source, let id = chain.renewalIdentifier {
+        if a.ari, let source = Self.sourceChain(files, wantsChain: a.chain_dest != nil), case .success(let chain) = source, let id = chain.renewalIdentifier {
             let client = ACMEClient(directoryURL: URL(string: a.acme_directory)!, accountKey: .generate(), transport: transport(a))
             state.renewalWindowStart = (try? await client.renewalInfo(certificateID: id))??.start
         }
@@ -86,7 +86,7 @@ public struct ACMECertificateModule: Module {
             }
             if key?.type != a.privatekey_type { newKey = true }
         } else { newKey = true }
-        let reason = ACMERenewalReason.decide(chain: Self.sourceChain(files), key: key, newKey: newKey, domains: a.domains,
+        let reason = ACMERenewalReason.decide(chain: Self.sourceChain(files, wantsChain: a.chain_dest != nil), key: key, newKey: newKey, domains: a.domains,
                                                 remainingDays: a.remaining_days, renewalWindowStart: observed.renewalWindowStart, force: a.force)
         var values: OrderedDictionary<String, Value> = ["domains": .list(a.domains.map(Value.string)), "privatekey_path": .string(a.privatekey_path)]
         for (name, path) in [("dest", a.dest), ("chain_dest", a.chain_dest), ("fullchain_dest", a.fullchain_dest), ("combined_dest", a.combined_dest)] {
@@ -101,7 +101,7 @@ public struct ACMECertificateModule: Module {
             return plan
         }
         // The certificate is fine: every derived file must still say the same (a deleted or edited one is rewritten).
-        guard case .success(let chain) = Self.sourceChain(files), let keyPEM = files["key"] else { return .unchanged(values: values) }
+        guard case .success(let chain) = Self.sourceChain(files, wantsChain: a.chain_dest != nil), let keyPEM = files["key"] else { return .unchanged(values: values) }
         values["not_after"] = .string(ISO8601DateFormatter().string(from: chain.notAfter))
         values["days_left"] = .int(chain.daysLeft())
         let wanted = ACMEIssueJob.fileJobs(chain: chain, keyPEM: keyPEM, newKey: false, destinations: destinations(a))
@@ -128,23 +128,29 @@ public struct ACMECertificateModule: Module {
     // MARK: helpers
 
     /// The certificate the other files derive from: fullchain, else the combined file, else dest + chain.
-    static func sourceChain(_ files: [String: String]) -> Result<CertificateChain, Error>? {
-        guard let text = files["fullchain"] ?? files["combined"] ?? files["cert"].map({ $0 + (files["chain"] ?? "") }) else { return nil }
-        return Result { try CertificateChain(pem: text) }
+    /// A certificate without its chain file (when chain_dest is wanted) cannot be completed without the CA.
+    static func sourceChain(_ files: [String: String], wantsChain: Bool) -> Result<CertificateChain, Error>? {
+        if let text = files["fullchain"] ?? files["combined"] { return Result { try CertificateChain(pem: text) } }
+        guard let certificate = files["cert"] else { return nil }
+        if wantsChain && files["chain"] == nil {
+            return .failure(KeelError("the chain file is missing, and only the CA has the chain"))
+        }
+        return Result { try CertificateChain(pem: certificate + (files["chain"] ?? "")) }
     }
 
     /// ARI's `replaces`: the old certificate, when this is a renewal of it (not a new key or new names).
     static func replaces(_ files: [String: String], reason: ACMERenewalReason) -> String? {
+        // Only the leaf matters here: the chain may be missing.
         switch reason {
         case .expiring, .renewalWindow, .forced:
-            if case .success(let chain) = sourceChain(files) { return chain.renewalIdentifier }
+            if case .success(let chain) = sourceChain(files, wantsChain: false) { return chain.renewalIdentifier }
             return nil
         default: return nil
         }
     }
 
     static func summary(_ files: [String: String]) -> String {
-        guard let source = sourceChain(files) else { return "(no certificate)\n" }
+        guard let source = sourceChain(files, wantsChain: false) else { return "(no certificate)\n" }
         switch source {
         case .failure: return "(an unreadable certificate)\n"
         case .success(let chain):

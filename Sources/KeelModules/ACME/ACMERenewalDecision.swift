@@ -15,7 +15,7 @@ enum ACMERenewalReason: Sendable, Equatable {
     var message: String {
         switch self {
         case .missing: return "would issue"
-        case .unreadable(let why): return "would issue (the present certificate cannot be read: \(why))"
+        case .unreadable(let why): return "would issue (the present certificate is incomplete or unreadable: \(why))"
         case .namesDiffer(let have, let want): return "would reissue (names \(have.joined(separator: ", ")) -> \(want.joined(separator: ", ")))"
         case .keyDiffers: return "would reissue (the certificate is not for the private key)"
         case .newKey: return "would issue (a new private key)"
