@@ -13,7 +13,7 @@ public actor ACMEClient {
     private var nonces: [String] = []
     public private(set) var accountURL: String?
     /// How many times a request refused with badNonce is sent again with a new nonce.
-    public private(set) var badNonceRetries = 5
+    public private(set) var badNonceRetries = 10
     /// How many requests were sent again after a badNonce (for tests and logs).
     public private(set) var badNoncesRetried = 0
     /// How long `waitFor...` polls before giving up.

@@ -51,8 +51,15 @@ final class PebbleCA: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        for process in processes where process.isRunning { process.terminate() }
+        processes.forEach(Self.kill)
         processes = []
+    }
+
+    /// SIGKILL to the command and its `timeout` wrapper: children of a Swift test process may start with
+    /// SIGTERM blocked, so a plain terminate() can leave them running (and holding the test's pipes).
+    static func kill(_ process: Process) {
+        guard process.isRunning else { return }
+        _ = try? shell("pkill -KILL -P \(process.processIdentifier); kill -KILL \(process.processIdentifier)")
     }
 
     /// pebble's root CA (PEM), which signs the certificates it issues (changes with every pebble start).
@@ -77,10 +84,12 @@ final class PebbleCA: @unchecked Sendable {
         throw Failure("pebble did not serve \(directory) within 10 s:\n\(log())")
     }
 
-    private static func start(_ command: [String], log: String, environment: [String: String]) throws -> Process {
+    /// Starts `command` with its output in `log`, killed (SIGKILL, which no mask blocks) after 15 minutes at most.
+    static func start(_ command: [String], log: String, environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["1200"] + command
+        process.arguments = ["-s", "KILL", "900"] + command
+        process.standardInput = FileHandle.nullDevice
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)

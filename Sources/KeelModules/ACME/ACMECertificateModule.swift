@@ -4,7 +4,7 @@ import KeelBase
 import KeelTransport
 import OrderedCollections
 
-/// `acme_certificate_host` is too long; `acme`: a certificate from an ACME CA (Let's Encrypt), on the host,
+/// `acme`: a certificate from an ACME CA (Let's Encrypt), on the host,
 /// in one task. The private key is made once and kept; the certificate is ordered only when it is missing,
 /// due (remaining_days, or the CA's ARI window), or not for the names or the key; every file is written
 /// atomically, and only after the CA delivered, so a failure leaves the host as it was.
