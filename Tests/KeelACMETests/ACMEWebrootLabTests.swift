@@ -32,7 +32,9 @@ extension ACMELabTests {
         #expect(predicted.values["msg"] == "would issue")
         #expect(try host.exec("ls /etc/ssl/keel-acme 2>/dev/null | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "check mode wrote files")
 
+        let started = Date()
         let applied = try await host.run(ACMECertificateModule.self, arguments)
+        print("acme webroot: issuance for 2 names (account, order, 2 HTTP-01, finalize, download, 4 files) took \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         #expect(applied.changed && !applied.failed, "\(applied.message ?? "")")
         #expect(applied.values["msg"] == "issued")
         #expect(applied.diffs == predicted.diffs)
