@@ -79,6 +79,7 @@ extension ACMELabTests {
         // The web server serves /var/www/html; answers put elsewhere are never found: pebble's VA gets a 404.
         let arguments = webrootArguments(ca, ["webroot": "/srv/not-served"])
         let error = await host.failure(ACMECertificateModule.self, arguments)
+        print("acme unanswerable challenge: \(error ?? "no error")")
         #expect(error?.contains("could not validate") == true, "\(error ?? "no error")")
         #expect(error?.contains("urn:ietf:params:acme:error:") == true, "\(error ?? "")")
         #expect(error?.contains("404") == true, "the VA's detail is missing: \(error ?? "")")
