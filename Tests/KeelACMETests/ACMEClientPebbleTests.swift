@@ -27,6 +27,25 @@ extension ACMELabTests {
         #expect(found.url == created.url)
     }
 
+    @Test func externalAccountBindingIsRequiredAndAccepted() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        let macKey = Base64URL.encode(Data((0..<32).map { UInt8($0) }))
+        let binding = try PebbleCA(defaultAddress: host.address, macKeys: ["kid-keel": macKey])
+        defer { binding.stop() }
+        let transport = CurlTransport(trust: ACMETrust(caFile: binding.listenerCAPath))
+        let without = ACMEClient(directoryURL: URL(string: binding.directory)!, accountKey: .generate(), transport: transport)
+        await #expect { try await without.account(termsAgreed: true) } throws: { "\($0)".contains("requires external account binding") }
+
+        let wrongKey = ACMEClient(directoryURL: URL(string: binding.directory)!, accountKey: .generate(), transport: transport)
+        await #expect { try await wrongKey.account(termsAgreed: true, externalAccountBinding: ExternalAccountBinding(keyIdentifier: "kid-keel", macKey: Base64URL.encode(Data(repeating: 7, count: 32)))) } throws: {
+            ($0 as? ACMEProblem)?.type.hasPrefix("urn:ietf:params:acme:error:") == true
+        }
+
+        let with = ACMEClient(directoryURL: URL(string: binding.directory)!, accountKey: .generate(), transport: transport)
+        let account = try await with.account(termsAgreed: true, externalAccountBinding: ExternalAccountBinding(keyIdentifier: "kid-keel", macKey: macKey))
+        #expect(account.status == "valid")
+    }
+
     @Test func badNoncesAreRetriedAndReportedWhenRetriesRunOut() async throws {
         let (host, _, _) = try await ACMELab.shared.get()
         let rejecting = try PebbleCA(defaultAddress: host.address, environment: ["PEBBLE_WFE_NONCEREJECT": "20"])

@@ -16,7 +16,8 @@ final class PebbleCA: @unchecked Sendable {
     private var processes: [Process] = []
 
     /// Starts pebble; `environment` adds PEBBLE_* settings (PEBBLE_WFE_NONCEREJECT for badNonce tests).
-    init(defaultAddress: String, environment: [String: String] = [:]) throws {
+    /// `macKeys` (kid -> base64url MAC key): external account binding required, with these keys.
+    init(defaultAddress: String, environment: [String: String] = [:], macKeys: [String: String] = [:]) throws {
         for tool in ["/usr/bin/pebble", "/usr/bin/pebble-challtestsrv", "/usr/bin/openssl"] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw Failure("\(tool) is missing: run scripts/install-deps.sh (Debian packages pebble, openssl)")
         }
@@ -35,7 +36,8 @@ final class PebbleCA: @unchecked Sendable {
         let config = """
             {"pebble": {"listenAddress": "127.0.0.1:\(wfe)", "managementListenAddress": "127.0.0.1:\(management)",
               "certificate": "\(workDirectory)/listener.pem", "privateKey": "\(workDirectory)/listener.key",
-              "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
+              "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": \(!macKeys.isEmpty),
+              "externalAccountMACKeys": {\(macKeys.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", "))}}}
             """
         try config.write(toFile: workDirectory + "/pebble.json", atomically: true, encoding: .utf8)
         processes.append(try Self.start(["/usr/bin/pebble-challtestsrv", "-defaultIPv4", defaultAddress, "-defaultIPv6", "",
