@@ -54,6 +54,7 @@ let package = Package(
         ]),
         .target(name: "KeelModules", dependencies: [
             "KeelBase", "KeelTemplate", "KeelTransport", "KeelVault", "KeelACME",
+            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -51,7 +51,7 @@ public struct ACMECertificateModule: Module {
 
     public enum Step: Sendable, Codable, Equatable, CustomStringConvertible {
         case issue(ACMEIssueJob)
-        case write(ACMEFileJob)
+        case write(ProtectedFileWrite)
 
         public var description: String {
             switch self {

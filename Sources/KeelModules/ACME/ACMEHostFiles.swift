@@ -28,18 +28,3 @@ struct ACMEHostFiles: Sendable, Equatable, Codable {
     }
 }
 
-/// One file to write: contents, mode. Secrets are never in a world-readable temporary file: the script
-/// runs under umask 077 and sets the mode before the rename.
-public struct ACMEFileJob: Sendable, Codable, Equatable, CustomStringConvertible {
-    var path: String
-    var content: String
-    var mode: Int
-
-    public var description: String { "write \(path) (mode \(String(mode, radix: 8)))" }
-
-    func perform(on host: HostContext) async throws {
-        let replacement = AtomicReplacement(destination: path, content: Data(content.utf8), createParentDirectories: true)
-        let lines = ["umask 077"] + replacement.receive() + ["chmod \(String(mode, radix: 8)) -- \"$tmp\""] + AtomicReplacement.commit
-        try await host.runChecked(lines.joined(separator: "\n"), stdin: Data(content.utf8), failure: "cannot write \(path)")
-    }
-}

@@ -68,14 +68,14 @@ public struct ACMEIssueJob: Sendable, Codable, Equatable, CustomStringConvertibl
 
     /// The files and their contents (named as ACMEHostFiles observes them). The key comes first, the
     /// combined file last, so a reader of the combined file never sees a certificate without its key.
-    static func fileJobs(chain: CertificateChain, keyPEM: String, newKey: Bool, destinations d: ACMEDestinations) -> [(name: String, job: ACMEFileJob)] {
-        var jobs: [(String, ACMEFileJob)] = []
-        if newKey { jobs.append(("key", ACMEFileJob(path: d.key, content: keyPEM, mode: 0o600))) }
-        if let p = d.certificate { jobs.append(("cert", ACMEFileJob(path: p, content: chain.leafPEM, mode: 0o644))) }
-        if let p = d.chain { jobs.append(("chain", ACMEFileJob(path: p, content: chain.chainPEM, mode: 0o644))) }
-        if let p = d.fullChain { jobs.append(("fullchain", ACMEFileJob(path: p, content: chain.fullChainPEM, mode: 0o644))) }
+    static func fileJobs(chain: CertificateChain, keyPEM: String, newKey: Bool, destinations d: ACMEDestinations) -> [(name: String, job: ProtectedFileWrite)] {
+        var jobs: [(String, ProtectedFileWrite)] = []
+        if newKey { jobs.append(("key", ProtectedFileWrite(path: d.key, content: keyPEM, mode: 0o600))) }
+        if let p = d.certificate { jobs.append(("cert", ProtectedFileWrite(path: p, content: chain.leafPEM, mode: 0o644))) }
+        if let p = d.chain { jobs.append(("chain", ProtectedFileWrite(path: p, content: chain.chainPEM, mode: 0o644))) }
+        if let p = d.fullChain { jobs.append(("fullchain", ProtectedFileWrite(path: p, content: chain.fullChainPEM, mode: 0o644))) }
         let keyText = keyPEM.hasSuffix("\n") ? keyPEM : keyPEM + "\n"
-        if let p = d.combined { jobs.append(("combined", ACMEFileJob(path: p, content: chain.fullChainPEM + keyText, mode: 0o600))) }
+        if let p = d.combined { jobs.append(("combined", ProtectedFileWrite(path: p, content: chain.fullChainPEM + keyText, mode: 0o600))) }
         return jobs
     }
 }
