@@ -25,7 +25,10 @@ public struct PrivateKeyDescription: Sendable, Equatable {
         else if let rsa = _RSA.Signing.PublicKey(publicKey) { (type, size, curve) = ("RSA", rsa.keySizeInBits, nil) }
         else if Curve25519.Signing.PublicKey(publicKey) != nil { (type, size, curve) = ("Ed25519", 256, nil) }
         else { (type, size, curve) = ("unknown", 0, nil) }
-        let der = Data(publicKey.subjectPublicKeyInfoBytes)
+        // The whole SubjectPublicKeyInfo in DER (subjectPublicKeyInfoBytes is only the key's bits).
+        var serializer = DER.Serializer()
+        try serializer.serialize(publicKey)
+        let der = Data(serializer.serializedBytes)
         return PrivateKeyDescription(type: type, size: size, curve: curve, publicKeyPEM: try publicKey.serializeAsPEM().pemString + "\n",
                                      fingerprints: Fingerprints.of(der))
     }
@@ -43,7 +46,7 @@ public struct PrivateKeyDescription: Sendable, Equatable {
 public enum Fingerprints {
     public static func of(_ data: Data) -> [String: String] {
         func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { digest.map { String(format: "%02x", $0) }.joined(separator: ":") }
-        return ["sha1": hex(Insecure.SHA1.hash(data: data)), "sha256": hex(SHA256.hash(data: data)),
+        return ["md5": hex(Insecure.MD5.hash(data: data)), "sha1": hex(Insecure.SHA1.hash(data: data)), "sha256": hex(SHA256.hash(data: data)),
                 "sha384": hex(SHA384.hash(data: data)), "sha512": hex(SHA512.hash(data: data))]
     }
 }

@@ -43,8 +43,7 @@ public struct OpenSSLPrivateKeyInfoModule: Module {
         do { description = try PrivateKeyDescription(try CertificateKey(pem: observed.pem)) } catch {
             throw ModuleFailure(message: "\(host.name): the private key cannot be read: \(error)", values: ["can_parse_key": false], changed: false)
         }
-        var publicData: OrderedDictionary<String, Value> = ["size": .int(description.size)]
-        if let curve = description.curve { publicData["curve"] = .string(curve) }
+        let publicData = Self.publicData(description)
         return .unchanged(values: [
             "can_parse_key": true, "key_is_consistent": a.check_consistency ? .bool(true) : .null,
             "type": .string(description.type), "public_key": .string(description.publicKeyPEM), "public_data": .dict(publicData),
@@ -53,4 +52,13 @@ public struct OpenSSLPrivateKeyInfoModule: Module {
     }
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied { .unchanged() }
+
+    /// community.crypto's public_data: size for RSA, curve and exponent_size for ECC, nothing more for Ed25519.
+    static func publicData(_ d: PrivateKeyDescription) -> OrderedDictionary<String, Value> {
+        switch d.type {
+        case "RSA": return ["size": .int(d.size)]
+        case "ECC": return ["curve": d.curve.map(Value.string) ?? .null, "exponent_size": .int(d.size)]
+        default: return [:]
+        }
+    }
 }

@@ -59,9 +59,7 @@ public struct X509CertificateInfoModule: Module {
         let key = try PrivateKeyDescription.describe(certificate.publicKey)
         values["public_key"] = .string(key.publicKeyPEM)
         values["public_key_type"] = .string(key.type)
-        var publicData: OrderedDictionary<String, Value> = ["size": .int(key.size)]
-        if let curve = key.curve { publicData["curve"] = .string(curve) }
-        values["public_key_data"] = .dict(publicData)
+        values["public_key_data"] = .dict(OpenSSLPrivateKeyInfoModule.publicData(key))
         var der = DER.Serializer()
         try der.serialize(certificate)
         values["fingerprints"] = .dict(OrderedDictionary(uniqueKeysWithValues: Fingerprints.of(Data(der.serializedBytes)).sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) }))
@@ -69,10 +67,10 @@ public struct X509CertificateInfoModule: Module {
             if case .isCertificateAuthority = basic { values["basic_constraints"] = .list(["CA:TRUE"]) } else { values["basic_constraints"] = .list(["CA:FALSE"]) }
         }
         if let aki = try? certificate.extensions.authorityKeyIdentifier, let id = aki.keyIdentifier {
-            values["authority_key_identifier"] = .string(id.map { String(format: "%02X", $0) }.joined(separator: ":"))
+            values["authority_key_identifier"] = .string(id.map { String(format: "%02x", $0) }.joined(separator: ":"))
         }
         if let ski = try? certificate.extensions.subjectKeyIdentifier {
-            values["subject_key_identifier"] = .string(ski.keyIdentifier.map { String(format: "%02X", $0) }.joined(separator: ":"))
+            values["subject_key_identifier"] = .string(ski.keyIdentifier.map { String(format: "%02x", $0) }.joined(separator: ":"))
         }
         if let wanted = a.valid_at?.dictValue {
             var validAt: OrderedDictionary<String, Value> = [:]
@@ -143,7 +141,7 @@ public struct X509CertificateInfoModule: Module {
     /// community.crypto returns the serial as an integer; one too large for Int comes back as its decimal text.
     static func serial(_ bytes: [UInt8]) -> Value {
         let significant = Array(bytes.drop { $0 == 0 })
-        if significant.count <= 7 { return .int(significant.reduce(0) { $0 << 8 | Int($1) }) }
+        if significant.count < 8 || (significant.count == 8 && significant[0] < 0x80) { return .int(significant.reduce(0) { $0 << 8 | Int($1) }) }
         var digits: [UInt8] = [0]  // little-endian decimal digits
         for byte in bytes {
             var carry = Int(byte)

@@ -1,0 +1,116 @@
+import Foundation
+import KeelBase
+import KeelModules
+import KeelTestSupport
+import OrderedCollections
+import Testing
+
+/// openssl_privatekey, openssl_privatekey_info and x509_certificate_info on the lab host, checked with
+/// openssl on this machine, and the two info modules compared with community.crypto's, which runs here
+/// (connection local, the oracle virtualenv has Python's cryptography) on the same files.
+extension ACMELabTests {
+@Suite("community.crypto helpers: private keys and certificate info") struct CryptoModulesLabTests {
+    static let keyPath = "/etc/ssl/keel-crypto/site.key"
+
+    /// The file's text, copied to this machine for openssl and community.crypto.
+    func localCopy(_ host: ACMELabHost, _ path: String) throws -> String {
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crypto-\(UUID().uuidString.prefix(8)).pem").path
+        try host.exec("cat \(path)").write(toFile: local, atomically: true, encoding: .utf8)
+        return local
+    }
+
+    /// community.crypto's module run here on a local file (ad hoc, connection local).
+    func oracle(_ module: String, _ arguments: String) throws -> Value {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crypto-ansible-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let (status, output) = try AnsibleTool.run("ansible", ["localhost", "-c", "local", "-m", module, "-a", arguments], home: home)
+        guard status == 0 else { throw PebbleCA.Failure("ansible \(module) exited \(status): \(output)") }
+        return try AnsibleTool.adHocResult(output)
+    }
+
+    /// Ansible prints JSON with sorted keys; Keel keeps the order given. Compared as sets of keys.
+    func sortedKeys(_ value: Value?) -> Value? {
+        guard case .dict(let d)? = value else { return value }
+        return .dict(OrderedDictionary(uniqueKeysWithValues: d.sorted { $0.key < $1.key }.map { ($0.key, sortedKeys($0.value) ?? .null) }))
+    }
+
+    @Test func aKeyIsMadeOnceKeptAndReplacedOnlyWhenItsTypeChanges() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        try host.exec("rm -rf /etc/ssl/keel-crypto")
+        let ecc: OrderedDictionary<String, Value> = ["path": .string(Self.keyPath), "type": "ECC", "curve": "secp384r1"]
+        let predicted = try await host.run(OpenSSLPrivateKeyModule.self, ecc, .check)
+        #expect(predicted.changed)
+        #expect(try host.exec("ls /etc/ssl/keel-crypto 2>/dev/null | wc -l") == "0\n")
+        let made = try await host.run(OpenSSLPrivateKeyModule.self, ecc)
+        #expect(made.changed && !made.failed, "\(made.message ?? "")")
+        #expect(made.values["curve"] == "secp384r1" && made.values["type"] == "ECC")
+        #expect(try host.exec("stat -c %a \(Self.keyPath)") == "600\n")
+        let local = try localCopy(host, Self.keyPath)
+        #expect(try PebbleCA.shell("openssl pkey -in \(local) -noout -text").contains("secp384r1"))
+        #expect(made.values["public_key"]?.stringValue == (try PebbleCA.shell("openssl pkey -in \(local) -pubout")))
+        let key = try host.exec("cat \(Self.keyPath)")
+
+        let again = try await host.run(OpenSSLPrivateKeyModule.self, ecc)
+        #expect(!again.changed && again.values["public_key"] == made.values["public_key"])
+        #expect(try host.exec("cat \(Self.keyPath)") == key)
+
+        // Only the mode differs: only the mode changes.
+        var loose = ecc
+        loose["mode"] = "0640"
+        #expect(try await host.run(OpenSSLPrivateKeyModule.self, loose).changed)
+        #expect(try host.exec("stat -c %a \(Self.keyPath)") == "640\n" && host.exec("cat \(Self.keyPath)") == key)
+
+        // Another type: regenerate never keeps it, fail refuses, the default replaces it.
+        var rsa: OrderedDictionary<String, Value> = ["path": .string(Self.keyPath), "type": "RSA", "size": 2048, "regenerate": "never"]
+        #expect(try await !host.run(OpenSSLPrivateKeyModule.self, rsa).changed)
+        rsa["regenerate"] = "fail"
+        let refused = try? await host.run(OpenSSLPrivateKeyModule.self, rsa)
+        #expect(refused == nil || refused?.failed == true, "regenerate: fail replaced a key of another type")
+        rsa.removeValue(forKey: "regenerate")
+        let replaced = try await host.run(OpenSSLPrivateKeyModule.self, rsa)
+        #expect(replaced.changed && replaced.values["type"] == "RSA" && replaced.values["size"] == 2048)
+        #expect(try PebbleCA.shell("openssl pkey -in \(try localCopy(host, Self.keyPath)) -noout -text").contains("2048 bit"))
+
+        rsa["state"] = "absent"
+        #expect(try await host.run(OpenSSLPrivateKeyModule.self, rsa).changed)
+        #expect(try host.exec("test -e \(Self.keyPath) && echo present || echo absent") == "absent\n")
+    }
+
+    @Test(arguments: [("ECC", "secp256r1"), ("RSA", ""), ("Ed25519", "")])
+    func keyInfoMatchesCommunityCrypto(type: String, curve: String) async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        var arguments: OrderedDictionary<String, Value> = ["path": .string(Self.keyPath), "type": .string(type), "size": 2048, "force": true]
+        if !curve.isEmpty { arguments["curve"] = .string(curve) }
+        let made = try await host.run(OpenSSLPrivateKeyModule.self, arguments)
+        #expect(made.changed && !made.failed, "\(made.message ?? "")")
+        let keel = try await host.run(OpenSSLPrivateKeyInfoModule.self, ["path": .string(Self.keyPath)])
+        let local = try localCopy(host, Self.keyPath)
+        let theirs = try oracle("community.crypto.openssl_privatekey_info", "path=\(local)")
+        for field in ["can_parse_key", "type", "public_key"] {
+            #expect(keel.values[field] == theirs[field], "\(field): keel \(keel.values[field] ?? .null), community.crypto \(theirs[field] ?? .null)")
+        }
+        for field in ["size", "curve", "exponent_size"] {
+            #expect(keel.values["public_data"]?[field] == theirs["public_data"]?[field], "public_data.\(field)")
+        }
+        #expect(keel.values["public_key_fingerprints"]?["sha256"] == theirs["public_key_fingerprints"]?["sha256"])
+        #expect(made.values["fingerprint"]?["sha256"] == theirs["public_key_fingerprints"]?["sha256"])
+    }
+
+    @Test func certificateInfoMatchesCommunityCrypto() async throws {
+        let (host, ca, _) = try await ACMELab.shared.get()
+        try host.reset()
+        try host.startHTTPOnly()
+        let issued = try await host.run(ACMECertificateModule.self, ca.arguments(["info.acme.test", "www.info.acme.test"], [
+            "webroot": "/var/www/html", "privatekey_path": "/etc/ssl/keel-acme/info.key", "fullchain_dest": "/etc/ssl/keel-acme/info.pem"]))
+        #expect(issued.changed && !issued.failed, "\(issued.message ?? "")")
+        let keel = try await host.run(X509CertificateInfoModule.self, ["path": "/etc/ssl/keel-acme/info.pem", "valid_at": ["now": "+0s", "in_ten_years": "+3650d"]])
+        let local = try localCopy(host, "/etc/ssl/keel-acme/info.pem")
+        let theirs = try oracle("community.crypto.x509_certificate_info", #"{"path": "\#(local)", "valid_at": {"now": "+0s", "in_ten_years": "+3650d"}}"#)
+        for field in ["not_before", "not_after", "expired", "subject_alt_name", "serial_number", "public_key", "public_key_type", "valid_at",
+                      "authority_key_identifier", "subject_key_identifier", "subject", "issuer", "version"] {
+            #expect(sortedKeys(keel.values[field]) == sortedKeys(theirs[field]), "\(field): keel \(keel.values[field] ?? .null), community.crypto \(theirs[field] ?? .null)")
+        }
+        #expect(keel.values["fingerprints"]?["sha256"] == theirs["fingerprints"]?["sha256"])
+    }
+}
+}
