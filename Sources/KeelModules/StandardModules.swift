@@ -60,6 +60,8 @@ public enum StandardModules {
         OpenSSLPrivateKeyModule.self,
         OpenSSLPrivateKeyInfoModule.self,
         X509CertificateInfoModule.self,
+        OpenSSLCSRModule.self,
+        X509CertificateModule.self,
         PostgresDBModule.self,
         PostgresUserModule.self,
         PostgresPrivsModule.self,

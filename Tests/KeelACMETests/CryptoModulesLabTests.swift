@@ -112,5 +112,57 @@ extension ACMELabTests {
         }
         #expect(keel.values["fingerprints"]?["sha256"] == theirs["fingerprints"]?["sha256"])
     }
+
+    @Test func anOwnCAIsMadeAndSignsASiteCertificateThatOpenSSLVerifies() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        try host.exec("rm -rf /etc/ssl/keel-ca")
+        let d = "/etc/ssl/keel-ca"
+        let tasks: [(String, OrderedDictionary<String, Value>)] = [
+            ("openssl_privatekey", ["path": .string("\(d)/ca.key"), "type": "ECC", "curve": "secp256r1"]),
+            ("openssl_csr", ["path": .string("\(d)/ca.csr"), "privatekey_path": .string("\(d)/ca.key"), "common_name": "Keel Test CA",
+                             "organization_name": "Keel", "basic_constraints": ["CA:TRUE"], "use_common_name_for_san": false]),
+            ("x509_certificate", ["path": .string("\(d)/ca.crt"), "csr_path": .string("\(d)/ca.csr"), "privatekey_path": .string("\(d)/ca.key"), "provider": "selfsigned"]),
+            ("openssl_privatekey", ["path": .string("\(d)/site.key"), "type": "RSA", "size": 2048]),
+            ("openssl_csr", ["path": .string("\(d)/site.csr"), "privatekey_path": .string("\(d)/site.key"), "common_name": "site.keel.test",
+                             "subject_alt_name": ["DNS:site.keel.test", "DNS:www.site.keel.test", "IP:198.18.0.1"]]),
+            ("x509_certificate", ["path": .string("\(d)/site.crt"), "csr_path": .string("\(d)/site.csr"), "provider": "ownca",
+                                  "ownca_path": .string("\(d)/ca.crt"), "ownca_privatekey_path": .string("\(d)/ca.key"), "ownca_not_after": "+90d"]),
+        ]
+        func run(_ name: String, _ arguments: OrderedDictionary<String, Value>, _ mode: RunMode = .apply) async throws -> ModuleResult {
+            switch name {
+            case "openssl_privatekey": return try await host.run(OpenSSLPrivateKeyModule.self, arguments, mode)
+            case "openssl_csr": return try await host.run(OpenSSLCSRModule.self, arguments, mode)
+            default: return try await host.run(X509CertificateModule.self, arguments, mode)
+            }
+        }
+        for (name, arguments) in tasks {
+            let started = Date()
+            defer { print("crypto CA chain: \(name) took \(String(format: "%.2f", Date().timeIntervalSince(started))) s") }
+            let result = try await run(name, arguments)
+            #expect(result.changed && !result.failed, "\(name): \(result.message ?? "")")
+        }
+        for (name, arguments) in tasks {
+            let again = try await run(name, arguments)
+            #expect(!again.changed && !again.failed, "\(name) changed on the second run")
+            let predicted = try await run(name, arguments, .check)
+            #expect(!predicted.changed, "\(name): check mode predicted a change on a converged host")
+        }
+        let ca = try localCopy(host, "\(d)/ca.crt"), site = try localCopy(host, "\(d)/site.crt")
+        #expect(try PebbleCA.shell("openssl verify -CAfile \(ca) \(site) 2>&1").hasSuffix(": OK\n"))
+        #expect(try PebbleCA.shell("openssl verify -CAfile \(ca) \(ca) 2>&1").hasSuffix(": OK\n"))
+        let caText = try ACMELabHost.x509Text(try String(contentsOfFile: ca, encoding: .utf8))
+        #expect(caText.contains("CA:TRUE") && caText.contains("Subject: O = Keel, CN = Keel Test CA"), "\(caText)")
+        let siteText = try ACMELabHost.x509Text(try String(contentsOfFile: site, encoding: .utf8))
+        #expect(siteText.contains("DNS:site.keel.test, DNS:www.site.keel.test, IP Address:198.18.0.1"), "\(siteText)")
+        #expect(siteText.contains("Issuer: O = Keel, CN = Keel Test CA"))
+
+        // Another name in the CSR: a new CSR, then a new certificate.
+        var csr = tasks[4].1
+        csr["subject_alt_name"] = ["DNS:site.keel.test"]
+        #expect(try await run("openssl_csr", csr).changed)
+        #expect(try await run("x509_certificate", tasks[5].1, .check).changed)
+        #expect(try await run("x509_certificate", tasks[5].1).changed)
+        #expect(try ACMELabHost.namesAndKeyType(host.exec("cat \(d)/site.crt")).names == ["site.keel.test"])
+    }
 }
 }
