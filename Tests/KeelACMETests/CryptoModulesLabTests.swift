@@ -164,5 +164,18 @@ extension ACMELabTests {
         #expect(try await run("x509_certificate", tasks[5].1).changed)
         #expect(try ACMELabHost.namesAndKeyType(host.exec("cat \(d)/site.crt")).names == ["site.keel.test"])
     }
+
+    @Test func dhParametersAreMadeOnceAndRemadeForAnotherSize() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        try host.exec("rm -f /etc/ssl/keel-dh.pem")
+        let small: OrderedDictionary<String, Value> = ["path": "/etc/ssl/keel-dh.pem", "size": 512]
+        #expect(try await host.run(OpenSSLDHParamModule.self, small, .check).changed)
+        #expect(try host.exec("test -e /etc/ssl/keel-dh.pem && echo yes || echo no") == "no\n")
+        #expect(try await host.run(OpenSSLDHParamModule.self, small).changed)
+        #expect(try host.exec("openssl dhparam -in /etc/ssl/keel-dh.pem -noout -text | head -n 1").contains("(512 bit)"))
+        #expect(try await !host.run(OpenSSLDHParamModule.self, small).changed)
+        #expect(try await host.run(OpenSSLDHParamModule.self, ["path": "/etc/ssl/keel-dh.pem", "size": 768]).changed)
+        #expect(try host.exec("openssl dhparam -in /etc/ssl/keel-dh.pem -noout -text | head -n 1").contains("(768 bit)"))
+    }
 }
 }
