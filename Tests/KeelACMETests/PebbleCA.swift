@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import Synchronization
 
 /// Debian's pebble (a small ACME test CA) and pebble-challtestsrv (its DNS) running on this machine for the
 /// test process: the directory on 127.0.0.1, names resolved by challtestsrv (every name to `defaultAddress`
@@ -61,8 +62,13 @@ final class PebbleCA: @unchecked Sendable {
     /// SIGTERM blocked, so a plain terminate() can leave them running (and holding the test's pipes).
     static func kill(_ process: Process) {
         guard process.isRunning else { return }
-        _ = try? shell("pkill -KILL -P \(process.processIdentifier); kill -KILL \(process.processIdentifier)")
+        // `timeout` leads a process group of its own with the command in it: the group goes at once.
+        _ = Glibc.kill(-process.processIdentifier, SIGKILL)
     }
+
+    /// Process groups still running when the test process exits (the shared pebble): killed then.
+    private static let leftovers = Mutex<[Int32]>([])
+    private static let killAtExit: Void = { atexit { PebbleCA.leftovers.withLock { $0.forEach { _ = Glibc.kill(-$0, SIGKILL) } } } }()
 
     /// pebble's root CA (PEM), which signs the certificates it issues (changes with every pebble start).
     func rootPEM() throws -> String { try Self.shell("curl -fsS --cacert \(listenerCAPath) \(managementURL)/roots/0") }
@@ -98,6 +104,8 @@ final class PebbleCA: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        _ = killAtExit
+        leftovers.withLock { $0.append(process.processIdentifier) }
         return process
     }
 
