@@ -67,6 +67,9 @@ public enum CertificateBuilder {
         let issuerKeyID: [UInt8] = issuer.flatMap { try? $0.extensions.subjectKeyIdentifier }.map { Array($0.keyIdentifier) }
             ?? Array(Insecure.SHA1.hash(data: Data(issuerKey.publicKey.subjectPublicKeyInfoBytes)))
         try all.append(Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: ArraySlice(issuerKeyID)), critical: false))
+        // Whole seconds, rounded down: X.509 times have none finer, and a start rounded up would lie in the future.
+        let notBefore = Date(timeIntervalSince1970: notBefore.timeIntervalSince1970.rounded(.down))
+        let notAfter = Date(timeIntervalSince1970: notAfter.timeIntervalSince1970.rounded(.down))
         var serial = [UInt8](repeating: 0, count: 16)
         for i in serial.indices { serial[i] = UInt8.random(in: 0...255) }
         serial[0] &= 0x7f

@@ -61,6 +61,7 @@ public enum StandardModules {
         OpenSSLPrivateKeyInfoModule.self,
         X509CertificateInfoModule.self,
         OpenSSLCSRModule.self,
+        OpenSSLCSRInfoModule.self,
         X509CertificateModule.self,
         OpenSSLDHParamModule.self,
         PostgresDBModule.self,

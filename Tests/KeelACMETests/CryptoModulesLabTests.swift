@@ -156,6 +156,19 @@ extension ACMELabTests {
         #expect(siteText.contains("DNS:site.keel.test, DNS:www.site.keel.test, IP Address:198.18.0.1"), "\(siteText)")
         #expect(siteText.contains("Issuer: O = Keel, CN = Keel Test CA"))
 
+        // openssl_csr_info says what community.crypto's says about both CSRs.
+        for csrPath in ["\(d)/ca.csr", "\(d)/site.csr"] {
+            let keel = try await host.run(OpenSSLCSRInfoModule.self, ["path": .string(csrPath)])
+            let theirs = try oracle("community.crypto.openssl_csr_info", "path=\(try localCopy(host, csrPath))")
+            for field in ["subject", "subject_alt_name", "basic_constraints", "public_key", "public_key_type", "signature_valid"] {
+                #expect(sortedKeys(keel.values[field]) == sortedKeys(theirs[field]), "\(csrPath) \(field): keel \(keel.values[field] ?? .null), community.crypto \(theirs[field] ?? .null)")
+            }
+            #expect(keel.values["public_key_fingerprints"]?["sha256"] == theirs["public_key_fingerprints"]?["sha256"])
+            for field in ["size", "curve", "exponent_size"] {  // x, y, modulus: integers Keel's values cannot hold
+                #expect(keel.values["public_key_data"]?[field] == theirs["public_key_data"]?[field], "public_key_data.\(field)")
+            }
+        }
+
         // Another name in the CSR: a new CSR, then a new certificate.
         var csr = tasks[4].1
         csr["subject_alt_name"] = ["DNS:site.keel.test"]
