@@ -62,6 +62,7 @@ public enum StandardModules {
         X509CertificateInfoModule.self,
         OpenSSLCSRModule.self,
         OpenSSLCSRInfoModule.self,
+        OpenSSLCSRPipeModule.self,
         X509CertificateModule.self,
         OpenSSLDHParamModule.self,
         PostgresDBModule.self,

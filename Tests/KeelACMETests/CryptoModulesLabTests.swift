@@ -176,6 +176,24 @@ extension ACMELabTests {
         #expect(try await run("x509_certificate", tasks[5].1, .check).changed)
         #expect(try await run("x509_certificate", tasks[5].1).changed)
         #expect(try ACMELabHost.namesAndKeyType(host.exec("cat \(d)/site.crt")).names == ["site.keel.test"])
+
+        // openssl_csr_pipe: the CSR that fits comes back unchanged; another common name gives a new one.
+        let current = try host.exec("cat \(d)/site.csr")
+        let pipe: OrderedDictionary<String, Value> = ["privatekey_path": .string("\(d)/site.key"), "common_name": "site.keel.test",
+                                                       "subject_alt_name": ["DNS:site.keel.test"], "content": .string(current)]
+        let same = try await host.run(OpenSSLCSRPipeModule.self, pipe)
+        #expect(!same.changed && same.values["csr"]?.stringValue == current)
+        var renamed = pipe
+        renamed["common_name"] = "other.keel.test"
+        renamed["subject_alt_name"] = ["DNS:other.keel.test"]
+        let predicted = try await host.run(OpenSSLCSRPipeModule.self, renamed, .check)
+        let fresh = try await host.run(OpenSSLCSRPipeModule.self, renamed)
+        #expect(predicted.changed && fresh.changed)
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crypto-pipe-\(UUID().uuidString.prefix(8)).csr").path
+        try (fresh.values["csr"]?.stringValue ?? "").write(toFile: local, atomically: true, encoding: .utf8)
+        let text = try PebbleCA.shell("openssl req -in \(local) -noout -text -verify 2>&1")
+        #expect(text.contains("CN = other.keel.test") && text.contains("DNS:other.keel.test"), "\(text)")
+        #expect(try host.exec("cat \(d)/site.csr") == current, "the pipe wrote a file")
     }
 
     @Test func dhParametersAreMadeOnceAndRemadeForAnotherSize() async throws {
