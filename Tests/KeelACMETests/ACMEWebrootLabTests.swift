@@ -87,6 +87,15 @@ extension ACMELabTests {
         #expect(try host.exec("ls -A /srv/not-served/.well-known/acme-challenge 2>/dev/null | wc -l") == "0\n", "the answer was not taken down")
     }
 
+    @Test func aStoppedHAProxyFailsTheHAProxyResponderClearly() async throws {
+        let (host, ca, _) = try await ACMELab.shared.get()
+        try host.reset()
+        let error = await host.failure(ACMECertificateModule.self, ca.arguments(["down.acme.test"], [
+            "challenge_responder": "haproxy", "privatekey_path": "/etc/ssl/keel-acme/down.key", "combined_dest": "/etc/ssl/keel-acme/down.pem"]))
+        #expect(error?.contains("HAProxy does not answer on its admin socket /run/haproxy/admin.sock") == true, "\(error ?? "no error")")
+        #expect(try host.exec("ls /etc/ssl/keel-acme 2>/dev/null | wc -l") == "0\n", "a failed run left files")
+    }
+
     @Test func aWrongDirectoryAndAnUntrustedCAFailClearly() async throws {
         let (host, ca, _) = try await ACMELab.shared.get()
         try host.reset()

@@ -51,7 +51,11 @@ struct HAProxyMapResponder: ACMEChallengeResponder {
     private func command(_ text: String, allowFailure: Bool = false) async throws -> String {
         let script = HAProxyRuntimeSocket.shellFunction + "\n" + HAProxyRuntimeSocket.requireSocket(socket) + "\n"
             + "hap \(ShellQuote.quote(socket)) \(ShellQuote.quote(text))"
-        if allowFailure { return try await host.run(script).stdoutText }
-        return try await host.runChecked(script, failure: "cannot reach HAProxy's runtime API at \(socket)").stdoutText
+        let result = try await host.run(script)
+        if allowFailure || result.status == 0 { return result.stdoutText }
+        let said = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw KeelError("\(host.name): HAProxy does not answer on its admin socket \(socket), so it cannot answer the HTTP-01 challenge",
+                        expected: "a running HAProxy with `stats socket \(socket) level admin` in global (challenge_responder: haproxy)",
+                        found: said.isEmpty ? "no answer (exit status \(result.status))" : said)
     }
 }
