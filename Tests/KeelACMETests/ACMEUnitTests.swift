@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+import KeelBase
 import KeelACME
-import KeelModules
+@testable import KeelModules
 import SwiftASN1
 import Testing
 import X509
@@ -46,5 +47,40 @@ import X509
         let withKid = try JSONSerialization.jsonObject(with: try key.sign(payload: nil, url: "u", nonce: "n", kid: "https://ca/acct/1")) as! [String: String]
         #expect(withKid["payload"] == "")
         #expect(String(decoding: Base64URL.decode(withKid["protected"]!)!, as: UTF8.self).contains(#""kid":"https://ca/acct/1""#))
+    }
+}
+
+/// The acme module's decision, on certificates made here (no CA, no host).
+@Suite("acme: when to order") struct ACMERenewalDecisionTests {
+    func certificate(_ names: [String], key: CertificateKey, days: Double) throws -> CertificateChain {
+        let csr = try CertificateBuilder.csr(.init(commonName: names[0], organizationName: nil, countryName: nil,
+                                                   subjectAltNames: names.map { "DNS:" + $0 }, isCertificateAuthority: nil), key: key)
+        let leaf = try CertificateBuilder.certificate(for: csr, issuerKey: key, issuer: nil, notBefore: Date().addingTimeInterval(-86400),
+                                                      notAfter: Date().addingTimeInterval(days * 86400))
+        return try CertificateChain(pem: CertificateBuilder.pem(leaf))
+    }
+
+    @Test func theReasonsComeInTheOrderAPersonWouldAsk() throws {
+        let key = try CertificateKey(pem: CertificateKeyType.ecdsa256.generatePEM())
+        let other = try CertificateKey(pem: CertificateKeyType.ecdsa256.generatePEM())
+        let fine = try certificate(["a.test", "b.test"], key: key, days: 60.5)
+        func decide(_ chain: CertificateChain?, key: CertificateKey? = key, newKey: Bool = false, domains: [String] = ["b.test", "A.test"],
+                    remaining: Int = 30, window: Date? = nil, force: Bool = false) -> ACMERenewalReason? {
+            ACMERenewalReason.decide(chain: chain.map { .success($0) }, key: key, newKey: newKey, domains: domains, remainingDays: remaining,
+                                     renewalWindowStart: window, force: force)
+        }
+        #expect(decide(nil) == .missing)
+        #expect(decide(fine) == nil, "names compare sorted and case-insensitively")
+        #expect(decide(fine, newKey: true) == .newKey)
+        #expect(decide(fine, domains: ["a.test"]) == .namesDiffer(have: ["a.test", "b.test"], want: ["a.test"]))
+        #expect(decide(fine, key: other) == .keyDiffers)
+        #expect(decide(fine, force: true) == .forced)
+        #expect(decide(fine, remaining: 61) == .expiring(daysLeft: 60))
+        #expect(decide(fine, remaining: 61)?.message == "would renew (expires in 60 days)")
+        let opened = Date().addingTimeInterval(-60)
+        #expect(decide(fine, window: opened) == .renewalWindow(start: opened))
+        #expect(decide(fine, window: Date().addingTimeInterval(3600)) == nil)
+        #expect(ACMERenewalReason.decide(chain: .failure(KeelError("cut")), key: key, newKey: false, domains: ["a.test"], remainingDays: 1,
+                                         renewalWindowStart: nil, force: false) == .unreadable("error: cut"))
     }
 }
