@@ -64,6 +64,7 @@ public enum StandardModules {
         OpenSSLCSRInfoModule.self,
         OpenSSLCSRPipeModule.self,
         X509CertificateModule.self,
+        X509CertificatePipeModule.self,
         OpenSSLDHParamModule.self,
         PostgresDBModule.self,
         PostgresUserModule.self,

@@ -194,6 +194,24 @@ extension ACMELabTests {
         let text = try PebbleCA.shell("openssl req -in \(local) -noout -text -verify 2>&1")
         #expect(text.contains("CN = other.keel.test") && text.contains("DNS:other.keel.test"), "\(text)")
         #expect(try host.exec("cat \(d)/site.csr") == current, "the pipe wrote a file")
+
+        // x509_certificate_pipe: the certificate on file still fits; for the new CSR (as text) a new one, signed by the CA.
+        let siteCertificate = try host.exec("cat \(d)/site.crt")
+        let ownca: OrderedDictionary<String, Value> = ["provider": "ownca", "ownca_path": .string("\(d)/ca.crt"), "ownca_privatekey_path": .string("\(d)/ca.key")]
+        var kept = ownca
+        kept["csr_path"] = .string("\(d)/site.csr")
+        kept["content"] = .string(siteCertificate)
+        let keptResult = try await host.run(X509CertificatePipeModule.self, kept)
+        #expect(!keptResult.changed && keptResult.values["certificate"]?.stringValue == siteCertificate)
+        var signed = ownca
+        signed["csr_content"] = fresh.values["csr"] ?? .null
+        signed["content"] = .string(siteCertificate)
+        let signedResult = try await host.run(X509CertificatePipeModule.self, signed)
+        #expect(signedResult.changed)
+        let signedFile = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crypto-pipe-\(UUID().uuidString.prefix(8)).crt").path
+        try (signedResult.values["certificate"]?.stringValue ?? "").write(toFile: signedFile, atomically: true, encoding: .utf8)
+        #expect(try PebbleCA.shell("openssl verify -CAfile \(ca) \(signedFile) 2>&1").hasSuffix(": OK\n"))
+        #expect(try ACMELabHost.namesAndKeyType(String(contentsOfFile: signedFile, encoding: .utf8)).names == ["other.keel.test"])
     }
 
     @Test func dhParametersAreMadeOnceAndRemadeForAnotherSize() async throws {

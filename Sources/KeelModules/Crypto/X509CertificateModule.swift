@@ -78,36 +78,49 @@ public struct X509CertificateModule: Module {
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let values: OrderedDictionary<String, Value> = ["filename": .string(a.path)]
         if a.state == "absent" { return observed.exists ? Plan(steps: [.remove(a.path)], values: values) : .unchanged(values: values) }
-        func text(_ name: String) -> String { String(decoding: observed.files[name] ?? Data(), as: UTF8.self) }
-        let csr = try CertificateSigningRequest(pemEncoded: text("csr"))
+        if a.provider == "selfsigned" && a.privatekey_path == nil {
+            throw KeelError("provider selfsigned needs privatekey_path", expected: "the CSR's private key", found: "none")
+        }
+        if a.provider == "ownca" && (a.ownca_path == nil || a.ownca_privatekey_path == nil) {
+            throw KeelError("provider ownca needs ownca_path and ownca_privatekey_path", expected: "the CA's certificate and key", found: "not both")
+        }
+        let selfsigned = a.provider == "selfsigned"
+        guard let pem = try Self.certificateToWrite(selfsigned: selfsigned, files: observed.files,
+                                                    notBefore: selfsigned ? a.selfsigned_not_before : a.ownca_not_before,
+                                                    notAfter: selfsigned ? a.selfsigned_not_after : a.ownca_not_after, force: a.force, host: host.name) else {
+            return .unchanged(values: values)
+        }
+        return Plan(steps: [.write(ProtectedFileWrite(path: a.path, content: pem, mode: 0o644))],
+                    diffs: [Diff(label: a.path, before: observed.files["cert"] == nil ? "(absent)\n" : "(a certificate for other data, or expired)\n",
+                                 after: "(\(a.provider) certificate)\n")], values: values)
+    }
+
+    /// The certificate to write (PEM), or nil when `files["cert"]` is still right. `files`: csr, and key
+    /// (selfsigned) or ca and cakey (ownca), as the host has them. Shared with x509_certificate_pipe.
+    static func certificateToWrite(selfsigned: Bool, files: [String: Data], notBefore: String, notAfter: String, force: Bool, host: String) throws -> String? {
+        func text(_ name: String) -> String { String(decoding: files[name] ?? Data(), as: UTF8.self) }
+        let csr: CertificateSigningRequest
+        do { csr = try CertificateSigningRequest(pemEncoded: text("csr")) } catch {
+            throw KeelError("\(host): the CSR cannot be read", expected: "-----BEGIN CERTIFICATE REQUEST-----", found: "\(error)")
+        }
         let signer: CertificateKey
         var issuer: Certificate?
-        let (notBefore, notAfter): (String, String)
-        if a.provider == "selfsigned" {
-            guard a.privatekey_path != nil else { throw KeelError("provider selfsigned needs privatekey_path", expected: "the CSR's private key", found: "none") }
+        if selfsigned {
             signer = try CertificateKey(pem: text("key"))
-            guard signer.publicKey == csr.publicKey else { throw KeelError("\(host.name): \(a.privatekey_path!) is not the key of \(a.csr_path)", expected: "the CSR's key", found: "another key") }
-            (notBefore, notAfter) = (a.selfsigned_not_before, a.selfsigned_not_after)
+            guard signer.publicKey == csr.publicKey else { throw KeelError("\(host): the private key is not the CSR's", expected: "the CSR's key", found: "another key") }
         } else {
-            guard a.ownca_path != nil, a.ownca_privatekey_path != nil else {
-                throw KeelError("provider ownca needs ownca_path and ownca_privatekey_path", expected: "the CA's certificate and key", found: "not both")
-            }
             signer = try CertificateKey(pem: text("cakey"))
             issuer = try CertificateChain(pem: text("ca")).leaf
-            (notBefore, notAfter) = (a.ownca_not_before, a.ownca_not_after)
         }
         let now = Date()
         guard let from = X509CertificateInfoModule.time(notBefore, now: now), let until = X509CertificateInfoModule.time(notAfter, now: now) else {
             throw KeelError("not_before/not_after are not times", expected: "+3650d or 20300101000000Z", found: "\(notBefore), \(notAfter)")
         }
-        if !a.force, let existing = observed.files["cert"], let current = try? CertificateChain(pem: String(decoding: existing, as: UTF8.self)).leaf,
-           Self.isValid(current, for: csr, signer: signer, issuer: issuer, now: now) {
-            return .unchanged(values: values)
+        if !force, let existing = files["cert"], let current = try? CertificateChain(pem: String(decoding: existing, as: UTF8.self)).leaf,
+           isValid(current, for: csr, signer: signer, issuer: issuer, now: now) {
+            return nil
         }
-        let certificate = try CertificateBuilder.certificate(for: csr, issuerKey: signer, issuer: issuer, notBefore: from, notAfter: until)
-        return Plan(steps: [.write(ProtectedFileWrite(path: a.path, content: try CertificateBuilder.pem(certificate), mode: 0o644))],
-                    diffs: [Diff(label: a.path, before: observed.files["cert"] == nil ? "(absent)\n" : "(a certificate for other data, or expired)\n",
-                                 after: "(\(a.provider) certificate for \(csr.subject))\n")], values: values)
+        return try CertificateBuilder.pem(try CertificateBuilder.certificate(for: csr, issuerKey: signer, issuer: issuer, notBefore: from, notAfter: until))
     }
 
     static func isValid(_ certificate: Certificate, for csr: CertificateSigningRequest, signer: CertificateKey, issuer: Certificate?, now: Date) -> Bool {
