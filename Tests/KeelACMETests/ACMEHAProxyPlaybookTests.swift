@@ -112,8 +112,13 @@ extension ACMELabTests {
         #expect(changed(results) == bootstrapTasks)
         print("acme bootstrap: one playbook run with issuance took \(String(format: "%.1f", bootstrapSeconds)) s")
 
-        // HTTPS served by HAProxy with pebble's certificate, trusted through pebble's root only.
-        let served = host.curlHTTPS(name: Self.name, rootFile: rootFile)
+        // HTTPS served by HAProxy with pebble's certificate, trusted through pebble's root only. `systemctl reload`
+        // returns once HAProxy was signalled; the new worker binds :443 a moment later, so the first answer is awaited.
+        var served = host.curlHTTPS(name: Self.name, rootFile: rootFile)
+        for _ in 0..<100 where !served.ok {
+            try await Task.sleep(for: .milliseconds(100))
+            served = host.curlHTTPS(name: Self.name, rootFile: rootFile)
+        }
         #expect(served.ok && served.output == "home\n", "\(served.output)")
         let fullchain = try host.exec("cat /etc/haproxy/certs/site.fullchain.pem")
         let root = try String(contentsOfFile: rootFile, encoding: .utf8)
@@ -147,9 +152,14 @@ extension ACMELabTests {
         #expect(sent > 0 && failed.isEmpty, "\(failed.count) of \(sent) requests failed during the renewal: \(failed.prefix(3))")
         let renewedChain = try host.exec("cat /etc/haproxy/certs/site.fullchain.pem")
         #expect(renewedChain != fullchain)
-        // HAProxy serves the new certificate after its reload.
-        let servedSerial = try PebbleCA.shell("echo | openssl s_client -connect \(host.address):443 -servername \(Self.name) 2>/dev/null | openssl x509 -noout -serial")
+        // HAProxy serves the new certificate once its new worker runs (the reload is asynchronous, see above).
         let fileSerial = try PebbleCA.shell("openssl x509 -noout -serial <<'PEM'\n\(try CertificateChain(pem: renewedChain).leafPEM)PEM")
+        var servedSerial = ""
+        for _ in 0..<100 {
+            servedSerial = (try? PebbleCA.shell("echo | openssl s_client -connect \(host.address):443 -servername \(Self.name) 2>/dev/null | openssl x509 -noout -serial")) ?? ""
+            if servedSerial == fileSerial { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(servedSerial == fileSerial)
     }
 }
