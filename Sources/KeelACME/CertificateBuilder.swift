@@ -24,8 +24,8 @@ public enum CertificateBuilder {
         public func subject() throws -> DistinguishedName {
             var rdns: [RelativeDistinguishedName] = []
             if let countryName { rdns.append(RelativeDistinguishedName(try .init(type: .NameAttributes.countryName, printableString: countryName))) }
-            if let organizationName { rdns.append(RelativeDistinguishedName(try .init(type: .NameAttributes.organizationName, utf8String: organizationName))) }
-            if let commonName { rdns.append(RelativeDistinguishedName(try .init(type: .NameAttributes.commonName, utf8String: commonName))) }
+            if let organizationName { rdns.append(RelativeDistinguishedName(.init(type: .NameAttributes.organizationName, utf8String: organizationName))) }
+            if let commonName { rdns.append(RelativeDistinguishedName(.init(type: .NameAttributes.commonName, utf8String: commonName))) }
             return DistinguishedName(rdns)
         }
 
