@@ -27,6 +27,17 @@ extension ACMELabTests {
         #expect(found.url == created.url)
     }
 
+    @Test func theCATrustIsTheUsersChoice() async throws {
+        let (_, ca, _) = try await ACMELab.shared.get()
+        let url = URL(string: ca.directory)!
+        let system = ACMEClient(directoryURL: url, accountKey: .generate(), transport: CurlTransport(trust: ACMETrust()))
+        await #expect { try await system.directory() } throws: { "\($0)".contains("trusted by the system's store") }
+        let pinned = ACMEClient(directoryURL: url, accountKey: .generate(), transport: CurlTransport(trust: ACMETrust(caFile: ca.listenerCAPath)))
+        #expect(try await pinned.directory().newAccount.hasPrefix("https://127.0.0.1:"))
+        let unchecked = ACMEClient(directoryURL: url, accountKey: .generate(), transport: CurlTransport(trust: ACMETrust(validateCertificates: false)))
+        #expect(try await unchecked.directory().newOrder.hasPrefix("https://127.0.0.1:"))
+    }
+
     @Test func externalAccountBindingIsRequiredAndAccepted() async throws {
         let (host, _, _) = try await ACMELab.shared.get()
         let macKey = Base64URL.encode(Data((0..<32).map { UInt8($0) }))
