@@ -24,6 +24,8 @@ final class PebbleCA: @unchecked Sendable {
         }
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pebble-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        _ = Self.killAtExit
+        Self.directories.withLock { [workDirectory] in $0.append(workDirectory) }
         let wfe = try Self.freePort(), management = try Self.freePort(), dns = try Self.freePort(), challManagement = try Self.freePort()
         directory = "https://127.0.0.1:\(wfe)/dir"
         managementURL = "https://127.0.0.1:\(management)"
@@ -68,7 +70,14 @@ final class PebbleCA: @unchecked Sendable {
 
     /// Process groups still running when the test process exits (the shared pebble): killed then.
     private static let leftovers = Mutex<[Int32]>([])
-    private static let killAtExit: Void = { atexit { PebbleCA.leftovers.withLock { $0.forEach { _ = Glibc.kill(-$0, SIGKILL) } } } }()
+    /// Work directories (certificates, logs) removed at exit too.
+    private static let directories = Mutex<[String]>([])
+    private static let killAtExit: Void = {
+        atexit {
+            PebbleCA.leftovers.withLock { $0.forEach { _ = Glibc.kill(-$0, SIGKILL) } }
+            PebbleCA.directories.withLock { $0.forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        }
+    }()
 
     /// pebble's root CA (PEM), which signs the certificates it issues (changes with every pebble start).
     func rootPEM() throws -> String { try Self.shell("curl -fsS --cacert \(listenerCAPath) \(managementURL)/roots/0") }
