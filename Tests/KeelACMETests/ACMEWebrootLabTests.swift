@@ -72,6 +72,20 @@ extension ACMELabTests {
         #expect(try host.exec("cat \(Self.keyPath)") == key, "the key was replaced")
     }
 
+    @Test func aKeyMadeByOpenSSLPrivateKeyIsKept() async throws {
+        let (host, ca, _) = try await ACMELab.shared.get()
+        try host.reset()
+        try host.startHTTPOnly()
+        let made = try await host.run(OpenSSLPrivateKeyModule.self, ["path": "/etc/ssl/keel-acme/rsa.key", "type": "RSA", "size": 2048])
+        #expect(made.changed)
+        let key = try host.exec("cat /etc/ssl/keel-acme/rsa.key")
+        let issued = try await host.run(ACMECertificateModule.self, ca.arguments(["rsa.acme.test"], [
+            "webroot": "/var/www/html", "privatekey_path": "/etc/ssl/keel-acme/rsa.key", "fullchain_dest": "/etc/ssl/keel-acme/rsa.pem"]))
+        #expect(issued.changed && !issued.failed, "\(issued.message ?? "")")
+        #expect(try host.exec("cat /etc/ssl/keel-acme/rsa.key") == key, "the given key was replaced")
+        #expect(try ACMELabHost.namesAndKeyType(host.exec("cat /etc/ssl/keel-acme/rsa.pem")).keyType.contains("rsaEncryption"))
+    }
+
     @Test func anUnanswerableChallengeReportsTheValidationErrorAndWritesNothing() async throws {
         let (host, ca, _) = try await ACMELab.shared.get()
         try host.reset()

@@ -31,7 +31,7 @@ public struct ACMECertificateModule: Module {
         @Option("haproxy_socket", .path, default: "/run/haproxy/admin.sock", help: "HAProxy's admin socket (responder haproxy).") var haproxy_socket: String
         @Option("haproxy_map", .path, default: "/etc/haproxy/acme-challenge.map", help: "The map the frontend answers challenges from, exactly as the configuration names it (responder haproxy).") var haproxy_map: String
         @Option("privatekey_path", .path, required: true, aliases: ["private_key_path"], help: "The certificate's private key on the host: made once (mode 0600) when missing, then kept.") var privatekey_path: String
-        @Option("privatekey_type", choices: CertificateKeyType.self, default: .ecdsa256, help: "Type of a new private key. An existing key of another type is replaced (and the certificate reissued).") var privatekey_type: CertificateKeyType
+        @Option("privatekey_type", choices: CertificateKeyType.self, help: "Type of a new private key (default ecdsa256). An existing key is kept whatever its type, unless this is given and differs: then it is replaced and the certificate reissued.") var privatekey_type: CertificateKeyType?
         @Option("dest", .path, aliases: ["cert_dest"], help: "The certificate alone (PEM, 0644).") var dest: String?
         @Option("chain_dest", .path, aliases: ["chain"], help: "The issuer chain without the certificate (PEM, 0644).") var chain_dest: String?
         @Option("fullchain_dest", .path, aliases: ["fullchain"], help: "Certificate then chain (PEM, 0644).") var fullchain_dest: String?
@@ -84,7 +84,7 @@ public struct ACMECertificateModule: Module {
                 throw KeelError("\(host.name): \(a.privatekey_path) is not a private key Keel can read", expected: "a PEM private key (EC or RSA)",
                                 found: String(pem.prefix(30)))
             }
-            if key?.type != a.privatekey_type { newKey = true }
+            if let wanted = a.privatekey_type, key?.type != wanted { newKey = true }
         } else { newKey = true }
         let reason = ACMERenewalReason.decide(chain: Self.sourceChain(files, wantsChain: a.chain_dest != nil), key: key, newKey: newKey, domains: a.domains,
                                                 remainingDays: a.remaining_days, renewalWindowStart: observed.renewalWindowStart, force: a.force)
@@ -180,7 +180,7 @@ public struct ACMECertificateModule: Module {
                             account: ACMEAccountKeySource(content: a.account_key_content, path: a.account_key_src, directoryURL: a.acme_directory),
                             contact: a.account_email.map { $0.hasPrefix("mailto:") ? [$0] : ["mailto:" + $0] } ?? [],
                             termsAgreed: a.terms_agreed, eab: eab, domains: a.domains, responder: responder,
-                            existingKeyPEM: keyPEM, newKeyType: keyPEM == nil ? a.privatekey_type : nil, replaces: replaces,
+                            existingKeyPEM: keyPEM, newKeyType: keyPEM == nil ? (a.privatekey_type ?? .ecdsa256) : nil, replaces: replaces,
                             destinations: destinations(a))
     }
 
