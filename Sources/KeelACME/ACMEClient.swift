@@ -178,6 +178,8 @@ public actor ACMEClient {
     /// (and takes the answers down again, whatever happens), finalizes with the CSR, downloads the chain.
     public func issue(domains: [String], csrDER: Data, responder: any ACMEChallengeResponder, replaces: String? = nil) async throws -> String {
         var order: ACMEOrder
+        // `replaces` belongs to ARI: only a CA that offers renewalInfo is told which certificate this renews.
+        let replaces = try await directory().renewalInfo == nil ? nil : replaces
         do { order = try await newOrder(domains: domains, replaces: replaces) } catch let problem as ACMEProblem where replaces != nil {
             // A CA may refuse `replaces` (the old certificate unknown to it): order without it.
             _ = problem
