@@ -7,6 +7,7 @@ import PackageDescription
 //   KeelTemplate  the Jinja2-compatible engine
 //   KeelModel     YAML -> playbooks, roles, inventory, variables
 //   KeelTransport connections: SSH (libssh2) and local
+//   KeelACME      an ACME (RFC 8555) client on the controller: no host knowledge, used by the acme module
 //   KeelLab       disposable lab hosts (network namespaces + overlay + sshd)
 //   keel          the command line
 let package = Package(
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(name: "KeelBase", dependencies: [
@@ -42,8 +45,17 @@ let package = Package(
             "KeelBase", "CLibSSH2", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        // CKeelCurl: libcurl per request (a CA file of the user's choice, which URLSession on Linux cannot take).
+        .target(name: "CKeelCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "KeelACME", dependencies: [
+            "KeelBase", "CKeelCurl", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .target(name: "KeelModules", dependencies: [
-            "KeelBase", "KeelTemplate", "KeelTransport", "KeelVault",
+            "KeelBase", "KeelTemplate", "KeelTransport", "KeelVault", "KeelACME",
+            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -79,5 +91,9 @@ let package = Package(
                     exclude: ["Parity"]),
         .testTarget(name: "KeelPodmanImageTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
                                                                  "KeelEngine", "KeelReport"]),
+        .testTarget(name: "KeelACMETests", dependencies: ["KeelACME", "KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
+                                                          "KeelEngine", "KeelReport", .product(name: "Crypto", package: "swift-crypto"),
+                                                          .product(name: "X509", package: "swift-certificates"),
+                                                          .product(name: "SwiftASN1", package: "swift-asn1")]),
     ]
 )

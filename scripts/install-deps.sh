@@ -9,6 +9,8 @@ source "$(dirname "$0")/as-root.sh" "$@"
 # dpkg-dev: apt module tests build and index .deb packages (dpkg-scanpackages) for a local repository.
 # rpm, createrepo-c, dnf: dnf module tests build an .rpm, index it and install it with Debian's dnf on a light host.
 # zip, unzip, xz-utils: unarchive tests build archives on the controller and unpack them on light hosts. file: stat's mimetype.
+# pebble (pebble, pebble-challtestsrv), lego, libcurl4-openssl-dev, openssl: the acme module's tests (a test CA, an independent
+# client for the differential; KeelACME links libcurl for a per-request CA file).
 # debconf-utils (debconf-get-selections), kmod (modprobe), iptables, ufw: the debconf, modprobe, iptables and ufw modules' tests.
 PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap systemd-container
           sudo busybox-static nftables python3-venv pkg-config dpkg-dev rpm createrepo-c dnf
@@ -21,6 +23,8 @@ PACKAGES+=(git)
 PACKAGES+=(binutils lintian)
 # docker-registry, apache2-utils (htpasswd -B), openssl: the podman image tests' local registry (TLS from a test CA, htpasswd auth).
 PACKAGES+=(docker-registry apache2-utils openssl)
+# pebble, lego: the acme tests' CA and the differential client; libcurl4-openssl-dev: KeelACME's HTTP (CKeelCurl).
+PACKAGES+=(pebble lego libcurl4-openssl-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
