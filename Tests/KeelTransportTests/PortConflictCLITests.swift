@@ -81,4 +81,37 @@ import Testing
         let quiet = try KeelBinary.run(["check", "-i", "hosts.ini"], in: declared)
         #expect(quiet.status == 0 && quiet.stdout == "checked 1 playbook: no problems found\n", "\(quiet.output)")
     }
+
+    @Test func containersPublishingOnePortConflictWithEachOtherAndWithHAProxy() throws {
+        let playbook = """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: gateway
+                  containers.podman.podman_container: {name: gateway, image: "localhost/app:1", publish: ["3000:3000"]}
+                - name: gateway again, started
+                  podman_container: {name: gateway, image: "localhost/app:1", state: started, ports: ["3000:3000"]}
+                - name: auth
+                  podman_container: {name: auth, image: "localhost/app:1", publish: ["0.0.0.0:3000:3100/tcp", "3100:3100"]}
+                - name: scheduling on loopback
+                  podman_container: {name: scheduling, image: "localhost/app:1", publish: ["127.0.0.1:3200:3200"]}
+                - name: an old one, removed
+                  podman_container: {name: old, image: "localhost/app:1", state: absent, publish: ["3100:3100"]}
+                - name: proxy
+                  haproxy_config:
+                    frontends: [{name: web, binds: [":80", "127.0.0.1:3200"]}]
+
+            """
+        let dir = try KeelBinary.directory(["site.yml": playbook, "hosts.ini": "vps1 ansible_host=203.0.113.7\nvps2 ansible_host=203.0.113.8\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = try KeelBinary.run(["check", "-i", "hosts.ini"], in: dir)
+        #expect(check.status == 1, "\(check.output)")
+        for host in ["vps1", "vps2"] {
+            #expect(check.stdout.contains("site.yml:8:7: error: port 3000/tcp on \(host) is used twice: publish 3000:3000 (task 'gateway' at site.yml:4) and publish 0.0.0.0:3000:3100/tcp (task 'auth' at site.yml:8)"), "\(check.stdout)")
+            #expect(check.stdout.contains("error: port 3200/tcp on \(host) is used twice: publish 127.0.0.1:3200:3200 (task 'scheduling on loopback' at site.yml:10) and bind 127.0.0.1:3200 of frontend web (task 'proxy' at site.yml:14)"), "\(check.stdout)")
+        }
+        // The same container in two tasks is one user; the removed container holds nothing; the same ports on
+        // two hosts are fine: exactly the two conflicts per host.
+        #expect(check.stdout.hasSuffix("4 problems found in 1 playbook; no host was contacted\n"), "\(check.stdout)")
+    }
 }
