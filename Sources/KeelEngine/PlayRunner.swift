@@ -274,7 +274,7 @@ struct PlayRunner: Sendable {
                 default: break
                 }
             case .cacheFacts(let facts):
-                state.mergeFacts(facts)
+                state.mergeReturnedFacts(facts)
             case .gatherFacts:
                 break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
             case .addHost, .addGroup, .asyncStatus, .waitForConnection, .reboot:

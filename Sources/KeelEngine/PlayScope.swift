@@ -34,7 +34,7 @@ final class PlayScope: @unchecked Sendable {
         let gathered = state.facts
         if !gathered.isEmpty {
             facts["ansible_facts"] = .dict(gathered)
-            for (k, v) in gathered { facts["ansible_" + k] = v }   // INJECT_FACTS_AS_VARS
+            for (k, v) in state.factVariables { facts[k] = v }   // INJECT_FACTS_AS_VARS
         }
         precedence.set(.hostFacts, facts)
         precedence.set(.playVars, play.keywords.vars)

@@ -289,13 +289,11 @@ struct TaskRunner {
         }
     }
 
-    /// Facts a module returns under `ansible_facts` (service_facts, package_facts, hostname) join the
-    /// host's facts, as Ansible adds them; they are stored without the `ansible_` prefix, like gathered ones.
+    /// Facts a module returns under `ansible_facts` (service_facts, package_facts, getent, hostname) join
+    /// the host's facts, as Ansible adds them, under the names the module gave (HostState.mergeReturnedFacts).
     static func returnedFacts(_ result: ModuleResult) -> [ControlOutcome.Effect] {
         guard !result.failed, let facts = result.values["ansible_facts"]?.dictValue, !facts.isEmpty else { return [] }
-        var stored = OrderedDictionary<String, Value>()
-        for (key, value) in facts { stored[key.hasPrefix("ansible_") ? String(key.dropFirst(8)) : key] = value }
-        return [.cacheFacts(stored)]
+        return [.cacheFacts(facts)]
     }
 
     /// A `setup` task gathers here, not after the task, so its result (what `register` keeps) carries the
@@ -315,7 +313,10 @@ struct TaskRunner {
         do {
             let facts = try await FactGatherer.gather(on: connection, become: access.become, selection: try FactSelection(requested),
                                                       filter: FactFilter(filter), requested: requested)
-            outcome.effects[index] = .cacheFacts(facts)
+            // Gathered facts are named `ansible_<fact>` as the setup module returns them.
+            var named = OrderedDictionary<String, Value>()
+            for (k, v) in facts { named["ansible_" + k] = v }
+            outcome.effects[index] = .cacheFacts(named)
             outcome.values["ansible_facts"] = .dict(facts)
         } catch let error as TransportError where error.isUnreachable {
             await run.connections.drop(host: settings.target)
