@@ -150,6 +150,20 @@ import Testing
         try await base.converges(PackageModule.self, ["name": "keel-test-alpha", "state": "absent"], fingerprint: AptModuleTests.packages)
         #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
     }
+
+    /// Roles pass dnf's enablerepo through package in tasks meant for RedHat: a known argument (handed to
+    /// dnf), refused on an apt host (as Ansible's apt refuses it) before anything changes.
+    @Test func enablerepoGoesToDnfAndIsRefusedByApt() async throws {
+        let apt = AptModuleTests()
+        let base = try await apt.host(prefix: "pkg")
+        try await apt.configureRepository(base)
+        let withFacts = SystemLabHost(lab: base.lab, context: { var c = base.context; c.facts = ["pkg_mgr": "apt"]; return c }())
+        try base.inspect("apt-get remove -y -q keel-test-alpha >/dev/null 2>&1 || true")
+        await #expect { try await withFacts.run(PackageModule.self, ["name": "keel-test-alpha", "state": "present", "enablerepo": ["extras"]]) } throws: { error in
+            "\(error)".contains("enablerepo and disablerepo are dnf/yum options")
+        }
+        #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
+    }
 }
 
 /// apt_key writes keys into trusted.gpg.d; the key text here is a stand-in (apt only reads it when a
