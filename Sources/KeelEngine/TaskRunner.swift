@@ -62,6 +62,10 @@ struct TaskRunner {
             // set_fact in a loop: each item sees the facts the items before it set, as in Ansible
             // (`acc: "{{ acc | default([]) + [item] }}"` accumulates).
             var loopScope = scope
+            if items.isEmpty {
+                // A loop over nothing: Ansible reports the task skipped ("No items in the list").
+                await emit(info, .skipped, item: nil, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+            }
             for (index, item) in items.enumerated() {
                 var itemScope = loopScope
                 var loopVariables = OrderedDictionary<String, Value>()
@@ -122,10 +126,13 @@ struct TaskRunner {
         let changed = statuses.contains(.changed)
         let failed = statuses.contains(.failed)
         let unreachable = statuses.contains(.unreachable)
-        let allSkipped = !statuses.isEmpty && statuses.allSatisfy { $0 == .skipped }
+        let noItems = task.loop != nil && statuses.isEmpty
+        let allSkipped = noItems || (!statuses.isEmpty && statuses.allSatisfy { $0 == .skipped })
         var status: HostTaskResult.Status = unreachable ? .unreachable : failed ? .failed : changed ? .changed : allSkipped ? .skipped : .ok
         let registered: Value
-        if task.loop != nil {
+        if noItems {
+            registered = ["changed": false, "skipped": true, "skipped_reason": "No items in the list", "results": .list([])]
+        } else if task.loop != nil {
             registered = ["results": .list(itemResults), "changed": .bool(changed), "failed": .bool(failed),
                           "skipped": .bool(allSkipped), "msg": failed ? "One or more items failed" : "All items completed"]
         } else {
