@@ -98,11 +98,37 @@ struct LoadTimeChecks {
                         _ = try ArgumentValidator(module: control.name, spec: control.spec).validate(arguments, at: location)
                     })
                 }
+                checkExpressions(task, arguments: control.unrenderedArguments)
                 return
             }
             guard let runner = registry.runner(for: task.action) else { return }
             report(ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate))
             if let missing = SourceFileCheck.problem(task, spec: runner.spec, searchPaths: searchPaths(task, place)) { report([missing]) }
+        }
+    }
+
+    /// Arguments an action evaluates as Jinja2 expressions itself (assert's `that`, debug's `var`) are not
+    /// templates the loader sees, so their lookups, filters and tests are checked here, as `{{ expression }}`.
+    private mutating func checkExpressions(_ task: Task, arguments: Set<String>) {
+        for key in arguments.sorted() {
+            guard let value = task.args[key] else { continue }
+            let expressions: [String]
+            switch value {
+            case .string(let text): expressions = [text]
+            case .list(let items): expressions = items.compactMap(\.stringValue)
+            default: expressions = []
+            }
+            let location = task.argLocations[key] ?? task.argsLocation
+            for expression in expressions {
+                let text = ArgumentValidator.containsTemplate(.string(expression)) ? expression : "{{ \(expression) }}"
+                do {
+                    try templates.check(text, origin: location)
+                } catch let error as KeelError {
+                    report([error])
+                } catch {
+                    report([KeelError("\(error)", at: location)])
+                }
+            }
         }
     }
 
