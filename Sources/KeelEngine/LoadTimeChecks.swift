@@ -18,6 +18,7 @@ struct LoadTimeChecks {
     /// Problems inside files that `include_tasks`/`include_role` load: Ansible reads those only when the
     /// include runs, so a role's tasks for another OS (`include_tasks: setup-Suse.yml` with a `when`, using
     /// modules Keel lacks) must not stop the run. They are reported as warnings; the include fails if it runs.
+    /// So is a task using a module from its role's library/ (Ansible knows it; Keel cannot run it).
     private(set) var deferred: [KeelError] = []
     /// How many dynamic includes deep the task being checked is.
     private var dynamicDepth = 0
@@ -101,7 +102,13 @@ struct LoadTimeChecks {
                 checkExpressions(task, arguments: control.unrenderedArguments)
                 return
             }
-            guard let runner = registry.runner(for: task.action) else { return }
+            guard let runner = registry.runner(for: task.action) else {
+                if let role = task.role, let file = RoleLibrary.module(task.action, in: role.path) {
+                    deferred.append(KeelError("module '\(task.writtenAction)' is the role's own (\(file)); Keel does not run Ansible's Python modules",
+                                              at: task.location, expected: "a module Keel has (keel doc), or a `when` that keeps this task from running"))
+                }
+                return
+            }
             report(ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate))
             if let missing = SourceFileCheck.problem(task, spec: runner.spec, searchPaths: searchPaths(task, place)) { report([missing]) }
         }

@@ -105,9 +105,9 @@ public struct PlaybookRunner: Sendable {
         return Loaded(inventory: inventory, playbooks: loaded, loader: loader, templates: templates, deferred: deferred)
     }
 
-    /// How a deferred problem is reported: where it is, and that it matters only if the include runs.
+    /// How a deferred problem is reported: where it is, and that it matters only if its task (or include) runs.
     static func deferredWarning(_ problem: KeelError) -> String {
-        "\(problem.message) (in a file an include loads when it runs: an error only if that include runs)"
+        "\(problem.message) (an error only if it runs)"
     }
 
     /// Runs the playbooks; returns the exit status. Cancelling the calling task interrupts the run (what

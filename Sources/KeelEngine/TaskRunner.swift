@@ -246,6 +246,9 @@ struct TaskRunner {
             return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
         guard let module = run.registry.runner(for: task.action) else {
+            if let role = task.role, let file = RoleLibrary.module(task.action, in: role.path) {
+                throw KeelError("module '\(task.writtenAction)' is the role's own (\(file)); Keel does not run Ansible's Python modules", at: task.location)
+            }
             throw KeelError("no module named '\(task.writtenAction)'", at: task.location)
         }
         let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)

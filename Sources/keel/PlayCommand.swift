@@ -170,7 +170,7 @@ struct PlayCommand: AsyncParsableCommand {
             let (inventory, playbooks, _, _) = try runner.load(self.playbooks)
             if syntaxCheck {
                 for problem in try runner.deferredProblems(self.playbooks) {
-                    FileHandle.standardError.write(Data("warning: \(problem.description)\n  (in a file an include loads when it runs: an error only if that include runs)\n".utf8))
+                    FileHandle.standardError.write(Data("warning: \(problem.description)\n  (an error only if it runs)\n".utf8))
                 }
                 print(playbooks.map { "\nplaybook: \($0.path)" }.joined(separator: "\n"))
                 return
