@@ -226,8 +226,11 @@ struct TaskRunner {
     private func perform(scope: VariableScope, state: HostState, settings: TaskSettings) async throws -> Attempt {
         if let control = run.registry.control(for: task.action) {
             var arguments = OrderedDictionary<String, Value>()
-            for (key, value) in task.args {
-                let argument = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
+            for (written, value) in task.args {
+                // Keys are templated too, as Ansible templates the whole argument mapping: set_fact's
+                // `"{{ item.key }}": "{{ item.value }}"` over with_dict sets one variable per entry.
+                let key = written.contains("{{") ? try scope.renderString(written) : written
+                let argument = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[written] ?? task.argsLocation)
                 // `omit` leaves an argument out, as for modules.
                 if argument != .string(VariableScope.omitToken) { arguments[key] = argument }
             }
