@@ -101,6 +101,7 @@ final class PlayScope: @unchecked Sendable {
         magic["ansible_check_mode"] = .bool(run.options.checkMode)
         magic["ansible_diff_mode"] = .bool(run.options.diffMode)
         magic["ansible_version"] = ["full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0 (keel)"]
+        magic["ansible_verbosity"] = .int(run.options.verbosity)   // how many -v were given (roles print more with it)
         magic["omit"] = .string(VariableScope.omitToken)
         return magic
     }
