@@ -60,6 +60,15 @@ final class PlayScope: @unchecked Sendable {
             magic["role_name"] = .string(role.name)
         }
         magic["ansible_search_path"] = .list(Self.searchPath(for: entry, playbookDirectory: playbookDirectory).map(Value.string))
+        // Ansible's tasks always see ansible_connection (the connection in use, `ssh` by default) even where
+        // no variable sets it; one that is set (inventory, play vars) is left as it is.
+        // The value is the one the connection is made with (keywords, then localhost's local connection, then -c).
+        let merged = precedence.merged()
+        if merged["ansible_connection"] == nil {
+            let local = host == "localhost" && merged["ansible_host"] == nil
+            magic["ansible_connection"] = .string(entry.keywords.connection ?? play.keywords.connection
+                                                  ?? (local ? "local" : run.options.connection ?? "ssh"))
+        }
         let scope = VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
         SensitiveVariables.register(in: scope)
         return scope
