@@ -49,7 +49,28 @@ struct TaskRunner {
             let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
             let items: [Value?]
             if let loop = task.loop {
-                items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
+                do {
+                    items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
+                } catch let error as KeelError where TemplateEngine.isUndefinedError(error) {
+                    // As ansible-core: a loop over something undefined is an error only if the task's `when`
+                    // holds without the item (`loop: "{{ user.keys }}"` under `when: user.keys is defined`).
+                    guard let holds = try? scope.holds(entry.keywords.when), !holds else {
+                        // The task's failure, with register and ignore_errors as for any failure.
+                        let message = Self.failureMessage(error)
+                        let failed: Value = ["changed": false, "failed": true, "msg": .string(message)]
+                        if let name = task.register { state.setHostFact(name, failed) }
+                        let status: HostTaskResult.Status = ignoreErrors ? .ignored : .failed
+                        await emit(info, status, item: nil, message: message, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+                        var outcome = TaskOutcome(status: status)
+                        if status == .failed { outcome.failedResult = failed }
+                        return outcome
+                    }
+                    await emit(info, .skipped, item: nil, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+                    if let name = task.register {
+                        state.setHostFact(name, ["changed": false, "skipped": true, "skip_reason": "Conditional result was False"])
+                    }
+                    return TaskOutcome(status: .skipped, effects: [], itemVars: [])
+                }
             } else {
                 items = [nil]
             }
