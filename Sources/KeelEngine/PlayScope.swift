@@ -58,6 +58,7 @@ final class PlayScope: @unchecked Sendable {
         if let role = entry.role {
             magic["role_path"] = .string(role.path)
             magic["role_name"] = .string(role.name)
+            magic["ansible_role_name"] = .string(role.name)   // Ansible's fully qualified name: the same for a roles/ role
         }
         magic["ansible_search_path"] = .list(Self.searchPath(for: entry, playbookDirectory: playbookDirectory).map(Value.string))
         // Ansible's tasks always see ansible_connection (the connection in use, `ssh` by default) even where
