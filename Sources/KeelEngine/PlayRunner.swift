@@ -245,7 +245,12 @@ struct PlayRunner: Sendable {
                     // Tasks brought in inside a block with `notify` inherit it, as the include did.
                     let inherited = entry.task.notify.isEmpty ? tasks
                         : tasks.map { $0.inheritingNotify(entry.task.notify, location: entry.task.notifyLocation) }
-                    insertions.append(.init(tasks: inherited, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path))
+                    // The include's own `when` decided whether it ran; as in Ansible, its tasks do not inherit it
+                    // (`include_tasks: crypto_macs.yml` under `when: ssh_macs is undefined` sets ssh_macs, and the
+                    // tasks after the first must still run). Enclosing blocks' conditions still apply.
+                    var keywords = entry.task.keywords
+                    keywords.when = []
+                    insertions.append(.init(tasks: inherited, keywords: keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path))
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
                 }

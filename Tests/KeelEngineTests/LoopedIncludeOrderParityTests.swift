@@ -7,8 +7,9 @@ import Testing
 
 /// A looped include_tasks / include_role runs its items in the loop's order, each with its own loop
 /// variable, and an include inside an included file works per item (robertdebock.users loops
-/// `include_tasks: user.yml` over the users). ansible-playbook and Keel write the order they ran in to
-/// their lab host; the files must be the same.
+/// `include_tasks: user.yml` over the users). An include's own `when` is not inherited by its tasks
+/// (dev-sec's ssh_hardening includes crypto_macs.yml under `when: ssh_macs is undefined`, whose first
+/// task sets ssh_macs). ansible-playbook and Keel write what they ran to their lab host; the files must match.
 @Suite("looped includes run in order, against ansible-playbook", .serialized) struct LoopedIncludeOrderParityTests {
     static let files: [String: String] = [
         "site.yml": """
@@ -21,6 +22,12 @@ import Testing
                   loop_control: {loop_var: name}
                 - include_role: {name: marker}
                   loop: [r1, r2]
+                - include_tasks: guard.yml
+                  when: guard_done is undefined
+            """,
+        "guard.yml": """
+            - set_fact: {guard_done: true}
+            - shell: echo "after the guard" >> /tmp/keel-include-order
             """,
         "one.yml": """
             - shell: echo "task {{ name }}" >> /tmp/keel-include-order
@@ -46,6 +53,7 @@ import Testing
           nested gamma 2
         role r1
         role r2
+        after the guard
 
         """
 
