@@ -64,9 +64,8 @@ final class PlayScope: @unchecked Sendable {
         // Ansible's tasks always see ansible_connection (the connection in use, `ssh` by default) even where
         // no variable sets it; one that is set (inventory, play vars) is left as it is.
         // The value is the one the connection is made with (keywords, then localhost's local connection, then -c).
-        let merged = precedence.merged()
-        if merged["ansible_connection"] == nil {
-            let local = host == "localhost" && merged["ansible_host"] == nil
+        if precedence["ansible_connection"] == nil {
+            let local = host == "localhost" && precedence["ansible_host"] == nil
             magic["ansible_connection"] = .string(entry.keywords.connection ?? play.keywords.connection
                                                   ?? (local ? "local" : run.options.connection ?? "ssh"))
         }
