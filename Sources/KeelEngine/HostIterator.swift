@@ -36,6 +36,9 @@ final class HostIterator {
         var isRoot = false
         /// The task file a dynamic include read into this frame (to follow chains of includes).
         var includedFile: String?
+        /// Frames one looped include pushed together share this: the items waiting below the running one are
+        /// not part of its include chain.
+        var siblingGroup: String?
 
         var current: [TaskNode] {
             switch phase {
@@ -140,9 +143,31 @@ final class HostIterator {
     }
 
     /// Runs `tasks` next (a dynamic include), as a block carrying the include's keywords and vars.
+    /// One include's tasks, to run next (Insertion), for `insert(_:)`.
+    struct Insertion {
+        var tasks: [TaskNode]
+        var keywords: Keywords
+        var vars: OrderedDictionary<String, Value>
+        var role: RoleRef?
+        var id: String
+        var file: String?
+    }
+
+    /// The includes of one task (one per loop item) run next, in the loop's order, each in its own frame
+    /// made from the frame the including task is in (not from one another).
+    func insert(_ insertions: [Insertion], group: String) {
+        guard let top = stack.last else { return }
+        let frames = insertions.map { frame(for: $0, from: top, group: insertions.count > 1 ? group : nil) }
+        stack.append(contentsOf: frames.reversed())
+    }
+
     func insert(_ tasks: [TaskNode], keywords: Keywords, vars: OrderedDictionary<String, Value>, role: RoleRef?, id: String,
                 file: String? = nil) {
-        guard let top = stack.last else { return }
+        insert([Insertion(tasks: tasks, keywords: keywords, vars: vars, role: role, id: id, file: file)], group: id)
+    }
+
+    private func frame(for insertion: Insertion, from top: Frame, group: String?) -> Frame {
+        let (tasks, keywords, vars, role, id, file) = (insertion.tasks, insertion.keywords, insertion.vars, insertion.role, insertion.id, insertion.file)
         var block = Block(block: tasks, location: tasks.first?.location ?? top.block.location)
         block.role = role
         var blockVars = top.blockVars
@@ -152,11 +177,19 @@ final class HostIterator {
         var frame = Frame(block: block, keywords: withoutVars(top.keywords.applied(to: keywords)), blockVars: blockVars,
                           role: role ?? top.role, id: id)
         frame.includedFile = file
-        stack.append(frame)
+        frame.siblingGroup = group
+        return frame
     }
 
-    /// The files of the dynamic includes this host is inside, outermost first.
-    var includeChain: [String] { stack.compactMap(\.includedFile) }
+    /// The files of the dynamic includes this host is inside, outermost first (of a looped include, only
+    /// the item running, not those waiting below it).
+    var includeChain: [String] {
+        stack.indices.compactMap { index in
+            let frame = stack[index]
+            if let group = frame.siblingGroup, index + 1 < stack.count, stack[index + 1].siblingGroup == group { return nil }
+            return frame.includedFile
+        }
+    }
 
     /// Ends this host's list (meta: end_play / end_host).
     func stop() { stack.removeAll() }

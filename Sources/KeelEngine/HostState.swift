@@ -11,6 +11,10 @@ public final class HostState: @unchecked Sendable {
     private let lock = NSLockLike()
     public let name: String
     private var _facts: OrderedDictionary<String, Value> = [:]
+    /// Facts a module returned (or set_fact cached) under a name without `ansible_`: Ansible's
+    /// INJECT_FACTS_AS_VARS makes them variables under that bare name (getent_passwd, services), where
+    /// gathered facts become `ansible_<name>`.
+    private var _bareFactNames: Set<String> = []
     private var _hostFacts: OrderedDictionary<String, Value> = [:]   // set_fact / register, level 19
     private var _includeVars: OrderedDictionary<String, Value> = [:]  // include_vars, level 18
     private var _failed = false
@@ -34,9 +38,36 @@ public final class HostState: @unchecked Sendable {
     public var hostFacts: OrderedDictionary<String, Value> { lock.withLock { _hostFacts } }
     public var includeVars: OrderedDictionary<String, Value> { lock.withLock { _includeVars } }
 
-    func setFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { _facts = facts } }
+    /// The variable each fact is injected as (INJECT_FACTS_AS_VARS).
+    public var factVariables: OrderedDictionary<String, Value> {
+        lock.withLock {
+            var variables = OrderedDictionary<String, Value>()
+            for (k, v) in _facts { variables[_bareFactNames.contains(k) ? k : "ansible_" + k] = v }
+            return variables
+        }
+    }
+
+    func setFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { _facts = facts; _bareFactNames = [] } }
     /// Newly gathered or cached facts join what the host had (Ansible never forgets a fact in a run).
-    func mergeFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { for (k, v) in facts { _facts[k] = v } } }
+    func mergeFacts(_ facts: OrderedDictionary<String, Value>) {
+        lock.withLock { for (k, v) in facts { _facts[k] = v; _bareFactNames.remove(k) } }
+    }
+    /// Facts under the names a module returned them: `ansible_x` is stored as `x` (a variable `ansible_x`),
+    /// any other name as it is (and a variable of that bare name), as Ansible stores and injects them.
+    func mergeReturnedFacts(_ facts: OrderedDictionary<String, Value>) {
+        lock.withLock {
+            for (k, v) in facts {
+                if k.hasPrefix("ansible_") {
+                    let name = String(k.dropFirst(8))
+                    _facts[name] = v
+                    _bareFactNames.remove(name)
+                } else {
+                    _facts[k] = v
+                    _bareFactNames.insert(k)
+                }
+            }
+        }
+    }
     func setHostFact(_ name: String, _ value: Value) { lock.withLock { _hostFacts[name] = value } }
     func setIncludeVar(_ name: String, _ value: Value) { lock.withLock { _includeVars[name] = value } }
 

@@ -15,6 +15,13 @@ struct LoadTimeChecks {
     let loader: PlaybookLoader
     let templates: TemplateEngine
     private(set) var problems: [KeelError] = []
+    /// Problems inside files that `include_tasks`/`include_role` load: Ansible reads those only when the
+    /// include runs, so a role's tasks for another OS (`include_tasks: setup-Suse.yml` with a `when`, using
+    /// modules Keel lacks) must not stop the run. They are reported as warnings; the include fails if it runs.
+    /// So is a task using a module from its role's library/ (Ansible knows it; Keel cannot run it).
+    private(set) var deferred: [KeelError] = []
+    /// How many dynamic includes deep the task being checked is.
+    private var dynamicDepth = 0
     /// Included files and roles already checked (an include may name itself; checking once is enough).
     private var seen = Set<String>()
 
@@ -24,14 +31,29 @@ struct LoadTimeChecks {
         self.templates = templates
     }
 
-    /// Every problem of every play, in the order the tasks were written.
-    static func problems(in playbooks: [Playbook], registry: ModuleRegistry, loader: PlaybookLoader, templates: TemplateEngine) -> [KeelError] {
+    /// Every problem of every play, in the order the tasks were written, and apart those found only in
+    /// dynamically included files.
+    static func problems(in playbooks: [Playbook], registry: ModuleRegistry, loader: PlaybookLoader,
+                         templates: TemplateEngine) -> (problems: [KeelError], deferred: [KeelError]) {
         var checks = LoadTimeChecks(registry: registry, loader: loader, templates: templates)
         for playbook in playbooks {
             let topDirectory = ControllerPath.directory(of: playbook.path)
             for play in playbook.plays { checks.check(play, topDirectory: topDirectory) }
         }
-        return checks.problems
+        return (checks.problems, checks.deferred)
+    }
+
+    private mutating func report(_ found: [KeelError]) {
+        if dynamicDepth > 0 { deferred += found } else { problems += found }
+    }
+
+    /// Runs `body` one dynamic include deeper; what the loader records meanwhile is deferred too.
+    private mutating func insideDynamicInclude(_ body: (inout LoadTimeChecks) -> Void) {
+        let mark = loader.options.problemLog?.count ?? 0
+        dynamicDepth += 1
+        body(&self)
+        dynamicDepth -= 1
+        deferred += loader.options.problemLog?.take(from: mark) ?? []
     }
 
     mutating func check(_ play: Play, topDirectory: String) {
@@ -62,26 +84,58 @@ struct LoadTimeChecks {
 
     mutating func check(_ task: Task, _ place: Place) {
         if let loop = task.loop, case .with(let lookup) = loop.kind, !templates.hasLookup(lookup) {
-            problems.append(KeelError("with_\(lookup): no lookup plugin named '\(lookup)'", at: loop.location,
-                                      expected: "with_ and one of the lookups in docs/lookups.md", found: "with_\(lookup)"))
+            report([KeelError("with_\(lookup): no lookup plugin named '\(lookup)'", at: loop.location,
+                              expected: "with_ and one of the lookups in docs/lookups.md", found: "with_\(lookup)")])
         }
         switch task.action {
-        case "include_tasks": followInclude(task, place)
-        case "include_role": followRole(task, place)
+        case "include_tasks": insideDynamicInclude { $0.followInclude(task, place) }
+        case "include_role": insideDynamicInclude { $0.followRole(task, place) }
         default:
             if let control = registry.control(for: task.action) {
                 // debug, assert, fail, pause, include_vars, ...: the same checks, except for set_fact-like
                 // actions whose keys are variable names.
                 if !control.acceptsAnyArguments {
-                    problems += ArgumentCheck.problems(task, name: control.name, spec: control.spec) { arguments, location in
+                    report(ArgumentCheck.problems(task, name: control.name, spec: control.spec) { arguments, location in
                         _ = try ArgumentValidator(module: control.name, spec: control.spec).validate(arguments, at: location)
-                    }
+                    })
+                }
+                checkExpressions(task, arguments: control.unrenderedArguments)
+                return
+            }
+            guard let runner = registry.runner(for: task.action) else {
+                if let role = task.role, let file = RoleLibrary.module(task.action, in: role.path) {
+                    deferred.append(KeelError("module '\(task.writtenAction)' is the role's own (\(file)); Keel does not run Ansible's Python modules",
+                                              at: task.location, expected: "a module Keel has (keel doc), or a `when` that keeps this task from running"))
                 }
                 return
             }
-            guard let runner = registry.runner(for: task.action) else { return }
-            problems += ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate)
-            if let missing = SourceFileCheck.problem(task, spec: runner.spec, searchPaths: searchPaths(task, place)) { problems.append(missing) }
+            report(ArgumentCheck.problems(task, name: runner.name, spec: runner.spec, validate: runner.validate))
+            if let missing = SourceFileCheck.problem(task, spec: runner.spec, searchPaths: searchPaths(task, place)) { report([missing]) }
+        }
+    }
+
+    /// Arguments an action evaluates as Jinja2 expressions itself (assert's `that`, debug's `var`) are not
+    /// templates the loader sees, so their lookups, filters and tests are checked here, as `{{ expression }}`.
+    private mutating func checkExpressions(_ task: Task, arguments: Set<String>) {
+        for key in arguments.sorted() {
+            guard let value = task.args[key] else { continue }
+            let expressions: [String]
+            switch value {
+            case .string(let text): expressions = [text]
+            case .list(let items): expressions = items.compactMap(\.stringValue)
+            default: expressions = []
+            }
+            let location = task.argLocations[key] ?? task.argsLocation
+            for expression in expressions {
+                let text = ArgumentValidator.containsTemplate(.string(expression)) ? expression : "{{ \(expression) }}"
+                do {
+                    try templates.check(text, origin: location)
+                } catch let error as KeelError {
+                    report([error])
+                } catch {
+                    report([KeelError("\(error)", at: location)])
+                }
+            }
         }
     }
 
@@ -96,7 +150,7 @@ struct LoadTimeChecks {
 
     /// `include_tasks: file.yml` with a literal name that can be found now: its tasks are checked too.
     /// A name with variables, or a file that is not there (yet), is left to run time.
-    private mutating func followInclude(_ task: Task, _ place: Place) {
+    fileprivate mutating func followInclude(_ task: Task, _ place: Place) {
         guard case .string(let file)? = task.args["_raw_params"] ?? task.args["file"],
               !ArgumentValidator.containsTemplate(.string(file)) else { return }
         let loader = self.loader
@@ -116,15 +170,15 @@ struct LoadTimeChecks {
         } catch let error as KeelError where error.location == task.location && error.message.contains("not found") {
             return nil
         } catch let error as KeelError {
-            problems.append(error)
+            report([error])
         } catch {
-            problems.append(KeelError("\(error)", at: task.location))
+            report([KeelError("\(error)", at: task.location)])
         }
         return nil
     }
 
     /// `include_role: {name: x}` with literal names: the role's tasks and handlers are checked too.
-    private mutating func followRole(_ task: Task, _ place: Place) {
+    fileprivate mutating func followRole(_ task: Task, _ place: Place) {
         let literal = task.args.values.allSatisfy { !ArgumentValidator.containsTemplate($0) }
         guard literal, case .string(let name)? = task.args["name"] ?? task.args["_raw_params"] else { return }
         var request = RoleRequest(name: name)

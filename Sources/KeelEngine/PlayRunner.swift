@@ -228,6 +228,9 @@ struct PlayRunner: Sendable {
                        scope: PlayScope, iterator: HostIterator?, handlers: inout HandlerQueue) async throws -> Bool {
         let state = run.state(host)
         var endPlay = false
+        // A looped include gives one insertion per item; they run in the loop's order (inserted at the end).
+        var insertions: [HostIterator.Insertion] = []
+        defer { iterator?.insert(insertions, group: entry.id) }
         for (index, effect) in effects.enumerated() {
             let vars = index < itemVars.count ? itemVars[index] : [:]
             switch effect {
@@ -242,7 +245,12 @@ struct PlayRunner: Sendable {
                     // Tasks brought in inside a block with `notify` inherit it, as the include did.
                     let inherited = entry.task.notify.isEmpty ? tasks
                         : tasks.map { $0.inheritingNotify(entry.task.notify, location: entry.task.notifyLocation) }
-                    iterator?.insert(inherited, keywords: entry.task.keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path)
+                    // The include's own `when` decided whether it ran; as in Ansible, its tasks do not inherit it
+                    // (`include_tasks: crypto_macs.yml` under `when: ssh_macs is undefined` sets ssh_macs, and the
+                    // tasks after the first must still run). Enclosing blocks' conditions still apply.
+                    var keywords = entry.task.keywords
+                    keywords.when = []
+                    insertions.append(.init(tasks: inherited, keywords: keywords, vars: vars, role: entry.role, id: "\(entry.id)+\(index)", file: path))
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_tasks", message: "\(error)", location: entry.task.location)
                 }
@@ -256,8 +264,8 @@ struct PlayRunner: Sendable {
                     let roleNode = TaskNode.block(role.runBlock)
                     let inherited = entry.task.notify.isEmpty ? roleNode
                         : roleNode.inheritingNotify(entry.task.notify, location: entry.task.notifyLocation)
-                    iterator?.insert([inherited], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
-                                     file: roleFile)
+                    insertions.append(.init(tasks: [inherited], keywords: Keywords(), vars: vars, role: role.ref, id: "\(entry.id)+\(index)",
+                                            file: roleFile))
                     handlers.add(role.handlers)
                 } catch {
                     await fail(host, task: entry.task.name ?? "include_role", message: "\(error)", location: entry.task.location)
@@ -274,7 +282,7 @@ struct PlayRunner: Sendable {
                 default: break
                 }
             case .cacheFacts(let facts):
-                state.mergeFacts(facts)
+                state.mergeReturnedFacts(facts)
             case .gatherFacts:
                 break   // TaskRunner gathered them (its result carries them) and turned this into cacheFacts
             case .addHost, .addGroup, .asyncStatus, .waitForConnection, .reboot:

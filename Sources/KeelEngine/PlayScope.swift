@@ -34,7 +34,7 @@ final class PlayScope: @unchecked Sendable {
         let gathered = state.facts
         if !gathered.isEmpty {
             facts["ansible_facts"] = .dict(gathered)
-            for (k, v) in gathered { facts["ansible_" + k] = v }   // INJECT_FACTS_AS_VARS
+            for (k, v) in state.factVariables { facts[k] = v }   // INJECT_FACTS_AS_VARS
         }
         precedence.set(.hostFacts, facts)
         precedence.set(.playVars, play.keywords.vars)
@@ -58,8 +58,17 @@ final class PlayScope: @unchecked Sendable {
         if let role = entry.role {
             magic["role_path"] = .string(role.path)
             magic["role_name"] = .string(role.name)
+            magic["ansible_role_name"] = .string(role.name)   // Ansible's fully qualified name: the same for a roles/ role
         }
         magic["ansible_search_path"] = .list(Self.searchPath(for: entry, playbookDirectory: playbookDirectory).map(Value.string))
+        // Ansible's tasks always see ansible_connection (the connection in use, `ssh` by default) even where
+        // no variable sets it; one that is set (inventory, play vars) is left as it is.
+        // The value is the one the connection is made with (keywords, then localhost's local connection, then -c).
+        if precedence["ansible_connection"] == nil {
+            let local = host == "localhost" && precedence["ansible_host"] == nil
+            magic["ansible_connection"] = .string(entry.keywords.connection ?? play.keywords.connection
+                                                  ?? (local ? "local" : run.options.connection ?? "ssh"))
+        }
         let scope = VariableScope(precedence: precedence, magic: magic, templates: run.templates, hostvars: hostvarsProvider())
         SensitiveVariables.register(in: scope)
         return scope
@@ -101,6 +110,7 @@ final class PlayScope: @unchecked Sendable {
         magic["ansible_check_mode"] = .bool(run.options.checkMode)
         magic["ansible_diff_mode"] = .bool(run.options.diffMode)
         magic["ansible_version"] = ["full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0 (keel)"]
+        magic["ansible_verbosity"] = .int(run.options.verbosity)   // how many -v were given (roles print more with it)
         magic["omit"] = .string(VariableScope.omitToken)
         return magic
     }

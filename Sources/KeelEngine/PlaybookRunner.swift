@@ -43,11 +43,26 @@ public struct PlaybookRunner: Sendable {
     /// Loads everything and checks every task's literal arguments; throws the first located parse error,
     /// or every argument problem at once (`LoadProblems`).
     public func load(_ playbooks: [String]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
-        try load { loader in try playbooks.map { try loader.loadPlaybook(at: $0) } }
+        let loaded = try load { loader in try playbooks.map { try loader.loadPlaybook(at: $0) } }
+        return (loaded.inventory, loaded.playbooks, loaded.loader, loaded.templates)
+    }
+
+    /// The problems of files only `include_tasks`/`include_role` load (LoadTimeChecks.deferred), which
+    /// `load` leaves out: --syntax-check lists them as warnings.
+    public func deferredProblems(_ playbooks: [String]) throws -> [KeelError] {
+        try load { loader in try playbooks.map { try loader.loadPlaybook(at: $0) } }.deferred
+    }
+
+    struct Loaded {
+        var inventory: Inventory
+        var playbooks: [Playbook]
+        var loader: PlaybookLoader
+        var templates: TemplateEngine
+        var deferred: [KeelError]
     }
 
     /// `load` with the playbooks made by `read` (files, or an ad-hoc play given as text).
-    func load(_ read: (PlaybookLoader) throws -> [Playbook]) throws -> (Inventory, [Playbook], PlaybookLoader, TemplateEngine) {
+    func load(_ read: (PlaybookLoader) throws -> [Playbook]) throws -> Loaded {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
         loaderOptions.collectionsPath = options.collectionsPath
@@ -81,7 +96,7 @@ public struct PlaybookRunner: Sendable {
         let directory = loaded.first.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         templates.setDefaultLoader(FileSystemTemplateLoader(searchPaths: [directory.isEmpty ? FileManager.default.currentDirectoryPath : directory]))
         // The checks load literal include_tasks/include_role files, whose loader problems land in the log too.
-        let checkProblems = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
+        let (checkProblems, deferred) = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
         let loadProblems = problemLog.problems
         let problems = loadProblems + checkProblems
         // A single problem of the loader is thrown as itself, as it always was.
@@ -90,7 +105,12 @@ public struct PlaybookRunner: Sendable {
         // Two users of one port on a host fail the run before it touches anything.
         let ports = portFindings(loaded, inventory: inventory, loader: loader, templates: templates)
         if !ports.errors.isEmpty { throw LoadProblems(problems: ports.errors) }
-        return (inventory, loaded, loader, templates)
+        return Loaded(inventory: inventory, playbooks: loaded, loader: loader, templates: templates, deferred: deferred)
+    }
+
+    /// How a deferred problem is reported: where it is, and that it matters only if its task (or include) runs.
+    static func deferredWarning(_ problem: KeelError) -> String {
+        "\(problem.message) (an error only if it runs)"
     }
 
     /// Port conflicts (errors) and ports opened in a firewall that nothing listens on (warnings) of
@@ -115,9 +135,11 @@ public struct PlaybookRunner: Sendable {
 
     private func run(named playbooks: [String], read: (PlaybookLoader) throws -> [Playbook]) async -> ExitStatus {
         let started = Date()
-        let inventory: Inventory, loaded: [Playbook], loader: PlaybookLoader, templates: TemplateEngine
+        let inventory: Inventory, loaded: [Playbook], loader: PlaybookLoader, templates: TemplateEngine, deferred: [KeelError]
         do {
-            (inventory, loaded, loader, templates) = try load(read)
+            let result = try load(read)
+            (inventory, loaded, loader, templates) = (result.inventory, result.playbooks, result.loader, result.templates)
+            deferred = result.deferred
         } catch {
             // Nothing has touched a host: the located error is all there is to say.
             FileHandle.standardError.write(Data(SecretRedactor.shared.redact("\(error)\n").utf8))
@@ -126,6 +148,9 @@ public struct PlaybookRunner: Sendable {
         let context = RunContext(options: options, inventory: inventory, registry: registry, templates: templates,
                                  loader: loader, sinks: sinks)
         await context.emit(.runStarted(RunInfo(playbooks: playbooks, checkMode: options.checkMode, diffMode: options.diffMode)))
+        for problem in deferred {
+            await context.emit(.warning(message: Self.deferredWarning(problem), location: problem.location))
+        }
         for warning in portFindings(loaded, inventory: inventory, loader: loader, templates: templates).warnings {
             await context.emit(.warning(message: warning.message, location: warning.location))
         }

@@ -49,7 +49,28 @@ struct TaskRunner {
             let ignoreErrors = try bool(entry.keywords.ignoreErrors, scope) ?? false
             let items: [Value?]
             if let loop = task.loop {
-                items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
+                do {
+                    items = try LoopItems.resolve(loop, in: scope, action: task.writtenAction).map { Optional($0) }
+                } catch let error as KeelError where TemplateEngine.isUndefinedError(error) {
+                    // As ansible-core: a loop over something undefined is an error only if the task's `when`
+                    // holds without the item (`loop: "{{ user.keys }}"` under `when: user.keys is defined`).
+                    guard let holds = try? scope.holds(entry.keywords.when), !holds else {
+                        // The task's failure, with register and ignore_errors as for any failure.
+                        let message = Self.failureMessage(error)
+                        let failed: Value = ["changed": false, "failed": true, "msg": .string(message)]
+                        if let name = task.register { state.setHostFact(name, failed) }
+                        let status: HostTaskResult.Status = ignoreErrors ? .ignored : .failed
+                        await emit(info, status, item: nil, message: message, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+                        var outcome = TaskOutcome(status: status)
+                        if status == .failed { outcome.failedResult = failed }
+                        return outcome
+                    }
+                    await emit(info, .skipped, item: nil, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+                    if let name = task.register {
+                        state.setHostFact(name, ["changed": false, "skipped": true, "skip_reason": "Conditional result was False"])
+                    }
+                    return TaskOutcome(status: .skipped, effects: [], itemVars: [])
+                }
             } else {
                 items = [nil]
             }
@@ -62,6 +83,10 @@ struct TaskRunner {
             // set_fact in a loop: each item sees the facts the items before it set, as in Ansible
             // (`acc: "{{ acc | default([]) + [item] }}"` accumulates).
             var loopScope = scope
+            if items.isEmpty {
+                // A loop over nothing: Ansible reports the task skipped ("No items in the list").
+                await emit(info, .skipped, item: nil, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
+            }
             for (index, item) in items.enumerated() {
                 var itemScope = loopScope
                 var loopVariables = OrderedDictionary<String, Value>()
@@ -129,10 +154,13 @@ struct TaskRunner {
         let changed = statuses.contains(.changed)
         let failed = statuses.contains(.failed)
         let unreachable = statuses.contains(.unreachable)
-        let allSkipped = !statuses.isEmpty && statuses.allSatisfy { $0 == .skipped }
+        let noItems = task.loop != nil && statuses.isEmpty
+        let allSkipped = noItems || (!statuses.isEmpty && statuses.allSatisfy { $0 == .skipped })
         var status: HostTaskResult.Status = unreachable ? .unreachable : failed ? .failed : changed ? .changed : allSkipped ? .skipped : .ok
         let registered: Value
-        if task.loop != nil {
+        if noItems {
+            registered = ["changed": false, "skipped": true, "skipped_reason": "No items in the list", "results": .list([])]
+        } else if task.loop != nil {
             registered = ["results": .list(itemResults), "changed": .bool(changed), "failed": .bool(failed),
                           "skipped": .bool(allSkipped), "msg": failed ? "One or more items failed" : "All items completed"]
         } else {
@@ -230,8 +258,11 @@ struct TaskRunner {
                          approvePlan: (@Sendable (String) throws -> Void)?) async throws -> Attempt {
         if let control = run.registry.control(for: task.action) {
             var arguments = OrderedDictionary<String, Value>()
-            for (key, value) in task.args {
-                let argument = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[key] ?? task.argsLocation)
+            for (written, value) in task.args {
+                // Keys are templated too, as Ansible templates the whole argument mapping: set_fact's
+                // `"{{ item.key }}": "{{ item.value }}"` over with_dict sets one variable per entry.
+                let key = written.contains("{{") ? try scope.renderString(written) : written
+                let argument = control.unrenderedArguments.contains(key) ? value : try scope.render(value, origin: task.argLocations[written] ?? task.argsLocation)
                 // `omit` leaves an argument out, as for modules.
                 if argument != .string(VariableScope.omitToken) { arguments[key] = argument }
             }
@@ -250,6 +281,9 @@ struct TaskRunner {
             return Attempt(status: status, message: outcome.message, values: outcome.values, effects: outcome.effects, display: outcome.display)
         }
         guard let module = run.registry.runner(for: task.action) else {
+            if let role = task.role, let file = RoleLibrary.module(task.action, in: role.path) {
+                throw KeelError("module '\(task.writtenAction)' is the role's own (\(file)); Keel does not run Ansible's Python modules", at: task.location)
+            }
             throw KeelError("no module named '\(task.writtenAction)'", at: task.location)
         }
         let rendered = try scope.render(.dict(task.args), origin: task.argsLocation)
@@ -303,13 +337,11 @@ struct TaskRunner {
         }
     }
 
-    /// Facts a module returns under `ansible_facts` (service_facts, package_facts, hostname) join the
-    /// host's facts, as Ansible adds them; they are stored without the `ansible_` prefix, like gathered ones.
+    /// Facts a module returns under `ansible_facts` (service_facts, package_facts, getent, hostname) join
+    /// the host's facts, as Ansible adds them, under the names the module gave (HostState.mergeReturnedFacts).
     static func returnedFacts(_ result: ModuleResult) -> [ControlOutcome.Effect] {
         guard !result.failed, let facts = result.values["ansible_facts"]?.dictValue, !facts.isEmpty else { return [] }
-        var stored = OrderedDictionary<String, Value>()
-        for (key, value) in facts { stored[key.hasPrefix("ansible_") ? String(key.dropFirst(8)) : key] = value }
-        return [.cacheFacts(stored)]
+        return [.cacheFacts(facts)]
     }
 
     /// A `setup` task gathers here, not after the task, so its result (what `register` keeps) carries the
@@ -329,7 +361,10 @@ struct TaskRunner {
         do {
             let facts = try await FactGatherer.gather(on: connection, become: access.become, selection: try FactSelection(requested),
                                                       filter: FactFilter(filter), requested: requested)
-            outcome.effects[index] = .cacheFacts(facts)
+            // Gathered facts are named `ansible_<fact>` as the setup module returns them.
+            var named = OrderedDictionary<String, Value>()
+            for (k, v) in facts { named["ansible_" + k] = v }
+            outcome.effects[index] = .cacheFacts(named)
             outcome.values["ansible_facts"] = .dict(facts)
         } catch let error as TransportError where error.isUnreachable {
             await run.connections.drop(host: settings.target)

@@ -9,6 +9,7 @@ public enum StandardModules {
         LineInFileModule.self,
         IniFileModule.self,
         PamdModule.self,
+        PamLimitsModule.self,
         TemplateModule.self,
         AssembleModule.self,
         BlockInFileModule.self,

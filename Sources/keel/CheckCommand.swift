@@ -70,6 +70,12 @@ struct CheckCommand: ParsableCommand {
             do {
                 let (inventory, loaded, loader, templates) = try runner.load([playbook])
                 warnings += runner.portFindings(loaded, inventory: inventory, loader: loader, templates: templates).warnings
+                // Problems in files only dynamic includes read matter only if the include runs, as in Ansible.
+                warnings += ((try? runner.deferredProblems([playbook])) ?? []).map { problem in
+                    var warning = problem
+                    warning.message += " (an error only if it runs)"
+                    return warning
+                }
             } catch let many as LoadProblems {
                 problems += many.problems
             } catch {

@@ -176,6 +176,9 @@ struct PlayCommand: AsyncParsableCommand {
         do {
             let (inventory, playbooks, _, _) = try runner.load(self.playbooks)
             if syntaxCheck {
+                for problem in try runner.deferredProblems(self.playbooks) {
+                    FileHandle.standardError.write(Data("warning: \(problem.description)\n  (an error only if it runs)\n".utf8))
+                }
                 print(playbooks.map { "\nplaybook: \($0.path)" }.joined(separator: "\n"))
                 return
             }

@@ -232,6 +232,9 @@ import Testing
         #expect(keel["virtualization_type"] == ansible["ansible_virtualization_type"])
         #expect(keel["virtualization_role"] == ansible["ansible_virtualization_role"])
         #expect(keel["is_chroot"] == ansible["ansible_is_chroot"])
+        // The python fact (roles read ansible_facts.python.version.minor): the interpreter the inventory names.
+        #expect(keel["python"] == ansible["ansible_python"], "keel \(keel["python"]?.jsonString() ?? "nil"), ansible \(ansible["ansible_python"]?.jsonString() ?? "nil")")
+        #expect(keel["python_version"] == ansible["ansible_python_version"])
         #expect(keel["apparmor"] == ansible["ansible_apparmor"])
         let keelMounts = Set((keel["mounts"]?.listValue ?? []).compactMap { $0["mount"]?.stringValue })
         let ansibleMounts = Set((ansible["ansible_mounts"]?.listValue ?? []).compactMap { $0["mount"]?.stringValue })

@@ -51,6 +51,8 @@ import Testing
                       items: "{{ lookup('items', ['a', 'b']) }}"
                       items_ints: "{{ lookup('items', [1, [2, 3]]) }}"
                       list: "{{ query('list', [1, 2]) }}"
+                      flattened_fqcn: "{{ query('community.general.flattened', [1, [2, [3]]], 4) }}"
+                      cartesian_fqcn: "{{ query('community.general.cartesian', ['a', 'b'], [1, 2]) }}"
                       dict: "{{ query('dict', lk_map) }}"
                       indexed: "{{ query('indexed_items', ['a', 'b']) }}"
                       sequence: "{{ lookup('sequence', 'start=2 end=10 stride=4 format=web%02d') }}"
@@ -118,6 +120,7 @@ import Testing
                 - {debug: {msg: "{{ item }}"}, with_varnames: ["^lk_m"], register: l_varnames}
                 - {debug: {msg: "{{ item }}"}, with_inventory_hostnames: [web], register: l_inventory_hostnames}
                 - {debug: {msg: "{{ item }}"}, with_url: ["{{ lk_url }}www/lines.txt"], register: l_url}
+                - {debug: {msg: "{{ item }}"}, with_community.general.flattened: [[a, [b]], c], register: l_flattened}
 
                 - {set_fact: {r_accumulated: "{{ r_accumulated | default([]) + [item] }}"}, with_items: [a, b, c]}
                 - name: a looked-up text that looks like a template stays text once set as a fact or registered
@@ -150,6 +153,7 @@ import Testing
                       'vars': l_vars.results | map(attribute='item') | list,
                       'varnames': l_varnames.results | map(attribute='item') | list,
                       'inventory_hostnames': l_inventory_hostnames.results | map(attribute='item') | list,
+                      'flattened': l_flattened.results | map(attribute='item') | list,
                       'url': l_url.results | map(attribute='item') | list}} | to_nice_json }}"
             """,
         "roles/lk/tasks/main.yml": """

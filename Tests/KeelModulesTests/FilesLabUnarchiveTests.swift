@@ -70,6 +70,20 @@ import Testing
         }
     }
 
+    /// `copy: no`, the older spelling of remote_src that roles still use, unpacks the archive on the host;
+    /// giving both is refused as Ansible refuses it.
+    @Test func copyNoIsRemoteSrc() async throws {
+        let host = try await host()
+        let data = try #require(FileManager.default.contents(atPath: controller + "/files/app.tgz"))
+        try await host.context.connection.upload(data, to: host.root + "/app.tgz")
+        try host.sh("mkdir \(host.root)/out")
+        try await host.expectConverges(UnarchiveModule.self, ["src": .string(host.root + "/app.tgz"), "copy": false, "dest": .string(host.root + "/out")])
+        #expect(try host.read(host.root + "/out/app/app.conf") == "name = app\n")
+        await #expect { try await host.run(UnarchiveModule.self, ["src": "app.tgz", "copy": true, "remote_src": true, "dest": .string(host.root)]) } throws: { error in
+            "\(error)".contains("mutually exclusive")
+        }
+    }
+
     @Test(arguments: ["app.tgz", "app.zip"])
     func excludedEntriesAreNeitherUnpackedNorCompared(_ archive: String) async throws {
         let host = try await host()

@@ -137,6 +137,17 @@ import Testing
         _ = try pg.psql("DROP ROLE \"\(user)\"")
     }
 
+    /// login_host `localhost` with a login_unix_socket goes through the socket (peer authentication for
+    /// become_user postgres), as community.postgresql connects: geerlingguy.postgresql passes both.
+    @Test func localhostWithAUnixSocketUsesTheSocket() async throws {
+        let pg = try await PostgresLabHost.make()
+        let user = pg.unique + "_sock"
+        try await pg.converges(PostgresUserModule.self, ["name": .string(user), "login_host": "localhost", "login_user": "postgres",
+                                                         "login_unix_socket": "/var/run/postgresql"],
+                               fingerprint: "SELECT count(*) FROM pg_roles WHERE rolname = '\(user)'")
+        _ = try pg.psql("DROP ROLE \"\(user)\"")
+    }
+
     @Test func anMD5PasswordIsComparedAsTheCollectionDoes() async throws {
         let pg = try await PostgresLabHost.make()
         let user = pg.unique + "_legacy"

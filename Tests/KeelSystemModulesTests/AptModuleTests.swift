@@ -36,11 +36,13 @@ import Testing
         return host
     }
 
-    func build(_ host: SystemLabHost, _ name: String, _ version: String, depends: String = "", into dir: String = repo) throws {
+    func build(_ host: SystemLabHost, _ name: String, _ version: String, depends: String = "", into dir: String = repo,
+               postinst: String? = nil) throws {
         try host.inspect("""
             set -e
             b=$(mktemp -d)
             mkdir -p "$b/DEBIAN" "$b/usr/share/\(name)"
+            \(postinst.map { "printf '#!/bin/sh\\n%s\\n' '\($0)' > \"$b/DEBIAN/postinst\"; chmod 0755 \"$b/DEBIAN/postinst\"" } ?? ":")
             echo '\(version)' > "$b/usr/share/\(name)/version"
             printf 'Package: %s\\nVersion: %s\\nArchitecture: all\\nMaintainer: Keel tests <keel@example.invalid>\\nDescription: Keel test package\\n' '\(name)' '\(version)' > "$b/DEBIAN/control"
             [ -z '\(depends)' ] || echo 'Depends: \(depends)' >> "$b/DEBIAN/control"
@@ -87,6 +89,23 @@ import Testing
         // One apt-get transaction: dpkg's log shows a single install run for both.
         try await host.converges(AptModule.self, ["name": ["keel-test-beta", "keel-test-alpha"], "state": "absent", "purge": true], fingerprint: Self.packages)
         #expect(try host.inspect(Self.packages).contains("installed 1.0") == false)
+    }
+
+    /// policy_rc_d: while apt-get runs, policy-rc.d answers with the given code (what a package's
+    /// maintainer script asks before starting its service); the host's own file is back afterwards.
+    @Test func policyRcDAnswersDuringTheInstallOnly() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        try host.inspect("dpkg --purge keel-test-rcd >/dev/null 2>&1 || true; rm -f /var/tmp/keel-rcd-code \(Self.repo)/keel-test-rcd_1.0_all.deb")
+        try build(host, "keel-test-rcd", "1.0", postinst: "/usr/sbin/policy-rc.d keel-test start; echo $? > /var/tmp/keel-rcd-code")
+        try index(host)
+        _ = try await host.run(AptModule.self, ["update_cache": true])
+        let before = try host.inspect("sha256sum /usr/sbin/policy-rc.d 2>/dev/null || echo none")
+        let result = try await host.run(AptModule.self, ["name": "keel-test-rcd", "policy_rc_d": 101])
+        #expect(result.changed)
+        #expect(try host.inspect("cat /var/tmp/keel-rcd-code") == "101\n")
+        #expect(try host.inspect("sha256sum /usr/sbin/policy-rc.d 2>/dev/null || echo none") == before)
+        try host.inspect("dpkg --purge keel-test-rcd >/dev/null 2>&1 || true")
     }
 
     @Test func autoremoveTakesTheDependencyNobodyNeedsAnyMore() async throws {
@@ -148,6 +167,20 @@ import Testing
         try await withFacts.converges(PackageModule.self, ["name": "keel-test-alpha", "state": "present"], fingerprint: AptModuleTests.packages)
         #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha") == "installed")
         try await base.converges(PackageModule.self, ["name": "keel-test-alpha", "state": "absent"], fingerprint: AptModuleTests.packages)
+        #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
+    }
+
+    /// Roles pass dnf's enablerepo through package in tasks meant for RedHat: a known argument (handed to
+    /// dnf), refused on an apt host (as Ansible's apt refuses it) before anything changes.
+    @Test func enablerepoGoesToDnfAndIsRefusedByApt() async throws {
+        let apt = AptModuleTests()
+        let base = try await apt.host(prefix: "pkg")
+        try await apt.configureRepository(base)
+        let withFacts = SystemLabHost(lab: base.lab, context: { var c = base.context; c.facts = ["pkg_mgr": "apt"]; return c }())
+        try base.inspect("apt-get remove -y -q keel-test-alpha >/dev/null 2>&1 || true")
+        await #expect { try await withFacts.run(PackageModule.self, ["name": "keel-test-alpha", "state": "present", "enablerepo": ["extras"]]) } throws: { error in
+            "\(error)".contains("enablerepo and disablerepo are dnf/yum options")
+        }
         #expect(try base.inspect("dpkg-query -W -f='${db:Status-Status}' keel-test-alpha 2>/dev/null || true") != "installed")
     }
 }

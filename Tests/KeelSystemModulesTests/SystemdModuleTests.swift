@@ -54,6 +54,19 @@ import Testing
         #expect(try host.inspect(Self.fingerprint("keel-stop")) == "inactive\ndisabled\n")
     }
 
+    /// A unit enabled for this boot only (`enabled-runtime`) is not enabled for `enabled: true`, as in
+    /// ansible-core: it is enabled for good, once; `enabled: false` leaves it alone.
+    @Test func aRuntimeEnabledUnitIsEnabledForGood() async throws {
+        let host = try await systemdHost()
+        try dropUnit(host, "keel-runtime")
+        try host.inspect("systemctl daemon-reload && systemctl enable --runtime keel-runtime")
+        #expect(try host.inspect("systemctl is-enabled keel-runtime || true") == "enabled-runtime\n")
+        let off = try await host.run(SystemdModule.self, ["name": "keel-runtime", "enabled": false])
+        #expect(!off.changed)
+        try await host.converges(SystemdModule.self, ["name": "keel-runtime", "enabled": true], fingerprint: Self.fingerprint("keel-runtime"))
+        #expect(try host.inspect("systemctl is-enabled keel-runtime || true") == "enabled\n")
+    }
+
     @Test func restartedAlwaysRestartsAndGetsANewProcess() async throws {
         let host = try await systemdHost()
         try dropUnit(host, "keel-restart")

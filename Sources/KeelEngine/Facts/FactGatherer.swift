@@ -25,6 +25,7 @@ enum FactGatherer {
         ("cmdline", FactScripts.cmdline, [SystemFacts.cmdline]),
         ("loadavg", FactScripts.loadavg, [SystemFacts.loadavg]),
         ("chroot", FactScripts.chroot, [SystemFacts.chroot]),
+        ("python", FactScripts.python, [SystemFacts.python]),
         ("hardware", FactScripts.hardware, [HardwareFacts.memory, HardwareFacts.processors, HardwareFacts.uptimeAndDMI]),
         ("mounts", FactScripts.mounts, [HardwareFacts.mounts]),
         ("virtual", FactScripts.virtual, [VirtualFacts.virtual]),

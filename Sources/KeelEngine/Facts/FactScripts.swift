@@ -61,6 +61,13 @@ enum FactScripts {
         v=; read -r v 2>/dev/null < /proc/cmdline; echo "cmdline=$v"
         """#
 
+    /// The host's Python 3 (Ansible reports the interpreter its modules run with; Keel runs none, so the
+    /// first python3, then python, on the PATH). One interpreter start, only when one is there.
+    static let python = #"""
+        py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null)
+        [ -n "$py" ] && "$py" -c 'import sys, ssl; v = sys.version_info; print("python_executable=" + sys.executable); print("python_version=%d|%d|%d|%s|%d" % (v[0], v[1], v[2], v[3], v[4])); print("python_type=" + sys.implementation.name); print("python_ssl=%d" % hasattr(ssl, "SSLContext"))' 2>/dev/null
+        """#
+
     static let loadavg = #"""
         v=; read -r v 2>/dev/null < /proc/loadavg; echo "loadavg=$v"
         """#

@@ -190,6 +190,18 @@ enum SystemFacts {
         facts["loadavg"] = ["1m": .double(parts[0]), "5m": .double(parts[1]), "15m": .double(parts[2])]
     }
 
+    /// `python` and `python_version`, shaped (and keys ordered) as ansible-core's setup returns them.
+    static func python(_ o: FactOutput, into facts: inout OrderedDictionary<String, Value>) {
+        guard let executable = o["python_executable"], let version = o["python_version"] else { return }
+        let parts = version.split(separator: "|").map(String.init)
+        guard parts.count == 5, let major = Int(parts[0]), let minor = Int(parts[1]), let micro = Int(parts[2]), let serial = Int(parts[4]) else { return }
+        facts["python"] = ["executable": .string(executable), "has_sslcontext": .bool(o["python_ssl"] == "1"),
+                           "type": .string(o["python_type"] ?? "cpython"),
+                           "version": ["major": .int(major), "micro": .int(micro), "minor": .int(minor), "releaselevel": .string(parts[3]), "serial": .int(serial)],
+                           "version_info": [.int(major), .int(minor), .int(micro), .string(parts[3]), .int(serial)]]
+        facts["python_version"] = .string("\(major).\(minor).\(micro)")
+    }
+
     /// In a chroot when asked to be (debian_chroot) or when / is not PID 1's root.
     static func chroot(_ o: FactOutput, into facts: inout OrderedDictionary<String, Value>) {
         if o["chroot_env"] != nil { facts["is_chroot"] = true; return }

@@ -18,6 +18,23 @@ public final class LoadProblemLog: @unchecked Sendable {
         return recorded
     }
 
+    /// How many problems are recorded so far (a mark for `take(from:)`).
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded.count
+    }
+
+    /// Removes and returns the problems recorded since `mark` (those of a file loaded for a dynamic include).
+    public func take(from mark: Int) -> [KeelError] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard mark < recorded.count else { return [] }
+        let taken = Array(recorded[mark...])
+        recorded.removeSubrange(mark...)
+        return taken
+    }
+
     func record(_ error: KeelError) {
         lock.lock()
         defer { lock.unlock() }

@@ -74,6 +74,14 @@ extension PlaybookLoader {
                     throw KeelError("'include' was removed from Ansible", at: pair.keyLocation,
                                     expected: "'include_tasks' (dynamic) or 'import_tasks' (static)", found: "'include'")
                 }
+                if KeywordTable.loaderAction(key) == nil, catalog.canonicalName(for: key) == nil,
+                   let role = ctx.role, RoleLibrary.module(key, in: role.path) != nil {
+                    // The role ships this module (library/): Ansible knows it, so the task loads; Keel cannot
+                    // run it, which the load checks report as a warning and the task as an error if it runs.
+                    modules.append(ModuleCall(written: key, canonical: key, keyLocation: pair.keyLocation,
+                                              args: try moduleArgs(value, written: key, canonical: key)))
+                    continue
+                }
                 guard let canonical = KeywordTable.loaderAction(key) ?? catalog.canonicalName(for: key) else {
                     try stepOver(unknownKey(key, what: "module or task keyword", at: pair.keyLocation,
                                             candidates: Array(allowed) + catalog.allNames + Array(KeywordTable.loaderActions)))

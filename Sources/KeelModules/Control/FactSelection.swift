@@ -10,13 +10,13 @@ public struct FactSelection: Sendable, Equatable {
     /// The subsets Keel gathers something for.
     public static let gathered: [String] = ["apparmor", "chroot", "cmdline", "date_time", "distribution", "dns", "env", "fips", "loadavg",
                                      "pkg_mgr", "platform", "selinux", "service_mgr", "user",
-                                     "hardware", "mounts", "network", "virtual"]
+                                     "hardware", "mounts", "network", "virtual", "python"]
     /// Ansible's subsets Keel accepts but has nothing for (they need Python, facter or ohai, or other tools).
     public static let accepted: [String] = ["caps", "devices", "dmi", "facter", "fibre_channel_wwn", "iscsi", "local", "lsb", "nvme", "ohai",
-                                     "python", "ssh_pub_keys", "systemd"]
+                                     "ssh_pub_keys", "systemd"]
     /// What `min` means (Ansible's minimal subset, less what Keel has nothing for).
     public static let minimal: Set<String> = ["apparmor", "cmdline", "date_time", "distribution", "dns", "env", "fips", "pkg_mgr", "platform",
-                                       "selinux", "service_mgr", "user"]
+                                       "python", "selinux", "service_mgr", "user"]
     /// A name that stands for several subsets (Keel gathers mounts as part of hardware, as Ansible does).
     public static let aliases: [String: Set<String>] = ["hardware": ["hardware", "mounts", "devices", "dmi"]]
 

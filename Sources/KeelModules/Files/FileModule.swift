@@ -29,6 +29,7 @@ public struct FileModule: Module {
         @Option("force", .bool, default: false, help: "Replace an existing file or directory with the link.") var force: Bool
         @Option("modification_time", .string, help: "For state=touch: 'preserve' keeps the timestamp (idempotent), 'now' (default) updates it.") var modification_time: String?
         @Option("access_time", .string, help: "For state=touch: 'preserve' or 'now'.") var access_time: String?
+        @Option("follow", .bool, default: true, help: "When path is a symbolic link to something, manage what it points to (state file, directory or touch, or no state), as Ansible; no: state=file refuses a link.") var follow: Bool
         @Option(FileAttributes.mode) var mode: Value?
         @Option(FileAttributes.owner) var owner: String?
         @Option(FileAttributes.group) var group: String?
@@ -54,6 +55,8 @@ public struct FileModule: Module {
 
     public struct State: Equatable, Sendable {
         var path: RemotePath
+        /// The link's target when path is a symbolic link that `follow` resolved (what is managed instead).
+        var followed: String? = nil
         /// For state=hard: whether path and src are the same inode. For recurse: whether anything below differs.
         var sameInodeAsSource: Bool
         var childrenDiffer: Bool
@@ -89,8 +92,20 @@ public struct FileModule: Module {
 
     public init() {}
 
+    /// Whether a symbolic link at path stands for its target (Ansible's follow, for these states).
+    func follows(_ a: Arguments) -> Bool {
+        a.follow && (a.state == nil || a.state == .file || a.state == .directory || a.state == .touch)
+    }
+
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        var script = RemotePath.observationScript(a.path, checksum: false, contentLimit: 0)
+        var script: String
+        if follows(a) {
+            // Resolved on the host in the same round trip; the target is observed instead of the link.
+            script = "t=\(ShellQuote.quote(a.path)); if [ -L \"$t\" ] && [ -e \"$t\" ]; then t=$(readlink -f -- \"$t\"); echo \"KEEL_FOLLOWED $t\"; fi\n"
+            script += RemotePath.observationScript(shellWord: "\"$t\"", checksum: false, contentLimit: 0)
+        } else {
+            script = RemotePath.observationScript(a.path, checksum: false, contentLimit: 0)
+        }
         if a.state == .hard, let src = a.src {
             script += "\n[ -e \(ShellQuote.quote(src)) ] && [ \"$(stat -c %d:%i -- \(ShellQuote.quote(src)))\" = \"$(stat -c %d:%i -- \"$p\" 2>/dev/null)\" ] && echo KEEL_SAME_INODE"
         }
@@ -104,18 +119,25 @@ public struct FileModule: Module {
         var text = result.stdout
         let same = removeMarker("KEEL_SAME_INODE", from: &text)
         let differ = removeMarker("KEEL_CHILD_DIFFERS", from: &text)
-        return State(path: try RemotePath.parse(text), sameInodeAsSource: same, childrenDiffer: differ)
+        var followed: String?
+        let marker = Data("KEEL_FOLLOWED ".utf8)
+        if text.starts(with: marker), let end = text.firstIndex(of: UInt8(ascii: "\n")) {
+            followed = String(decoding: text[text.startIndex + marker.count..<end], as: UTF8.self)
+            text = Data(text[text.index(after: end)...])
+        }
+        return State(path: try RemotePath.parse(text), followed: followed, sameInodeAsSource: same, childrenDiffer: differ)
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
         let current = observed.path
+        let path = observed.followed ?? a.path
         let state = a.state ?? FileState(current: current.kind)
         var steps: [Action] = []
         var defaultMode = 0o644
         switch state {
         case .absent:
             if current.kind != .absent { steps.append(.remove) }
-            return plan(steps, a, current, state: .absent, attributes: [])
+            return plan(steps, a, path, current, state: .absent, attributes: [])
         case .directory:
             defaultMode = 0o755
             if current.kind == .absent { steps.append(.makeDirectory) }
@@ -123,6 +145,9 @@ public struct FileModule: Module {
                 throw KeelError("\(a.path) already exists as a \(current.kind.rawValue), not a directory")
             }
         case .file:
+            if current.kind == .link && !a.follow {
+                throw KeelError("file (\(a.path)) is link, cannot continue", expected: "follow: yes to manage what it points to, or state: link")
+            }
             if current.kind == .absent {
                 throw KeelError("file (\(a.path)) is absent, cannot continue: use state=touch to create an empty file")
             }
@@ -142,7 +167,7 @@ public struct FileModule: Module {
             }
             let attributes = a.attributes.changes(for: steps.isEmpty ? current : RemotePath(kind: .absent), defaultMode: 0o777)
                 .filter { if case .mode = $0 { return hard }; return true }   // a symlink's own mode means nothing on Linux
-            return plan(steps, a, current, state: state, attributes: attributes)
+            return plan(steps, a, path, current, state: state, attributes: attributes)
         case nil:
             break   // a special file: only its attributes
         }
@@ -152,20 +177,22 @@ public struct FileModule: Module {
         if a.recurse && observed.childrenDiffer {
             for change in a.attributes.changes(for: RemotePath(kind: .absent)) where !attributes.contains(change) { attributes.append(change) }
         }
-        return plan(steps, a, current, state: state, attributes: attributes)
+        return plan(steps, a, path, current, state: state, attributes: attributes)
     }
 
-    private func plan(_ steps: [Action], _ a: Arguments, _ current: RemotePath, state: FileState?, attributes: [AttributeChange]) -> Plan<Step> {
+    /// `path` is what is managed: the task's path, or the target `follow` resolved it to.
+    private func plan(_ steps: [Action], _ a: Arguments, _ path: String, _ current: RemotePath, state: FileState?,
+                      attributes: [AttributeChange]) -> Plan<Step> {
         let stateName = state?.rawValue ?? current.kind.rawValue
         var actions = steps
         actions += attributes.map { .attribute($0, recursive: a.recurse && state == .directory) }
-        let all = actions.map { Step(path: a.path, action: $0, preserveModificationTime: a.modification_time == "preserve", onLink: a.state == .link) }
-        let values: OrderedDictionary<String, Value> = ["path": .string(a.path), "state": .string(stateName)]
+        let all = actions.map { Step(path: path, action: $0, preserveModificationTime: a.modification_time == "preserve", onLink: a.state == .link) }
+        let values: OrderedDictionary<String, Value> = ["path": .string(path), "state": .string(stateName)]
         guard !all.isEmpty else { return .unchanged(values: values) }
-        var before = "path: \(a.path)\nstate: \(current.kind == .link ? "link" : current.kind.rawValue)\n"
+        var before = "path: \(path)\nstate: \(current.kind == .link ? "link" : current.kind.rawValue)\n"
         if current.kind != .absent { before += "mode: \(RemotePath.octal(current.mode))\nowner: \(current.owner)\ngroup: \(current.group)\n" }
         if let target = current.linkTarget { before += "src: \(target)\n" }
-        var after = "path: \(a.path)\nstate: \(stateName)\n"
+        var after = "path: \(path)\nstate: \(stateName)\n"
         if state != .absent {
             let changed = Dictionary(uniqueKeysWithValues: attributes.map { ($0.diffLine.split(separator: ":")[0], $0.diffLine) })
             for key in ["mode", "owner", "group"] {
@@ -176,7 +203,7 @@ public struct FileModule: Module {
             }
             if let src = a.src, state == .link || state == .hard { after += "src: \(src)\n" }
         }
-        return Plan(steps: all, diffs: [Diff(label: a.path, before: before, after: after)], values: values)
+        return Plan(steps: all, diffs: [Diff(label: path, before: before, after: after)], values: values)
     }
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {

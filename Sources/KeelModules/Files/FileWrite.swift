@@ -46,7 +46,11 @@ public struct FileWrite: Sendable, Codable, Equatable, CustomStringConvertible {
         }
         lines += attributes.map { $0.command(forShellWord: "\"$tmp\"") }
         if let validate {
-            let command = validate.replacingOccurrences(of: "%s", with: "\"$tmp\"")
+            // Ansible splits the command into words (shlex), so the line breaks a folded, templated validate
+            // keeps (willshersystems.sshd's `{% if %}` over several lines) are only spaces there.
+            let oneLine = validate.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+                .trimmingCharacters(in: .whitespaces)
+            let command = oneLine.replacingOccurrences(of: "%s", with: "\"$tmp\"")
             lines.append("if ! out=$( { \(command) ; } 2>&1 ); then printf 'validation failed (%s):\\n%s\\n' \(ShellQuote.quote(validate)) \"$out\" >&2; exit 65; fi")
         }
         if backup {

@@ -113,8 +113,8 @@ public struct TemplateModule: Module {
             "template_uid": .string(owner),
             "template_destpath": .string(dest),
         ]
-        // Jinja2 reads template files with universal newlines.
-        let source = Self.replacingNewlines(in: text, with: "\n")
+        // Jinja2 reads template files with universal newlines; a first `#jinja2:` line overrides the settings.
+        let source = try TemplateOverrides.apply(to: Self.replacingNewlines(in: text, with: "\n"), options: &options, file: path)
         let loader = FileSystemTemplateLoader(searchPaths: Self.includeSearchPath(host.files.searchPaths, templatePath: path),
                                               decode: { data, file in try VaultedFile.plaintext(data, path: file) })
         let rendered = try host.renderTemplateFile(TemplateFileRequest(source: source, path: path, options: options, variables: variables,

@@ -16,7 +16,7 @@ import OrderedCollections
 /// host (zip goes to a temporary file for unzip, which must be installed there).
 public struct UnarchiveModule: Module {
     public static let name = "unarchive"
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["copy", "remote_src"]])
     public static let documentation = ModuleDocumentation(
         summary: "Unpack an archive from the controller into a directory on the host",
         description: """
@@ -46,6 +46,9 @@ public struct UnarchiveModule: Module {
         @Option("src", .path, required: true, help: "The archive on the controller: relative paths are looked up in the role's files/ and the playbook's directory.") var src: String
         @Option("dest", .path, required: true, help: "An existing directory on the host to unpack into.") var dest: String
         @Option("remote_src", .bool, default: false, help: "src is an archive already on the host (listed and unpacked there with its tar or unzip).") var remote_src: Bool
+        @Option("copy", .bool, help: "The older, inverted remote_src that Ansible still takes (copy: no is remote_src: yes).") var copy: Bool?
+        /// The archive is on the host: remote_src, or its older spelling copy: no.
+        var remote: Bool { remote_src || copy == false }
         @Option("creates", .path, help: "Skip when this path exists on the host.") var creates: String?
         @Option("list_files", .bool, default: false, help: "Return the archive's entries as `files`.") var list_files: Bool
         @Option("extra_opts", .list(.string), default: .list([]), help: "More options for tar -x (or unzip), e.g. ['--strip-components=1'].") var extra_opts: [String]
@@ -102,7 +105,7 @@ public struct UnarchiveModule: Module {
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         let archive: String
         var listing: ArchiveListing
-        if a.remote_src {
+        if a.remote {
             archive = a.src
             listing = try await ArchiveListing.readRemote(a.src, on: host)
         } else {
@@ -177,7 +180,7 @@ public struct UnarchiveModule: Module {
         let diff = Diff(label: a.dest, before: "", after: differing.map { "unpacked: \($0)\n" }.joined())
         return Plan(steps: [Step(archive: observed.archive, src: a.src, format: observed.listing.format,
                                  paths: observed.listing.entries.filter { if case .symlink = $0.kind { return false }; return true }.map(\.path),
-                                 remote: a.remote_src, dest: a.dest, extraOptions: a.extra_opts, exclude: a.exclude,
+                                 remote: a.remote, dest: a.dest, extraOptions: a.extra_opts, exclude: a.exclude,
                                  keepNewer: a.keep_newer, mode: a.mode.map(Self.modeText), owner: a.owner, group: a.group)],
                     diffs: [diff], values: values)
     }

@@ -49,6 +49,7 @@ public struct AptModule: Module {
         @Option("allow_downgrade", .bool, default: false, aliases: ["allow-downgrade", "allow_downgrades", "allow-downgrades"], help: "Allow installing an older version than the installed one.") var allow_downgrade: Bool
         @Option("force", .bool, default: false, help: "Pass --force-yes style options (allow unauthenticated, downgrades, removal of essential packages).") var force: Bool
         @Option("dpkg_options", .string, default: "force-confdef,force-confold", help: "dpkg options, comma separated, each passed as -o Dpkg::Options::=--OPTION.") var dpkg_options: String
+        @Option("policy_rc_d", .int, help: "While apt-get runs, /usr/sbin/policy-rc.d exits with this code (101: installed services are not started); the file is restored afterwards.") var policy_rc_d: Int?
         @Option("only_upgrade", .bool, default: false, help: "Only upgrade packages that are already installed; never install new ones.") var only_upgrade: Bool
         var wantedState: PackageGoal {
             switch state {
@@ -117,6 +118,8 @@ public struct AptModule: Module {
         var options: [String]
         /// autoremove with --purge.
         var purge: Bool
+        /// The exit code /usr/sbin/policy-rc.d gives while this call runs (policy_rc_d).
+        var policyRcD: Int? = nil
 
         public var description: String {
             switch action {
@@ -276,7 +279,7 @@ public struct AptModule: Module {
         // The lists' exact age is not in the diff: it ticks between a check run and the real one.
         if steps.first == .updateCache { before.insert("package lists: \(observed.cacheAge == Int.max ? "never updated" : "older than \(a.cache_valid_time) s")", at: 0); after.insert("package lists: updated", at: 0) }
         values["packages"] = .list(requests.map { .string($0.written) })
-        return Plan(steps: steps.map { Step(action: $0, options: aptOptions(a, $0), purge: a.purge) }, diffs: [Diff(label: "apt packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")],
+        return Plan(steps: steps.map { Step(action: $0, options: aptOptions(a, $0), purge: a.purge, policyRcD: a.policy_rc_d) }, diffs: [Diff(label: "apt packages", before: before.joined(separator: "\n") + "\n", after: after.joined(separator: "\n") + "\n")],
                     values: values)
     }
 
@@ -294,6 +297,13 @@ public struct AptModule: Module {
 
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var lines = ["set -e", "export DEBIAN_FRONTEND=noninteractive"]
+        if let code = plan.steps.compactMap(\.policyRcD).first {
+            // As Ansible: the host's own policy-rc.d (if any) is kept aside and put back, whatever happens.
+            lines += ["prc=/usr/sbin/policy-rc.d; keep=$(mktemp -d)",
+                      "[ -e \"$prc\" ] && mv -f \"$prc\" \"$keep/policy-rc.d\"",
+                      "trap 'rm -f \"$prc\"; [ -e \"$keep/policy-rc.d\" ] && mv -f \"$keep/policy-rc.d\" \"$prc\"; rmdir \"$keep\"' EXIT",
+                      "printf '#!/bin/sh\\nexit %d\\n' \(code) > \"$prc\"; chmod 0755 \"$prc\""]
+        }
         for step in plan.steps {
             let apt = "DEBIAN_FRONTEND=noninteractive apt-get " + step.options.map(ShellQuote.quote).joined(separator: " ")
             switch step.action {

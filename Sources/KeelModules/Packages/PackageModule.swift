@@ -21,6 +21,10 @@ public struct PackageModule: Module {
         @Option("name", .list(.string), required: true, help: "Packages to manage (the names the distribution uses).") var name: [String]
         @Option("state", choices: PackageState.self, required: true, help: "Whether the packages are installed (latest: and upgraded).") var state: PackageState
         @Option("use", .string, default: "auto", help: "`auto`, `apt` or `dnf` (yum is treated as dnf).") var use: String
+        // Ansible's package hands every other argument to the backend: roles pass dnf's repository options
+        // in tasks meant for RedHat hosts.
+        @Option("enablerepo", .list(.string), default: [], help: "dnf/yum only: repositories to enable for this transaction (apt refuses it, as Ansible's apt does).") var enablerepo: [String]
+        @Option("disablerepo", .list(.string), default: [], help: "dnf/yum only: repositories to disable for this transaction (apt refuses it).") var disablerepo: [String]
 
         public init() {}
     }
@@ -35,11 +39,17 @@ public struct PackageModule: Module {
 
     /// apt's or dnf's arguments for the same packages, everything else at their defaults.
     func aptArguments(_ a: Arguments) throws -> AptModule.Arguments {
-        try AptModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)])
+        if !a.enablerepo.isEmpty || !a.disablerepo.isEmpty {
+            throw KeelError("package: enablerepo and disablerepo are dnf/yum options; this host uses apt",
+                            expected: "no enablerepo/disablerepo on apt hosts (guard the task with a when on ansible_os_family)",
+                            found: (a.enablerepo + a.disablerepo).joined(separator: ", "))
+        }
+        return try AptModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)])
     }
 
     func dnfArguments(_ a: Arguments) throws -> DnfModule.Arguments {
-        try DnfModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue)])
+        try DnfModule.arguments(["name": .list(a.name.map(Value.string)), "state": .string(a.state.rawValue),
+                                 "enablerepo": .list(a.enablerepo.map(Value.string)), "disablerepo": .list(a.disablerepo.map(Value.string))])
     }
 
     func manager(_ a: Arguments, on host: HostContext) async throws -> String {

@@ -29,10 +29,19 @@ struct PostgresTarget: Sendable, Equatable, Codable {
     var database: String?
     var sessionRole: String?
 
+    /// community.postgresql's rule: no login_host, or `localhost`, with a login_unix_socket connects through
+    /// the socket (geerlingguy.postgresql passes both); any other host over TCP.
+    static func libpqHost(host: String?, unixSocket: String?) -> String? {
+        let socket = unixSocket?.isEmpty == false ? unixSocket : nil
+        let named = host?.isEmpty == false ? host : nil
+        if named == nil || named == "localhost", let socket { return socket }
+        return named
+    }
+
     /// The shell lines that set libpq's environment, then read the password from stdin when there is one.
     func environmentScript() -> String {
         var lines = ["export PGUSER=\(ShellQuote.quote(user)) PGPORT=\(port) PGSSLMODE=\(ShellQuote.quote(sslMode)) PGAPPNAME=keel PGCONNECT_TIMEOUT=10"]
-        let hostValue = (host?.isEmpty == false ? host : nil) ?? (unixSocket?.isEmpty == false ? unixSocket : nil)
+        let hostValue = Self.libpqHost(host: host, unixSocket: unixSocket)
         if let hostValue { lines.append("export PGHOST=\(ShellQuote.quote(hostValue))") } else { lines.append("unset PGHOST") }
         if let database, !database.isEmpty { lines.append("export PGDATABASE=\(ShellQuote.quote(database))") } else { lines.append("unset PGDATABASE") }
         if let caCert { lines.append("export PGSSLROOTCERT=\(ShellQuote.quote(caCert))") }

@@ -12,6 +12,7 @@ extension ArgumentValidator {
         var problems: [KeelError] = []
         var literal = OrderedDictionary<String, Value>()   // canonical name -> coerced literal value
         var given = Set<String>()                           // canonical names written, templated or not
+        var templated = Set<String>()                       // of those, the ones with a template (may render to omit)
         for (key, value) in arguments {
             let here = locations[key] ?? location
             // Free-form text (command lines, meta directives) passes as it is, as at run time; it counts as given.
@@ -29,7 +30,7 @@ extension ArgumentValidator {
                 continue
             }
             given.insert(option.name)
-            if Self.containsTemplate(value) { continue }
+            if Self.containsTemplate(value) { templated.insert(option.name); continue }
             do {
                 let coerced = try coerce(value, to: option.type, option: option, at: here)
                 if let choices = option.choices, !choices.contains(coerced) {
@@ -51,7 +52,8 @@ extension ArgumentValidator {
                                       expected: "\(option.name): <\(option.type)>  (\(option.help))"))
         }
         for group in spec.mutuallyExclusive {
-            let present = group.filter(given.contains)
+            // A templated value may render to `omit` (`x | ternary(omit, y)`): only literal ones conflict now.
+            let present = group.filter { given.contains($0) && !templated.contains($0) }
             if present.count > 1 {
                 problems.append(KeelError("arguments \(present.map { "'\($0)'" }.joined(separator: " and ")) of module '\(module)' are mutually exclusive",
                                           at: locations[present[1]] ?? location))

@@ -21,8 +21,10 @@ struct UnitStatus: Sendable, Equatable {
     /// Running, or on its way there: Ansible's idea of "started".
     var isRunning: Bool { ["active", "activating", "reloading"].contains(activeState) }
     /// Enabled in the sense of `systemctl is-enabled` succeeding (static and generated units count:
-    /// there is nothing to enable), but not indirect or alias units.
-    var isEnabled: Bool { ["enabled", "enabled-runtime", "static", "generated", "transient"].contains(enablement) }
+    /// there is nothing to enable), but, as ansible-core's systemd module decides, not indirect, alias or
+    /// enabled-runtime units (enabled for this boot only: `enabled: true` asks for the lasting enablement;
+    /// Debian's postgresql@15-main is one).
+    var isEnabled: Bool { ["enabled", "static", "generated", "transient"].contains(enablement) }
     /// Units whose enablement `systemctl enable/disable` cannot change.
     var enablementIsFixed: Bool { ["static", "generated", "transient"].contains(enablement) }
 

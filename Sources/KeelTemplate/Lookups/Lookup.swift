@@ -20,8 +20,15 @@ enum Lookups {
     /// Ansible's name for a lookup without its collection: `ansible.builtin.env` is `env`.
     static func shortName(_ name: String) -> String {
         for prefix in ["ansible.builtin.", "ansible.legacy."] where name.hasPrefix(prefix) { return String(name.dropFirst(prefix.count)) }
+        // Lookups that left ansible-core for community.general and that Keel has under their old names.
+        let communityGeneral = "community.general."
+        if name.hasPrefix(communityGeneral), movedToCommunityGeneral.contains(String(name.dropFirst(communityGeneral.count))) {
+            return String(name.dropFirst(communityGeneral.count))
+        }
         return name
     }
+
+    static let movedToCommunityGeneral: Set<String> = ["flattened", "cartesian"]
 }
 extension Value {
     /// A term as the string most lookups want (file names, commands, variable names).

@@ -39,7 +39,9 @@ enum TemplateLookup {
             ]
             if try environment.variable("ansible_managed") == nil { extra["ansible_managed"] = "Ansible managed" }
             for (k, v) in templateVars { extra[k] = v }
-            return try environment.render(try FileLookups.read(path, for: "template"), file: path, extra: extra, options: rendering)
+            var fileOptions = rendering
+            let source = try TemplateOverrides.apply(to: try FileLookups.read(path, for: "template"), options: &fileOptions, file: path)
+            return try environment.render(source, file: path, extra: extra, options: fileOptions)
         }
     }
 
