@@ -100,8 +100,8 @@ public struct PlaybookRunner: Sendable {
         let loadProblems = problemLog.problems
         let problems = loadProblems + checkProblems
         // A single problem of the loader is thrown as itself, as it always was.
-        if problems.count == 1, loadProblems.count == 1 { throw loadProblems[0] }
-        if !problems.isEmpty { throw LoadProblems(problems: problems) }
+        if problems.count == 1, loadProblems.count == 1, deferred.isEmpty { throw loadProblems[0] }
+        if !problems.isEmpty { throw LoadProblems(problems: problems, deferred: deferred) }
         // Two users of one port on a host fail the run before it touches anything.
         let ports = portFindings(loaded, inventory: inventory, loader: loader, templates: templates)
         if !ports.errors.isEmpty { throw LoadProblems(problems: ports.errors) }

@@ -78,6 +78,11 @@ struct CheckCommand: ParsableCommand {
                 }
             } catch let many as LoadProblems {
                 problems += many.problems
+                warnings += many.deferred.map { problem in
+                    var warning = problem
+                    warning.message += " (an error only if it runs)"
+                    return warning
+                }
             } catch {
                 problems.append(error as? KeelError ?? KeelError("\(error)", at: SourceLocation(file: playbook, line: 1, column: 1)))
             }
