@@ -26,8 +26,8 @@ import Testing
 
     @Test func theDebianPackageInstallsAndRunsWithoutSwift() async throws {
         let (deb, tarball) = try Self.artifacts()
-        let installer = try await LabFixture.shared.hosts(1, flavor: .systemd, prefix: "pkg")[0]
-        let target = try await LabTargets.hosts(1, prefix: "pkg-target")[0]
+        let installer = try await LabFixture.shared.hosts(1, flavor: .systemd, prefix: "debi")[0]
+        let target = try await LabTargets.hosts(1, prefix: "debt")[0]
         try LabTargets.inspect(target, "rm -f /tmp/keel-package-marker")
         // The host has no Swift at all: nothing but Debian's libraries can satisfy the binary.
         #expect(try LabTargets.inspect(installer, "ldconfig -p | grep -c libswiftCore || true") == "0\n")
