@@ -9,7 +9,7 @@ public actor AdHocReporter: ReportSink {
     private let write: @Sendable (String) -> Void
     private let writeError: @Sendable (String) -> Void
 
-    public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+    public init(write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) },
                 writeError: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.write = { write(SecretRedactor.shared.redact($0)) }
         self.writeError = { writeError(SecretRedactor.shared.redact($0)) }

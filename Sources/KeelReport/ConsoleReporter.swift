@@ -33,7 +33,7 @@ public actor ConsoleReporter: ReportSink {
     private var checkMode = false
     private var progress = ProgressLine()
 
-    public init(style: Style, write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+    public init(style: Style, write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) },
                 writeProgress: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.style = style
         self.writeOutput = { write(SecretRedactor.shared.redact($0)) }

@@ -8,7 +8,7 @@ public actor GitHubReporter: ReportSink {
     let write: @Sendable (String) -> Void
     private var checkMode = false
 
-    public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+    public init(write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) }) {
         self.write = { write(SecretRedactor.shared.redact($0)) }
     }
 

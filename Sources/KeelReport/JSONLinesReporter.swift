@@ -8,7 +8,7 @@ public actor JSONLinesReporter: ReportSink {
     let write: @Sendable (String) -> Void
     let start = Date()
 
-    public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+    public init(write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) }) {
         self.write = { write(SecretRedactor.shared.redact($0)) }
     }
 

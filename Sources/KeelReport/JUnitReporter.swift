@@ -18,7 +18,7 @@ public actor JUnitReporter: ReportSink {
     }
 
     public init(failOnChange: Bool = ProcessInfo.processInfo.environment["JUNIT_FAIL_ON_CHANGE"].map(Value.string)?.ansibleBool ?? false,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+                write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) }) {
         self.failOnChange = failOnChange
         self.write = { write(SecretRedactor.shared.redact($0)) }
     }

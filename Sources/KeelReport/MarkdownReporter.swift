@@ -31,7 +31,7 @@ public actor MarkdownReporter: ReportSink {
     }
 
     public init(budget: Int = MarkdownReporter.defaultBudget,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+                write: @escaping @Sendable (String) -> Void = { StandardOutput.write($0) }) {
         self.budget = budget
         self.write = { write(SecretRedactor.shared.redact($0)) }
     }

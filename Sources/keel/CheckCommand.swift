@@ -98,7 +98,7 @@ struct CheckCommand: ParsableCommand {
         case "sarif": text = report.sarif(toolVersion: KeelVersion.string)
         default: text = report.text()
         }
-        FileHandle.standardOutput.write(Data(SecretRedactor.shared.redact(text).utf8))
+        StandardOutput.write(SecretRedactor.shared.redact(text))
         if !problems.isEmpty { throw ExitCode(1) }
     }
 }

@@ -61,7 +61,7 @@ struct OutputSelection {
     }
 
     private static func writer(_ path: String?) throws -> @Sendable (String) -> Void {
-        guard let path else { return { FileHandle.standardOutput.write(Data($0.utf8)) } }
+        guard let path else { return { StandardOutput.write($0) } }
         return try fileWriter(path)
     }
 

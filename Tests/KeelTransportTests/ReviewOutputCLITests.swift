@@ -88,4 +88,19 @@ import Testing
         }
         #expect(try String(contentsOfFile: dir + "/out/app.conf", encoding: .utf8) == "port=80\n", "nothing ran")
     }
+
+    @Test func aReaderThatStopsEarlyDoesNotCrashTheRun() throws {
+        let dir = try prepared()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // `| head -c 20`: the pipe closes after the first bytes; keel must finish its work (exit 2: the
+        // fixture's last task fails on purpose) instead of trapping on EPIPE, for every output.
+        for output in ["json", "human", "github"] {
+            let result = try KeelBinary.run([], in: dir, shell: """
+                ( KEEL_HISTORY=off "$KEEL" play site.yml -i web1, -c local --output \(output); echo "status=$?" >&2 ) | head -c 20 >/dev/null
+                """)
+            #expect(result.stderr.contains("status=2"), "\(output): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"), "\(output): \(result.stderr)")
+        }
+        #expect(try String(contentsOfFile: dir + "/out/app.conf", encoding: .utf8) == "port=8080\n", "the run went on to the end")
+    }
 }
