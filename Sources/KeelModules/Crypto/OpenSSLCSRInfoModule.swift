@@ -31,12 +31,7 @@ public struct OpenSSLCSRInfoModule: Module {
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        if let content = a.content { return State(pem: content) }
-        let file = try await RemotePath.observe(a.path!, on: host, contentLimit: 1 << 20)
-        guard file.kind == .file, let data = file.content else {
-            throw KeelError("\(host.name): no CSR at \(a.path!)", expected: "a readable PEM file", found: file.kind == .absent ? "nothing" : "\(file.kind)")
-        }
-        return State(pem: String(decoding: data, as: UTF8.self))
+        State(pem: try await PEMSource.read(path: a.path, content: a.content, what: "CSR", on: host))
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
