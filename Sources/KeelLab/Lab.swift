@@ -37,7 +37,8 @@ public struct Lab: Sendable {
 
     /// Makes sure the named hosts exist and run: running hosts are left alone, dead ones are restarted
     /// (keeping their files, address and key), missing ones are created. Returns the hosts in `names` order.
-    public func up(names: [String], flavor: LabFlavor) throws -> [LabHost] {
+    /// `cgroupControllers`: new systemd hosts get resource controllers of their own (CgroupControllers).
+    public func up(names: [String], flavor: LabFlavor, cgroupControllers: Bool = false) throws -> [LabHost] {
         try Self.requireRoot()
         var unique: [String] = []
         for name in names where !unique.contains(name) {
@@ -62,12 +63,12 @@ public struct Lab: Sendable {
             try FileManager.default.createDirectory(atPath: Self.machineLockDirectory,
                                                     withIntermediateDirectories: true)
             return try LabLock.holding(Self.machineLockDirectory) {
-                try startAndWait(unique, flavor: flavor, state: &state)
+                try startAndWait(unique, flavor: flavor, cgroupControllers: cgroupControllers, state: &state)
             }
         }
     }
 
-    private func startAndWait(_ unique: [String], flavor: LabFlavor, state: inout LabState) throws -> [LabHost] {
+    private func startAndWait(_ unique: [String], flavor: LabFlavor, cgroupControllers: Bool = false, state: inout LabState) throws -> [LabHost] {
         try LabNetwork.ensureBridge()
         var started: [String] = []
         for name in unique {
@@ -77,7 +78,7 @@ public struct Lab: Sendable {
                 state.put(record)
                 continue
             }
-            let record = try start(name: name, flavor: flavor, state: &state)
+            let record = try start(name: name, flavor: flavor, cgroupControllers: cgroupControllers, state: &state)
             state.put(record)
             // Saved at once: if we die now, `down` still knows what to clean up.
             try state.save(to: statePath)
@@ -100,7 +101,7 @@ public struct Lab: Sendable {
     }
 
     /// Creates (or, for a dead host, re-creates) the host's network and starts its init.
-    private func start(name: String, flavor: LabFlavor, state: inout LabState) throws -> LabHostRecord {
+    private func start(name: String, flavor: LabFlavor, cgroupControllers: Bool = false, state: inout LabState) throws -> LabHostRecord {
         let hostDirectory = HostDirectory(lab: directory, name: name)
         var record: LabHostRecord
         if let existing = state[name] {
@@ -117,18 +118,22 @@ public struct Lab: Sendable {
                                             lowerRoot: lowerRoot)
             switch flavor {
             case .light: try LightHost.prepare(hostDirectory)
-            case .systemd: try SystemdHost.prepare(hostDirectory)
+            case .systemd:
+                try SystemdHost.prepare(hostDirectory)
+                if cgroupControllers { try CgroupControllers.prepare(hostDirectory) }
             }
             let key = try LabSSH.publicKey(at: hostDirectory.hostKey + ".pub")
             record = LabHostRecord(host: LabHost(name: name, address: address, flavor: flavor, hostKey: key),
                                    slot: slot)
+            record.cgroupControllers = flavor == .systemd && cgroupControllers ? true : nil
         }
         try LabNetwork.createHostNetwork(name: name, slot: record.slot, address: record.host.address)
         switch flavor {
         case .light:
             record.launcher = try LightHost.start(name: name, slot: record.slot, directory: hostDirectory, lab: directory, initScript: initScriptPath)
         case .systemd:
-            record.launcher = try SystemdHost.start(name: name, slot: record.slot, directory: hostDirectory, tree: baseTree)
+            record.launcher = try SystemdHost.start(name: name, slot: record.slot, directory: hostDirectory, tree: baseTree,
+                                                    cgroupControllers: record.cgroupControllers ?? false)
         }
         record.initProcess = nil
         record.trustedKey = record.host.hostKey

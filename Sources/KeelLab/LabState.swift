@@ -12,6 +12,8 @@ struct LabHostRecord: Codable, Sendable, Equatable {
     /// The key known_hosts vouches for. It differs from `host.hostKey` after `rekey` until the host is
     /// named in an `up` again; other hosts' `up` and `down` leave it alone (tests rekey in parallel).
     var trustedKey: String?
+    /// A systemd host booted with cgroup v1 controllers of its own (container resource limits work).
+    var cgroupControllers: Bool?
 
     var knownHost: LabHost {
         var known = host

@@ -14,7 +14,7 @@ enum SystemdHost {
         }
     }
 
-    static func start(name: String, slot: Int, directory: HostDirectory, tree: BaseTree) throws -> RecordedProcess {
+    static func start(name: String, slot: Int, directory: HostDirectory, tree: BaseTree, cgroupControllers: Bool = false) throws -> RecordedProcess {
         if !Mounts.isMountPoint(directory.root) {
             try Subprocess.check([
                 "mount", "-t", "overlay", "overlay", "-o",
@@ -27,7 +27,10 @@ enum SystemdHost {
         for cgroup in cgroups {
             try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: true)
         }
-        let joinCgroups = cgroups.map { "echo $$ > \(shellQuote($0))/cgroup.procs" }.joined(separator: "; ")
+        var joinCgroups = cgroups.map { "echo $$ > \(shellQuote($0))/cgroup.procs" }.joined(separator: "; ")
+        // With controllers of its own the host boots the legacy layout, where nspawn mounts them (see CgroupControllers).
+        let legacy = cgroupControllers && !CgroupControllers.hierarchies().isEmpty
+        if legacy { joinCgroups += "\n" + CgroupControllers.joinScript(for: "\(slot)-\(name)") }
         let nspawn = [
             "systemd-nspawn", "--quiet", "--boot", "--directory=\(directory.root)", "--machine=\(name)",
             // No systemd on this machine to register with or to make a scope unit for us.
@@ -42,7 +45,7 @@ enum SystemdHost {
         ].map(shellQuote).joined(separator: " ")
         let script = """
             \(joinCgroups)
-            export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 SYSTEMD_NSPAWN_API_VFS_WRITABLE=network
+            export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=\(legacy ? 0 : 1) SYSTEMD_NSPAWN_API_VFS_WRITABLE=network
             exec \(nspawn)
             """
         let pid = try Subprocess.launchDetached(["/bin/sh", "-c", script], log: directory.console)
@@ -63,7 +66,7 @@ enum SystemdHost {
             }
         }
         try? FileManager.default.removeItem(atPath: "/run/systemd/nspawn/propagate/\(name)")
-        for cgroup in cgroupDirectories(for: "\(slot)-\(name)") {
+        for cgroup in cgroupDirectories(for: "\(slot)-\(name)") + CgroupControllers.directories(for: "\(slot)-\(name)") {
             removeCgroup(cgroup)
             // The shared keel-lab/ parent goes once the last host is gone (rmdir fails while it has any).
             rmdir((cgroup as NSString).deletingLastPathComponent)

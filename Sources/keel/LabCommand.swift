@@ -30,7 +30,11 @@ struct LabCommand: ParsableCommand {
         @Flag(help: "Boot Debian bookworm with systemd instead of a light host (the first one builds a base tree, 1-2 min).")
         var systemd = false
 
+        @Flag(help: "With --systemd: new hosts get cgroup v1 controllers of their own, so container resource limits (memory, cpus, pids) are enforced (docs/lab.md).")
+        var cgroupControllers = false
+
         func validate() throws {
+            if cgroupControllers && !systemd { throw ValidationError("--cgroup-controllers needs --systemd") }
             if count == nil && names.isEmpty { throw ValidationError("give a number of hosts or --name NAME") }
             if let count, count < 1 { throw ValidationError("the number of hosts must be at least 1") }
         }
@@ -41,7 +45,7 @@ struct LabCommand: ParsableCommand {
             let started = Date()
             let flavor: LabFlavor = systemd ? .systemd : .light
             try reportingErrors { try LabRequirements.check(flavor: flavor) }
-            let hosts = try reportingErrors { try lab.up(names: numbered + names, flavor: flavor) }
+            let hosts = try reportingErrors { try lab.up(names: numbered + names, flavor: flavor, cgroupControllers: cgroupControllers) }
             printTable(hosts.map { [$0.name, $0.address, $0.flavor.rawValue, "running"] })
             print(String(format: "%d host(s) up in %.1f s; inventory: %@", hosts.count,
                          Date().timeIntervalSince(started), lab.inventoryPath))

@@ -12,8 +12,8 @@ struct SystemLabHost {
     let lab: LabHost
     let context: HostContext
 
-    static func make(_ prefix: String, flavor: LabFlavor = .light, facts: Value = .dict([:])) async throws -> SystemLabHost {
-        let host = try await LabFixture.shared.hosts(1, flavor: flavor, prefix: prefix)[0]
+    static func make(_ prefix: String, flavor: LabFlavor = .light, facts: Value = .dict([:]), cgroupControllers: Bool = false) async throws -> SystemLabHost {
+        let host = try await LabFixture.shared.hosts(1, flavor: flavor, prefix: prefix, cgroupControllers: cgroupControllers)[0]
         let lab = LabFixture.shared.lab
         var target = SSHTarget(hostName: host.name, address: host.address, port: 22, user: "root", knownHostsFiles: [lab.knownHostsPath])
         target.identityFiles = [lab.clientKeyPath]

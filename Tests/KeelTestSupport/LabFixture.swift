@@ -15,11 +15,12 @@ public actor LabFixture {
 
     public init() {}
 
-    public func hosts(_ count: Int, flavor: LabFlavor = .light, prefix: String) async throws -> [LabHost] {
-        let key = "\(flavor.rawValue)/\(prefix)"
+    /// `cgroupControllers`: systemd hosts that enforce container resource limits (Lab.up).
+    public func hosts(_ count: Int, flavor: LabFlavor = .light, prefix: String, cgroupControllers: Bool = false) async throws -> [LabHost] {
+        let key = "\(flavor.rawValue)/\(prefix)\(cgroupControllers ? "/cgroups" : "")"
         if let hosts = known[key], hosts.count >= count { return Array(hosts.prefix(count)) }
         let names = (1...max(count, 1)).map { "t-\(prefix)-\($0)" }
-        let hosts = try lab.up(names: names, flavor: flavor)
+        let hosts = try lab.up(names: names, flavor: flavor, cgroupControllers: cgroupControllers)
         known[key] = hosts
         return Array(hosts.prefix(count))
     }

@@ -6,7 +6,7 @@ extension PodmanContainerModule {
     public struct Arguments: ModuleArguments {
         @Option("name", .string, required: true, format: .word, help: "The container's name.") var name: String
         @Option("image", .string, help: "The image (repository:tag, or an ID). Needed unless state is absent, or the container exists and is only started or stopped.") var image: String?
-        @Option("state", choices: ContainerState.self, default: .started, help: "`started`: exists as specified and runs; `present`/`created`: exists as specified (a new one is created, not started); `stopped`: exists and does not run; `absent`: removed.") var state: ContainerState
+        @Option("state", choices: ContainerState.self, default: .started, help: "`started`: exists as specified and runs; `present`/`created`: exists as specified (a new one is created, not started); `stopped`: exists and does not run; `absent`: removed; `quadlet`: only write the quadlet file NAME.container (containers.podman's state), the container is not touched.") var state: ContainerState
         @Option("command", .raw, help: "The command (a string split like a shell would, or a list): replaces the image's CMD.") var command: Value?
         @Option("entrypoint", .string, help: "The entrypoint, replacing the image's ENTRYPOINT (one string, not split).") var entrypoint: String?
         @Option("env", .dict, help: "Environment variables, NAME: value.") var env: Value?
@@ -53,8 +53,13 @@ extension PodmanContainerModule {
         @Option("wait_port", .int, help: "After starting the container, wait until this TCP port answers on 127.0.0.1 of the host (fails after wait_timeout).") var wait_port: Int?
         @Option("wait_timeout", .int, default: 60, help: "Seconds the health gate waits.") var wait_timeout: Int
 
+        @Option("quadlet_dir", .path, help: "Where quadlet files go (state quadlet, and `systemd` on podman 4.4 and later): /etc/containers/systemd for root, ~/.config/containers/systemd for a rootless user by default.") var quadlet_dir: String?
+        @Option("quadlet_filename", .string, help: "The quadlet file's name (`.container` is added when missing); NAME.container by default.") var quadlet_filename: String?
+        @Option("quadlet_file_mode", .string, help: "The quadlet file's permissions (octal, 0640); a new file gets 0640, an existing one keeps its mode unless this is given.") var quadlet_file_mode: String?
+        @Option("quadlet_options", .list(.string), help: "Lines appended to the quadlet file as given (`[Install]`, `WantedBy=default.target`).") var quadlet_options: [String]?
+
         public init() {}
     }
 
-    public enum ContainerState: String, OptionChoice { case present, started, stopped, absent, created }
+    public enum ContainerState: String, OptionChoice { case present, started, stopped, absent, created, quadlet }
 }

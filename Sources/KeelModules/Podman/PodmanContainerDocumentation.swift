@@ -13,8 +13,11 @@ extension PodmanContainerModule {
             back and started. A host port already published by another running container fails the task before anything \
             changes.
 
-            `systemd: {}` runs the container as the service `container-NAME.service` (written by Keel in the shape of \
-            `podman generate systemd`: `podman start --attach`, Restart=on-failure, enabled for boot). The unit file is \
+            `systemd: {}` runs the container as a systemd service. Which kind is decided from `podman --version` in the \
+            same observation: podman 4.4 and later get the quadlet file /etc/containers/systemd/NAME.container \
+            (~/.config/containers/systemd for a rootless user; `quadlet_dir` overrides), from which systemd's generator \
+            makes NAME.service at daemon-reload; older podman gets `container-NAME.service`, rendered by Keel in the \
+            shape of `podman generate systemd` (`podman start --attach`, Restart=on-failure, enabled for boot). The unit file is \
             converged in the same step: a changed unit is rewritten, reloaded and restarted; a recreated container is \
             started through the service. `state: absent` also removes a unit Keel wrote. A task run as another user \
             (become_user: deploy) manages that user's rootless containers; its unit is a user unit in \
@@ -50,9 +53,9 @@ extension PodmanContainerModule {
             """,
         deviations: [
             "Only the options listed here are supported; containers.podman's other options (device, ulimit, uidmap, userns, cgroups, ...) are refused as unknown. `detach: false` is refused.",
-            "Quadlet is not used, also not on podman 4.4 and later: Keel writes and converges the same unit on every version (the lab's podman is 4.3.1, where a quadlet path could not be tested).",
+            "`systemd:` (a Keel option; containers.podman has generate_systemd and state quadlet) picks the mechanism from the host's podman version in the same observation: on podman 4.4 and later it writes the quadlet file NAME.container ([Unit], the same [Container] keys as state quadlet, [Service], [Install] when enabled) and runs NAME.service; on older podman (Debian 12's 4.3.1) it renders container-NAME.service itself. The quadlet path is planned and unit-tested but has not run against a real quadlet generator (none in the lab). With quadlet, a recreate is a restart of the service (podman run --replace): the old container is not kept for a rollback.",
             "env_file contents are compared (containers.podman does not look into the files): editing a file recreates the container. Their values are passed to podman as --env.",
-            "State `quadlet` and `generate_systemd` are not supported; `systemd:` (a Keel option) renders and converges the unit itself, also on podman < 4.4 (Debian 12's 4.3.1), which has no quadlet.",
+            "state: quadlet writes NAME.container (quadlet_dir, quadlet_filename, quadlet_file_mode, quadlet_options) with the keys and values containers.podman writes for the same arguments (compared in the lab with its file); a file whose lines differ only in comments is the same file, as in containers.podman. It never touches the container, and state: absent leaves such a file. generate_systemd is not supported.",
             "Settings the task does not give are never compared, so removing an option from a task does not recreate the container (containers.podman compares some defaults); env, labels, publish, volumes and capabilities given are compared as whole sets (a variable or port dropped from the list recreates).",
             "A recreate is rolled back when the new container cannot be created or started; containers.podman removes the old container first.",
             "`stopped` does not compare settings (as containers.podman); `present` creates without starting, like `created`.",

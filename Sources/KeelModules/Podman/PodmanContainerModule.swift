@@ -25,6 +25,10 @@ public struct PodmanContainerModule: Module {
         /// Host ports (`8080/tcp`) published by other running containers, with the container's name.
         var portsOfOthers: [String: String]
         var unit: PodmanUnitObserved?
+        /// The host's podman has quadlet (4.4 or later); nil when the task does not need to know.
+        var quadletSupported: Bool?
+        /// The quadlet file (NAME.container) and its service, when the task writes or may remove one.
+        var quadlet: PodmanQuadletObserved?
         /// The user podman runs as, and their home (for a rootless container's user unit).
         var uid: Int?
         var home: String
@@ -51,6 +55,13 @@ public struct PodmanContainerModule: Module {
         let unit = try PodmanSystemdUnit(option: a.systemd, container: a.name, executable: a.executable) ?? PodmanSystemdUnit(container: a.name)
         if a.systemd != nil || a.state == .absent {
             sections += PodmanSystemdUnit.observation(name: unit.name, directory: unit.directoryGiven ? unit.directory : nil)
+        }
+        // Quadlet or a unit of Keel's own is decided here, in the same round trip: by the host's podman version.
+        if a.systemd != nil { sections.append(("version", "\(podman(["--version"])) 2>/dev/null")) }
+        if a.systemd != nil || a.state == .quadlet || a.state == .absent {
+            let file = PodmanQuadlet.fileName(a.quadlet_filename, name: a.name, kind: "container")
+            sections += PodmanQuadletObserved.observation(fileName: file, directory: a.quadlet_dir,
+                                                          service: a.state == .quadlet ? nil : PodmanContainerQuadlet.serviceName(file))
         }
 
         let output = try await host.runPodman(PodmanCommand.sectionedScript(sections)).stdoutText
@@ -83,6 +94,8 @@ public struct PodmanContainerModule: Module {
                      imageID: image?[path: "Id"]?.stringValue, envFiles: envFiles,
                      podID: pod.isEmpty || pod.contains(" ") ? nil : pod, portsOfOthers: portsOfOthers,
                      unit: found["unit-file"] != nil ? PodmanUnitObserved(sections: found) : nil,
+                     quadletSupported: found["version"].map { PodmanQuadlet.version($0).map { PodmanQuadlet.supported(major: $0.major, minor: $0.minor) } ?? false },
+                     quadlet: PodmanQuadletObserved(sections: found),
                      uid: identity.first.flatMap { Int($0) }, home: identity.count > 1 ? identity[1] : "")
     }
 

@@ -10,8 +10,8 @@ struct PodmanContainerPlanner {
     let arguments: Module.Arguments
     let observed: Module.State
     let host: String
-    private var steps: [Module.Step] = []
-    private var diffs: [Diff] = []
+    var steps: [Module.Step] = []
+    var diffs: [Diff] = []
 
     init(arguments: Module.Arguments, observed: Module.State, host: String) {
         self.arguments = arguments
@@ -19,12 +19,12 @@ struct PodmanContainerPlanner {
         self.host = host
     }
 
-    private var name: String { arguments.name }
+    var name: String { arguments.name }
 
     /// Whether the unit is the user's (a rootless container), which every systemctl call must know.
-    private var userScope = false
+    var userScope = false
 
-    private mutating func add(_ action: Module.Action, unit: String? = nil) {
+    mutating func add(_ action: Module.Action, unit: String? = nil) {
         steps.append(Module.Step(action: action, container: name, executable: arguments.executable, unit: unit, userScope: userScope))
     }
 
@@ -36,6 +36,8 @@ struct PodmanContainerPlanner {
         unit?.scope(uid: observed.uid, home: observed.home)
         userScope = unit?.userScope ?? false
         if a.state == .absent { return planAbsent(values: values) }
+        if a.state == .quadlet { return try planQuadletFile(values: values) }
+        if let unit, observed.quadletSupported == true { return try planQuadletService(unit, values: values) }
 
         let container = observed.container
         let desired = try PodmanContainerDesired(a, envFiles: observed.envFiles)
@@ -101,7 +103,7 @@ struct PodmanContainerPlanner {
             } else if running || observed.unit?.active == true {
                 add(.stop, unit: observed.unit?.active == true ? unitName : nil)
             }
-        case .absent:
+        case .absent, .quadlet:
             break
         }
         if started && (a.wait_healthy || a.wait_port != nil || unitName != nil) {
@@ -136,7 +138,7 @@ struct PodmanContainerPlanner {
 
     /// The settings the task gave that podman shows otherwise; each forces a recreate (podman changes
     /// none of them in place).
-    private func compare(_ desired: PodmanContainerDesired, with container: PodmanContainerObserved) -> FieldChanges {
+    func compare(_ desired: PodmanContainerDesired, with container: PodmanContainerObserved) -> FieldChanges {
         var changes = FieldChanges()
         if let image = arguments.image {
             let short = { (id: String) in String(id.prefix(12)) }
@@ -163,7 +165,7 @@ struct PodmanContainerPlanner {
 
     /// A host port another running container publishes would make the start fail after the old
     /// container was stopped: refuse before touching anything.
-    private func checkPortsAreFree(_ desired: PodmanContainerDesired) throws {
+    func checkPortsAreFree(_ desired: PodmanContainerDesired) throws {
         for port in desired.hostPorts {
             if let other = observed.portsOfOthers[port] {
                 throw KeelError("\(host): podman_container: host port \(port) is already published by the container \(other)",
@@ -172,7 +174,7 @@ struct PodmanContainerPlanner {
         }
     }
 
-    private mutating func planAbsent(values: OrderedDictionary<String, Value>) -> Plan<Module.Step> {
+    mutating func planAbsent(values: OrderedDictionary<String, Value>) -> Plan<Module.Step> {
         var values = values
         var unit = (try? PodmanSystemdUnit(option: arguments.systemd, container: name, executable: arguments.executable)) ?? PodmanSystemdUnit(container: name)
         unit.scope(uid: observed.uid, home: observed.home)
@@ -184,6 +186,7 @@ struct PodmanContainerPlanner {
             add(.daemonReload)
             diffs.append(Diff(label: unit.path, before: observedUnit.content ?? "", after: ""))
         }
+        planQuadletRemoval()
         if let container = observed.container {
             add(.remove)
             diffs.insert(Diff(label: "container \(name)", before: "state: \(container.status)\n", after: "state: absent\n"), at: 0)

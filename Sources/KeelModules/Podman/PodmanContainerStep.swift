@@ -12,6 +12,8 @@ extension PodmanContainerModule {
         case replace(arguments: [String], start: Bool)
         case start, stop, restart, remove
         case writeUnit(PodmanSystemdUnit)
+        /// A quadlet file (its mode set when given).
+        case writeFile(path: String, content: String, mode: String?)
         case removeUnit(path: String)
         case daemonReload
         case enableUnit, disableUnit
@@ -42,6 +44,7 @@ extension PodmanContainerModule {
             case .restart: return unit.map { "\(shownSystemctl) restart \($0)" } ?? "podman restart \(container)"
             case .remove: return "podman rm -f \(container)"
             case .writeUnit(let unit): return "write \(unit.path)"
+            case .writeFile(let path, _, let mode): return "write \(path)\(mode.map { " (mode \($0))" } ?? "")"
             case .removeUnit(let path): return "remove \(path)"
             case .daemonReload: return "\(shownSystemctl) daemon-reload"
             case .enableUnit: return "\(shownSystemctl) enable \(unit ?? "")"
@@ -75,6 +78,9 @@ extension PodmanContainerModule {
                 try await host.runPodmanChecked(podman(["rm", "--force", "--ignore", name]), failure: "podman_container: cannot remove \(name)")
             case .writeUnit(let unit):
                 _ = try await FileWrite(destination: unit.path, content: Data(unit.content.utf8), createParentDirectories: true).perform(on: host)
+            case .writeFile(let path, let content, let mode):
+                _ = try await FileWrite(destination: path, content: Data(content.utf8), createParentDirectories: true).perform(on: host)
+                if let mode { try await host.runPodmanChecked("chmod \(ShellQuote.quote(mode)) -- \(ShellQuote.quote(path))", failure: "podman_container: cannot set the mode of \(path)") }
             case .removeUnit(let path):
                 try await host.runPodmanChecked("rm -f -- \(ShellQuote.quote(path))", failure: "podman_container: cannot remove \(path)")
             case .daemonReload:

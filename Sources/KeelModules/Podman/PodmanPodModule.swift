@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import KeelTransport
 import OrderedCollections
@@ -30,7 +31,7 @@ public struct PodmanPodModule: Module {
         deviations: [
             "Only these options are supported: name, state (created, started, stopped, absent), publish (ports), network, label, hostname, share, infra, infra_image, add_host, dns, recreate, executable; others are refused.",
             "recreate: true recreates the pod on every run, as in containers.podman.",
-            "generate_systemd and quadlet are not supported here.",
+            "state: quadlet writes NAME.pod with the keys containers.podman writes (compared in the lab with its file), except infra: `PodmanArgs=--infra=BOOL` where containers.podman writes `--infra True`, which podman would read as a stray argument. generate_systemd and a systemd option are not supported (quadlet .pod files need podman 5.0).",
         ])
 
     public struct Arguments: ModuleArguments {
@@ -47,13 +48,21 @@ public struct PodmanPodModule: Module {
         @Option("dns", .list(.string), help: "DNS servers (created only; not compared).") var dns: [String]?
         @Option("recreate", .bool, default: false, help: "Recreate the pod even when it matches (every run).") var recreate: Bool
         @Option("executable", .string, default: "podman", format: .word, help: "The podman program.") var executable: String
+        @Option("quadlet_dir", .path, help: "state quadlet: where the file goes (/etc/containers/systemd for root, ~/.config/containers/systemd for a user).") var quadlet_dir: String?
+        @Option("quadlet_filename", .string, help: "state quadlet: the file's name (`.pod` is added when missing); NAME.pod by default.") var quadlet_filename: String?
+        @Option("quadlet_file_mode", .string, help: "state quadlet: the file's permissions (octal); a new file gets 0640.") var quadlet_file_mode: String?
+        @Option("quadlet_options", .list(.string), help: "state quadlet: lines appended to the file as given.") var quadlet_options: [String]?
         public init() {}
     }
 
-    public enum PodState: String, OptionChoice { case created, started, stopped, absent }
+    public enum PodState: String, OptionChoice { case created, started, stopped, absent, quadlet }
 
     public struct State: Equatable, Sendable {
         var pod: Value?
+        /// state quadlet: the file NAME.pod, and who runs podman (root's or the user's directory).
+        var quadlet: PodmanQuadletObserved?
+        var uid: Int?
+        var home = ""
         var running: Bool { ["Running", "Degraded"].contains(pod?["State"]?.stringValue ?? "") }
     }
 
@@ -62,6 +71,7 @@ public struct PodmanPodModule: Module {
         case remove(name: String, executable: String)
         case start(name: String, executable: String)
         case stop(name: String, executable: String)
+        case writeQuadlet(path: String, content: String, mode: String?)
 
         public var description: String {
             switch self {
@@ -69,6 +79,7 @@ public struct PodmanPodModule: Module {
             case .remove(let name, _): return "podman pod rm -f \(name)"
             case .start(let name, _): return "podman pod start \(name)"
             case .stop(let name, _): return "podman pod stop \(name)"
+            case .writeQuadlet(let path, _, let mode): return "write \(path)\(mode.map { " (mode \($0))" } ?? "")"
             }
         }
     }
@@ -76,7 +87,11 @@ public struct PodmanPodModule: Module {
     public init() {}
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
-        State(pod: try await PodmanImageShell.inspect("pod", a.name, on: host, executable: a.executable))
+        if a.state == .quadlet {
+            let found = try await PodmanPodQuadlet.observe(a, on: host)
+            return State(pod: nil, quadlet: found.file, uid: found.uid, home: found.home)
+        }
+        return State(pod: try await PodmanImageShell.inspect("pod", a.name, on: host, executable: a.executable))
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
@@ -85,6 +100,7 @@ public struct PodmanPodModule: Module {
         let e = a.executable
         var changes = FieldChanges()
         var steps: [Step] = []
+        if a.state == .quadlet { return try planQuadlet(a, observed: observed) }
         guard a.state != .absent else {
             guard observed.pod != nil else { return .unchanged(values: values) }
             changes.compare("state", desired: "absent", observed: observed.pod?["State"]?.stringValue ?? "present")
@@ -112,6 +128,22 @@ public struct PodmanPodModule: Module {
         }
         guard !steps.isEmpty else { return .unchanged(values: values) }
         return Plan(steps: steps, diffs: [changes.diff(label: label)], values: values, fieldChanges: changes)
+    }
+
+    /// state quadlet: only the file; the same content (comments aside) and mode is no change.
+    func planQuadlet(_ a: Arguments, observed: State) throws -> Plan<Step> {
+        let file = try PodmanPodQuadlet.file(a)
+        let path = PodmanPodQuadlet.path(a, uid: observed.uid, home: observed.home)
+        let values: OrderedDictionary<String, Value> = ["name": .string(a.name), "quadlet_file": .string(path)]
+        let existing = observed.quadlet?.content
+        let wantedMode = try a.quadlet_file_mode.map(PodmanContainerPlanner.octalMode)
+        let sameContent = observed.quadlet?.matches(file) ?? false
+        let modeDiffers = existing != nil && wantedMode != nil && wantedMode != observed.quadlet?.mode
+        guard !sameContent || modeDiffers else { return .unchanged(values: values) }
+        var diffs: [Diff] = []
+        if !sameContent { diffs.append(Diff(label: path, before: existing ?? "", after: file.content)) }
+        if modeDiffers { diffs.append(Diff(label: "\(path) mode", before: (observed.quadlet?.mode ?? "") + "\n", after: (wantedMode ?? "") + "\n")) }
+        return Plan(steps: [.writeQuadlet(path: path, content: file.content, mode: wantedMode ?? (existing == nil ? "640" : nil))], diffs: diffs, values: values)
     }
 
     func compare(_ a: Arguments, _ labels: [String: String]?, _ publish: [PodmanPortMapping]?, _ pod: Value) -> FieldChanges {
@@ -172,6 +204,10 @@ public struct PodmanPodModule: Module {
             case .stop(let name, let e):
                 try await PodmanImageShell.run(["pod", "stop", name], on: host, failure: "cannot stop pod \(name)", executable: e)
                 last = (name, e)
+            case .writeQuadlet(let path, let content, let mode):
+                _ = try await FileWrite(destination: path, content: Data(content.utf8), createParentDirectories: true).perform(on: host)
+                if let mode { try await host.runPodmanChecked("chmod \(ShellQuote.quote(mode)) -- \(ShellQuote.quote(path))", failure: "podman_pod: cannot set the mode of \(path)") }
+                return .changed(["quadlet_file": .string(path)])
             }
         }
         guard let (name, e) = last else { return .changed(["pod": .dict([:])]) }
