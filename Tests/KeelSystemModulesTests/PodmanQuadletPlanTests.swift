@@ -55,6 +55,19 @@ import Testing
         #expect(service.sections.first { $0.name == "Container" } == file.sections.first)
     }
 
+    /// An existing pod is joined with `--pod` (quadlet's `Pod=` names a .pod unit), and `%` is no specifier.
+    @Test func theServiceJoinsAPodByNameAndEscapesPercent() throws {
+        var arguments = Self.arguments
+        arguments["pod"] = "app"
+        arguments["env"] = ["RATIO": "50%"]
+        let a = try Module.arguments(arguments)
+        let service = try PodmanContainerQuadlet.service(a, unit: try #require(try PodmanSystemdUnit(option: a.systemd, container: "web", executable: "podman")))
+        let container = try #require(service.sections.first { $0.name == "Container" }).entries.map { "\($0.key)=\($0.value)" }
+        #expect(container.contains("PodmanArgs=--pod app") && !container.contains { $0.hasPrefix("Pod=") })
+        #expect(container.contains("Environment=RATIO=50%%"))
+        #expect(try PodmanContainerQuadlet.file(a).content.contains("\nPod=app\n"))
+    }
+
     @Test func aConvergedServiceIsOk() throws {
         let content = try PodmanContainerQuadlet.service(try Module.arguments(Self.arguments),
                                                          unit: try #require(try PodmanSystemdUnit(option: .dict(["restart_sec": 2]), container: "web", executable: "podman"))).content

@@ -79,7 +79,9 @@ enum PodmanContainerQuadlet {
 
     /// `systemd:` on podman 4.4 and later: the same `[Container]` section inside a whole service: the unit's
     /// ordering, systemd's restart policy, and `[Install]` when the service is enabled (a generated unit
-    /// cannot be `systemctl enable`d; the generator links it from WantedBy).
+    /// cannot be `systemctl enable`d; the generator links it from WantedBy). Two differences from state
+    /// quadlet: `pod` goes to podman as `--pod NAME` (quadlet's `Pod=` names a .pod unit, not a pod that
+    /// podman_pod made), and `%` is written `%%` (systemd would read it as a specifier in the generated unit).
     static func service(_ a: Arguments, unit: PodmanSystemdUnit) throws -> PodmanQuadlet {
         var unitEntries: [PodmanQuadlet.Entry] = [
             .init(key: "Description", value: "Podman container \(a.name)"),
@@ -89,7 +91,7 @@ enum PodmanContainerQuadlet {
         if !unit.requires.isEmpty { unitEntries.append(.init(key: "Requires", value: unit.requires.joined(separator: " "))) }
         var sections: [PodmanQuadlet.Section] = [
             .init(name: "Unit", entries: unitEntries),
-            .init(name: "Container", entries: try containerEntries(a)),
+            .init(name: "Container", entries: try serviceContainerEntries(a)),
             .init(name: "Service", entries: [
                 .init(key: "Restart", value: unit.restart),
                 .init(key: "RestartSec", value: String(unit.restartSeconds)),
@@ -101,6 +103,15 @@ enum PodmanContainerQuadlet {
         }
         return PodmanQuadlet(header: "\(PodmanSystemdUnit.header) for the container \(a.name); changes here are overwritten.",
                              sections: sections, extraLines: a.quadlet_options ?? [])
+    }
+
+    static func serviceContainerEntries(_ a: Arguments) throws -> [PodmanQuadlet.Entry] {
+        var entries = try containerEntries(a)
+        if let pod = a.pod {
+            entries.removeAll { $0.key == "Pod" }
+            entries.append(.init(key: "PodmanArgs", value: "--pod \(pod)"))
+        }
+        return entries.map { .init(key: $0.key, value: $0.value.replacingOccurrences(of: "%", with: "%%")) }
     }
 
     /// The service quadlet generates from `NAME.container`: `NAME.service`.

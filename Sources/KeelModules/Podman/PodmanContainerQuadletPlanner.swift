@@ -89,6 +89,7 @@ extension PodmanContainerPlanner {
         case .absent, .quadlet:
             break
         }
+        for index in steps.indices where steps[index].unit == service { steps[index].quadletFile = quadletPath }
         if started {
             add(.waitUntilReady(PodmanHealthGate(container: name, healthcheck: a.wait_healthy, port: a.wait_port, timeout: a.wait_timeout,
                                                  executable: a.executable, unit: service, userScope: userScope)))

@@ -29,6 +29,8 @@ extension PodmanContainerModule {
         var unit: String?
         /// The service is a user unit (systemctl --user).
         var userScope = false
+        /// The quadlet file the service is generated from (its start failure points at the generator).
+        var quadletFile: String?
 
         var systemctl: String { PodmanSystemdUnit.systemctl(userScope: userScope) }
 
@@ -53,6 +55,13 @@ extension PodmanContainerModule {
             }
         }
 
+        /// A quadlet generator that rejects the file (a key this podman does not know: keys were added release by
+        /// release) makes no service, and systemctl only says the unit was not found.
+        private var generatorHint: String {
+            guard let quadletFile, let unit else { return "" }
+            return " (\(unit) is generated from \(quadletFile); if systemd does not know it, see why with `/usr/libexec/podman/quadlet -dryrun\(userScope ? " -user" : "")` on the host)"
+        }
+
         func podman(_ arguments: [String]) -> String { PodmanCommand.line(arguments, executable: executable) }
 
         func perform(on host: HostContext) async throws {
@@ -67,13 +76,13 @@ extension PodmanContainerModule {
                 try await replace(arguments: arguments, start: start, on: host)
             case .start:
                 try await host.runPodmanChecked(unit.map { "\(systemctl) start \(ShellQuote.quote($0))" } ?? podman(["start", name]),
-                                          failure: "podman_container: cannot start \(name)")
+                                          failure: "podman_container: cannot start \(name)\(generatorHint)")
             case .stop:
                 try await host.runPodmanChecked(unit.map { "\(systemctl) stop \(ShellQuote.quote($0))" } ?? podman(["stop", name]),
                                           failure: "podman_container: cannot stop \(name)")
             case .restart:
                 try await host.runPodmanChecked(unit.map { "\(systemctl) restart \(ShellQuote.quote($0))" } ?? podman(["restart", name]),
-                                          failure: "podman_container: cannot restart \(name)")
+                                          failure: "podman_container: cannot restart \(name)\(generatorHint)")
             case .remove:
                 try await host.runPodmanChecked(podman(["rm", "--force", "--ignore", name]), failure: "podman_container: cannot remove \(name)")
             case .writeUnit(let unit):
