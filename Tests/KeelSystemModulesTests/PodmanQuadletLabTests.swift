@@ -83,6 +83,16 @@ import Testing
         infra["infra"] = true
         _ = try await host.run(PodmanPodModule.self, infra)
         #expect(try host.inspect("grep -c '^PodmanArgs=--infra=true$' /tmp/q-keel/q-pod.pod") == "1\n")
+        // quadlet_filename gets the suffix; quadlet_file_mode is kept: a mode alone is a change of its own.
+        var named: OrderedDictionary<String, Value> = ["name": "q-named", "image": .string(PodmanContainerLab.image("1")), "state": "quadlet",
+                                                       "quadlet_dir": "/tmp/q-keel", "quadlet_filename": "custom", "quadlet_file_mode": "0600"]
+        try await host.converges(PodmanContainerModule.self, named, fingerprint: "stat -c '%n %a' /tmp/q-keel/custom.container 2>&1; true")
+        #expect(try host.inspect("stat -c %a /tmp/q-keel/custom.container") == "600\n")
+        named["quadlet_file_mode"] = "0644"
+        let remoded = try await host.run(PodmanContainerModule.self, named)
+        #expect(remoded.changed && remoded.diffs.map(\.label) == ["/tmp/q-keel/custom.container mode"])
+        #expect(try host.inspect("stat -c %a /tmp/q-keel/custom.container") == "644\n")
+        #expect(try await !host.run(PodmanContainerModule.self, named).changed)
         // A changed setting rewrites the file (and only the file: no container appears).
         var changed = Self.containerArguments
         changed["quadlet_dir"] = "/tmp/q-keel"
