@@ -53,6 +53,7 @@ enum CgroupControllers {
     static let unit = """
         # Written by keel lab: the controllers the lab delegated to this host are mounted read-only by
         # systemd-nspawn; a bind remount makes this mount writable (the host's root is its own subtree).
+        # ($$ is systemd's escape for a literal $.)
         [Unit]
         Description=Keel lab: writable cgroup v1 controllers
         DefaultDependencies=no
@@ -61,7 +62,7 @@ enum CgroupControllers {
         [Service]
         Type=oneshot
         RemainAfterExit=yes
-        ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do case "$c" in */systemd/|*/unified/) ;; *) mount -o remount,bind,rw "$c";; esac; done'
+        ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do case "$$c" in */systemd/|*/unified/) ;; *) mount -o remount,bind,rw "$$c";; esac; done'
 
         [Install]
         WantedBy=sysinit.target
