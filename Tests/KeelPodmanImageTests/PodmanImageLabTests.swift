@@ -236,10 +236,8 @@ struct PodmanImageLabTests {
         try await host.converges(PodmanVolumeModule.self, ["name": "kvol", "state": "absent"])
     }
 
-    /// Created, recreated and removed only: starting a pod runs its infra container, which the lab's
-    /// systemd-nspawn hosts refuse today (crun: "create keyring: Operation not permitted", and with
-    /// keyring = false "setrlimit (RLIM_MEMLOCK): Operation not permitted"), so started/stopped are not
-    /// exercised here.
+    /// Created, recreated and removed; a pod's started and stopped states, with a container in it, are
+    /// tested in Tests/KeelSystemModulesTests/PodmanQuadletLabTests.swift.
     @Test func aPodIsCreatedRecreatedWhenItsPortsChangeAndRemoved() async throws {
         let host = try await PodmanImageLabHost.pair()[0]
         try host.inspect("podman pod rm -f kpod >/dev/null 2>&1; true")
