@@ -132,7 +132,7 @@ import Testing
         #expect(try exec(host, "podman exec -e PGPASSWORD='\(Self.password)' vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'") == "1\n")
         #expect(try lab.exec(host.name, "podman exec -e PGPASSWORD=wrong vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'").status != 0)
         #expect(try exec(host, "stat -c '%n %a %u' /etc/vps/postgres /etc/vps/postgres/db-password /etc/vps/backup /etc/vps/backup/passphrase /srv/vps/backups") == """
-            /etc/vps/postgres 700 0
+            /etc/vps/postgres 700 999
             /etc/vps/postgres/db-password 400 999
             /etc/vps/backup 700 0
             /etc/vps/backup/passphrase 600 0
@@ -230,5 +230,16 @@ import Testing
         #expect(try sql(host, "app", "SELECT id, label FROM items ORDER BY id") == rowsNow)
         let afterRestart = await harness.play(inventory: ["inventory.ini"])
         #expect(afterRestart.status == .ok && afterRestart.changedTasks.isEmpty, "converged after the restart: \(afterRestart.changedTasks.sorted()) \(failures(afterRestart))")
+
+        // A new password in the vault: check mode predicts the password file and the ALTER ROLE, the run
+        // changes exactly those, and the server takes the new password only.
+        let rotated = "lab-only-db-password-rotated-\(UUID().uuidString.prefix(8))"
+        let rotation = await harness.play(check: true, inventory: ["inventory.ini"], extraVars: ["vault_db_password": .string(rotated)])
+        #expect(rotation.status == .ok && rotation.changedTasks.count == 2, "check: the password file and ALTER ROLE: \(rotation.changedTasks.sorted()) \(failures(rotation))")
+        let rotate = await harness.play(inventory: ["inventory.ini"], extraVars: ["vault_db_password": .string(rotated)])
+        #expect(rotate.status == .ok && rotate.changedTasks == rotation.changedTasks, "rotation: \(rotate.changedTasks.sorted()) \(failures(rotate))")
+        #expect(try exec(host, "podman exec -e PGPASSWORD='\(rotated)' vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'") == "1\n")
+        #expect(try lab.exec(host.name, "podman exec -e PGPASSWORD='\(Self.password)' vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'").status != 0,
+                "the old password no longer logs in")
     }
 }
