@@ -245,5 +245,15 @@ import Testing
         #expect(try exec(host, "podman exec -e PGPASSWORD='\(rotated)' vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'") == "1\n")
         #expect(try lab.exec(host.name, "podman exec -e PGPASSWORD='\(Self.password)' vps-postgres psql -X -At -h 127.0.0.1 -U app -d app -c 'select 1'").status != 0,
                 "the old password no longer logs in")
+
+        // Another schedule: check mode predicts the timer unit and systemd's reload, the run changes exactly
+        // those, and systemd runs the timer on the new schedule.
+        let schedule: [String: Value] = ["vault_db_password": .string(rotated), "vps_backup_on_calendar": "*-*-* 04:40:00"]
+        let reschedule = await harness.play(check: true, inventory: ["inventory.ini"], extraVars: schedule)
+        #expect(reschedule.status == .ok && reschedule.changedTasks.count == 2, "check: the timer unit and the reload: \(reschedule.changedTasks.sorted())")
+        let rescheduled = await harness.play(inventory: ["inventory.ini"], extraVars: schedule)
+        #expect(rescheduled.status == .ok && rescheduled.changedTasks == reschedule.changedTasks, "reschedule: \(rescheduled.changedTasks.sorted()) \(failures(rescheduled))")
+        #expect(try exec(host, "systemctl show -p TimersCalendar --value vps-backup.timer").contains("04:40:00"))
+        #expect(try exec(host, "systemctl show -p NeedDaemonReload --value vps-backup.timer; systemctl is-active vps-backup.timer") == "no\nactive\n")
     }
 }
