@@ -25,6 +25,9 @@ PACKAGES+=(binutils lintian)
 PACKAGES+=(docker-registry apache2-utils openssl)
 # pebble, lego: the acme tests' CA and the differential client; libcurl4-openssl-dev: KeelACME's HTTP (CKeelCurl).
 PACKAGES+=(pebble lego libcurl4-openssl-dev)
+# postgresql-15: the postgresql_* module tests run its cluster on light hosts; scripts/build-postgres-lab-image
+# builds the VPS tests' offline PostgreSQL image from its files.
+PACKAGES+=(postgresql-15)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

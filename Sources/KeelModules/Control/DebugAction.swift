@@ -67,7 +67,9 @@ public struct SetFactAction: ControlAction {
 public struct AssertAction: ControlAction {
     public static let name = "assert"
     public static let spec = ArgumentSpec([
-        OptionSpec("that", .list(.raw), required: true, help: "Expressions that must all be true."),
+        // Not `.list`: a list option splits a string at commas, and Ansible's assert takes a string as ONE
+        // expression (`_check_type_list_strict`), which may well hold commas (`match('[a-z]{0,50}')`).
+        OptionSpec("that", .raw, required: true, help: "Expressions that must all be true (a list, or one expression as a string)."),
         OptionSpec("fail_msg", .raw, aliases: ["msg"], help: "Message when an expression is false."),
         OptionSpec("success_msg", .raw, help: "Message when all hold."),
         OptionSpec("quiet", .bool, default: false, help: "Less output."),
@@ -79,7 +81,7 @@ public struct AssertAction: ControlAction {
     public init() {}
 
     public func run(_ a: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome {
-        for condition in a["that"]?.listValue ?? [] {
+        for condition in a["that"].map({ $0.listValue ?? [$0] }) ?? [] {
             let expression: String
             switch condition {
             case .string(let s): expression = s
