@@ -1,0 +1,131 @@
+/// The names a template reads from its context, found by walking the parsed tree (never by matching text):
+/// what `keel check` needs to tell a variable nothing defines. Names the template binds itself (`set`,
+/// `for`, macro parameters, `with`, imports) are left out wherever they are bound, so a name the template
+/// reads before binding it counts as bound: the walk may miss a problem, never invent one.
+struct FreeNames {
+    let library: Library
+    /// Each free name where it is first read, in the order written.
+    private(set) var reads: [(name: String, position: TemplatePosition)] = []
+    /// Names asked `is defined` / `is undefined`, or given a `default(...)`: the template expects them to
+    /// be missing sometimes.
+    private(set) var guarded = Set<String>()
+    /// Reads variables by computed names (`lookup('vars', ...)`, `varnames`): nothing is certain.
+    private(set) var readsByComputedName = false
+    private var bound: Set<String> = ["loop", "caller", "varargs", "kwargs", "self", "super"]
+    private var seen = Set<String>()
+
+    /// Functions every Ansible template can call, whether or not this engine has them (a missing function
+    /// is not an undefined variable).
+    static let globals: Set<String> = ["lookup", "query", "q", "range", "dict", "namespace", "lipsum", "cycler", "joiner",
+                                       "now", "undef", "zip", "self"]
+    static let guardTests: Set<String> = ["defined", "undefined"]
+    static let guardFilters: Set<String> = ["default", "d"]
+    static let computedNameLookups: Set<String> = ["vars", "varnames"]
+
+    init(library: Library) { self.library = library }
+
+    /// The free names of `statements`, without those bound anywhere in them.
+    mutating func walk(_ statements: [Statement]) {
+        for s in statements { visit(s) }
+        reads = reads.filter { !bound.contains($0.name) && !Self.globals.contains($0.name) && library.functions[$0.name] == nil }
+    }
+
+    private mutating func bind(_ target: AssignTarget) {
+        switch target {
+        case .name(let n): bound.insert(n)
+        case .tuple(let targets): targets.forEach { bind($0) }
+        case .attribute: break   // a namespace attribute: the namespace was bound by its own `set`
+        }
+    }
+
+    private mutating func visit(_ statements: [Statement]) { for s in statements { visit(s) } }
+
+    private mutating func visit(_ s: Statement) {
+        switch s {
+        case .text, .breakLoop, .continueLoop: break
+        case .output(let e, _), .doExpression(let e, _): visit(e)
+        case .set(let target, let e, _): bind(target); visit(e)
+        case .ifChain(let branches, let otherwise, _):
+            for (condition, body) in branches { visit(condition); visit(body) }
+            visit(otherwise)
+        case .forLoop(let loop):
+            bind(loop.target)
+            visit(loop.iterable)
+            loop.condition.map { visit($0) }
+            visit(loop.body)
+            visit(loop.otherwise)
+        case .setBlock(let target, let filters, let body, _):
+            bind(target)
+            for (_, args, _) in filters { visit(args) }
+            visit(body)
+        case .filterBlock(let filters, let body, _):
+            for (_, args, _) in filters { visit(args) }
+            visit(body)
+        case .macro(let def): bound.insert(def.name); visit(def)
+        case .callBlock(let call, let def, _): visit(call); visit(def)
+        case .with(let assignments, let body, _):
+            for (target, e) in assignments { bind(target); visit(e) }
+            visit(body)
+        case .include(let e, _, _, _), .extends(let e, _): visit(e)
+        case .importModule(let e, let target, _, _): bound.insert(target); visit(e)
+        case .fromImport(let e, let names, _, _):
+            for (_, local) in names { bound.insert(local) }
+            visit(e)
+        case .block(let def): visit(def.body)
+        }
+    }
+
+    private mutating func visit(_ def: MacroDefinition) {
+        for p in def.parameters {
+            bound.insert(p.name)
+            p.defaultValue.map { visit($0) }
+        }
+        visit(def.body)
+    }
+
+    private mutating func visit(_ args: Arguments) {
+        args.positional.forEach { visit($0) }
+        args.keyword.forEach { visit($0.1) }
+        args.star.map { visit($0) }
+        args.doubleStar.map { visit($0) }
+    }
+
+    /// The variable an expression starts from (`a` of `a.b[0] | lower`), which a guard on the whole protects.
+    private static func root(_ e: Expr) -> String? {
+        switch e {
+        case .name(let n, _): return n
+        case .attribute(let b, _, _), .item(let b, _, _), .slice(let b, _, _, _, _), .call(let b, _, _): return root(b)
+        case .filter(let b?, _, _, _): return root(b)
+        default: return nil
+        }
+    }
+
+    private mutating func visit(_ e: Expr) {
+        switch e {
+        case .literal: break
+        case .name(let n, let position):
+            if seen.insert(n).inserted { reads.append((n, position)) }
+        case .list(let items), .tuple(let items), .concat(let items, _): items.forEach { visit($0) }
+        case .dict(let pairs): for (k, v) in pairs { visit(k); visit(v) }
+        case .attribute(let b, _, _), .unary(_, let b, _), .not(let b): visit(b)
+        case .item(let b, let k, _): visit(b); visit(k)
+        case .slice(let b, let x, let y, let z, _): visit(b); [x, y, z].forEach { $0.map { visit($0) } }
+        case .call(let callee, let args, _):
+            if case .name(let function, _) = callee, ["lookup", "query", "q"].contains(function),
+               case .literal(.string(let plugin))? = args.positional.first,
+               Self.computedNameLookups.contains(Lookups.shortName(plugin)) {
+                readsByComputedName = true
+            }
+            visit(callee); visit(args)
+        case .filter(let b, let name, let args, _):
+            if Self.guardFilters.contains(Library.shortName(name)), let b, let n = Self.root(b) { guarded.insert(n) }
+            b.map { visit($0) }; visit(args)
+        case .test(let b, let name, let args, _, _):
+            if Self.guardTests.contains(Library.shortName(name)), let n = Self.root(b) { guarded.insert(n) }
+            visit(b); visit(args)
+        case .binary(_, let l, let r, _), .and(let l, let r), .or(let l, let r): visit(l); visit(r)
+        case .compare(let f, let ops, _): visit(f); ops.forEach { visit($0.1) }
+        case .conditional(let t, let a, let b): visit(t); visit(a); b.map { visit($0) }
+        }
+    }
+}
