@@ -7,6 +7,9 @@ public struct TemplateReads: Sendable {
         public var name: String
         /// Where the name is written (nil when the template has no origin).
         public var location: SourceLocation?
+        /// The same place within the source text itself, 1-based.
+        public var line: Int
+        public var column: Int
     }
 
     /// Each name the template reads and does not bind itself, where it is first read.
@@ -30,7 +33,7 @@ extension TemplateEngine {
             var position = position
             // A bare expression is parsed inside "{{" and "}}": its first line is two columns further.
             if expression, position.line == 1 { position.column = max(1, position.column - 2) }
-            return TemplateReads.Read(name: name, location: TemplateEngine.shift(origin, position))
+            return TemplateReads.Read(name: name, location: TemplateEngine.shift(origin, position), line: position.line, column: position.column)
         }
         return TemplateReads(reads: reads, guarded: walker.guarded, readsByComputedName: walker.readsByComputedName)
     }

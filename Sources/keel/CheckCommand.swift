@@ -86,6 +86,7 @@ struct CheckCommand: ParsableCommand {
             } catch {
                 problems.append(error as? KeelError ?? KeelError("\(error)", at: SourceLocation(file: playbook, line: 1, column: 1)))
             }
+            problems += runner.undefinedVariables(playbook)
         }
         // A role or inventory shared by several playbooks reports its problem once.
         var seen = Set<String>()

@@ -1,0 +1,404 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+import KeelTemplate
+import OrderedCollections
+
+/// `keel check`'s variables that are certainly undefined: names a template of the playbook reads that
+/// nothing could define, neither the inventory, nor -e, nor the plays, roles and tasks (vars, vars_files,
+/// role defaults and vars, register, set_fact, include_vars, loop variables), nor Ansible itself (magic
+/// variables, facts), and that the template does not guard (`is defined`, `default`).
+///
+/// A false report on a valid playbook is worse than a miss, so every definition counts for the whole
+/// playbook wherever it is made (a name registered in the last play defines it for the first), and when
+/// the playbook can define names nobody can list before it runs (set_fact with a templated key, an
+/// include whose target no file matches, a `vars` lookup) nothing is reported for it at all.
+struct UndefinedVariables {
+    let registry: ModuleRegistry
+    let loader: PlaybookLoader
+    let templates: TemplateEngine
+
+    /// A template waiting to be read once every definition is known.
+    struct Use {
+        var text: String
+        var origin: WrittenStrings.Origin
+        var expression = false
+        /// Names this use may read undefined: guarded by its task's or a parent's `when`, loop variables.
+        var excused: Set<String>
+    }
+
+    private var defined = Set<String>()
+    private var uses: [Use] = []
+    /// Why nothing can be certain for this playbook, once something dynamic was found.
+    private(set) var gaveUp: String?
+    private var seenFiles = Set<String>()
+    private var seenRoles = Set<String>()
+    private var written = WrittenStrings()
+    private var paths = TemplatedPath()
+
+    init(registry: ModuleRegistry, loader: PlaybookLoader, templates: TemplateEngine) {
+        self.registry = registry
+        self.loader = loader
+        self.templates = templates
+    }
+
+    /// The certainly undefined variables of one playbook, as errors located where each name is read.
+    static func problems(in playbook: Playbook, inventory: Inventory, extraVars: [String], registry: ModuleRegistry,
+                         loader: PlaybookLoader, templates: TemplateEngine) -> [KeelError] {
+        var analysis = UndefinedVariables(registry: registry, loader: loader, templates: templates)
+        analysis.defined.formUnion(extraVars)
+        analysis.defineInventory(inventory, playbook: playbook)
+        let topDirectory = ControllerPath.directory(of: playbook.path)
+        for play in playbook.plays { analysis.collect(play, topDirectory: topDirectory) }
+        return analysis.report()
+    }
+
+    // MARK: Definitions that need no task
+
+    private mutating func defineInventory(_ inventory: Inventory, playbook: Playbook) {
+        var adjacent: [AdjacentVariables] = []
+        for directory in Set(playbook.plays.map(\.playbookDirectory) + [ControllerPath.directory(of: playbook.path)]) {
+            if let found = try? inventory.loadAdjacentVariables(beside: directory.isEmpty ? "." : directory) { adjacent.append(found) }
+        }
+        for host in inventory.hostNames + ["localhost"] {
+            defined.formUnion(inventory.hostVariables(host, playbookAdjacent: adjacent).keys)
+        }
+        // group_vars files of groups without hosts still name variables someone meant to define.
+        for variables in inventory.adjacentVariables + adjacent {
+            for group in variables.groupVars.values { defined.formUnion(group.keys) }
+            for host in variables.hostVars.values { defined.formUnion(host.keys) }
+        }
+    }
+
+    private mutating func giveUp(_ reason: String) {
+        if gaveUp == nil { gaveUp = reason }
+    }
+
+    // MARK: Walking the playbook
+
+    struct Place {
+        var playDirectory: String
+        var topDirectory: String
+    }
+
+    private mutating func collect(_ play: Play, topDirectory: String) {
+        let place = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
+        for prompt in play.varsPrompt { defined.insert(prompt.name) }
+        let excused = guardedNames(play.keywords.when)
+        for host in play.hosts { use(host, near: play.location, excused: excused) }
+        if let name = play.name { use(name, near: play.location, excused: excused) }
+        conditions(play.keywords.when, excused: excused)
+        define(vars: play.keywords.vars, near: play.location, excused: excused)
+        for file in play.varsFiles { defineFromFile(file.alternatives, in: [place.playDirectory, place.topDirectory]) }
+        for role in play.roleRuns { collect(role, excused: excused) }
+        let nodes = play.preTasks + play.roleRuns.map { .block($0.taskBlock) } + play.tasks + play.postTasks + play.allHandlers
+        for node in nodes { collect(node, place, excused: excused) }
+    }
+
+    /// A role's own variables: its defaults and vars (each value may read other names), its parameters.
+    private mutating func collect(_ role: Role, excused: Set<String>) {
+        define(vars: role.params, near: role.location, excused: excused)
+        for dependency in role.dependencies { collect(dependency, excused: excused) }
+        guard seenRoles.insert(role.path + "|" + (role.defaultsFrom ?? "") + "|" + (role.varsFrom ?? "")).inserted else { return }
+        defined.formUnion(role.defaults.keys)
+        defined.formUnion(role.vars.keys)
+        for (part, from) in [("defaults", role.defaultsFrom), ("vars", role.varsFrom)] {
+            for file in Self.roleVariableFiles(role.path, part, from: from) { useValues(ofFile: file) }
+        }
+    }
+
+    private mutating func collect(_ node: TaskNode, _ place: Place, excused: Set<String>) {
+        switch node {
+        case .task(let task):
+            collect(task, place, excused: excused)
+        case .block(let block):
+            var excused = excused.union(guardedNames(block.keywords.when))
+            if let role = block.role { define(role) }
+            if let role = block.importedRole { collect(role, excused: excused) }
+            conditions(block.keywords.when, excused: excused)
+            define(vars: block.keywords.vars, near: block.location, excused: excused)
+            excused.formUnion(block.keywords.vars.keys)
+            for inner in block.block + block.rescue + block.always { collect(inner, place, excused: excused) }
+        }
+    }
+
+    private mutating func define(_ role: RoleRef) {
+        defined.formUnion(role.defaults.keys)
+        defined.formUnion(role.vars.keys)
+        defined.formUnion(role.params.keys)
+    }
+
+    private mutating func collect(_ task: Task, _ place: Place, excused inherited: Set<String>) {
+        if let role = task.role { define(role) }
+        let conditionsOfTask = task.keywords.when + task.changedWhen + task.failedWhen + task.until
+        var excused = inherited.union(guardedNames(conditionsOfTask))
+        if let register = task.register { defined.insert(register) }
+        if let control = task.loopControl {
+            for name in [control.loopVar, control.indexVar].compactMap({ $0 }) {
+                if TemplateEngine.containsTemplate(name) { giveUp("a templated loop variable at \(control.location)") }
+                defined.insert(name)
+                excused.insert(name)
+            }
+            if let label = control.label { use(label, near: control.location, excused: excused) }
+        }
+        define(vars: task.keywords.vars, near: task.location, excused: excused)
+        if let name = task.name { use(name, near: task.location, excused: excused) }
+        conditions(conditionsOfTask, excused: excused)
+        if let loop = task.loop { useStrings(in: loop.items, near: loop.location, excused: excused) }
+        for text in [task.keywords.delegateTo, task.keywords.becomeUser].compactMap({ $0 }) {
+            use(text, near: task.location, excused: excused)
+        }
+        if let environment = task.keywords.environment { useStrings(in: environment, near: task.location, excused: excused) }
+        collectAction(task, place, excused: excused)
+    }
+
+    private mutating func collectAction(_ task: Task, _ place: Place, excused: Set<String>) {
+        switch task.action {
+        case "include_tasks":
+            useArguments(task, except: [], excused: excused)
+            followInclude(task, place, excused: excused)
+            return
+        case "include_role":
+            useArguments(task, except: [], excused: excused)
+            followRole(task, place, excused: excused)
+            return
+        default: break
+        }
+        if let control = registry.control(for: task.action) {
+            // Expressions an action evaluates itself (assert's `that`, debug's `var`) decide what happens
+            // when a name is missing (debug prints that it is not defined): they are not read here.
+            useArguments(task, except: control.unrenderedArguments, excused: excused)
+            switch control.variableDefinitions {
+            case .none: break
+            case .argumentKeys:
+                if task.args["_variable_params"] != nil || task.args["_raw_params"] != nil {
+                    giveUp("\(task.writtenAction) with arguments known only when it runs at \(task.location)")
+                }
+                for key in task.args.keys {
+                    if TemplateEngine.containsTemplate(key) { giveUp("\(task.writtenAction) with a templated name at \(task.location)") }
+                    defined.insert(key)
+                }
+            case .file(let options, let nestedUnder):
+                if let nestedUnder, let name = task.args[nestedUnder]?.stringValue {
+                    if TemplateEngine.containsTemplate(name) { giveUp("\(task.writtenAction) with a templated name at \(task.location)") }
+                    defined.insert(name)
+                } else if let file = options.lazy.compactMap({ task.args[$0]?.stringValue }).first,
+                          Set(task.args.keys).isSubset(of: Set(options + [nestedUnder].compactMap { $0 })) {
+                    defineFromFile([file], in: searchPaths(task, place, subdirectory: "vars"))
+                } else {
+                    giveUp("\(task.writtenAction) of files Keel cannot list at \(task.location)")
+                }
+            }
+            return
+        }
+        useArguments(task, except: [], excused: excused)
+        guard let runner = registry.runner(for: task.action) else {
+            // A module Keel does not have may return facts under any name.
+            if task.action.hasSuffix("facts") || task.action.hasSuffix("setup") { giveUp("module '\(task.writtenAction)' may return facts") }
+            return
+        }
+        if let source = runner.spec.controllerSource, source.kind == "templates",
+           case .string(let src)? = task.args[source.option], !TemplateEngine.containsTemplate(src),
+           let file = ControllerFiles(searchPaths: searchPaths(task, place)).find(src, kind: source.kind),
+           let text = try? String(contentsOfFile: file, encoding: .utf8) {
+            uses.append(Use(text: text, origin: .init(file: file, line: 1, column: 1, indent: 0), excused: excused))
+        }
+    }
+
+    // MARK: Includes
+
+    /// `include_tasks`: the file's tasks, or every file a templated name could match (each one's
+    /// definitions count); nothing certain when no file matches.
+    private mutating func followInclude(_ task: Task, _ place: Place, excused: Set<String>) {
+        guard case .string(let file)? = task.args["_raw_params"] ?? task.args["file"] else {
+            giveUp("include_tasks without a file at \(task.location)")
+            return
+        }
+        var candidates = [file]
+        if TemplateEngine.containsTemplate(file) {
+            let directories = [task.role.map { $0.path + "/tasks" }, ControllerPath.directory(of: task.location.file), place.playDirectory]
+                .compactMap { $0 }
+            candidates = paths.candidates(file, in: directories).filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
+            if candidates.isEmpty || candidates.count > 50 {
+                giveUp("include_tasks of '\(file)', which no file matches for certain, at \(task.location)")
+                return
+            }
+        }
+        for candidate in candidates {
+            do {
+                let included = try loader.loadIncludedTasks(at: candidate, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
+                                                            role: task.role, location: task.location)
+                guard seenFiles.insert(included.file).inserted else { continue }
+                for node in included.tasks { collect(node, place, excused: excused) }
+            } catch {
+                giveUp("include_tasks of '\(candidate)', which cannot be loaded now, at \(task.location)")
+            }
+        }
+    }
+
+    /// `include_role` with a literal name: the role's variables and tasks; nothing certain otherwise.
+    private mutating func followRole(_ task: Task, _ place: Place, excused: Set<String>) {
+        guard task.args.values.allSatisfy({ !ArgumentValidator.containsTemplate($0) }),
+              case .string(let name)? = task.args["name"] ?? task.args["_raw_params"] else {
+            giveUp("include_role of a role known only when it runs at \(task.location)")
+            return
+        }
+        var request = RoleRequest(name: name)
+        request.tasksFrom = task.args["tasks_from"]?.stringValue
+        request.varsFrom = task.args["vars_from"]?.stringValue
+        request.defaultsFrom = task.args["defaults_from"]?.stringValue
+        request.handlersFrom = task.args["handlers_from"]?.stringValue
+        do {
+            let role = try loader.loadRole(request, playbookDirectory: place.playDirectory, parentRole: task.role, location: task.location)
+            collect(role, excused: excused)
+            guard seenFiles.insert("role:\(role.path)|\(request.tasksFrom ?? "")|\(request.handlersFrom ?? "")").inserted else { return }
+            for node in [TaskNode.block(role.runBlock)] + role.handlers { collect(node, place, excused: excused) }
+        } catch {
+            giveUp("include_role of '\(name)', which cannot be loaded now, at \(task.location)")
+        }
+    }
+
+    /// vars_files and include_vars: the keys of the file, or of every file a templated name could match.
+    private mutating func defineFromFile(_ alternatives: [String], in directories: [String]) {
+        var loadedAny = false
+        for path in alternatives {
+            let candidates: [String]
+            if TemplateEngine.containsTemplate(path) {
+                candidates = paths.candidates(path, in: directories)
+            } else {
+                candidates = path.hasPrefix("/") ? [path] : directories.flatMap { [$0 + "/" + path] }
+            }
+            for candidate in candidates where FileManager.default.fileExists(atPath: candidate) {
+                guard let variables = try? loader.loadVariables(at: candidate) else { continue }
+                defined.formUnion(variables.keys)
+                loadedAny = true
+            }
+        }
+        if !loadedAny { giveUp("variables from \(alternatives.joined(separator: " or ")), which no readable file matches") }
+    }
+
+    private func searchPaths(_ task: Task, _ place: Place, subdirectory: String? = nil) -> [String] {
+        var paths: [String] = []
+        if let role = task.role {
+            if let subdirectory { paths.append(role.path + "/" + subdirectory) }
+            paths.append(role.path)
+        }
+        let here = ControllerPath.directory(of: task.location.file)
+        for directory in [here, place.playDirectory, place.topDirectory] where !paths.contains(directory) {
+            if let subdirectory { paths.append(directory + "/" + subdirectory) }
+            paths.append(directory)
+        }
+        return paths
+    }
+
+    static func roleVariableFiles(_ rolePath: String, _ part: String, from: String?) -> [String] {
+        let base = rolePath + "/" + part + "/" + (from ?? "main")
+        for candidate in [base + ".yml", base + ".yaml", base + ".json", base] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue { return [candidate] }
+            let entries = (FileManager.default.enumerator(atPath: candidate)?.allObjects as? [String]) ?? []
+            return entries.sorted().filter { AdjacentVariables.extensions.contains(where: $0.hasSuffix) }.map { candidate + "/" + $0 }
+        }
+        return []
+    }
+
+    // MARK: Uses
+
+    private mutating func define(vars: OrderedDictionary<String, Value>, near anchor: SourceLocation, excused: Set<String>) {
+        for (key, value) in vars {
+            if TemplateEngine.containsTemplate(key) { giveUp("a variable with a templated name at \(anchor)") }
+            defined.insert(key)
+            useStrings(in: value, near: anchor, excused: excused)
+        }
+    }
+
+    private mutating func useArguments(_ task: Task, except skipped: Set<String>, excused: Set<String>) {
+        for (key, value) in task.args where !skipped.contains(key) {
+            let anchor = task.argLocations[key] ?? task.argsLocation
+            useStrings(in: value, near: anchor, excused: excused)
+        }
+    }
+
+    private mutating func useStrings(in value: Value, near anchor: SourceLocation, excused: Set<String>) {
+        switch value {
+        case .string(let text): use(text, near: anchor, excused: excused)
+        case .list(let items): items.forEach { useStrings(in: $0, near: anchor, excused: excused) }
+        case .dict(let pairs):
+            for (key, item) in pairs {
+                use(key, near: anchor, excused: excused)
+                useStrings(in: item, near: anchor, excused: excused)
+            }
+        default: break
+        }
+    }
+
+    private mutating func use(_ text: String, near anchor: SourceLocation, excused: Set<String>) {
+        guard TemplateEngine.containsTemplate(text) else { return }
+        uses.append(Use(text: text, origin: written.origin(of: text, near: anchor), excused: excused))
+    }
+
+    /// Every string of a role's defaults or vars file, at its own place in the file.
+    private mutating func useValues(ofFile file: String) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let documents = try? YAMLLoader.loadAll(string: text, file: file) else { return }
+        func walk(_ node: YAMLNode) {
+            switch node.kind {
+            case .scalar(.string(let s)) where TemplateEngine.containsTemplate(s):
+                uses.append(Use(text: s, origin: written.origin(of: s, near: node.location), excused: []))
+            case .mapping(let pairs): pairs.forEach { walk($0.value) }
+            case .sequence(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        documents.forEach(walk)
+    }
+
+    private mutating func conditions(_ conditions: [Conditional], excused: Set<String>) {
+        for condition in conditions {
+            let text = condition.expression
+            if TemplateEngine.containsTemplate(text) {
+                use(text, near: condition.location, excused: excused)
+            } else if !["True", "False"].contains(text) {
+                var use = Use(text: text, origin: written.origin(of: text, near: condition.location), excused: excused)
+                use.expression = true
+                uses.append(use)
+            }
+        }
+    }
+
+    /// Names a condition guards (`x is defined`, `x | default(...)`): the task expects them missing at times.
+    private func guardedNames(_ conditions: [Conditional]) -> Set<String> {
+        var names = Set<String>()
+        for condition in conditions {
+            let text = condition.expression
+            let template = TemplateEngine.containsTemplate(text)
+            if let reads = try? templates.reads(in: text, origin: nil, expression: !template) { names.formUnion(reads.guarded) }
+        }
+        return names
+    }
+
+    // MARK: Reporting
+
+    private func report() -> [KeelError] {
+        guard gaveUp == nil else { return [] }
+        var problems: [KeelError] = []
+        var seen = Set<SourceLocation>()
+        for use in uses {
+            // A template that does not parse is reported by the load-time checks.
+            guard let reads = try? templates.reads(in: use.text, origin: nil, expression: use.expression) else { continue }
+            if reads.readsByComputedName { return [] }
+            for read in reads.reads {
+                let name = read.name
+                if defined.contains(name) || KnownVariables.isKnown(name) || use.excused.contains(name) || reads.guarded.contains(name) { continue }
+                let location = use.origin.location(line: read.line, column: read.column)
+                guard seen.insert(location).inserted else { continue }
+                problems.append(KeelError("variable '\(name)' is undefined: nothing defines it", at: location,
+                                          expected: "a variable of the inventory, -e, the play, a role, register, set_fact or include_vars, or a guard (is defined, default(...))",
+                                          found: "'\(name)'", suggestion: Suggestion.closest(to: name, among: defined.sorted())))
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import KeelBase
+import KeelModel
+
+/// Where a string value was written in its YAML file, so a name inside it can be reported at its own line
+/// and column even when the loaded value kept only its task's location (nested arguments, vars).
+struct WrittenStrings {
+    /// Where a template's text starts in a file: the first character after an opening quote, or the first
+    /// line of a block scalar's content with its indentation (added to the columns of later lines).
+    struct Origin {
+        var file: String
+        var line: Int
+        var column: Int
+        var indent: Int
+
+        func location(line templateLine: Int, column templateColumn: Int) -> SourceLocation {
+            if templateLine == 1 { return SourceLocation(file: file, line: line, column: column + templateColumn - 1) }
+            return SourceLocation(file: file, line: line + templateLine - 1, column: indent + templateColumn)
+        }
+    }
+
+    private var scalars: [String: [(location: SourceLocation, text: String)]] = [:]
+    private var lines: [String: [Substring]] = [:]
+
+    /// The origin of `text` as written at or after `anchor` in the anchor's file; the anchor itself when the
+    /// text is not a whole scalar there (a `key=value` argument, whose anchor is already exact).
+    mutating func origin(of text: String, near anchor: SourceLocation) -> Origin {
+        let found = strings(in: anchor.file).first { entry in
+            (entry.location.line, entry.location.column) >= (anchor.line, anchor.column) && entry.text == text
+        }?.location ?? anchor
+        return contentOrigin(found)
+    }
+
+    private mutating func contentOrigin(_ location: SourceLocation) -> Origin {
+        let fileLines = text(of: location.file)
+        guard location.line >= 1, location.line <= fileLines.count else {
+            return Origin(file: location.file, line: location.line, column: location.column, indent: 0)
+        }
+        let line = Array(fileLines[location.line - 1])
+        let index = location.column - 1
+        guard index >= 0, index < line.count else {
+            return Origin(file: location.file, line: location.line, column: location.column, indent: 0)
+        }
+        switch line[index] {
+        case "\"", "'":
+            return Origin(file: location.file, line: location.line, column: location.column + 1, indent: location.column)
+        case "|", ">":
+            guard location.line < fileLines.count else { break }
+            let next = fileLines[location.line]
+            let indent = next.prefix { $0 == " " }.count
+            return Origin(file: location.file, line: location.line + 1, column: indent + 1, indent: indent)
+        default: break
+        }
+        return Origin(file: location.file, line: location.line, column: location.column, indent: location.column - 1)
+    }
+
+    private mutating func text(of file: String) -> [Substring] {
+        if let cached = lines[file] { return cached }
+        let content = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let split = content.split(separator: "\n", omittingEmptySubsequences: false)
+        lines[file] = split
+        return split
+    }
+
+    private mutating func strings(in file: String) -> [(location: SourceLocation, text: String)] {
+        if let cached = scalars[file] { return cached }
+        var found: [(location: SourceLocation, text: String)] = []
+        func walk(_ node: YAMLNode) {
+            switch node.kind {
+            case .scalar(.string(let s)): found.append((node.location, s))
+            case .mapping(let pairs): pairs.forEach { walk($0.value) }
+            case .sequence(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        if let documents = try? String(contentsOfFile: file, encoding: .utf8),
+           let nodes = try? YAMLLoader.loadAll(string: documents, file: file) {
+            nodes.forEach(walk)
+        }
+        scalars[file] = found
+        return found
+    }
+}
