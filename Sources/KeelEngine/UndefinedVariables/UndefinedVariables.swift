@@ -64,10 +64,19 @@ struct UndefinedVariables {
         for host in inventory.hostNames + ["localhost"] {
             defined.formUnion(inventory.hostVariables(host, playbookAdjacent: adjacent).keys)
         }
-        // group_vars files of groups without hosts still name variables someone meant to define.
+        // Every group_vars/host_vars file counts, even for a group the inventory does not have yet: group_by
+        // and add_host make groups and hosts while the playbook runs, and their files apply then.
         for variables in inventory.adjacentVariables + adjacent {
-            for group in variables.groupVars.values { defined.formUnion(group.keys) }
-            for host in variables.hostVars.values { defined.formUnion(host.keys) }
+            for part in ["group_vars", "host_vars"] {
+                let directory = variables.directory + "/" + part
+                let entries = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+                for entry in entries where !entry.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                    let extensionless = !(entry as NSString).lastPathComponent.contains(".")
+                    guard extensionless || AdjacentVariables.extensions.contains(where: entry.hasSuffix),
+                          let found = try? loader.loadVariables(at: directory + "/" + entry) else { continue }
+                    defined.formUnion(found.keys)
+                }
+            }
         }
     }
 
@@ -335,8 +344,8 @@ struct UndefinedVariables {
     }
 
     private mutating func use(_ text: String, near anchor: SourceLocation, excused: Set<String>) {
-        guard TemplateEngine.containsTemplate(text) else { return }
-        uses.append(Use(text: text, origin: written.origin(of: text, near: anchor), excused: excused))
+        guard TemplateEngine.containsTemplate(text), let origin = written.origin(of: text, near: anchor) else { return }
+        uses.append(Use(text: text, origin: origin, excused: excused))
     }
 
     /// Every string of a role's defaults or vars file, at its own place in the file.
@@ -345,8 +354,8 @@ struct UndefinedVariables {
               let documents = try? YAMLLoader.loadAll(string: text, file: file) else { return }
         func walk(_ node: YAMLNode) {
             switch node.kind {
-            case .scalar(.string(let s)) where TemplateEngine.containsTemplate(s):
-                uses.append(Use(text: s, origin: written.origin(of: s, near: node.location), excused: []))
+            case .scalar(.string(let s)) where TemplateEngine.containsTemplate(s) && node.tag != "!unsafe":
+                if let origin = written.origin(of: s, near: node.location) { uses.append(Use(text: s, origin: origin, excused: [])) }
             case .mapping(let pairs): pairs.forEach { walk($0.value) }
             case .sequence(let items): items.forEach(walk)
             default: break
@@ -360,8 +369,8 @@ struct UndefinedVariables {
             let text = condition.expression
             if TemplateEngine.containsTemplate(text) {
                 use(text, near: condition.location, excused: excused)
-            } else if !["True", "False"].contains(text) {
-                var use = Use(text: text, origin: written.origin(of: text, near: condition.location), excused: excused)
+            } else if !["True", "False"].contains(text), let origin = written.origin(of: text, near: condition.location) {
+                var use = Use(text: text, origin: origin, excused: excused)
                 use.expression = true
                 uses.append(use)
             }
@@ -382,6 +391,7 @@ struct UndefinedVariables {
     // MARK: Reporting
 
     private func report() -> [KeelError] {
+        if ProcessInfo.processInfo.environment["KEEL_TMP_DEBUG"] != nil { FileHandle.standardError.write(Data("gave up: \(gaveUp ?? "no")\n".utf8)) }
         guard gaveUp == nil else { return [] }
         var problems: [KeelError] = []
         var seen = Set<SourceLocation>()

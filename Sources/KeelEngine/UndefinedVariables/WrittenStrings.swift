@@ -19,16 +19,18 @@ struct WrittenStrings {
         }
     }
 
-    private var scalars: [String: [(location: SourceLocation, text: String)]] = [:]
+    private var scalars: [String: [(location: SourceLocation, text: String, unsafe: Bool)]] = [:]
     private var lines: [String: [Substring]] = [:]
 
     /// The origin of `text` as written at or after `anchor` in the anchor's file; the anchor itself when the
-    /// text is not a whole scalar there (a `key=value` argument, whose anchor is already exact).
-    mutating func origin(of text: String, near anchor: SourceLocation) -> Origin {
+    /// text is not a whole scalar there (a `key=value` argument, whose anchor is already exact). Nil for a
+    /// string tagged `!unsafe`, which Ansible never templates.
+    mutating func origin(of text: String, near anchor: SourceLocation) -> Origin? {
         let found = strings(in: anchor.file).first { entry in
             (entry.location.line, entry.location.column) >= (anchor.line, anchor.column) && entry.text == text
-        }?.location ?? anchor
-        return contentOrigin(found)
+        }
+        if found?.unsafe == true { return nil }
+        return contentOrigin(found?.location ?? anchor)
     }
 
     private mutating func contentOrigin(_ location: SourceLocation) -> Origin {
@@ -49,7 +51,16 @@ struct WrittenStrings {
             let next = fileLines[location.line]
             let indent = next.prefix { $0 == " " }.count
             return Origin(file: location.file, line: location.line + 1, column: indent + 1, indent: indent)
-        default: break
+        default:
+            // A `key=value` argument is located at its key: the value starts after `=` (and its quote).
+            let rest = line[index...]
+            if let equals = rest.firstIndex(of: "="), equals > index,
+               rest[index..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                let value = equals + 1
+                let quoted = value < line.count && (line[value] == "\"" || line[value] == "'")
+                let column = value + (quoted ? 1 : 0) + 1
+                return Origin(file: location.file, line: location.line, column: column, indent: column - 1)
+            }
         }
         return Origin(file: location.file, line: location.line, column: location.column, indent: location.column - 1)
     }
@@ -62,12 +73,12 @@ struct WrittenStrings {
         return split
     }
 
-    private mutating func strings(in file: String) -> [(location: SourceLocation, text: String)] {
+    private mutating func strings(in file: String) -> [(location: SourceLocation, text: String, unsafe: Bool)] {
         if let cached = scalars[file] { return cached }
-        var found: [(location: SourceLocation, text: String)] = []
+        var found: [(location: SourceLocation, text: String, unsafe: Bool)] = []
         func walk(_ node: YAMLNode) {
             switch node.kind {
-            case .scalar(.string(let s)): found.append((node.location, s))
+            case .scalar(.string(let s)): found.append((node.location, s, node.tag == "!unsafe"))
             case .mapping(let pairs): pairs.forEach { walk($0.value) }
             case .sequence(let items): items.forEach(walk)
             default: break
