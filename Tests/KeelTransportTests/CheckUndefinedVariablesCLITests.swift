@@ -185,7 +185,7 @@ import Testing
         // Without the -e, that one name is certainly undefined, and the check says so.
         let without = try KeelBinary.run(["check", "-i", "inventory/hosts.ini", "site.yml"], in: dir)
         #expect(without.status == 1)
-        #expect(without.stdout.contains("error: variable 'from_extra_vars' is undefined"), "\(without.output)")
+        #expect(without.stdout.contains("site.yml:32:75: error: variable 'from_extra_vars' is undefined"), "\(without.output)")
         #expect(without.stdout.hasSuffix("1 problem found in 1 playbook; no host was contacted\n"), "\(without.output)")
     }
 

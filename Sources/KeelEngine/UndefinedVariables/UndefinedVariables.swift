@@ -26,9 +26,14 @@ struct UndefinedVariables {
         var expression = false
         /// Names this use may read undefined: guarded by its task's or a parent's `when`, loop variables.
         var excused: Set<String>
+        /// For the value of a variable: its name and where it is defined. Ansible templates a value only
+        /// when it is read, so one that another definition of the same name overrides may never be.
+        var definition: (name: String, source: String)?
     }
 
-    private var defined = Set<String>()
+    /// Every name something defines, with the places that define it.
+    private var definedBy: [String: Set<String>] = [:]
+    private var defined: Dictionary<String, Set<String>>.Keys { definedBy.keys }
     private var uses: [Use] = []
     /// Why nothing can be certain for this playbook, once something dynamic was found.
     private(set) var gaveUp: String?
@@ -47,7 +52,7 @@ struct UndefinedVariables {
     static func problems(in playbook: Playbook, inventory: Inventory, extraVars: [String], registry: ModuleRegistry,
                          loader: PlaybookLoader, templates: TemplateEngine) -> [KeelError] {
         var analysis = UndefinedVariables(registry: registry, loader: loader, templates: templates)
-        analysis.defined.formUnion(extraVars)
+        analysis.define(extraVars, by: "-e")
         analysis.defineInventory(inventory, playbook: playbook)
         let topDirectory = ControllerPath.directory(of: playbook.path)
         for play in playbook.plays { analysis.collect(play, topDirectory: topDirectory) }
@@ -62,7 +67,7 @@ struct UndefinedVariables {
             if let found = try? inventory.loadAdjacentVariables(beside: directory.isEmpty ? "." : directory) { adjacent.append(found) }
         }
         for host in inventory.hostNames + ["localhost"] {
-            defined.formUnion(inventory.hostVariables(host, playbookAdjacent: adjacent).keys)
+            define(inventory.hostVariables(host, playbookAdjacent: adjacent).keys, by: "inventory")
         }
         // Every group_vars/host_vars file counts, even for a group the inventory does not have yet: group_by
         // and add_host make groups and hosts while the playbook runs, and their files apply then.
@@ -74,7 +79,7 @@ struct UndefinedVariables {
                     let extensionless = !(entry as NSString).lastPathComponent.contains(".")
                     guard extensionless || AdjacentVariables.extensions.contains(where: entry.hasSuffix),
                           let found = try? loader.loadVariables(at: directory + "/" + entry) else { continue }
-                    defined.formUnion(found.keys)
+                    define(found.keys, by: "inventory")
                 }
             }
         }
@@ -93,12 +98,12 @@ struct UndefinedVariables {
 
     private mutating func collect(_ play: Play, topDirectory: String) {
         let place = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
-        for prompt in play.varsPrompt { defined.insert(prompt.name) }
+        for prompt in play.varsPrompt { define([prompt.name], by: "prompt") }
         let excused = guardedNames(play.keywords.when)
         for host in play.hosts { use(host, near: play.location, excused: excused) }
         if let name = play.name { use(name, near: play.location, excused: excused) }
         conditions(play.keywords.when, excused: excused)
-        define(vars: play.keywords.vars, near: play.location, excused: excused)
+        define(vars: play.keywords.vars, near: play.location, by: "play \(play.location)", excused: excused)
         for file in play.varsFiles { defineFromFile(file.alternatives, in: [place.playDirectory, place.topDirectory]) }
         for role in play.roleRuns { collect(role, excused: excused) }
         let nodes = play.preTasks + play.roleRuns.map { .block($0.taskBlock) } + play.tasks + play.postTasks + play.allHandlers
@@ -107,13 +112,13 @@ struct UndefinedVariables {
 
     /// A role's own variables: its defaults and vars (each value may read other names), its parameters.
     private mutating func collect(_ role: Role, excused: Set<String>) {
-        define(vars: role.params, near: role.location, excused: excused)
+        define(vars: role.params, near: role.location, by: "parameters " + role.path, excused: excused)
         for dependency in role.dependencies { collect(dependency, excused: excused) }
         guard seenRoles.insert(role.path + "|" + (role.defaultsFrom ?? "") + "|" + (role.varsFrom ?? "")).inserted else { return }
-        defined.formUnion(role.defaults.keys)
-        defined.formUnion(role.vars.keys)
+        define(role.defaults.keys, by: "defaults " + role.path)
+        define(role.vars.keys, by: "vars " + role.path)
         for (part, from) in [("defaults", role.defaultsFrom), ("vars", role.varsFrom)] {
-            for file in Self.roleVariableFiles(role.path, part, from: from) { useValues(ofFile: file) }
+            for file in Self.roleVariableFiles(role.path, part, from: from) { useValues(ofFile: file, by: part + " " + role.path) }
         }
     }
 
@@ -126,32 +131,32 @@ struct UndefinedVariables {
             if let role = block.role { define(role) }
             if let role = block.importedRole { collect(role, excused: excused) }
             conditions(block.keywords.when, excused: excused)
-            define(vars: block.keywords.vars, near: block.location, excused: excused)
+            define(vars: block.keywords.vars, near: block.location, by: "block \(block.location)", excused: excused)
             excused.formUnion(block.keywords.vars.keys)
             for inner in block.block + block.rescue + block.always { collect(inner, place, excused: excused) }
         }
     }
 
     private mutating func define(_ role: RoleRef) {
-        defined.formUnion(role.defaults.keys)
-        defined.formUnion(role.vars.keys)
-        defined.formUnion(role.params.keys)
+        define(role.defaults.keys, by: "defaults " + role.path)
+        define(role.vars.keys, by: "vars " + role.path)
+        define(role.params.keys, by: "parameters " + role.path)
     }
 
     private mutating func collect(_ task: Task, _ place: Place, excused inherited: Set<String>) {
         if let role = task.role { define(role) }
         let conditionsOfTask = task.keywords.when + task.changedWhen + task.failedWhen + task.until
         var excused = inherited.union(guardedNames(conditionsOfTask))
-        if let register = task.register { defined.insert(register) }
+        if let register = task.register { define([register], by: "task \(task.location)") }
         if let control = task.loopControl {
             for name in [control.loopVar, control.indexVar].compactMap({ $0 }) {
                 if TemplateEngine.containsTemplate(name) { giveUp("a templated loop variable at \(control.location)") }
-                defined.insert(name)
+                define([name], by: "task \(task.location)")
                 excused.insert(name)
             }
             if let label = control.label { use(label, near: control.location, excused: excused) }
         }
-        define(vars: task.keywords.vars, near: task.location, excused: excused)
+        define(vars: task.keywords.vars, near: task.location, by: "task \(task.location)", excused: excused)
         if let name = task.name { use(name, near: task.location, excused: excused) }
         conditions(conditionsOfTask, excused: excused)
         if let loop = task.loop { useStrings(in: loop.items, near: loop.location, excused: excused) }
@@ -186,15 +191,15 @@ struct UndefinedVariables {
                 }
                 for key in task.args.keys {
                     if TemplateEngine.containsTemplate(key) { giveUp("\(task.writtenAction) with a templated name at \(task.location)") }
-                    defined.insert(key)
+                    define([key], by: "task \(task.location)")
                 }
             case .file(let options, let nestedUnder):
                 if let nestedUnder, let name = task.args[nestedUnder]?.stringValue {
                     if TemplateEngine.containsTemplate(name) { giveUp("\(task.writtenAction) with a templated name at \(task.location)") }
-                    defined.insert(name)
+                    define([name], by: "task \(task.location)")
                 } else if let file = options.lazy.compactMap({ task.args[$0]?.stringValue }).first,
                           Set(task.args.keys).isSubset(of: Set(options + [nestedUnder].compactMap { $0 })) {
-                    defineFromFile([file], in: searchPaths(task, place, subdirectory: "vars"))
+                    defineFromFile(Self.firstFoundTerms(task, file: file) ?? [file], in: searchPaths(task, place, subdirectory: "vars"))
                 } else {
                     giveUp("\(task.writtenAction) of files Keel cannot list at \(task.location)")
                 }
@@ -211,7 +216,8 @@ struct UndefinedVariables {
            case .string(let src)? = task.args[source.option], !TemplateEngine.containsTemplate(src),
            let file = ControllerFiles(searchPaths: searchPaths(task, place)).find(src, kind: source.kind),
            let text = try? String(contentsOfFile: file, encoding: .utf8) {
-            uses.append(Use(text: text, origin: .init(file: file, line: 1, column: 1, indent: 0), excused: excused))
+            let path = file.hasPrefix("./") ? String(file.dropFirst(2)) : file
+            uses.append(Use(text: text, origin: .init(file: path, line: 1, column: 1, indent: 0), excused: excused))
         }
     }
 
@@ -280,11 +286,41 @@ struct UndefinedVariables {
             }
             for candidate in candidates where FileManager.default.fileExists(atPath: candidate) {
                 guard let variables = try? loader.loadVariables(at: candidate) else { continue }
-                defined.formUnion(variables.keys)
+                define(variables.keys, by: "file " + candidate)
                 loadedAny = true
             }
         }
         if !loadedAny { giveUp("variables from \(alternatives.joined(separator: " or ")), which no readable file matches") }
+    }
+
+    /// `include_vars: "{{ item }}"` under `with_first_found`: the files are the loop's terms (their
+    /// `files`, joined to their `paths`), not anything `{{ item }}` could match. Nil for other loops.
+    static func firstFoundTerms(_ task: Task, file: String) -> [String]? {
+        let loopVariable = task.loopControl?.loopVar ?? "item"
+        guard let loop = task.loop, case .with(let lookup) = loop.kind, lookup == "first_found",
+              file.replacingOccurrences(of: " ", with: "") == "{{\(loopVariable)}}" else { return nil }
+        func names(_ value: Value) -> [String]? {
+            switch value {
+            case .string(let text): return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case .list(let items):
+                var all: [String] = []
+                for item in items { guard let found = names(item) else { return nil }; all += found }
+                return all
+            default: return nil
+            }
+        }
+        var terms: [String] = []
+        for term in loop.items.listValue ?? [loop.items] {
+            if case .dict(let options) = term {
+                guard let files = options["files"].flatMap(names) else { return nil }
+                let paths = options["paths"].flatMap(names) ?? [""]
+                for path in paths { terms += files.map { path.isEmpty || $0.hasPrefix("/") ? $0 : path + "/" + $0 } }
+            } else {
+                guard let found = names(term) else { return nil }
+                terms += found
+            }
+        }
+        return terms.isEmpty ? nil : terms
     }
 
     private func searchPaths(_ task: Task, _ place: Place, subdirectory: String? = nil) -> [String] {
@@ -315,11 +351,17 @@ struct UndefinedVariables {
 
     // MARK: Uses
 
-    private mutating func define(vars: OrderedDictionary<String, Value>, near anchor: SourceLocation, excused: Set<String>) {
+    private mutating func define<Names: Sequence<String>>(_ names: Names, by source: String) {
+        for name in names { definedBy[name, default: []].insert(source) }
+    }
+
+    private mutating func define(vars: OrderedDictionary<String, Value>, near anchor: SourceLocation, by source: String, excused: Set<String>) {
         for (key, value) in vars {
             if TemplateEngine.containsTemplate(key) { giveUp("a variable with a templated name at \(anchor)") }
-            defined.insert(key)
+            define([key], by: source)
+            let before = uses.count
             useStrings(in: value, near: anchor, excused: excused)
+            for index in before..<uses.count { uses[index].definition = (key, source) }
         }
     }
 
@@ -349,19 +391,23 @@ struct UndefinedVariables {
     }
 
     /// Every string of a role's defaults or vars file, at its own place in the file.
-    private mutating func useValues(ofFile file: String) {
+    private mutating func useValues(ofFile file: String, by source: String) {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let documents = try? YAMLLoader.loadAll(string: text, file: file) else { return }
-        func walk(_ node: YAMLNode) {
+        func walk(_ node: YAMLNode, variable: String) {
             switch node.kind {
             case .scalar(.string(let s)) where TemplateEngine.containsTemplate(s) && node.tag != "!unsafe":
-                if let origin = written.origin(of: s, near: node.location) { uses.append(Use(text: s, origin: origin, excused: [])) }
-            case .mapping(let pairs): pairs.forEach { walk($0.value) }
-            case .sequence(let items): items.forEach(walk)
+                if let origin = written.origin(of: s, near: node.location) {
+                    uses.append(Use(text: s, origin: origin, excused: [], definition: (variable, source)))
+                }
+            case .mapping(let pairs): pairs.forEach { walk($0.value, variable: variable) }
+            case .sequence(let items): items.forEach { walk($0, variable: variable) }
             default: break
             }
         }
-        documents.forEach(walk)
+        for document in documents {
+            for pair in document.pairs ?? [] { walk(pair.value, variable: pair.key) }
+        }
     }
 
     private mutating func conditions(_ conditions: [Conditional], excused: Set<String>) {
@@ -391,7 +437,7 @@ struct UndefinedVariables {
     // MARK: Reporting
 
     private func report() -> [KeelError] {
-        if ProcessInfo.processInfo.environment["KEEL_TMP_DEBUG"] != nil { FileHandle.standardError.write(Data("gave up: \(gaveUp ?? "no")\n".utf8)) }
+        if ProcessInfo.processInfo.environment["KEEL_TMP_DEBUG"] != nil { FileHandle.standardError.write(Data("gave up: \(gaveUp ?? "no") \(definedBy["svc_url"] ?? [])\n".utf8)) }
         guard gaveUp == nil else { return [] }
         var problems: [KeelError] = []
         var seen = Set<SourceLocation>()
@@ -399,6 +445,7 @@ struct UndefinedVariables {
             // A template that does not parse is reported by the load-time checks.
             guard let reads = try? templates.reads(in: use.text, origin: nil, expression: use.expression) else { continue }
             if reads.readsByComputedName { return [] }
+            if let definition = use.definition, definedBy[definition.name, default: []].contains(where: { $0 != definition.source }) { continue }
             for read in reads.reads {
                 let name = read.name
                 if defined.contains(name) || KnownVariables.isKnown(name) || use.excused.contains(name) || reads.guarded.contains(name) { continue }

@@ -12,8 +12,18 @@ struct WrittenStrings {
         var line: Int
         var column: Int
         var indent: Int
+        /// For a scalar YAML folds (plain, quoted or `>`), the written lines its first line of text is made
+        /// of, each joined to the next by one space: where each starts and how long it is.
+        var folds: [(line: Int, column: Int, length: Int)] = []
 
         func location(line templateLine: Int, column templateColumn: Int) -> SourceLocation {
+            if templateLine == 1, folds.count > 1 {
+                var offset = templateColumn - 1
+                for piece in folds {
+                    if offset <= piece.length { return SourceLocation(file: file, line: piece.line, column: piece.column + offset) }
+                    offset -= piece.length + 1
+                }
+            }
             if templateLine == 1 { return SourceLocation(file: file, line: line, column: column + templateColumn - 1) }
             return SourceLocation(file: file, line: line + templateLine - 1, column: indent + templateColumn)
         }
@@ -30,7 +40,31 @@ struct WrittenStrings {
             (entry.location.line, entry.location.column) >= (anchor.line, anchor.column) && entry.text == text
         }
         if found?.unsafe == true { return nil }
-        return contentOrigin(found?.location ?? anchor)
+        var origin = contentOrigin(found?.location ?? anchor)
+        if found != nil { origin.folds = folds(of: text, from: origin) }
+        return origin
+    }
+
+    /// The written lines the first line of `text` spans when YAML folded them into one (nothing when it
+    /// fits on its first written line).
+    private mutating func folds(of text: String, from origin: Origin) -> [(line: Int, column: Int, length: Int)] {
+        let fileLines = self.text(of: origin.file)
+        let wanted = text.prefix { $0 != "\n" }.count
+        var pieces: [(line: Int, column: Int, length: Int)] = []
+        var total = -1
+        var line = origin.line
+        var column = origin.column
+        while total < wanted, line >= 1, line <= fileLines.count, pieces.count < 200 {
+            let written = Array(fileLines[line - 1])
+            let start = min(max(column - 1, 0), written.count)
+            let rest = String(written[start...]).trimmingCharacters(in: .whitespaces)
+            let leading = written[start...].prefix { $0 == " " || $0 == "\t" }.count
+            pieces.append((line, start + leading + 1, rest.count))
+            total += rest.count + 1
+            line += 1
+            column = 1
+        }
+        return pieces.count > 1 ? pieces : []
     }
 
     private mutating func contentOrigin(_ location: SourceLocation) -> Origin {
