@@ -211,4 +211,49 @@ import Testing
         #expect(!noInventory.stdout.contains("is undefined"), "\(noInventory.output)")
         #expect(noInventory.stdout.hasSuffix("2 problems found in 1 playbook; no host was contacted\n"), "\(noInventory.output)")
     }
+
+    /// What the public roles of bench/corpus do (written anew here): per-OS task and variable files chosen by
+    /// facts, with_first_found, a role default built from a name the user must give unless they override the
+    /// default itself, template files that include and import others, raw blocks.
+    static let rolePatterns: [String: String] = [
+        "site.yml": """
+        - hosts: all
+          roles: [svc]
+          tasks:
+            - include_tasks: "setup-{{ ansible_os_family }}.yml"
+            - debug: msg="{{ from_setup }}"
+            - include_vars: "{{ item }}"
+              with_first_found:
+                - "os/{{ ansible_distribution }}.yml"
+                - os/default.yml
+            - debug: msg="{{ from_first_found }}"
+            - name: a raw block
+              debug: msg="{% raw %}{{ not_a_variable }}{% endraw %}"
+
+        """,
+        "setup-Debian.yml": "- set_fact: {from_setup: 1}\n",
+        "setup-RedHat.yml": "- set_fact: {from_setup: 2}\n",
+        "os/default.yml": "from_first_found: 1\n",
+        "roles/svc/defaults/main.yml": "svc_url: \"http://{{ svc_host }}:{{ svc_port }}\"\nsvc_port: 80\n",
+        "roles/svc/tasks/main.yml": "- template: {src: main.j2, dest: /tmp/svc}\n- debug: msg=\"{{ svc_url }}\"\n",
+        "roles/svc/templates/main.j2": "{% include 'part.j2' %}\n{% import 'macros.j2' as m %}{{ m.port() }}\n",
+        "roles/svc/templates/part.j2": "{{ svc_port }}\n",
+        "roles/svc/templates/macros.j2": "{% macro port() %}{{ svc_port }}{% endmacro %}\n",
+        "inventory.ini": "h1 ansible_host=203.0.113.5 svc_url=http://svc.example\n",
+    ]
+
+    @Test func patternsOfPublicRolesAreNotReported() throws {
+        let dir = try KeelBinary.directory(Self.rolePatterns)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try KeelBinary.run(["check", "-i", "inventory.ini"], in: dir)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout == "checked 1 playbook: no problems found\n", "\(result.output)")
+
+        // The inventory no longer overrides svc_url: its default is read, and svc_host is defined nowhere.
+        try "h1 ansible_host=203.0.113.5\n".write(toFile: dir + "/inventory.ini", atomically: true, encoding: .utf8)
+        let defaultRead = try KeelBinary.run(["check", "-i", "inventory.ini"], in: dir)
+        #expect(defaultRead.status == 1, "\(defaultRead.output)")
+        #expect(defaultRead.stdout.contains("roles/svc/defaults/main.yml:1:21: error: variable 'svc_host' is undefined"), "\(defaultRead.output)")
+        #expect(defaultRead.stdout.hasSuffix("1 problem found in 1 playbook; no host was contacted\n"), "\(defaultRead.output)")
+    }
 }

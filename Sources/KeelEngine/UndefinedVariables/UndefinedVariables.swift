@@ -437,7 +437,6 @@ struct UndefinedVariables {
     // MARK: Reporting
 
     private func report() -> [KeelError] {
-        if ProcessInfo.processInfo.environment["KEEL_TMP_DEBUG"] != nil { FileHandle.standardError.write(Data("gave up: \(gaveUp ?? "no") \(definedBy["svc_url"] ?? [])\n".utf8)) }
         guard gaveUp == nil else { return [] }
         var problems: [KeelError] = []
         var seen = Set<SourceLocation>()
