@@ -214,7 +214,8 @@ import Testing
 
     /// What the public roles of bench/corpus do (written anew here): per-OS task and variable files chosen by
     /// facts, with_first_found, a role default built from a name the user must give unless they override the
-    /// default itself, template files that include and import others, raw blocks.
+    /// default itself, template files that include and import others, raw blocks, variables handed undefined
+    /// to a macro that checks them (willshersystems.sshd's sshd_config.j2 does this for every option).
     static let rolePatterns: [String: String] = [
         "site.yml": """
         - hosts: all
@@ -236,7 +237,13 @@ import Testing
         "os/default.yml": "from_first_found: 1\n",
         "roles/svc/defaults/main.yml": "svc_url: \"http://{{ svc_host }}:{{ svc_port }}\"\nsvc_port: 80\n",
         "roles/svc/tasks/main.yml": "- template: {src: main.j2, dest: /tmp/svc}\n- debug: msg=\"{{ svc_url }}\"\n",
-        "roles/svc/templates/main.j2": "{% include 'part.j2' %}\n{% import 'macros.j2' as m %}{{ m.port() }}\n",
+        "roles/svc/templates/main.j2": """
+        {% include 'part.j2' %}
+        {% import 'macros.j2' as m %}{{ m.port() }}
+        {% macro option(key, value) %}{% if value is defined %}{{ key }} {{ value }}{% endif %}{% endmacro %}
+        {{ option('Port', svc_listen_port) }} {{ option('Banner', svc_banner.text) }} {{ svc_port | default(svc_fallback_port) }}
+
+        """,
         "roles/svc/templates/part.j2": "{{ svc_port }}\n",
         "roles/svc/templates/macros.j2": "{% macro port() %}{{ svc_port }}{% endmacro %}\n",
         "inventory.ini": "h1 ansible_host=203.0.113.5 svc_url=http://svc.example\n",

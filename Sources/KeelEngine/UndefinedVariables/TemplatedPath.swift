@@ -43,7 +43,7 @@ struct TemplatedPath {
     private mutating func files(under directory: String) -> [String] {
         if let cached = listings[directory] { return cached }
         var found: [String] = []
-        if let walker = FileManager.default.enumerator(atPath: directory) {
+        if let walker = FileManager.default.enumerator(atPath: (directory as NSString).resolvingSymlinksInPath) {
             while let entry = walker.nextObject() as? String, found.count < 20_000 {
                 let name = (entry as NSString).lastPathComponent
                 if name.hasPrefix(".") { walker.skipDescendants(); continue }

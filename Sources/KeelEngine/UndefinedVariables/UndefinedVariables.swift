@@ -74,7 +74,7 @@ struct UndefinedVariables {
         for variables in inventory.adjacentVariables + adjacent {
             for part in ["group_vars", "host_vars"] {
                 let directory = variables.directory + "/" + part
-                let entries = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+                let entries = (FileManager.default.enumerator(atPath: (directory as NSString).resolvingSymlinksInPath)?.allObjects as? [String]) ?? []
                 for entry in entries where !entry.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
                     let extensionless = !(entry as NSString).lastPathComponent.contains(".")
                     guard extensionless || AdjacentVariables.extensions.contains(where: entry.hasSuffix),
@@ -343,7 +343,7 @@ struct UndefinedVariables {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) else { continue }
             if !isDirectory.boolValue { return [candidate] }
-            let entries = (FileManager.default.enumerator(atPath: candidate)?.allObjects as? [String]) ?? []
+            let entries = (FileManager.default.enumerator(atPath: (candidate as NSString).resolvingSymlinksInPath)?.allObjects as? [String]) ?? []
             return entries.sorted().filter { AdjacentVariables.extensions.contains(where: $0.hasSuffix) }.map { candidate + "/" + $0 }
         }
         return []

@@ -83,11 +83,22 @@ struct FreeNames {
         visit(def.body)
     }
 
+    /// An argument that is a variable as it is (`render(key, sshd_Port)`, `x | default(y)`) is passed on
+    /// undefined without failing: the macro, filter or test may check it (`is defined`) or never look.
     private mutating func visit(_ args: Arguments) {
-        args.positional.forEach { visit($0) }
-        args.keyword.forEach { visit($0.1) }
+        args.positional.forEach { visitArgument($0) }
+        args.keyword.forEach { visitArgument($0.1) }
         args.star.map { visit($0) }
         args.doubleStar.map { visit($0) }
+    }
+
+    private mutating func visitArgument(_ e: Expr) {
+        switch e {
+        case .name: break
+        case .attribute(let b, _, _): visitArgument(b)
+        case .item(let b, let k, _): visitArgument(b); visit(k)
+        default: visit(e)
+        }
     }
 
     /// The variable an expression starts from (`a` of `a.b[0] | lower`), which a guard on the whole protects.
