@@ -136,6 +136,8 @@ import Testing
                   {{ 'd' if maybe_d is undefined else maybe_d }} {{ maybe_e.deep.attr | default(omit) }}
             - debug: msg="{{ maybe_f }}"
               when: maybe_f is defined
+            - debug: msg="{{ maybe_h }} {{ maybe_i }}"
+              when: "'maybe_h' in vars and 'maybe_i' in hostvars[inventory_hostname]"
             - block:
                 - debug: msg="{{ maybe_g }}"
               when: maybe_g is defined and maybe_g

@@ -135,7 +135,13 @@ struct FreeNames {
             if Self.guardTests.contains(Library.shortName(name)), let n = Self.root(b) { guarded.insert(n) }
             visit(b); visit(args)
         case .binary(_, let l, let r, _), .and(let l, let r), .or(let l, let r): visit(l); visit(r)
-        case .compare(let f, let ops, _): visit(f); ops.forEach { visit($0.1) }
+        case .compare(let f, let ops, _):
+            // `'name' in vars` / `'name' not in hostvars[inventory_hostname]` asks whether a variable exists.
+            if case .literal(.string(let asked)) = f, let (op, container) = ops.first, ["in", "notin"].contains(op),
+               let root = Self.root(container), ["vars", "hostvars"].contains(root) {
+                guarded.insert(asked)
+            }
+            visit(f); ops.forEach { visit($0.1) }
         case .conditional(let t, let a, let b): visit(t); visit(a); b.map { visit($0) }
         }
     }
