@@ -215,9 +215,14 @@ struct UndefinedVariables {
         if let source = runner.spec.controllerSource, source.kind == "templates",
            case .string(let src)? = task.args[source.option], !TemplateEngine.containsTemplate(src),
            let file = ControllerFiles(searchPaths: searchPaths(task, place)).find(src, kind: source.kind),
-           let text = try? String(contentsOfFile: file, encoding: .utf8) {
+           let written = try? String(contentsOfFile: file, encoding: .utf8) {
+            // A first `#jinja2:` line changes how the file is read (other delimiters Keel refuses): without it,
+            // the text starts on line 2; a file whose settings Keel cannot apply is left alone.
+            var options = templates.options
+            guard let text = try? TemplateOverrides.apply(to: written, options: &options, file: file) else { return }
             let path = file.hasPrefix("./") ? String(file.dropFirst(2)) : file
-            uses.append(Use(text: text, origin: .init(file: path, line: 1, column: 1, indent: 0), excused: excused))
+            let line = text == written ? 1 : 2
+            uses.append(Use(text: text, origin: .init(file: path, line: line, column: 1, indent: 0), excused: excused))
         }
     }
 
