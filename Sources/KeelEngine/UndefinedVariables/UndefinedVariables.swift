@@ -32,15 +32,15 @@ struct UndefinedVariables {
     }
 
     /// Every name something defines, with the places that define it.
-    private var definedBy: [String: Set<String>] = [:]
-    private var defined: Dictionary<String, Set<String>>.Keys { definedBy.keys }
-    private var uses: [Use] = []
+    var definedBy: [String: Set<String>] = [:]
+    var defined: Dictionary<String, Set<String>>.Keys { definedBy.keys }
+    var uses: [Use] = []
     /// Why nothing can be certain for this playbook, once something dynamic was found.
-    private(set) var gaveUp: String?
-    private var seenFiles = Set<String>()
-    private var seenRoles = Set<String>()
-    private var written = WrittenStrings()
-    private var paths = TemplatedPath()
+    var gaveUp: String?
+    var seenFiles = Set<String>()
+    var seenRoles = Set<String>()
+    var written = WrittenStrings()
+    var paths = TemplatedPath()
 
     init(registry: ModuleRegistry, loader: PlaybookLoader, templates: TemplateEngine) {
         self.registry = registry
@@ -61,7 +61,7 @@ struct UndefinedVariables {
 
     // MARK: Definitions that need no task
 
-    private mutating func defineInventory(_ inventory: Inventory, playbook: Playbook) {
+    mutating func defineInventory(_ inventory: Inventory, playbook: Playbook) {
         var adjacent: [AdjacentVariables] = []
         for directory in Set(playbook.plays.map(\.playbookDirectory) + [ControllerPath.directory(of: playbook.path)]) {
             if let found = try? inventory.loadAdjacentVariables(beside: directory.isEmpty ? "." : directory) { adjacent.append(found) }
@@ -85,7 +85,7 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func giveUp(_ reason: String) {
+    mutating func giveUp(_ reason: String) {
         if gaveUp == nil { gaveUp = reason }
     }
 
@@ -96,7 +96,7 @@ struct UndefinedVariables {
         var topDirectory: String
     }
 
-    private mutating func collect(_ play: Play, topDirectory: String) {
+    mutating func collect(_ play: Play, topDirectory: String) {
         let place = Place(playDirectory: play.playbookDirectory, topDirectory: topDirectory)
         for prompt in play.varsPrompt { define([prompt.name], by: "prompt") }
         let excused = guardedNames(play.keywords.when)
@@ -111,7 +111,7 @@ struct UndefinedVariables {
     }
 
     /// A role's own variables: its defaults and vars (each value may read other names), its parameters.
-    private mutating func collect(_ role: Role, excused: Set<String>) {
+    mutating func collect(_ role: Role, excused: Set<String>) {
         define(vars: role.params, near: role.location, by: "parameters " + role.path, excused: excused)
         for dependency in role.dependencies { collect(dependency, excused: excused) }
         guard seenRoles.insert(role.path + "|" + (role.defaultsFrom ?? "") + "|" + (role.varsFrom ?? "")).inserted else { return }
@@ -122,7 +122,7 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func collect(_ node: TaskNode, _ place: Place, excused: Set<String>) {
+    mutating func collect(_ node: TaskNode, _ place: Place, excused: Set<String>) {
         switch node {
         case .task(let task):
             collect(task, place, excused: excused)
@@ -137,13 +137,13 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func define(_ role: RoleRef) {
+    mutating func define(_ role: RoleRef) {
         define(role.defaults.keys, by: "defaults " + role.path)
         define(role.vars.keys, by: "vars " + role.path)
         define(role.params.keys, by: "parameters " + role.path)
     }
 
-    private mutating func collect(_ task: Task, _ place: Place, excused inherited: Set<String>) {
+    mutating func collect(_ task: Task, _ place: Place, excused inherited: Set<String>) {
         if let role = task.role { define(role) }
         let conditionsOfTask = task.keywords.when + task.changedWhen + task.failedWhen + task.until
         var excused = inherited.union(guardedNames(conditionsOfTask))
@@ -167,7 +167,7 @@ struct UndefinedVariables {
         collectAction(task, place, excused: excused)
     }
 
-    private mutating func collectAction(_ task: Task, _ place: Place, excused: Set<String>) {
+    mutating func collectAction(_ task: Task, _ place: Place, excused: Set<String>) {
         switch task.action {
         case "include_tasks":
             useArguments(task, except: [], excused: excused)
@@ -208,8 +208,10 @@ struct UndefinedVariables {
         }
         useArguments(task, except: [], excused: excused)
         guard let runner = registry.runner(for: task.action) else {
-            // A module Keel does not have may return facts under any name.
-            if task.action.hasSuffix("facts") || task.action.hasSuffix("setup") { giveUp("module '\(task.writtenAction)' may return facts") }
+            // A module Keel does not have may return facts under any name: a role's own, or one named so.
+            if task.action.hasSuffix("facts") || task.action.hasSuffix("setup") || task.role.flatMap({ RoleLibrary.module(task.action, in: $0.path) }) != nil {
+                giveUp("module '\(task.writtenAction)' may return facts")
+            }
             return
         }
         if let source = runner.spec.controllerSource, source.kind == "templates",
@@ -226,141 +228,13 @@ struct UndefinedVariables {
         }
     }
 
-    // MARK: Includes
-
-    /// `include_tasks`: the file's tasks, or every file a templated name could match (each one's
-    /// definitions count); nothing certain when no file matches.
-    private mutating func followInclude(_ task: Task, _ place: Place, excused: Set<String>) {
-        guard case .string(let file)? = task.args["_raw_params"] ?? task.args["file"] else {
-            giveUp("include_tasks without a file at \(task.location)")
-            return
-        }
-        var candidates = [file]
-        if TemplateEngine.containsTemplate(file) {
-            let directories = [task.role.map { $0.path + "/tasks" }, ControllerPath.directory(of: task.location.file), place.playDirectory]
-                .compactMap { $0 }
-            candidates = paths.candidates(file, in: directories).filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
-            if candidates.isEmpty || candidates.count > 50 {
-                giveUp("include_tasks of '\(file)', which no file matches for certain, at \(task.location)")
-                return
-            }
-        }
-        for candidate in candidates {
-            do {
-                let included = try loader.loadIncludedTasks(at: candidate, includedFrom: task.location.file, playbookDirectory: place.playDirectory,
-                                                            role: task.role, location: task.location)
-                guard seenFiles.insert(included.file).inserted else { continue }
-                for node in included.tasks { collect(node, place, excused: excused) }
-            } catch {
-                giveUp("include_tasks of '\(candidate)', which cannot be loaded now, at \(task.location)")
-            }
-        }
-    }
-
-    /// `include_role` with a literal name: the role's variables and tasks; nothing certain otherwise.
-    private mutating func followRole(_ task: Task, _ place: Place, excused: Set<String>) {
-        guard task.args.values.allSatisfy({ !ArgumentValidator.containsTemplate($0) }),
-              case .string(let name)? = task.args["name"] ?? task.args["_raw_params"] else {
-            giveUp("include_role of a role known only when it runs at \(task.location)")
-            return
-        }
-        var request = RoleRequest(name: name)
-        request.tasksFrom = task.args["tasks_from"]?.stringValue
-        request.varsFrom = task.args["vars_from"]?.stringValue
-        request.defaultsFrom = task.args["defaults_from"]?.stringValue
-        request.handlersFrom = task.args["handlers_from"]?.stringValue
-        do {
-            let role = try loader.loadRole(request, playbookDirectory: place.playDirectory, parentRole: task.role, location: task.location)
-            collect(role, excused: excused)
-            guard seenFiles.insert("role:\(role.path)|\(request.tasksFrom ?? "")|\(request.handlersFrom ?? "")").inserted else { return }
-            for node in [TaskNode.block(role.runBlock)] + role.handlers { collect(node, place, excused: excused) }
-        } catch {
-            giveUp("include_role of '\(name)', which cannot be loaded now, at \(task.location)")
-        }
-    }
-
-    /// vars_files and include_vars: the keys of the file, or of every file a templated name could match.
-    private mutating func defineFromFile(_ alternatives: [String], in directories: [String]) {
-        var loadedAny = false
-        for path in alternatives {
-            let candidates: [String]
-            if TemplateEngine.containsTemplate(path) {
-                candidates = paths.candidates(path, in: directories)
-            } else {
-                candidates = path.hasPrefix("/") ? [path] : directories.flatMap { [$0 + "/" + path] }
-            }
-            for candidate in candidates where FileManager.default.fileExists(atPath: candidate) {
-                guard let variables = try? loader.loadVariables(at: candidate) else { continue }
-                define(variables.keys, by: "file " + candidate)
-                loadedAny = true
-            }
-        }
-        if !loadedAny { giveUp("variables from \(alternatives.joined(separator: " or ")), which no readable file matches") }
-    }
-
-    /// `include_vars: "{{ item }}"` under `with_first_found`: the files are the loop's terms (their
-    /// `files`, joined to their `paths`), not anything `{{ item }}` could match. Nil for other loops.
-    static func firstFoundTerms(_ task: Task, file: String) -> [String]? {
-        let loopVariable = task.loopControl?.loopVar ?? "item"
-        guard let loop = task.loop, case .with(let lookup) = loop.kind, lookup == "first_found",
-              file.replacingOccurrences(of: " ", with: "") == "{{\(loopVariable)}}" else { return nil }
-        func names(_ value: Value) -> [String]? {
-            switch value {
-            case .string(let text): return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            case .list(let items):
-                var all: [String] = []
-                for item in items { guard let found = names(item) else { return nil }; all += found }
-                return all
-            default: return nil
-            }
-        }
-        var terms: [String] = []
-        for term in loop.items.listValue ?? [loop.items] {
-            if case .dict(let options) = term {
-                guard let files = options["files"].flatMap(names) else { return nil }
-                let paths = options["paths"].flatMap(names) ?? [""]
-                for path in paths { terms += files.map { path.isEmpty || $0.hasPrefix("/") ? $0 : path + "/" + $0 } }
-            } else {
-                guard let found = names(term) else { return nil }
-                terms += found
-            }
-        }
-        return terms.isEmpty ? nil : terms
-    }
-
-    private func searchPaths(_ task: Task, _ place: Place, subdirectory: String? = nil) -> [String] {
-        var paths: [String] = []
-        if let role = task.role {
-            if let subdirectory { paths.append(role.path + "/" + subdirectory) }
-            paths.append(role.path)
-        }
-        let here = ControllerPath.directory(of: task.location.file)
-        for directory in [here, place.playDirectory, place.topDirectory] where !paths.contains(directory) {
-            if let subdirectory { paths.append(directory + "/" + subdirectory) }
-            paths.append(directory)
-        }
-        return paths
-    }
-
-    static func roleVariableFiles(_ rolePath: String, _ part: String, from: String?) -> [String] {
-        let base = rolePath + "/" + part + "/" + (from ?? "main")
-        for candidate in [base + ".yml", base + ".yaml", base + ".json", base] {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) else { continue }
-            if !isDirectory.boolValue { return [candidate] }
-            let entries = (FileManager.default.enumerator(atPath: (candidate as NSString).resolvingSymlinksInPath)?.allObjects as? [String]) ?? []
-            return entries.sorted().filter { AdjacentVariables.extensions.contains(where: $0.hasSuffix) }.map { candidate + "/" + $0 }
-        }
-        return []
-    }
-
     // MARK: Uses
 
-    private mutating func define<Names: Sequence<String>>(_ names: Names, by source: String) {
+    mutating func define<Names: Sequence<String>>(_ names: Names, by source: String) {
         for name in names { definedBy[name, default: []].insert(source) }
     }
 
-    private mutating func define(vars: OrderedDictionary<String, Value>, near anchor: SourceLocation, by source: String, excused: Set<String>) {
+    mutating func define(vars: OrderedDictionary<String, Value>, near anchor: SourceLocation, by source: String, excused: Set<String>) {
         for (key, value) in vars {
             if TemplateEngine.containsTemplate(key) { giveUp("a variable with a templated name at \(anchor)") }
             define([key], by: source)
@@ -370,14 +244,14 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func useArguments(_ task: Task, except skipped: Set<String>, excused: Set<String>) {
+    mutating func useArguments(_ task: Task, except skipped: Set<String>, excused: Set<String>) {
         for (key, value) in task.args where !skipped.contains(key) {
             let anchor = task.argLocations[key] ?? task.argsLocation
             useStrings(in: value, near: anchor, excused: excused)
         }
     }
 
-    private mutating func useStrings(in value: Value, near anchor: SourceLocation, excused: Set<String>) {
+    mutating func useStrings(in value: Value, near anchor: SourceLocation, excused: Set<String>) {
         switch value {
         case .string(let text): use(text, near: anchor, excused: excused)
         case .list(let items): items.forEach { useStrings(in: $0, near: anchor, excused: excused) }
@@ -390,13 +264,13 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func use(_ text: String, near anchor: SourceLocation, excused: Set<String>) {
+    mutating func use(_ text: String, near anchor: SourceLocation, excused: Set<String>) {
         guard TemplateEngine.containsTemplate(text), let origin = written.origin(of: text, near: anchor) else { return }
         uses.append(Use(text: text, origin: origin, excused: excused))
     }
 
     /// Every string of a role's defaults or vars file, at its own place in the file.
-    private mutating func useValues(ofFile file: String, by source: String) {
+    mutating func useValues(ofFile file: String, by source: String) {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let documents = try? YAMLLoader.loadAll(string: text, file: file) else { return }
         func walk(_ node: YAMLNode, variable: String) {
@@ -415,7 +289,7 @@ struct UndefinedVariables {
         }
     }
 
-    private mutating func conditions(_ conditions: [Conditional], excused: Set<String>) {
+    mutating func conditions(_ conditions: [Conditional], excused: Set<String>) {
         for condition in conditions {
             let text = condition.expression
             if TemplateEngine.containsTemplate(text) {
@@ -429,7 +303,7 @@ struct UndefinedVariables {
     }
 
     /// Names a condition guards (`x is defined`, `x | default(...)`): the task expects them missing at times.
-    private func guardedNames(_ conditions: [Conditional]) -> Set<String> {
+    func guardedNames(_ conditions: [Conditional]) -> Set<String> {
         var names = Set<String>()
         for condition in conditions {
             let text = condition.expression
@@ -441,7 +315,7 @@ struct UndefinedVariables {
 
     // MARK: Reporting
 
-    private func report() -> [KeelError] {
+    func report() -> [KeelError] {
         guard gaveUp == nil else { return [] }
         var problems: [KeelError] = []
         var seen = Set<SourceLocation>()
