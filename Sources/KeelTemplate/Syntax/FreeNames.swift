@@ -13,6 +13,9 @@ struct FreeNames {
     private(set) var readsByComputedName = false
     private var bound: Set<String> = ["loop", "caller", "varargs", "kwargs", "self", "super"]
     private var seen = Set<String>()
+    private var extends = false
+    /// Inside a block whose reads are not certain (see `.block`).
+    private var blockReads = 0
 
     /// Functions every Ansible template can call, whether or not this engine has them (a missing function
     /// is not an undefined variable).
@@ -44,7 +47,8 @@ struct FreeNames {
         switch s {
         case .text, .breakLoop, .continueLoop: break
         case .output(let e, _), .doExpression(let e, _): visit(e)
-        case .set(let target, let e, _): bind(target); visit(e)
+        // Assigning an undefined value does not fail (using it later does, and is read there).
+        case .set(let target, let e, _): bind(target); visitArgument(e)
         case .ifChain(let branches, let otherwise, _):
             for (condition, body) in branches { visit(condition); visit(body) }
             visit(otherwise)
@@ -64,21 +68,28 @@ struct FreeNames {
         case .macro(let def): bound.insert(def.name); visit(def)
         case .callBlock(let call, let def, _): visit(call); visit(def)
         case .with(let assignments, let body, _):
-            for (target, e) in assignments { bind(target); visit(e) }
+            for (target, e) in assignments { bind(target); visitArgument(e) }
             visit(body)
-        case .include(let e, _, _, _), .extends(let e, _): visit(e)
-        case .importModule(let e, let target, _, _): bound.insert(target); visit(e)
+        // A template name may be a list whose undefined entries are skipped (first found).
+        case .include(let e, _, _, _): visitArgument(e)
+        case .extends(let e, _): extends = true; visitArgument(e)
+        case .importModule(let e, let target, _, _): bound.insert(target); visitArgument(e)
         case .fromImport(let e, let names, _, _):
             for (_, local) in names { bound.insert(local) }
-            visit(e)
-        case .block(let def): visit(def.body)
+            visitArgument(e)
+        case .block(let def):
+            // The template a block ends up in may render it inside its own loop (`scoped`): what the block
+            // reads of a template that extends another is not certain.
+            if extends || def.scoped { blockReads += 1 }
+            visit(def.body)
+            if extends || def.scoped { blockReads -= 1 }
         }
     }
 
     private mutating func visit(_ def: MacroDefinition) {
         for p in def.parameters {
             bound.insert(p.name)
-            p.defaultValue.map { visit($0) }
+            p.defaultValue.map { visitArgument($0) }
         }
         visit(def.body)
     }
@@ -97,6 +108,7 @@ struct FreeNames {
         case .name: break
         case .attribute(let b, _, _): visitArgument(b)
         case .item(let b, let k, _): visitArgument(b); visit(k)
+        case .list(let items), .tuple(let items): items.forEach { visitArgument($0) }
         default: visit(e)
         }
     }
@@ -115,7 +127,7 @@ struct FreeNames {
         switch e {
         case .literal: break
         case .name(let n, let position):
-            if seen.insert(n).inserted { reads.append((n, position)) }
+            if blockReads == 0, seen.insert(n).inserted { reads.append((n, position)) }
         case .list(let items), .tuple(let items), .concat(let items, _): items.forEach { visit($0) }
         case .dict(let pairs): for (k, v) in pairs { visit(k); visit(v) }
         case .attribute(let b, _, _), .unary(_, let b, _), .not(let b): visit(b)
