@@ -68,6 +68,7 @@ struct CheckCommand: ParsableCommand {
         }
         let runner = PlaybookRunner(options: options, sinks: [])
         var warnings: [KeelError] = []
+        var undefined: [KeelError] = []
         for playbook in found.playbooks {
             do {
                 let (inventory, loaded, loader, templates) = try runner.load([playbook])
@@ -88,13 +89,13 @@ struct CheckCommand: ParsableCommand {
             } catch {
                 problems.append(error as? KeelError ?? KeelError("\(error)", at: SourceLocation(file: playbook, line: 1, column: 1)))
             }
-            problems += runner.undefinedVariables(playbook)
+            undefined += runner.undefinedVariables(playbook)
         }
         // A role or inventory shared by several playbooks reports its problem once.
         var seen = Set<String>()
-        problems = problems.filter { seen.insert($0.description).inserted }
+        problems = (problems + undefined).filter { seen.insert($0.description).inserted }
         warnings = warnings.filter { seen.insert($0.description).inserted }
-        let report = ProblemReport(problems: problems, warnings: warnings, checkedFiles: found.playbooks)
+        let report = ProblemReport(problems: problems, warnings: warnings, checkedFiles: found.playbooks, undefinedVariables: undefined)
         let text: String
         switch output {
         case "github": text = report.github()

@@ -77,7 +77,8 @@ import Testing
         }
         #expect(Set(places) == ["site.yml:8:37", "site.yml:12:13", "roles/app/defaults/main.yml:2:21", "roles/app/templates/page.j2:4:4"],
                 "\(places)")
-        #expect(undefined.allSatisfy { $0["level"] as? String == "error" })
+        #expect(undefined.allSatisfy { $0["level"] as? String == "error" && $0["ruleId"] as? String == "keel/undefined-variable" })
+        #expect(results.filter { $0["ruleId"] as? String == "keel/load" }.count == 2, "frobnicate and frobnify")
     }
 
     /// Every kind of definition Ansible knows, each read somewhere; an inventory nobody answers on.
