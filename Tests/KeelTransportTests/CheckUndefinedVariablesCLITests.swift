@@ -95,6 +95,8 @@ import Testing
           roles:
             - role: app
               from_role_param: 1
+            - role: guarded
+              when: guarded_input is defined
           tasks:
             - set_fact:
                 from_set_fact: "{{ from_play }}"
@@ -170,6 +172,8 @@ import Testing
         "roles/base/defaults/main.yml": "from_base_default: 1\n",
         "roles/base/tasks/main.yml": "- debug: msg=\"{{ from_base_default }}\"\n",
         "roles/other/defaults/main.yml": "from_other_default: 1\n",
+        "roles/guarded/defaults/main.yml": "guarded_url: \"http://{{ guarded_input }}\"\n",
+        "roles/guarded/tasks/main.yml": "- debug: msg=\"{{ guarded_url }} {{ guarded_input }}\"\n",
         "roles/other/tasks/main.yml": "- debug: msg=\"{{ from_other_default }}\"\n",
         "group_vars/all.yml": "from_playbook_group_vars: 1\n",
         "group_vars/os_linux.yml": "from_group_by_group: 1\n",
@@ -188,7 +192,7 @@ import Testing
         // Without the -e, that one name is certainly undefined, and the check says so.
         let without = try KeelBinary.run(["check", "-i", "inventory/hosts.ini", "site.yml"], in: dir)
         #expect(without.status == 1)
-        #expect(without.stdout.contains("site.yml:32:75: error: variable 'from_extra_vars' is undefined"), "\(without.output)")
+        #expect(without.stdout.contains("site.yml:34:75: error: variable 'from_extra_vars' is undefined"), "\(without.output)")
         #expect(without.stdout.hasSuffix("1 problem found in 1 playbook; no host was contacted\n"), "\(without.output)")
     }
 

@@ -111,14 +111,16 @@ struct UndefinedVariables {
     }
 
     /// A role's own variables: its defaults and vars (each value may read other names), its parameters.
-    mutating func collect(_ role: Role, excused: Set<String>) {
+    mutating func collect(_ role: Role, excused inherited: Set<String>) {
+        // The entry's `when` guards what the role reads, its defaults too: they are read only if it runs.
+        let excused = inherited.union(guardedNames(role.keywords.when))
         define(vars: role.params, near: role.location, by: "parameters " + role.path, excused: excused)
         for dependency in role.dependencies { collect(dependency, excused: excused) }
         guard seenRoles.insert(role.path + "|" + (role.defaultsFrom ?? "") + "|" + (role.varsFrom ?? "")).inserted else { return }
         define(role.defaults.keys, by: "defaults " + role.path)
         define(role.vars.keys, by: "vars " + role.path)
         for (part, from) in [("defaults", role.defaultsFrom), ("vars", role.varsFrom)] {
-            for file in Self.roleVariableFiles(role.path, part, from: from) { useValues(ofFile: file, by: part + " " + role.path) }
+            for file in Self.roleVariableFiles(role.path, part, from: from) { useValues(ofFile: file, by: part + " " + role.path, excused: excused) }
         }
     }
 
@@ -270,14 +272,14 @@ struct UndefinedVariables {
     }
 
     /// Every string of a role's defaults or vars file, at its own place in the file.
-    mutating func useValues(ofFile file: String, by source: String) {
+    mutating func useValues(ofFile file: String, by source: String, excused: Set<String>) {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let documents = try? YAMLLoader.loadAll(string: text, file: file) else { return }
         func walk(_ node: YAMLNode, variable: String) {
             switch node.kind {
             case .scalar(.string(let s)) where TemplateEngine.containsTemplate(s) && node.tag != "!unsafe":
                 if let origin = written.origin(of: s, near: node.location) {
-                    uses.append(Use(text: s, origin: origin, excused: [], definition: (variable, source)))
+                    uses.append(Use(text: s, origin: origin, excused: excused, definition: (variable, source)))
                 }
             case .mapping(let pairs): pairs.forEach { walk($0.value, variable: variable) }
             case .sequence(let items): items.forEach { walk($0, variable: variable) }
