@@ -22,8 +22,9 @@ struct TemplatedPath {
         return found
     }
 
-    /// A regular expression for the whole path: literal text as itself, each `{{ ... }}` as anything; a
-    /// leading template that ends in `/` (`{{ role_path }}/vars/x.yml`) as any directory or none.
+    /// A regular expression for the whole path: literal text as itself, each `{{ ... }}` as any text within
+    /// one path segment (`vars/{{ os }}.yml`), except a leading one followed by `/` (`{{ role_path }}/x.yml`):
+    /// any directory or none; a template that is the whole path matches any file.
     static func pattern(_ path: String) -> String? {
         guard let template = try? NSRegularExpression(pattern: "\\{\\{.*?\\}\\}|\\{%.*?%\\}") else { return nil }
         let text = path as NSString
@@ -31,9 +32,11 @@ struct TemplatedPath {
         var last = 0
         for match in template.matches(in: path, range: NSRange(location: 0, length: text.length)) {
             result += NSRegularExpression.escapedPattern(for: text.substring(with: NSRange(location: last, length: match.range.location - last)))
-            let isLeadingDirectory = match.range.location == 0 && text.length > match.range.upperBound
+            let leading = match.range.location == 0
+            let isLeadingDirectory = leading && text.length > match.range.upperBound
                 && text.substring(with: NSRange(location: match.range.upperBound, length: 1)) == "/"
-            result += isLeadingDirectory ? "(.*/)?" : ".*"
+            let whole = leading && match.range.upperBound == text.length
+            result += isLeadingDirectory ? "(.*/)?" : whole ? ".*" : "[^/]*"
             last = match.range.upperBound + (isLeadingDirectory ? 1 : 0)
         }
         result += NSRegularExpression.escapedPattern(for: text.substring(from: last)) + "$"
