@@ -159,7 +159,7 @@ struct UndefinedVariables {
             if let label = control.label { use(label, near: control.location, excused: excused) }
         }
         define(vars: task.keywords.vars, near: task.location, by: "task \(task.location)", excused: excused)
-        if let name = task.name { use(name, near: task.location, excused: excused) }
+        if let name = task.name, !Self.madeFromRoleMeta(task) { use(name, near: task.location, excused: excused) }
         conditions(conditionsOfTask, excused: excused)
         if let loop = task.loop { useStrings(in: loop.items, near: loop.location, excused: excused) }
         for text in [task.keywords.delegateTo, task.keywords.becomeUser].compactMap({ $0 }) {
@@ -246,7 +246,14 @@ struct UndefinedVariables {
         }
     }
 
+    /// The task the loader makes from a role's meta/argument_specs.yml: its name and spec quote the spec's
+    /// text (descriptions may show `{{ }}`), and the role's parameters it checks are read where the role is named.
+    static func madeFromRoleMeta(_ task: Task) -> Bool {
+        ControllerPath.directory(of: task.location.file).hasSuffix("/meta")
+    }
+
     mutating func useArguments(_ task: Task, except skipped: Set<String>, excused: Set<String>) {
+        if Self.madeFromRoleMeta(task) { return }
         for (key, value) in task.args where !skipped.contains(key) {
             let anchor = task.argLocations[key] ?? task.argsLocation
             useStrings(in: value, near: anchor, excused: excused)
