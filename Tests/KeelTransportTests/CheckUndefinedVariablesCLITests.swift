@@ -222,7 +222,8 @@ import Testing
     /// What the public roles of bench/corpus do (written anew here): per-OS task and variable files chosen by
     /// facts, with_first_found, a role default built from a name the user must give unless they override the
     /// default itself, template files that include and import others, raw blocks, variables handed undefined
-    /// to a macro that checks them (willshersystems.sshd's sshd_config.j2 does this for every option).
+    /// to a macro that checks them (willshersystems.sshd's sshd_config.j2 does this for every option), an
+    /// argument spec whose descriptions quote `{{ }}`.
     static let rolePatterns: [String: String] = [
         "site.yml": """
         - hosts: all
@@ -252,6 +253,14 @@ import Testing
 
         """,
         "roles/svc/templates/part.j2": "{{ svc_port }}\n",
+        "roles/svc/meta/argument_specs.yml": """
+        argument_specs:
+          main:
+            short_description: "Serves {{ svc_thing }}"
+            options:
+              svc_port: {type: int, description: "The port, such as {{ svc_example_port }}"}
+
+        """,
         "roles/svc/templates/macros.j2": "{% macro port() %}{{ svc_port }}{% endmacro %}\n",
         "inventory.ini": "h1 ansible_host=203.0.113.5 svc_url=http://svc.example\n",
     ]
