@@ -62,7 +62,9 @@ public struct PlaybookRunner: Sendable {
     }
 
     /// `load` with the playbooks made by `read` (files, or an ad-hoc play given as text).
-    func load(_ read: (PlaybookLoader) throws -> [Playbook]) throws -> Loaded {
+    /// With `stopAtProblems` false, what loaded is returned whatever the checks found (keel check goes on
+    /// to look for undefined variables in a playbook that has other problems).
+    func load(_ read: (PlaybookLoader) throws -> [Playbook], stopAtProblems: Bool = true) throws -> Loaded {
         let templates = TemplateEngine()
         var loaderOptions = LoaderOptions(rolesPath: options.rolesPath)
         loaderOptions.collectionsPath = options.collectionsPath
@@ -99,6 +101,9 @@ public struct PlaybookRunner: Sendable {
         let (checkProblems, deferred) = LoadTimeChecks.problems(in: loaded, registry: registry, loader: loader, templates: templates)
         let loadProblems = problemLog.problems
         let problems = loadProblems + checkProblems
+        if !stopAtProblems {
+            return Loaded(inventory: inventory, playbooks: loaded, loader: loader, templates: templates, deferred: deferred)
+        }
         // A single problem of the loader is thrown as itself, as it always was.
         if problems.count == 1, loadProblems.count == 1, deferred.isEmpty { throw loadProblems[0] }
         if !problems.isEmpty { throw LoadProblems(problems: problems, deferred: deferred) }

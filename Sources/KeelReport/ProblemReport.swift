@@ -11,10 +11,15 @@ public struct ProblemReport: Sendable {
     public var warnings: [KeelError]
     public var checkedFiles: [String]
     public var root: String
+    /// The problems (among `problems`) that are variables certainly undefined: their own SARIF rule, so
+    /// code scanning can show and filter them apart.
+    public var undefinedVariables: [KeelError]
 
-    public init(problems: [KeelError], warnings: [KeelError] = [], checkedFiles: [String], root: String = FileManager.default.currentDirectoryPath) {
+    public init(problems: [KeelError], warnings: [KeelError] = [], checkedFiles: [String], root: String = FileManager.default.currentDirectoryPath,
+                undefinedVariables: [KeelError] = []) {
         self.problems = problems
         self.warnings = warnings
+        self.undefinedVariables = undefinedVariables
         self.checkedFiles = checkedFiles
         self.root = root
     }
@@ -40,7 +45,8 @@ public struct ProblemReport: Sendable {
 
     public func sarif(toolVersion: String) -> String {
         let results: [Value] = (problems.map { ($0, "error") } + warnings.map { ($0, "warning") }).map { problem, level in
-            var result: OrderedDictionary<String, Value> = ["ruleId": "keel/load", "level": .string(level),
+            let rule = undefinedVariables.contains(problem) ? "keel/undefined-variable" : "keel/load"
+            var result: OrderedDictionary<String, Value> = ["ruleId": .string(rule), "level": .string(level),
                                                              "message": ["text": .string(detail(problem))]]
             if let location = relocated(problem).location {
                 result["locations"] = [[
@@ -55,7 +61,10 @@ public struct ProblemReport: Sendable {
         let rule: Value = ["id": "keel/load", "name": "PlaybookLoad",
                            "shortDescription": ["text": "A playbook, role, inventory or task argument Keel cannot load or run"],
                            "defaultConfiguration": ["level": "error"]]
-        let driver: Value = ["name": "keel", "version": .string(toolVersion), "rules": [rule]]
+        let undefined: Value = ["id": "keel/undefined-variable", "name": "UndefinedVariable",
+                                "shortDescription": ["text": "A variable a template reads that nothing could define"],
+                                "defaultConfiguration": ["level": "error"]]
+        let driver: Value = ["name": "keel", "version": .string(toolVersion), "rules": [rule, undefined]]
         let log: Value = [
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",

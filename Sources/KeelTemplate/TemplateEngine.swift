@@ -9,7 +9,7 @@ import OrderedCollections
 /// only to renders that start after it.
 public final class TemplateEngine: Sendable {
     public let options: TemplateOptions
-    private let state: LockedState
+    let state: LockedState
 
     public init(options: TemplateOptions = .ansible) {
         self.options = options
@@ -185,7 +185,7 @@ public final class TemplateEngine: Sendable {
         return LoadedTemplate(name: name, parsed: try parse(text, origin: origin, options: options), origin: origin)
     }
 
-    private func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false,
+    func parse(_ source: String, origin: SourceLocation?, bareExpression: Bool = false,
                        options: TemplateOptions? = nil) throws -> ParsedTemplate {
         let options = options ?? self.options
         let key = CacheKey(source: source, bare: bareExpression, options: options)

@@ -7,8 +7,9 @@ import KeelReport
 
 /// `keel check`: loads every playbook (with its roles, imported files, literal includes and the
 /// inventory) as a run would, checks every task's module, keywords, arguments, templates and notified
-/// handlers, and reports every problem of every playbook at once, located. Contacts no host, so it runs
-/// in a pull request without credentials for the hosts (vault passwords only if vaulted files must load).
+/// handlers, and variables that are certainly undefined (given an inventory), and reports every problem of
+/// every playbook at once, located. Contacts no host, so it runs in a pull request without credentials for
+/// the hosts (vault passwords only if vaulted files must load).
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -16,6 +17,7 @@ struct CheckCommand: ParsableCommand {
         discussion: """
         With no paths, checks the playbooks found in the current directory and its playbooks/ directory
         (YAML files whose top level is a list of plays). A directory given is searched the same way.
+        With an inventory (-i or ansible.cfg), variables that nothing could define are reported too.
         Exit status: 0 no problems, 1 problems found.
         """)
 
@@ -66,6 +68,7 @@ struct CheckCommand: ParsableCommand {
         }
         let runner = PlaybookRunner(options: options, sinks: [])
         var warnings: [KeelError] = []
+        var undefined: [KeelError] = []
         for playbook in found.playbooks {
             do {
                 let (inventory, loaded, loader, templates) = try runner.load([playbook])
@@ -86,12 +89,13 @@ struct CheckCommand: ParsableCommand {
             } catch {
                 problems.append(error as? KeelError ?? KeelError("\(error)", at: SourceLocation(file: playbook, line: 1, column: 1)))
             }
+            undefined += runner.undefinedVariables(playbook)
         }
         // A role or inventory shared by several playbooks reports its problem once.
         var seen = Set<String>()
-        problems = problems.filter { seen.insert($0.description).inserted }
+        problems = (problems + undefined).filter { seen.insert($0.description).inserted }
         warnings = warnings.filter { seen.insert($0.description).inserted }
-        let report = ProblemReport(problems: problems, warnings: warnings, checkedFiles: found.playbooks)
+        let report = ProblemReport(problems: problems, warnings: warnings, checkedFiles: found.playbooks, undefinedVariables: undefined)
         let text: String
         switch output {
         case "github": text = report.github()

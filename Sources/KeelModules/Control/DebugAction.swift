@@ -141,6 +141,7 @@ public struct IncludeVarsAction: ControlAction {
     ], mutuallyExclusive: [["_raw_params", "file"]], acceptsFreeForm: true)
     public static let documentation = ModuleDocumentation(summary: "Load variables from a file",
         examples: "- include_vars: \"{{ ansible_facts.os_family }}.yml\"\n- include_vars:\n    file: secrets.yml\n    name: secrets")
+    public static let variableDefinitions = VariableDefinitions.file(options: ["file", "_raw_params"], nestedUnder: "name")
 
     public init() {}
 

@@ -16,6 +16,8 @@ public protocol ControlAction: Sendable {
     /// True when the action runs once for the whole host group, as if `run_once` were set (Ansible's
     /// BYPASS_HOST_LOOP: add_host changes the inventory, not a host).
     static var bypassesHostLoop: Bool { get }
+    /// The variables the action defines, for checks made before any host is contacted.
+    static var variableDefinitions: VariableDefinitions { get }
 
     init()
     func run(_ arguments: OrderedDictionary<String, Value>, in context: ControlContext) async throws -> ControlOutcome
@@ -26,6 +28,7 @@ extension ControlAction {
     public static var unrenderedArguments: Set<String> { [] }
     public static var acceptsAnyArguments: Bool { false }
     public static var bypassesHostLoop: Bool { false }
+    public static var variableDefinitions: VariableDefinitions { acceptsAnyArguments ? .argumentKeys : .none }
 }
 
 /// What a control action may ask of the engine for the current host and task.
@@ -132,6 +135,7 @@ public struct ControlRunner: Sendable {
     public let acceptsAnyArguments: Bool
     /// True when the action runs once for all the hosts at a task (add_host), as under run_once.
     public let bypassesHostLoop: Bool
+    public let variableDefinitions: VariableDefinitions
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, ControlContext) async throws -> ControlOutcome
 
     public init<A: ControlAction>(_ action: A.Type) {
@@ -142,6 +146,7 @@ public struct ControlRunner: Sendable {
         unrenderedArguments = A.unrenderedArguments
         acceptsAnyArguments = A.acceptsAnyArguments
         bypassesHostLoop = A.bypassesHostLoop
+        variableDefinitions = A.variableDefinitions
         body = { arguments, location, context in
             let checked = A.acceptsAnyArguments ? arguments : try ArgumentValidator(module: A.name, spec: A.spec).validate(arguments, at: location)
             return try await A().run(checked, in: context)
