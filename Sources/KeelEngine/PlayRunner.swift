@@ -179,9 +179,19 @@ struct PlayRunner: Sendable {
         await run.emit(.taskStarted(info))
         let run = self.run
         let throttle = try targets.first.flatMap { first in try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: first, entry: entry) } }
+        // What each host runs after this task, for the lookahead that batches their observations.
+        var upcoming: [String: [TaskEntry]] = [:]
+        if run.options.batchObservations {
+            for host in targets {
+                upcoming[host] = iterators[host]?.upcoming(limit: ObservationLookahead.window)
+                    .filter { admits($0, isHandlers: entry.isHandler) } ?? []
+            }
+        }
+        let ahead = upcoming
         let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
             // Interrupted before this host's turn (forks were busy): it does not start the task.
             if _Concurrency.Task.isCancelled { return nil }
+            if let next = ahead[host] { await ObservationLookahead(run: run, play: scope, host: host).prepare(entry, upcoming: next) }
             return (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
         }.compactMap { $0 }
         var results = Dictionary(uniqueKeysWithValues: outcomes)
@@ -351,7 +361,10 @@ struct PlayRunner: Sendable {
             }
             do {
                 let connection = try await run.connection(for: host, settings: access.connection)
-                state.mergeFacts(try await FactGatherer.gather(on: connection, become: access.become, selection: selection, requested: requested))
+                // Gathering only reads: it keeps the answers batched ahead.
+                state.mergeFacts(try await HostReads.$readOnly.withValue(true) {
+                    try await FactGatherer.gather(on: connection, become: access.become, selection: selection, requested: requested)
+                })
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: settings.mode.check)))
             } catch let error as TransportError where !error.isUnreachable {
