@@ -44,12 +44,16 @@ struct ObservationLookahead {
               connection.enabled, !connection.isCovered(Self.key(entry)) else { return }
         let generation = connection.generation
         var probes = first.probes
+        // A task whose arguments cannot be rendered yet (a register of a task before it) stays uncovered:
+        // when its turn comes it looks ahead again, from there.
+        var covered = [Self.key(entry)]
         for next in upcoming {
             guard let more = await self.probes(for: next, on: (connection, first.key)) else { continue }
             probes += more.probes
+            covered.append(Self.key(next))
         }
         let answers = await observe(probes, through: connection)
-        connection.store(answers, covering: ([entry] + upcoming).map(Self.key), generation: generation)
+        connection.store(answers, covering: covered, generation: generation)
     }
 
     /// Runs every probe against a recorder, batch by batch, until none needs another read.
@@ -59,10 +63,11 @@ struct ObservationLookahead {
         var pending = probes
         for _ in 0..<Self.passes where !pending.isEmpty {
             let known = answers
+            // Answers an earlier lookahead took and nothing used yet are still good (no change since).
             var asked: [ReadRequest] = []
             var stillPending: [Probe] = []
             for probe in pending {
-                let recorder = ReadRecorder(hostName: host) { known[$0] }
+                let recorder = ReadRecorder(hostName: host) { known[$0] ?? connection.peek($0) }
                 var context = probe.context
                 context.connection = recorder
                 do {

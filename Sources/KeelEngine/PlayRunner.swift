@@ -184,7 +184,7 @@ struct PlayRunner: Sendable {
         if run.options.batchObservations {
             for host in targets {
                 upcoming[host] = iterators[host]?.upcoming(limit: ObservationLookahead.window)
-                    .filter { admits($0, isHandlers: entry.isHandler) } ?? []
+                    .filter { tagFilter.selects($0.keywords.tags) } ?? []   // not admits(): --start-at-task's state must not move
             }
         }
         let ahead = upcoming
