@@ -87,7 +87,9 @@ import Testing
             let after = try #require(Self.transport(converged, host.name))
             #expect(after.roundTrips <= 5, "converged with batching: \(after.line); one by one: \(before.line)")
             #expect(before.roundTrips >= 41, "one by one, every task observes: \(before.line)")
-            #expect(after.commands >= 41, "every task still observes: \(after.line)")
+            // Ten lineinfile tasks read the same file: one command answers them all.
+            #expect(after.commands >= 30, "every task still observes: \(after.line)")
+            print("round trips per host, converged benchmark play: one by one \(before.line); batched \(after.line)")
         }
     }
 
@@ -114,7 +116,7 @@ import Testing
             - name: tree
               file: {path: "/srv/inv/{{ item }}", state: directory}
               loop: [x, y, z]
-            - {name: same file again, lineinfile: {path: /srv/inv/a.conf, regexp: "^one", line: "one"}}
+            - {name: same file again, lineinfile: {path: /srv/inv/a.conf, regexp: "^one", line: "one", create: true}}
         """
 
     /// What must be identical with batching on and off: per task and item, status, message and diffs.
@@ -142,7 +144,7 @@ import Testing
                 let outcome = await harness.play(check: step.hasSuffix("check"), diff: true, inventory: ["inventory.ini"]) {
                     $0.batchObservations = batching
                 }
-                #expect(outcome.status == .ok, "\(step) batching=\(batching)")
+                #expect(outcome.status == .ok, "\(step) batching=\(batching): \(outcome.results.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" })")
                 signatures.append(Self.signature(outcome))
             }
             runs[batching] = signatures
