@@ -24,12 +24,10 @@ struct ObservationLookahead {
     /// up to this many in all.
     static let passes = 3
 
-    /// One module observation to take ahead: a task (or one loop item of it) as it would run now.
-    private struct Probe {
-        var module: ModuleRunner
-        var arguments: OrderedDictionary<String, Value>
-        var context: HostContext
-        var mode: RunMode
+    /// One observation to take ahead (a task, one loop item of it, or fact gathering), run against the
+    /// connection it is given.
+    struct Probe: Sendable {
+        var observe: @Sendable (any Connection) async throws -> Void
     }
 
     static func key(_ entry: TaskEntry) -> String {
@@ -42,13 +40,26 @@ struct ObservationLookahead {
         // Only a task that observes the host starts a lookahead (a set_fact or debug waits for the next one).
         guard let first = await probes(for: entry, on: nil), let connection = first.connection,
               connection.enabled, !connection.isCovered(Self.key(entry)) else { return }
+        await lookahead(first.probes, covering: [Self.key(entry)], upcoming: upcoming, through: connection, key: first.key)
+    }
+
+    /// Before fact gathering (`gather`, a read over `connection`, reached with settings `key`): the
+    /// gathering and the observations of the play's first tasks go in one batch. Tasks whose arguments
+    /// need the facts cannot render yet: they look ahead again when their turn comes.
+    func prepareGathering(_ gather: Probe, through connection: PrefetchingConnection, key: String, upcoming: [TaskEntry]) async {
+        guard run.options.batchObservations, connection.enabled else { return }
+        await lookahead([gather], covering: [], upcoming: upcoming, through: connection, key: key)
+    }
+
+    private func lookahead(_ initial: [Probe], covering initiallyCovered: [String], upcoming: [TaskEntry],
+                           through connection: PrefetchingConnection, key: String?) async {
         let generation = connection.generation
-        var probes = first.probes
+        var probes = initial
         // A task whose arguments cannot be rendered yet (a register of a task before it) stays uncovered:
         // when its turn comes it looks ahead again, from there.
-        var covered = [Self.key(entry)]
+        var covered = initiallyCovered
         for next in upcoming {
-            guard let more = await self.probes(for: next, on: (connection, first.key)) else { continue }
+            guard let more = await self.probes(for: next, on: (connection, key)) else { continue }
             probes += more.probes
             covered.append(Self.key(next))
         }
@@ -68,10 +79,8 @@ struct ObservationLookahead {
             var stillPending: [Probe] = []
             for probe in pending {
                 let recorder = ReadRecorder(hostName: host) { known[$0] ?? connection.peek($0) }
-                var context = probe.context
-                context.connection = recorder
                 do {
-                    try await probe.module.observe(probe.arguments, on: context, mode: probe.mode)
+                    try await probe.observe(recorder)
                 } catch is ReadRecorder.ReadDeferred {
                     let requests = recorder.takeRequests()
                     guard !requests.isEmpty else { continue }   // a read with input: not batched
@@ -135,7 +144,12 @@ struct ObservationLookahead {
                 let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
                 let context = runner.hostContext(scope: itemScope, state: run.state(host), settings: settings, connection: opened,
                                                  become: access.become)
-                probes.append(Probe(module: module, arguments: arguments, context: context, mode: mode.check ? .check : .apply))
+                let runMode: RunMode = mode.check ? .check : .apply
+                probes.append(Probe { connection in
+                    var context = context
+                    context.connection = connection
+                    try await module.observe(arguments, on: context, mode: runMode)
+                })
             }
             return (probes, used, usedKey)
         } catch {
