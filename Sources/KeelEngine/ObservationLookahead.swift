@@ -18,8 +18,9 @@ struct ObservationLookahead {
     let play: PlayScope
     let host: String
 
-    /// How many tasks ahead are looked at (the benchmark's play is 41).
-    static let window = 64
+    /// How many tasks ahead are listed (the benchmark's play is 41); the connection's window, which
+    /// shrinks after changes, decides how many of them are looked at.
+    static let window = PrefetchingConnection.maximumWindow
     /// An observation that needs the answer of its first command to build its second gets another batch,
     /// up to this many in all.
     static let passes = 3
@@ -40,7 +41,8 @@ struct ObservationLookahead {
         // Only a task that observes the host starts a lookahead (a set_fact or debug waits for the next one).
         guard let first = await probes(for: entry, on: nil), let connection = first.connection,
               connection.enabled, !connection.isCovered(Self.key(entry)) else { return }
-        await lookahead(first.probes, covering: [Self.key(entry)], upcoming: upcoming, through: connection, key: first.key)
+        await lookahead(first.probes, covering: [Self.key(entry)], upcoming: Array(upcoming.prefix(connection.window - 1)),
+                        through: connection, key: first.key)
     }
 
     /// Before fact gathering (`gather`, a read over `connection`, reached with settings `key`): the

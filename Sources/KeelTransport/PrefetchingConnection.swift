@@ -34,7 +34,16 @@ public final class PrefetchingConnection: Connection, Sendable {
         /// Lookahead keys (the engine's task positions) already prefetched since the last change.
         var covered: Set<String> = []
         var generation = 0
+        /// How many tasks the next lookahead should look at: it shrinks when a change soon made the last
+        /// batch useless (a first run, where every task changes, should not observe the whole play again
+        /// after each task) and grows again while batches are used up without a change.
+        var window = PrefetchingConnection.maximumWindow
+        var answersTaken = 0
+        var changedSinceStore = false
     }
+    /// The most tasks one lookahead looks at.
+    public static let maximumWindow = 64
+    static let minimumWindow = 4
     private let store = Mutex(Store())
 
     public init(_ inner: any Connection, enabled: Bool = true) {
@@ -58,11 +67,18 @@ public final class PrefetchingConnection: Connection, Sendable {
     /// Forgets every prefetched answer: the host changed, or may have.
     public func invalidate() {
         store.withLock {
+            if !$0.changedSinceStore {
+                $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
+                $0.changedSinceStore = true
+            }
             $0.answers.removeAll()
             $0.covered.removeAll()
             $0.generation += 1
         }
     }
+
+    /// How many tasks (the current one included) the next lookahead should look at.
+    public var window: Int { store.withLock { $0.window } }
 
     /// Counts how many times each answer may be given; bumped on every invalidation, so answers taken
     /// before a change that happened during the batch are not stored.
@@ -76,6 +92,10 @@ public final class PrefetchingConnection: Connection, Sendable {
     public func store(_ answers: [ReadRequest: (CommandResult, Int)], covering keys: [String], generation: Int) {
         store.withLock { store in
             guard store.generation == generation else { return }
+            // A batch used up without any change: the next one may look further.
+            if !store.changedSinceStore, store.answersTaken > 0 { store.window = min(Self.maximumWindow, 2 * store.window) }
+            store.changedSinceStore = false
+            store.answersTaken = 0
             for (request, answer) in answers {
                 let uses = (store.answers[request]?.uses ?? 0) + answer.1
                 store.answers[request] = (answer.0, uses)
@@ -92,6 +112,7 @@ public final class PrefetchingConnection: Connection, Sendable {
     private func take(_ request: ReadRequest) -> CommandResult? {
         store.withLock { store in
             guard let answer = store.answers[request] else { return nil }
+            store.answersTaken += 1
             if answer.uses <= 1 { store.answers[request] = nil } else { store.answers[request] = (answer.result, answer.uses - 1) }
             return answer.result
         }

@@ -72,6 +72,10 @@ import Testing
         let site = try String(contentsOfFile: directory + "/site.yml", encoding: .utf8).replacingOccurrences(of: "hosts: bench", with: "hosts: lab")
         let template = try String(contentsOfFile: directory + "/templates/bench.conf.j2", encoding: .utf8)
         let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": site, "templates/bench.conf.j2": template])
+        // A first run (everything changes) one by one, then again batched, from a clean host.
+        let firstUnbatched = await harness.play(inventory: ["inventory.ini"]) { $0.batchObservations = false }
+        #expect(firstUnbatched.status == .ok)
+        for host in all { _ = try inspect(host, "rm -rf /srv/bench") }
         let first = await harness.play(inventory: ["inventory.ini"])
         #expect(first.status == .ok)
         let unbatched = await harness.play(inventory: ["inventory.ini"]) { $0.batchObservations = false }
@@ -79,6 +83,12 @@ import Testing
         #expect(converged.status == .ok)
         for host in all {
             #expect(first.recap[host.name]?[.changed] == 41)
+            #expect(firstUnbatched.recap[host.name]?[.changed] == 41)
+            let firstBefore = try #require(Self.transport(firstUnbatched, host.name))
+            let firstAfter = try #require(Self.transport(first, host.name))
+            // Every task changes: a batch cannot save the apply's round trip, but must not cost more than observing alone.
+            #expect(firstAfter.roundTrips <= firstBefore.roundTrips, "first run batched \(firstAfter.line); one by one \(firstBefore.line)")
+            print("round trips per host, first run of the benchmark play: one by one \(firstBefore.line); batched \(firstAfter.line)")
             #expect(unbatched.recap[host.name]?[.changed] == 0)
             #expect(converged.recap[host.name]?[.changed] == 0)
             #expect(converged.recap[host.name]?[.ok] == 36 && converged.recap[host.name]?[.skipped] == 5 || converged.recap[host.name]?[.ok] == 41,
@@ -159,6 +169,55 @@ import Testing
         // The run after the change observed again: the later lineinfile saw "two" in place.
         #expect(on[1].contains { $0.hasPrefix("observe again||ok|") }, "\(on[1])")
         #expect(on[2].allSatisfy { !$0.contains("|changed|") }, "converged: \(on[2])")
+    }
+
+    /// Fact gathering is batched with the first tasks; a task that needs the facts looks ahead again at
+    /// its turn; handlers look ahead over the rest of the flush, and one that observes what the handler
+    /// before it changed observes again.
+    static let factsAndHandlers = """
+        - hosts: lab
+          gather_facts: true
+          handlers:
+            - name: first handler
+              lineinfile: {path: /srv/fh/log, line: "first", create: true}
+            - name: second handler
+              lineinfile: {path: /srv/fh/log, line: "first", create: true}
+            - name: third handler
+              file: {path: /srv/fh/handled, state: touch, modification_time: preserve, access_time: preserve}
+          tasks:
+            - {name: dir, file: {path: /srv/fh, state: directory}}
+            - name: host file
+              copy: {dest: /srv/fh/host, content: "{{ ansible_facts.hostname }}\\n"}
+              notify: [first handler, second handler, third handler]
+            - {name: one, lineinfile: {path: /srv/fh/conf, line: "a = 1", create: true}}
+            - {name: two, lineinfile: {path: /srv/fh/conf, line: "b = 2", create: true}}
+        """
+
+    @Test func factGatheringAndHandlersFollowTheSameRule() async throws {
+        let all = try await hosts(1, "obsfacts")
+        let host = all[0]
+        let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": Self.factsAndHandlers])
+        var runs: [Bool: [[String]]] = [:]
+        var converged: [Bool: TransportSummary] = [:]
+        for batching in [false, true] {
+            _ = try inspect(host, "rm -rf /srv/fh")
+            var signatures: [[String]] = []
+            for step in ["first", "converged", "drift"] {
+                if step == "drift" { _ = try inspect(host, "echo other > /srv/fh/host; : > /srv/fh/log") }
+                let outcome = await harness.play(diff: true, inventory: ["inventory.ini"]) { $0.batchObservations = batching }
+                #expect(outcome.status == .ok, "\(step) batching=\(batching)")
+                signatures.append(Self.signature(outcome))
+                if step == "converged" { converged[batching] = Self.transport(outcome, host.name) }
+            }
+            runs[batching] = signatures
+        }
+        #expect(runs[true] == runs[false], "batching changed the results")
+        let first = runs[true]?[0] ?? []
+        #expect(first.contains { $0.hasPrefix("first handler||changed|") } && first.contains { $0.hasPrefix("second handler||ok|") },
+                "the second handler observed after the first changed the file: \(first)")
+        let off = try #require(converged[false]), on = try #require(converged[true])
+        #expect(off.roundTrips == 5, "gathering and four observations, one by one: \(off.line)")
+        #expect(on.roundTrips <= 2, "gathering with the first tasks, then the task that needed the facts: \(on.line)")
     }
 
     static var repositoryRoot: String {
