@@ -74,7 +74,7 @@ struct ObservationLookahead {
         var answers: [ReadRequest: CommandResult] = [:]
         var uses: [ReadRequest: Int] = [:]
         var pending = probes
-        for _ in 0..<Self.passes where !pending.isEmpty {
+        passes: for _ in 0..<Self.passes where !pending.isEmpty {
             let known = answers
             // Answers an earlier lookahead took and nothing used yet are still good (no change since).
             var asked: [ReadRequest] = []
@@ -100,8 +100,9 @@ struct ObservationLookahead {
             var groups: OrderedDictionary<Become?, [ReadRequest]> = [:]
             for request in asked { groups[request.become, default: []].append(request) }
             for (become, requests) in groups {
+                // A batch that could not run (or was interrupted): those tasks observe on their own.
                 guard let results = try? await CommandBatch.run(requests.map(\.script), become: become, on: connection.inner) else {
-                    return [:]   // the batch could not run: every task observes on its own
+                    break passes
                 }
                 for (request, result) in zip(requests, results) { answers[request] = result }
             }
@@ -133,7 +134,8 @@ struct ObservationLookahead {
                 guard try itemScope.holds(entry.keywords.when) else { continue }
                 let settings = try TaskSettings.resolve(entry.keywords, mode: mode, host: host, scope: itemScope, play: play,
                                                         run: run, at: task.location)
-                guard settings.target == host else { return nil }
+                // Delegated: another host's connection. With a timeout: the task's deadline must cover its observation.
+                guard settings.target == host, settings.timeout == nil else { return nil }
                 let access = try settings.access
                 // A task that reaches the host another way (another remote_user) is not looked at: no
                 // connection is opened ahead for it.

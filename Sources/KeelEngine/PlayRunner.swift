@@ -193,7 +193,10 @@ struct PlayRunner: Sendable {
         let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
             // Interrupted before this host's turn (forks were busy): it does not start the task.
             if _Concurrency.Task.isCancelled { return nil }
-            if let next = ahead[host] { await ObservationLookahead(run: run, play: scope, host: host).prepare(entry, upcoming: next) }
+            if let next = ahead[host] {
+                await ObservationLookahead(run: run, play: scope, host: host).prepare(entry, upcoming: next)
+                if _Concurrency.Task.isCancelled { return nil }
+            }
             return (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
         }.compactMap { $0 }
         var results = Dictionary(uniqueKeysWithValues: outcomes)

@@ -371,8 +371,12 @@ struct TaskRunner {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         do {
-            let facts = try await FactGatherer.gather(on: connection, become: access.become, selection: try FactSelection(requested),
-                                                      filter: FactFilter(filter), requested: requested)
+            let selection = try FactSelection(requested)
+            // Gathering only reads: answers batched ahead stay good.
+            let facts = try await HostReads.$readOnly.withValue(true) {
+                try await FactGatherer.gather(on: connection, become: access.become, selection: selection,
+                                              filter: FactFilter(filter), requested: requested)
+            }
             // Gathered facts are named `ansible_<fact>` as the setup module returns them.
             var named = OrderedDictionary<String, Value>()
             for (k, v) in facts { named["ansible_" + k] = v }
