@@ -23,7 +23,7 @@ import Testing
         outcome.recap[host]?.transport
     }
 
-    /// Three directories, then the same three again: every observation is one command.
+    /// Three directories and a loop over four more, all there already: every observation is one command.
     static let threeDirectories = """
         - hosts: lab
           gather_facts: false
@@ -31,30 +31,33 @@ import Testing
             - {name: one, file: {path: /srv/obs/one, state: directory}}
             - {name: two, file: {path: /srv/obs/two, state: directory}}
             - {name: three, file: {path: /srv/obs/three, state: directory}}
+            - name: loop
+              file: {path: "/srv/obs/{{ item }}", state: directory}
+              loop: [l1, l2, l3, l4]
         """
 
     @Test func countersCountRoundTripsCommandsAndBytesPerHost() async throws {
         let all = try await hosts(1, "obscount")
-        _ = try inspect(all[0], "rm -rf /srv/obs; mkdir -p /srv/obs/one /srv/obs/two /srv/obs/three")
+        _ = try inspect(all[0], "rm -rf /srv/obs; mkdir -p /srv/obs/one /srv/obs/two /srv/obs/three /srv/obs/l1 /srv/obs/l2 /srv/obs/l3 /srv/obs/l4")
         let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": Self.threeDirectories])
-        // One by one: one round trip per observation, nothing else (the directories exist).
+        // One by one: one round trip per observation (each loop item observes), nothing else (the directories exist).
         let single = await harness.play(inventory: ["inventory.ini"]) { $0.batchObservations = false }
         #expect(single.status == .ok)
         let one = try #require(Self.transport(single, all[0].name))
-        #expect(one.roundTrips == 3, "\(one)")
-        #expect(one.commands == 3, "\(one)")
+        #expect(one.roundTrips == 7, "\(one)")
+        #expect(one.commands == 7, "\(one)")
         #expect(one.bytesSent > 0 && one.bytesReceived > 0)
-        // Batched: the three observations in one round trip, still three commands.
+        // Batched: the seven observations, the loop's four items included, in one round trip, still seven commands.
         let batched = await harness.play(inventory: ["inventory.ini"])
         #expect(batched.status == .ok)
         let three = try #require(Self.transport(batched, all[0].name))
         #expect(three.roundTrips == 1, "\(three)")
-        #expect(three.commands == 3, "\(three)")
+        #expect(three.commands == 7, "\(three)")
         // The JSON events carry the same counters.
         let line = JSONLinesReporter.object(for: .recap(batched.recap.values.sorted { $0.host < $1.host }, elapsedSeconds: 0), time: 0)
         let counters = line.dictValue?["transport"]?.dictValue?[all[0].name]?.dictValue
         #expect(counters?["round_trips"] == .int(1))
-        #expect(counters?["commands"] == .int(3))
+        #expect(counters?["commands"] == .int(7))
     }
 
     /// The benchmark's 40-task play (bench/workload.py), converged: a few round trips per host.
