@@ -4,18 +4,25 @@ import KeelTransport
 /// The run's open connections, keyed by where and how they reach a host (user, address, port, kind,
 /// credentials: `HostConnectionSettings.cacheKey`), not by the host's name: a later play with another
 /// remote_user or port gets a connection of its own. Concurrent first uses of one target (hosts that
-/// delegate to the same one) share a single connect.
+/// delegate to the same one) share a single connect. Every connection is a PrefetchingConnection, so the
+/// engine's lookahead can answer the next tasks' observations in one batch.
 actor ConnectionPool {
     private struct Entry {
         let host: String
         let opening: Task<any Connection, any Error>
     }
     private var entries: [String: Entry] = [:]
+    /// The counters of connections already closed, per host, so the run's totals keep them.
+    private var retired: [String: TransportUsage] = [:]
+    private let batching: Bool
+
+    init(batching: Bool = true) { self.batching = batching }
 
     func connection(host: String, settings: HostConnectionSettings) async throws -> any Connection {
         let key = host + "\u{0}" + settings.cacheKey
         if let entry = entries[key] { return try await entry.opening.value }
-        let opening = Task { try await settings.connect() }
+        let batching = self.batching
+        let opening = Task<any Connection, any Error> { PrefetchingConnection(try await settings.connect(), enabled: batching) }
         entries[key] = Entry(host: host, opening: opening)
         do {
             return try await opening.value
@@ -30,12 +37,27 @@ actor ConnectionPool {
     func drop(host: String) async {
         let dropped = entries.filter { $0.value.host == host }
         for key in dropped.keys { entries[key] = nil }
-        for entry in dropped.values { if let connection = try? await entry.opening.value { await connection.close() } }
+        for entry in dropped.values { if let connection = try? await entry.opening.value { await retire(connection, host: entry.host) } }
     }
 
     func closeAll() async {
         let all = entries.values
         entries = [:]
-        for entry in all { if let connection = try? await entry.opening.value { await connection.close() } }
+        for entry in all { if let connection = try? await entry.opening.value { await retire(connection, host: entry.host) } }
+    }
+
+    /// What each host's connections cost over the run (open and closed ones).
+    func usage() async -> [String: TransportUsage] {
+        var totals = retired
+        for entry in entries.values {
+            guard let usage = (try? await entry.opening.value)?.counters?.current else { continue }
+            totals[entry.host] = (totals[entry.host] ?? TransportUsage()) + usage
+        }
+        return totals
+    }
+
+    private func retire(_ connection: any Connection, host: String) async {
+        if let usage = connection.counters?.current { retired[host] = (retired[host] ?? TransportUsage()) + usage }
+        await connection.close()
     }
 }

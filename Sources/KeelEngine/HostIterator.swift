@@ -66,6 +66,21 @@ final class HostIterator {
 
     var isFinished: Bool { stack.isEmpty }
 
+    private init(copying other: HostIterator) {
+        isHandlerList = other.isHandlerList
+        stack = other.stack
+        hostFailed = other.hostFailed
+    }
+
+    /// The tasks this host will run next if nothing fails and nothing is included, without moving: what
+    /// the engine's lookahead observes ahead.
+    func upcoming(limit: Int) -> [TaskEntry] {
+        let copy = HostIterator(copying: self)
+        var entries: [TaskEntry] = []
+        while entries.count < limit, let entry = copy.next() { entries.append(entry) }
+        return entries
+    }
+
     /// The next task for this host, descending into blocks; nil when the list is done.
     func next() -> TaskEntry? {
         while var top = stack.last {

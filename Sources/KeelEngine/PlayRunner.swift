@@ -38,9 +38,9 @@ struct PlayRunner: Sendable {
                     await fail(host, task: "vars_files", message: "\(error)", location: play.location)
                 }
             }
-            try await gatherFacts(scope: scope, hosts: batch.filter { run.state($0).isActive })
-            var handlers = HandlerQueue(handlers: play.allHandlers)
             let sections: [[TaskNode]] = [play.preTasks, play.roleRuns.map { .block($0.taskBlock) } + play.tasks, play.postTasks]
+            try await gatherFacts(scope: scope, hosts: batch.filter { run.state($0).isActive }, firstTasks: firstTasks(sections))
+            var handlers = HandlerQueue(handlers: play.allHandlers)
             for (index, section) in sections.enumerated() {
                 let ended = try await runSection(section, id: "s\(index)", scope: scope, handlers: &handlers)
                 try await flush(&handlers, scope: scope)
@@ -179,9 +179,24 @@ struct PlayRunner: Sendable {
         await run.emit(.taskStarted(info))
         let run = self.run
         let throttle = try targets.first.flatMap { first in try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: first, entry: entry) } }
+        // What each host runs after this task, for the lookahead that batches their observations.
+        var upcoming: [String: [TaskEntry]] = [:]
+        if run.options.batchObservations {
+            for host in targets {
+                var next = iterators[host]?.upcoming(limit: ObservationLookahead.window) ?? []
+                // A handler is followed by the other handlers this flush runs for the host.
+                if entry.isHandler { next += handlers.upcomingEntries(for: host, keywords: play.keywords) }
+                upcoming[host] = next.filter { tagFilter.selects($0.keywords.tags) }   // not admits(): --start-at-task's state must not move
+            }
+        }
+        let ahead = upcoming
         let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
             // Interrupted before this host's turn (forks were busy): it does not start the task.
             if _Concurrency.Task.isCancelled { return nil }
+            if let next = ahead[host] {
+                await ObservationLookahead(run: run, play: scope, host: host).prepare(entry, upcoming: next)
+                if _Concurrency.Task.isCancelled { return nil }
+            }
             return (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
         }.compactMap { $0 }
         var results = Dictionary(uniqueKeysWithValues: outcomes)
@@ -308,8 +323,16 @@ struct PlayRunner: Sendable {
         }
     }
 
+    /// The tasks of the play's first non-empty section as its hosts will start them (the same ids as
+    /// runSection gives them), for the lookahead that batches them with fact gathering.
+    private func firstTasks(_ sections: [[TaskNode]]) -> [TaskEntry] {
+        guard run.options.batchObservations, let index = sections.firstIndex(where: { !$0.isEmpty }) else { return [] }
+        return HostIterator(tasks: sections[index], keywords: play.keywords, id: "s\(index)")
+            .upcoming(limit: ObservationLookahead.window).filter { tagFilter.selects($0.keywords.tags) }
+    }
+
     /// The play's fact gathering (its gather_subset), merged into the host's facts as Ansible does.
-    private func gatherFacts(scope: PlayScope, hosts: [String]) async throws {
+    private func gatherFacts(scope: PlayScope, hosts: [String], firstTasks: [TaskEntry] = []) async throws {
         if case .value(false)? = play.gatherFacts { return }
         var hosts = hosts
         // ansible.cfg's gathering: explicit gathers only when the play asks; smart skips hosts that
@@ -351,7 +374,18 @@ struct PlayRunner: Sendable {
             }
             do {
                 let connection = try await run.connection(for: host, settings: access.connection)
-                state.mergeFacts(try await FactGatherer.gather(on: connection, become: access.become, selection: selection, requested: requested))
+                if let prefetching = connection as? PrefetchingConnection, !firstTasks.isEmpty {
+                    let become = access.become
+                    let gather = ObservationLookahead.Probe { connection in
+                        _ = try await FactGatherer.gather(on: connection, become: become, selection: selection, requested: requested)
+                    }
+                    await ObservationLookahead(run: run, play: scope, host: host)
+                        .prepareGathering(gather, through: prefetching, key: access.connection.cacheKey, upcoming: firstTasks)
+                }
+                // Gathering only reads: it keeps the answers batched ahead.
+                state.mergeFacts(try await HostReads.$readOnly.withValue(true) {
+                    try await FactGatherer.gather(on: connection, become: access.become, selection: selection, requested: requested)
+                })
                 state.count("ok")
                 await run.emit(.hostResult(HostTaskResult(host: host, task: info, status: .ok, checkMode: settings.mode.check)))
             } catch let error as TransportError where !error.isUnreachable {
@@ -458,6 +492,21 @@ struct HandlerQueue: Sendable {
             guard case .task(let task) = node else { continue }
             if task.name == name || task.listen.contains(name) { notified[index, default: []].insert(host) }
         }
+    }
+
+    /// The handlers still notified for `host`, as the entries the next flushes will run them as (their ids
+    /// follow the generation as takeNext counts it): what the lookahead observes ahead of a handler.
+    func upcomingEntries(for host: String, keywords: Keywords) -> [TaskEntry] {
+        var entries: [TaskEntry] = []
+        var next = generation
+        for index in handlers.indices {
+            guard let hosts = notified[index] else { continue }
+            next += 1
+            guard hosts.contains(host) else { continue }
+            entries += HostIterator(tasks: [handlers[index]], keywords: keywords, id: "h\(next)", isHandlerList: true)
+                .upcoming(limit: ObservationLookahead.window)
+        }
+        return entries
     }
 
     /// The first notified handler (in definition order) and its hosts, removed from the queue.

@@ -178,6 +178,7 @@ public struct PlaybookRunner: Sendable {
                                         location: nil))
         }
         await context.closeConnections()
+        let usage = await context.connections.usage()
         var names = context.inventory.hostNames
         if !names.contains("localhost") { names.append("localhost") }
         let recaps = names.compactMap { name -> HostRecap? in
@@ -185,7 +186,9 @@ public struct PlaybookRunner: Sendable {
             guard !state.recap.isEmpty else { return nil }
             var counts: [HostTaskResult.Status: Int] = [:]
             for (key, value) in state.recap { if let status = HostTaskResult.Status(rawValue: key) { counts[status] = max(0, value) } }
-            return HostRecap(host: name, counts: counts)
+            let transport = usage[name].map { TransportSummary(roundTrips: $0.roundTrips, commands: $0.commands,
+                                                               bytesSent: $0.bytesSent, bytesReceived: $0.bytesReceived) }
+            return HostRecap(host: name, counts: counts, transport: transport)
         }
         await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))
         if interrupted { return .interrupted }

@@ -22,7 +22,7 @@ final class RunContext: Sendable {
     var hosts: [String: HostState] { live.hosts }
     let sshConfig: SSHConfig
     let startAt: StartAtTask
-    let connections = ConnectionPool()
+    let connections: ConnectionPool
     /// One set of controller services for the whole run: the HTTP client, the run-wide state store and the
     /// per-host fact caches are shared by every task of every host.
     let services = ControllerServices()
@@ -37,6 +37,7 @@ final class RunContext: Sendable {
         self.sinks = sinks
         self.sshConfig = .userDefault()
         self.startAt = StartAtTask(pattern: options.startAtTask)
+        self.connections = ConnectionPool(batching: options.batchObservations)
     }
 
     func emit(_ event: RunEvent) async {

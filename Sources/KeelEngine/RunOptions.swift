@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import KeelTransport
 import OrderedCollections
@@ -45,6 +46,10 @@ public struct RunOptions: Sendable {
     /// ansible.cfg's gathering: whether a play without gather_facts gathers facts.
     public var gathering: FactGathering = .implicit
     public var verbosity = 0
+    /// Observations of the tasks ahead are taken in one batch (one round trip) and answered from it until
+    /// something changes the host. Off with `--no-batch` or KEEL_BATCH_OBSERVATIONS=0: one round trip per
+    /// observation, as before (results are the same either way).
+    public var batchObservations = ProcessInfo.processInfo.environment["KEEL_BATCH_OBSERVATIONS"] != "0"
 
     public init() {}
 }

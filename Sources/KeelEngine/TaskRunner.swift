@@ -88,16 +88,7 @@ struct TaskRunner {
                 await emit(info, .skipped, item: nil, message: nil, diffs: [], values: [:], noLog: noLog, elapsed: 0, mode: mode)
             }
             for (index, item) in items.enumerated() {
-                var itemScope = loopScope
-                var loopVariables = OrderedDictionary<String, Value>()
-                if let item {
-                    loopVariables[loopVar] = item
-                    if let indexVar = task.loopControl?.indexVar { loopVariables[indexVar] = .int(index) }
-                    loopVariables["ansible_loop_var"] = .string(loopVar)
-                    loopVariables["ansible_loop"] = ["index": .int(index + 1), "index0": .int(index), "first": .bool(index == 0),
-                                                     "last": .bool(index == items.count - 1), "length": .int(items.count)]
-                    itemScope = loopScope.adding(.taskVars, [:], magic: loopVariables)
-                }
+                let (itemScope, loopVariables) = Self.itemScope(loopScope, task: task, item: item, index: index, count: items.count)
                 let label = item.flatMap { _ in try? itemScope.renderString(task.loopControl?.label ?? "{{ \(loopVar) }}") }
                 let labelText = item == nil ? nil : (label ?? item?.jsonString())
                 let ledger = run.options.planLedger
@@ -146,6 +137,20 @@ struct TaskRunner {
         } catch {
             return await report(.failed, message: "\(error)", info: info)
         }
+    }
+
+    /// The scope a loop item runs in (the loop variable, index_var, ansible_loop) and those variables.
+    static func itemScope(_ scope: VariableScope, task: Task, item: Value?, index: Int, count: Int)
+        -> (VariableScope, OrderedDictionary<String, Value>) {
+        guard let item else { return (scope, [:]) }
+        let loopVar = task.loopControl?.loopVar ?? "item"
+        var loopVariables = OrderedDictionary<String, Value>()
+        loopVariables[loopVar] = item
+        if let indexVar = task.loopControl?.indexVar { loopVariables[indexVar] = .int(index) }
+        loopVariables["ansible_loop_var"] = .string(loopVar)
+        loopVariables["ansible_loop"] = ["index": .int(index + 1), "index0": .int(index), "first": .bool(index == 0),
+                                         "last": .bool(index == count - 1), "length": .int(count)]
+        return (scope.adding(.taskVars, [:], magic: loopVariables), loopVariables)
     }
 
     /// Aggregates item results into the task's status, stores `register`, decides on notify.
@@ -304,19 +309,8 @@ struct TaskRunner {
                 return Attempt(status: .unreachable, message: "\(error)")
             }
         }
-        var context = HostContext(name: host, connection: connection, become: become,
-                                  facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
-                                  renderTemplate: { [scope] source, path in
-                                      try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
-                                  })
-        context.environment = settings.environment
-        context.services = run.services
+        var context = hostContext(scope: scope, state: state, settings: settings, connection: connection, become: become)
         context.approvePlan = approvePlan
-        context.renderTemplateFile = { [scope] request in
-            try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
-                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,
-                                       loader: request.loader)
-        }
         do {
             if let seconds = try int(task.asyncSeconds, scope), seconds > 0 {
                 var attempt = try await runAsync(module, arguments: arguments, context: context, check: settings.mode.check, seconds: seconds,
@@ -335,6 +329,24 @@ struct TaskRunner {
             await run.connections.drop(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
+    }
+
+    /// What a module sees of this host for this task (also what the lookahead observes with).
+    func hostContext(scope: VariableScope, state: HostState, settings: TaskSettings, connection: any Connection,
+                     become: Become?) -> HostContext {
+        var context = HostContext(name: host, connection: connection, become: become,
+                                  facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
+                                  renderTemplate: { [scope] source, path in
+                                      try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
+                                  })
+        context.environment = settings.environment
+        context.services = run.services
+        context.renderTemplateFile = { [scope] request in
+            try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
+                                       origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,
+                                       loader: request.loader)
+        }
+        return context
     }
 
     /// Facts a module returns under `ansible_facts` (service_facts, package_facts, getent, hostname) join
@@ -359,8 +371,12 @@ struct TaskRunner {
             return Attempt(status: .unreachable, message: "\(error)")
         }
         do {
-            let facts = try await FactGatherer.gather(on: connection, become: access.become, selection: try FactSelection(requested),
-                                                      filter: FactFilter(filter), requested: requested)
+            let selection = try FactSelection(requested)
+            // Gathering only reads: answers batched ahead stay good.
+            let facts = try await HostReads.$readOnly.withValue(true) {
+                try await FactGatherer.gather(on: connection, become: access.become, selection: selection,
+                                              filter: FactFilter(filter), requested: requested)
+            }
             // Gathered facts are named `ansible_<fact>` as the setup module returns them.
             var named = OrderedDictionary<String, Value>()
             for (k, v) in facts { named["ansible_" + k] = v }

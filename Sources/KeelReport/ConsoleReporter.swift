@@ -75,6 +75,15 @@ public actor ConsoleReporter: ReportSink {
                 while text.hasSuffix(" ") { text.removeLast() }
                 write(text + "\n")
             }
+            // -v: what each host cost on the wire (round trips decide the time over a real network).
+            let costs = recaps.compactMap { recap in recap.transport.map { (recap.host, $0) } }
+            if style.verbosity > 0, !costs.isEmpty {
+                write("\n" + banner("TRANSPORT") + "\n")
+                for (host, usage) in costs {
+                    let name = host.count >= 26 ? host : host.padding(toLength: 26, withPad: " ", startingAt: 0)
+                    write(name + " : " + usage.line + "\n")
+                }
+            }
             write(String(format: "\nfinished in %.2f s%@\n", elapsed, checkMode ? " (check mode: nothing was changed)" : ""))
         }
     }

@@ -62,6 +62,13 @@ public actor JSONLinesReporter: ReportSink {
                 hosts[recap.host] = .dict(counts)
             }
             o["hosts"] = .dict(hosts)
+            var transport = OrderedDictionary<String, Value>()
+            for recap in recaps {
+                guard let usage = recap.transport else { continue }
+                transport[recap.host] = ["round_trips": .int(usage.roundTrips), "commands": .int(usage.commands),
+                                         "bytes_sent": .int(usage.bytesSent), "bytes_received": .int(usage.bytesReceived)]
+            }
+            if !transport.isEmpty { o["transport"] = .dict(transport) }
             o["duration"] = .double((elapsed * 1000).rounded() / 1000)
         }
         o["time"] = .double((time * 1000).rounded() / 1000)

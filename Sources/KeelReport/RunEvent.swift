@@ -1,3 +1,4 @@
+import Foundation
 import KeelBase
 import OrderedCollections
 
@@ -116,13 +117,40 @@ public struct ReportedDiff: Sendable, Equatable {
 public struct HostRecap: Sendable, Equatable {
     public var host: String
     public var counts: [HostTaskResult.Status: Int]
+    /// What talking to the host cost over the run; nil when no connection was opened to it.
+    public var transport: TransportSummary?
 
-    public init(host: String, counts: [HostTaskResult.Status: Int] = [:]) {
+    public init(host: String, counts: [HostTaskResult.Status: Int] = [:], transport: TransportSummary? = nil) {
         self.host = host
         self.counts = counts
+        self.transport = transport
     }
 
     public subscript(status: HostTaskResult.Status) -> Int { counts[status] ?? 0 }
+}
+
+/// A host's transport counters for the report: round trips decide a run's time over a real network.
+public struct TransportSummary: Sendable, Equatable {
+    public var roundTrips: Int
+    public var commands: Int
+    public var bytesSent: Int
+    public var bytesReceived: Int
+
+    public init(roundTrips: Int, commands: Int, bytesSent: Int, bytesReceived: Int) {
+        self.roundTrips = roundTrips
+        self.commands = commands
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+    }
+
+    /// `round_trips=12 commands=48 sent=20.1kB received=3.2kB`: the -v line after the recap.
+    public var line: String {
+        "round_trips=\(roundTrips) commands=\(commands) sent=\(Self.bytes(bytesSent)) received=\(Self.bytes(bytesReceived))"
+    }
+
+    static func bytes(_ count: Int) -> String {
+        count < 1000 ? "\(count)B" : count < 1_000_000 ? String(format: "%.1fkB", Double(count) / 1000) : String(format: "%.1fMB", Double(count) / 1_000_000)
+    }
 }
 
 /// Where events go.

@@ -50,9 +50,15 @@ public protocol Connection: AnyObject, Sendable {
 
     /// Closes the connection; later calls fail.
     func close() async
+
+    /// What this connection has cost so far (round trips, commands, bytes); nil for connections that never
+    /// reach a host.
+    var counters: TransportCounters? { get }
 }
 
 extension Connection {
+    public var counters: TransportCounters? { nil }
+
     public func run(_ script: String) async throws -> CommandResult {
         try await run(script, stdin: nil, become: nil)
     }

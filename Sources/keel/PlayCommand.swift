@@ -67,6 +67,9 @@ struct PlayCommand: AsyncParsableCommand {
     @Option(name: .customLong("start-at-task"), help: "Skip every task before the first one with this name (a glob; \"role : name\" works too).")
     var startAtTask: String?
 
+    @Flag(name: .customLong("no-batch"), help: "Take every observation in a round trip of its own instead of batching the next tasks' observations (results are the same; also KEEL_BATCH_OBSERVATIONS=0).")
+    var noBatch = false
+
     @Flag(name: .customLong("drift-exit-code"), help: "Exit with 3 when something changed (with --check: would change) and nothing failed.")
     var driftExitCode = false
 
@@ -128,6 +131,7 @@ struct PlayCommand: AsyncParsableCommand {
         options.verbosity = verbose
         options.startAtTask = startAtTask
         options.driftExitCode = driftExitCode
+        if noBatch { options.batchObservations = false }
         if let remoteUser { options.remoteUser = remoteUser }
         if let privateKey { options.privateKeyFile = privateKey }
         connectionFlags.apply(to: &options)

@@ -11,6 +11,8 @@ import OrderedCollections
 public struct HAProxyServerModule: Module {
     public static let name = "haproxy_server"
     public static let aliases = ["haproxy", "community.general.haproxy"]
+    /// Its observation may wait for the server to settle: taken at the task's moment, never ahead.
+    public static let observesInBatch = false
 
     public static let spec = ArgumentSpec(Arguments.self)
 

@@ -25,6 +25,10 @@ public protocol Module: Sendable {
     /// False for modules that act on the controller only (an HTTP call to a CA): the engine then need not
     /// connect to the host, and `host.connection` must not be used.
     static var needsConnection: Bool { get }
+    /// True (the default) when `observe` only reads the host as it is now, so the engine may take the
+    /// observation ahead, in one batch with the next tasks' (over the same round trip). False for modules
+    /// whose observation waits for something to happen (wait_for) or must be taken at the task's moment.
+    static var observesInBatch: Bool { get }
 
     init()
 
@@ -47,6 +51,7 @@ extension Module {
     public static var aliases: [String] { [] }
     public static var supportsCheckMode: Bool { true }
     public static var needsConnection: Bool { true }
+    public static var observesInBatch: Bool { true }
 }
 
 /// What the engine hands a module for one host: the connection and what the module may read about the

@@ -1,5 +1,6 @@
 import KeelBase
 import OrderedCollections
+import KeelTransport
 
 /// Whether a run may change hosts. The engine chooses; modules never look at it.
 public enum RunMode: Sendable, Equatable {
@@ -16,12 +17,15 @@ public struct ModuleRunner: Sendable {
     public let supportsCheckMode: Bool
     /// False for modules that run on the controller only: the engine need not connect to the host.
     public let needsConnection: Bool
+    /// Whether the engine may take this module's observation ahead, batched with other tasks' (Module.observesInBatch).
+    public let observesInBatch: Bool
     /// For modules that are one script on the host (command, shell): how to run it detached for `async`.
     public let detached: DetachedRunner?
     /// The ports a task with these arguments makes the host use (for port-conflict detection); nil for
     /// modules that claim none.
     public let portClaims: (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])?
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
+    private let observeOnly: @Sendable (OrderedDictionary<String, Value>, HostContext, RunMode) async throws -> Void
 
     public init<M: Module>(_ module: M.Type) {
         name = M.name
@@ -30,8 +34,15 @@ public struct ModuleRunner: Sendable {
         documentation = M.documentation
         supportsCheckMode = M.supportsCheckMode
         needsConnection = M.needsConnection
+        observesInBatch = M.observesInBatch && M.needsConnection
         detached = Self.detachedRunner(M.self)
         portClaims = Self.portClaimer(M.self)
+        observeOnly = { raw, host, mode in
+            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
+            let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+            if mode == .check && !M.supportsCheckMode { return }
+            _ = try await HostReads.$readOnly.withValue(true) { try await M().observe(arguments, on: host) }
+        }
         body = { raw, location, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
             let arguments: M.Arguments
@@ -44,7 +55,8 @@ public struct ModuleRunner: Sendable {
                 return ModuleResult(changed: false, skipped: true, message: "skipped in check mode: '\(M.name)' cannot predict its effect")
             }
             let module = M()
-            let observed = try await module.observe(arguments, on: host)
+            // observe only reads: the host's prefetching connection may answer it from a batch taken ahead.
+            let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
             let plan = try module.plan(arguments, observed: observed, on: host)
             let digest = PlanDigest.of(plan)
             if mode == .apply { try host.approvePlan?(digest) }
@@ -75,6 +87,12 @@ public struct ModuleRunner: Sendable {
             return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
                                 values: plan.values.merging(applied.values) { $1 })
         }
+    }
+
+    /// The observation alone, its result dropped: what the engine's lookahead runs against a recording
+    /// connection to learn which reads a task will make.
+    public func observe(_ arguments: OrderedDictionary<String, Value>, on host: HostContext, mode: RunMode) async throws {
+        try await observeOnly(arguments, host, mode)
     }
 
     private static func portClaimer<M: Module>(_ module: M.Type) -> (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])? {

@@ -10,6 +10,8 @@ import OrderedCollections
 public struct WaitForModule: Module {
     public static let name = "wait_for"
     public static let supportsCheckMode = false
+    /// Its observation is the wait itself: taken at the task's moment, never ahead.
+    public static let observesInBatch = false
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["port", "path"]])
     public static let documentation = ModuleDocumentation(
         summary: "Wait for a port, a file or some time",

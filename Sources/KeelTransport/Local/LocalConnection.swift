@@ -6,6 +6,7 @@ public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sen
     // @unchecked: all stored properties are immutable; `privilege` is an actor.
     public let hostName: String
     private let privilege: PrivilegeEscalation
+    public let counters: TransportCounters? = TransportCounters()
 
     public init(hostName: String = "localhost", becomePassword: String? = nil) {
         self.hostName = hostName
@@ -17,11 +18,13 @@ public final class LocalConnection: Connection, RawCommandRunner, @unchecked Sen
             let (command, input) = try await privilege.wrap(script, stdin: stdin, become: become, using: self)
             return try await runRaw(command, stdin: input)
         }
-        return try await LocalConnection.spawn(arguments: ["-c", script], stdin: stdin)
+        return try await runRaw(script, stdin: stdin)
     }
 
     func runRaw(_ command: String, stdin: Data?) async throws -> CommandResult {
-        try await LocalConnection.spawn(arguments: ["-c", command], stdin: stdin)
+        let result = try await LocalConnection.spawn(arguments: ["-c", command], stdin: stdin)
+        counters?.recordExchange(sent: command.utf8.count + (stdin?.count ?? 0), received: result.stdout.count + result.stderr.count)
+        return result
     }
 
     public func close() async {}

@@ -13,6 +13,7 @@ public final class SSHConnection: Connection, @unchecked Sendable {
     private var tunnels: [SSHTunnel] = []
     /// Created on first use, on the session thread.
     private var shellRunner: SSHShellRunner?
+    public let counters: TransportCounters? = TransportCounters()
 
     private init(target: SSHTarget, thread: SessionThread, core: SSHSessionCore, jump: SSHConnection?) {
         self.hostName = target.hostName
@@ -88,7 +89,7 @@ public final class SSHConnection: Connection, @unchecked Sendable {
     /// (its process group gets TERM, then KILL) and throws CancellationError; the connection stays usable.
     func execute(_ script: String, stdin: Data?) async throws -> CommandResult {
         try _Concurrency.Task.checkCancellation()
-        return try await CommandCancellation.run { cancellation in
+        let result = try await CommandCancellation.run { cancellation in
             try await thread.perform { [self] in
                 if (stdin?.count ?? 0) > SSHShellRunner.maxInlineInput {
                     return try SSHCommandRunner(core: core).run("/bin/sh -c " + ShellQuote.quote(script), stdin: stdin,
@@ -99,6 +100,8 @@ public final class SSHConnection: Connection, @unchecked Sendable {
                 return try shell.run(script, stdin: stdin, cancellation: cancellation)
             }
         }
+        counters?.recordExchange(sent: script.utf8.count + (stdin?.count ?? 0), received: result.stdout.count + result.stderr.count)
+        return result
     }
 
     /// A connection dropped without close() still ends its session, on its own thread: every object that

@@ -1,0 +1,163 @@
+import Foundation
+import KeelBase
+import KeelModel
+import KeelModules
+import KeelTransport
+import OrderedCollections
+
+/// Takes the observations of the tasks ahead of a host in one round trip (pyinfra's facts, batched):
+/// before a task runs, if the tasks from it on were not looked at since the host last changed, each of
+/// them whose arguments render now (no result of an earlier task needed) has its module observe against a
+/// ReadRecorder, which learns the read-only scripts the observation runs; they go to the host in one
+/// CommandBatch, and the host's PrefetchingConnection answers the tasks' own observations from it. Any
+/// command that may change the host forgets the answers, and the next task looks ahead again: results
+/// are those of one-by-one execution. A guess that does not hold (a `when` or an argument that an
+/// earlier task changes) only costs a read: an answer serves only the very script it was taken for.
+struct ObservationLookahead {
+    let run: RunContext
+    let play: PlayScope
+    let host: String
+
+    /// How many tasks ahead are listed (the benchmark's play is 41); the connection's window, which
+    /// shrinks after changes, decides how many of them are looked at.
+    static let window = PrefetchingConnection.maximumWindow
+    /// An observation that needs the answer of its first command to build its second gets another batch,
+    /// up to this many in all.
+    static let passes = 3
+
+    /// One observation to take ahead (a task, one loop item of it, or fact gathering), run against the
+    /// connection it is given.
+    struct Probe: Sendable {
+        var observe: @Sendable (any Connection) async throws -> Void
+    }
+
+    static func key(_ entry: TaskEntry) -> String {
+        "\(entry.id)@\(entry.task.location.file):\(entry.task.location.line):\(entry.task.location.column)"
+    }
+
+    /// Before `entry` runs on the host, with `upcoming` the tasks after it.
+    func prepare(_ entry: TaskEntry, upcoming: [TaskEntry]) async {
+        guard run.options.batchObservations, run.state(host).isActive else { return }
+        // Only a task that observes the host starts a lookahead (a set_fact or debug waits for the next one).
+        guard let first = await probes(for: entry, on: nil), let connection = first.connection,
+              connection.enabled, !connection.isCovered(Self.key(entry)) else { return }
+        await lookahead(first.probes, covering: [Self.key(entry)], upcoming: Array(upcoming.prefix(connection.window - 1)),
+                        through: connection, key: first.key)
+    }
+
+    /// Before fact gathering (`gather`, a read over `connection`, reached with settings `key`): the
+    /// gathering and the observations of the play's first tasks go in one batch. Tasks whose arguments
+    /// need the facts cannot render yet: they look ahead again when their turn comes.
+    func prepareGathering(_ gather: Probe, through connection: PrefetchingConnection, key: String, upcoming: [TaskEntry]) async {
+        guard run.options.batchObservations, connection.enabled else { return }
+        await lookahead([gather], covering: [], upcoming: upcoming, through: connection, key: key)
+    }
+
+    private func lookahead(_ initial: [Probe], covering initiallyCovered: [String], upcoming: [TaskEntry],
+                           through connection: PrefetchingConnection, key: String?) async {
+        let generation = connection.generation
+        var probes = initial
+        // A task whose arguments cannot be rendered yet (a register of a task before it) stays uncovered:
+        // when its turn comes it looks ahead again, from there.
+        var covered = initiallyCovered
+        for next in upcoming {
+            guard let more = await self.probes(for: next, on: (connection, key)) else { continue }
+            probes += more.probes
+            covered.append(Self.key(next))
+        }
+        let answers = await observe(probes, through: connection)
+        connection.store(answers, covering: covered, generation: generation)
+    }
+
+    /// Runs every probe against a recorder, batch by batch, until none needs another read.
+    private func observe(_ probes: [Probe], through connection: PrefetchingConnection) async -> [ReadRequest: (CommandResult, Int)] {
+        var answers: [ReadRequest: CommandResult] = [:]
+        var uses: [ReadRequest: Int] = [:]
+        var pending = probes
+        passes: for _ in 0..<Self.passes where !pending.isEmpty {
+            let known = answers
+            // Answers an earlier lookahead took and nothing used yet are still good (no change since).
+            var asked: [ReadRequest] = []
+            var stillPending: [Probe] = []
+            for probe in pending {
+                let recorder = ReadRecorder(hostName: host) { known[$0] ?? connection.peek($0) }
+                do {
+                    try await probe.observe(recorder)
+                } catch is ReadRecorder.ReadDeferred {
+                    let requests = recorder.takeRequests()
+                    guard !requests.isEmpty else { continue }   // a read with input: not batched
+                    for request in requests {
+                        if uses[request] == nil, answers[request] == nil, !asked.contains(request) { asked.append(request) }
+                        uses[request, default: 0] += 1
+                    }
+                    stillPending.append(probe)
+                } catch {
+                    continue   // the task's own run reports its errors
+                }
+            }
+            guard !asked.isEmpty else { break }
+            // One batch per become setting (usually one): each runs as that user.
+            var groups: OrderedDictionary<Become?, [ReadRequest]> = [:]
+            for request in asked { groups[request.become, default: []].append(request) }
+            for (become, requests) in groups {
+                // A batch that could not run (or was interrupted): those tasks observe on their own.
+                guard let results = try? await CommandBatch.run(requests.map(\.script), become: become, on: connection.inner) else {
+                    break passes
+                }
+                for (request, result) in zip(requests, results) { answers[request] = result }
+            }
+            pending = stillPending
+        }
+        var stored: [ReadRequest: (CommandResult, Int)] = [:]
+        for (request, result) in answers { stored[request] = (result, uses[request] ?? 1) }
+        return stored
+    }
+
+    /// The probes of one task (one per loop item that runs): nil when it cannot be looked at ahead (not a
+    /// module, controller-only, async, delegated, or its arguments need something not known yet). With
+    /// `connection`, only probes that would run over that same connection.
+    private func probes(for entry: TaskEntry, on connection: (PrefetchingConnection, String?)?) async
+        -> (probes: [Probe], connection: PrefetchingConnection?, key: String?)? {
+        let task = entry.task
+        guard task.asyncSeconds == nil, let module = run.registry.runner(for: task.action), module.observesInBatch else { return nil }
+        do {
+            let taskScope = try play.scope(for: host, entry: entry)
+            let mode = try TaskSettings.mode(entry.keywords, scope: taskScope, options: run.options, at: task.location)
+            let scope = TaskSettings.scope(taskScope, with: mode)
+            let items: [Value?] = try task.loop.map { try LoopItems.resolve($0, in: scope, action: task.writtenAction).map { Optional($0) } } ?? [nil]
+            let runner = TaskRunner(run: run, play: play, entry: entry, host: host)
+            var probes: [Probe] = []
+            var used = connection?.0
+            var usedKey = connection?.1
+            for (index, item) in items.enumerated() {
+                let (itemScope, _) = TaskRunner.itemScope(scope, task: task, item: item, index: index, count: items.count)
+                guard try itemScope.holds(entry.keywords.when) else { continue }
+                let settings = try TaskSettings.resolve(entry.keywords, mode: mode, host: host, scope: itemScope, play: play,
+                                                        run: run, at: task.location)
+                // Delegated: another host's connection. With a timeout: the task's deadline must cover its observation.
+                guard settings.target == host, settings.timeout == nil else { return nil }
+                let access = try settings.access
+                // A task that reaches the host another way (another remote_user) is not looked at: no
+                // connection is opened ahead for it.
+                if let usedKey, usedKey != access.connection.cacheKey { return nil }
+                usedKey = access.connection.cacheKey
+                let opened = try await run.connection(for: host, settings: access.connection) as? PrefetchingConnection
+                guard let opened, used == nil || used === opened else { return nil }
+                used = opened
+                let rendered = try itemScope.render(.dict(task.args), origin: task.argsLocation)
+                let arguments = (rendered.dictValue ?? [:]).filter { $0.value != .string(VariableScope.omitToken) }
+                let context = runner.hostContext(scope: itemScope, state: run.state(host), settings: settings, connection: opened,
+                                                 become: access.become)
+                let runMode: RunMode = mode.check ? .check : .apply
+                probes.append(Probe { connection in
+                    var context = context
+                    context.connection = connection
+                    try await module.observe(arguments, on: context, mode: runMode)
+                })
+            }
+            return (probes, used, usedKey)
+        } catch {
+            return nil
+        }
+    }
+}

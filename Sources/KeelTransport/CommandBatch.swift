@@ -1,0 +1,48 @@
+import Foundation
+
+/// Several scripts run one after another on the host in ONE round trip, each as a request of the persistent
+/// shell would run it (`( eval script ) </dev/null`, its own subshell), with its own status, stdout and
+/// stderr kept apart byte for byte: after each script the batch prints a random marker on both streams
+/// (with the status on stdout), as SSHShellRunner frames a single request, so nothing but the subshells
+/// is started on the host (no temporary files, no wc or cat per script).
+/// For read-only observations: the engine batches the observations of the tasks ahead of it.
+public enum CommandBatch {
+    /// The results in the order of `scripts`; nil when the batch's output cannot be read back (it was cut
+    /// short): the caller then runs the scripts one by one.
+    public static func run(_ scripts: [String], become: Become?, on connection: any Connection) async throws -> [CommandResult]? {
+        guard !scripts.isEmpty else { return [] }
+        let marker = "KEEL_BATCH_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let result = try await connection.run(script(scripts, marker: marker), stdin: nil, become: become)
+        guard result.status == 0, let results = parse(stdout: result.stdout, stderr: result.stderr, marker: marker, count: scripts.count)
+        else { return nil }
+        connection.counters?.recordBatchedCommands(scripts.count - 1)
+        return results
+    }
+
+    static func script(_ scripts: [String], marker: String) -> String {
+        var lines: [String] = []
+        for (index, script) in scripts.enumerated() {
+            lines.append("( eval \(ShellQuote.quote(script)) ) </dev/null; printf '%s %d\\n' '\(marker)_\(index)' $?; printf '%s\\n' '\(marker)_\(index)' >&2")
+        }
+        lines.append("exit 0")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Splits both streams at the markers: `<out><marker>_i <status>\n` on stdout, `<err><marker>_i\n` on stderr.
+    static func parse(stdout: Data, stderr: Data, marker: String, count: Int) -> [CommandResult]? {
+        var results: [CommandResult] = []
+        var out = stdout.startIndex, err = stderr.startIndex
+        for index in 0..<count {
+            let tag = Data("\(marker)_\(index)".utf8)
+            guard let outMark = stdout.range(of: tag + Data(" ".utf8), in: out..<stdout.endIndex),
+                  let lineEnd = stdout[outMark.upperBound...].firstIndex(of: 0x0A),
+                  let status = Int32(String(decoding: stdout[outMark.upperBound..<lineEnd], as: UTF8.self)),
+                  let errMark = stderr.range(of: tag + Data("\n".utf8), in: err..<stderr.endIndex) else { return nil }
+            results.append(CommandResult(status: status, stdout: Data(stdout[out..<outMark.lowerBound]), stderr: Data(stderr[err..<errMark.lowerBound]),
+                                         signal: status > 128 ? SSHShellRunner.signalName(status - 128) : nil))
+            out = lineEnd + 1
+            err = errMark.upperBound
+        }
+        return results
+    }
+}

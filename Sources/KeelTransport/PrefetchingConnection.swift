@@ -1,0 +1,150 @@
+import Foundation
+import Synchronization
+
+/// Whether the commands run by the current task are reads only. A module's `observe` runs with this set
+/// (ModuleRunner), so do fact gathering and the engine's batched observations; everything else (apply,
+/// raw commands, anything not marked) may change the host.
+public enum HostReads {
+    @TaskLocal public static var readOnly = false
+}
+
+/// What a script run with a become setting answers: the key of a prefetched answer.
+public struct ReadRequest: Hashable, Sendable {
+    public var script: String
+    public var become: Become?
+
+    public init(script: String, become: Become?) {
+        self.script = script
+        self.become = become
+    }
+}
+
+/// A host's connection that answers read-only scripts from answers taken ahead of time in one batch
+/// (the engine's lookahead over the next tasks), so a converged run costs a few round trips instead of one
+/// per task. Exactness: an answer is given only for the same script and become, at most as many times as
+/// it was asked for ahead; any command that reaches the host outside a read (an apply) forgets every answer,
+/// so what follows a change is observed again, after it. An answer differs from a one-by-one read only if
+/// something other than this run changed the host in between.
+public final class PrefetchingConnection: Connection, Sendable {
+    public let inner: any Connection
+    /// False when batching is turned off (KEEL_BATCH_OBSERVATIONS=0, --no-batch): a plain pass-through.
+    public let enabled: Bool
+    private struct Store {
+        var answers: [ReadRequest: (result: CommandResult, uses: Int)] = [:]
+        /// Lookahead keys (the engine's task positions) already prefetched since the last change.
+        var covered: Set<String> = []
+        var generation = 0
+        /// How many tasks the next lookahead should look at: it shrinks when a change soon made the last
+        /// batch useless (a first run, where every task changes, should not observe the whole play again
+        /// after each task) and grows again while batches are used up without a change.
+        var window = PrefetchingConnection.maximumWindow
+        var answersTaken = 0
+        var changedSinceStore = false
+    }
+    /// The most tasks one lookahead looks at.
+    public static let maximumWindow = 64
+    static let minimumWindow = 4
+    private let store = Mutex(Store())
+
+    public init(_ inner: any Connection, enabled: Bool = true) {
+        self.inner = inner
+        self.enabled = enabled
+    }
+
+    public var hostName: String { inner.hostName }
+    public var counters: TransportCounters? { inner.counters }
+
+    public func run(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult {
+        let reading = HostReads.readOnly
+        // Only a read is answered ahead: a command that changes the host always runs.
+        if enabled, reading, stdin == nil, let answer = take(ReadRequest(script: script, become: become)) { return answer }
+        if !reading { invalidate() }
+        return try await inner.run(script, stdin: stdin, become: become)
+    }
+
+    public func close() async { await inner.close() }
+
+    /// Forgets every prefetched answer: the host changed, or may have.
+    public func invalidate() {
+        store.withLock {
+            if !$0.changedSinceStore {
+                $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
+                $0.changedSinceStore = true
+            }
+            $0.answers.removeAll()
+            $0.covered.removeAll()
+            $0.generation += 1
+        }
+    }
+
+    /// How many tasks (the current one included) the next lookahead should look at.
+    public var window: Int { store.withLock { $0.window } }
+
+    /// Counts how many times each answer may be given; bumped on every invalidation, so answers taken
+    /// before a change that happened during the batch are not stored.
+    public var generation: Int { store.withLock { $0.generation } }
+
+    /// Whether the lookahead has already covered this position since the last change.
+    public func isCovered(_ key: String) -> Bool { store.withLock { $0.covered.contains(key) } }
+
+    /// Stores a batch's answers (each usable `uses` times) and marks the positions it looked at; ignored
+    /// when the host changed since `generation` was read.
+    public func store(_ answers: [ReadRequest: (CommandResult, Int)], covering keys: [String], generation: Int) {
+        store.withLock { store in
+            guard store.generation == generation else { return }
+            // A batch used up without any change: the next one may look further.
+            if !store.changedSinceStore, store.answersTaken > 0 { store.window = min(Self.maximumWindow, 2 * store.window) }
+            store.changedSinceStore = false
+            store.answersTaken = 0
+            for (request, answer) in answers {
+                let uses = (store.answers[request]?.uses ?? 0) + answer.1
+                store.answers[request] = (answer.0, uses)
+            }
+            store.covered.formUnion(keys)
+        }
+    }
+
+    /// An answer without using it up (the lookahead follows an observation's second command).
+    public func peek(_ request: ReadRequest) -> CommandResult? {
+        store.withLock { $0.answers[request]?.result }
+    }
+
+    private func take(_ request: ReadRequest) -> CommandResult? {
+        store.withLock { store in
+            guard let answer = store.answers[request] else { return nil }
+            store.answersTaken += 1
+            if answer.uses <= 1 { store.answers[request] = nil } else { store.answers[request] = (answer.result, answer.uses - 1) }
+            return answer.result
+        }
+    }
+}
+
+/// The connection the lookahead runs an observation against: answers what the batch already knows, and
+/// for anything else records the request and stops the observation (`ReadDeferred`), so the engine can
+/// send every recorded request in one batch.
+public final class ReadRecorder: Connection, Sendable {
+    public let hostName: String
+    private let known: @Sendable (ReadRequest) -> CommandResult?
+    private let requests = Mutex<[ReadRequest]>([])
+
+    public init(hostName: String, known: @escaping @Sendable (ReadRequest) -> CommandResult?) {
+        self.hostName = hostName
+        self.known = known
+    }
+
+    /// Thrown at the first command the batch has no answer for.
+    public struct ReadDeferred: Error {}
+
+    public func run(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult {
+        let request = ReadRequest(script: script, become: become)
+        if stdin == nil, let answer = known(request) { return answer }
+        // A command with input is not batched: the observation stops here, unrecorded.
+        if stdin == nil { requests.withLock { $0.append(request) } }
+        throw ReadDeferred()
+    }
+
+    public func close() async {}
+
+    /// The requests recorded so far, emptied.
+    public func takeRequests() -> [ReadRequest] { requests.withLock { let r = $0; $0 = []; return r } }
+}
