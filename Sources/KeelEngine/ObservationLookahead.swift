@@ -31,6 +31,23 @@ struct ObservationLookahead {
         var observe: @Sendable (any Connection) async throws -> Void
     }
 
+    /// `with_<lookup>` forms that only reshape data they are given; every other lookup may read or change
+    /// something (pipe runs a command, password writes a file), so a task using one is not rendered ahead:
+    /// its lookups then run exactly as often as in one-by-one execution.
+    static let pureLoopLookups: Set<String> = ["items", "list", "dict", "indexed_items", "together", "nested",
+                                               "sequence", "subelements", "flattened", "cartesian"]
+
+    /// Whether rendering the task's arguments, loop or condition may call a lookup.
+    static func mayRunLookups(_ task: Task, when: [Conditional]) -> Bool {
+        if case .with(let lookup)? = task.loop?.kind, !pureLoopLookups.contains(lookup) { return true }
+        var texts: [Value] = [.dict(task.args)] + when.map { .string($0.expression) }
+        if let items = task.loop?.items { texts.append(items) }
+        return texts.contains { value in
+            let text = value.jsonString()
+            return text.contains("lookup(") || text.contains("query(") || text.range(of: #"\bq\("#, options: .regularExpression) != nil
+        }
+    }
+
     static func key(_ entry: TaskEntry) -> String {
         "\(entry.id)@\(entry.task.location.file):\(entry.task.location.line):\(entry.task.location.column)"
     }
@@ -119,7 +136,8 @@ struct ObservationLookahead {
     private func probes(for entry: TaskEntry, on connection: (PrefetchingConnection, String?)?) async
         -> (probes: [Probe], connection: PrefetchingConnection?, key: String?)? {
         let task = entry.task
-        guard task.asyncSeconds == nil, let module = run.registry.runner(for: task.action), module.observesInBatch else { return nil }
+        guard task.asyncSeconds == nil, let module = run.registry.runner(for: task.action), module.observesInBatch,
+              !Self.mayRunLookups(task, when: entry.keywords.when) else { return nil }
         do {
             let taskScope = try play.scope(for: host, entry: entry)
             let mode = try TaskSettings.mode(entry.keywords, scope: taskScope, options: run.options, at: task.location)

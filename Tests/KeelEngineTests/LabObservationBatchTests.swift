@@ -228,4 +228,29 @@ import Testing
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }
+
+    /// A lookup runs on the controller when its task renders: a task that uses one is not rendered ahead,
+    /// so `pipe` runs exactly as often batched as one by one (once per host and task).
+    @Test func aLookupRunsOnlyWhenItsTaskRuns() async throws {
+        let all = try await hosts(1, "obslookup")
+        let counter = FileManager.default.temporaryDirectory.appendingPathComponent("keel-obslookup-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let site = """
+            - hosts: lab
+              gather_facts: false
+              tasks:
+                - {name: before, file: {path: /srv/obslookup, state: directory}}
+                - name: uses pipe
+                  copy:
+                    dest: /srv/obslookup/out
+                    content: "{{ lookup('pipe', 'echo run >> \(counter); echo hello') }}"
+                - {name: after, file: {path: /srv/obslookup/out, mode: "0644"}}
+            """
+        let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": site])
+        for _ in 0..<2 { #expect(await harness.play(inventory: ["inventory.ini"]).status == .ok) }
+        let runs = try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n")
+        #expect(runs.count == 2, "pipe ran \(runs.count) times in two runs")
+        #expect(try inspect(all[0], "cat /srv/obslookup/out") == "hello")
+    }
+
 }
