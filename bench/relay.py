@@ -21,8 +21,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 CHUNK = 65536
+# The event loop's timers fire up to about 2 ms late (epoll waits in whole milliseconds): a hold wakes that
+# much early, then sleeps the rest precisely, blocking the loop for at most this long.
+EARLY = 0.002
 
 
 class Lateness:
@@ -67,9 +71,10 @@ async def delayed_copy(reader, writer_ready, hold, direction, lateness):
         writer = await writer_ready
         while True:
             due, data = await queue.get()
-            wait = due - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if due - loop.time() > EARLY:
+                await asyncio.sleep(due - loop.time() - EARLY)
+            if due - loop.time() > 0:
+                time.sleep(due - loop.time())
             if data is None:  # this side broke: drop the other one too
                 writer.close()
                 return
@@ -204,11 +209,15 @@ def main():
     if args.rtt_ms < 0:
         raise SystemExit(f"relay: --rtt-ms must be 0 or more, found {args.rtt_ms}")
     # A real network does not wait for the controller's CPU: on this shared machine the relay goes before
-    # the tools it delays, so its holds stay close to the configured time (`stats` shows how close).
+    # the tools it delays (a low real-time priority; the kernel keeps 5% of every second for the rest), so
+    # its holds stay close to the configured time (`stats` shows how close). Without root: as it can.
     try:
-        os.nice(-10)
-    except PermissionError:
-        pass
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (PermissionError, OSError):
+        try:
+            os.nice(-10)
+        except PermissionError:
+            pass
     asyncio.run(main_async(args.rtt_ms, [parse_target(t) for t in args.targets], args.listen))
 
 
