@@ -213,7 +213,9 @@ def versions(tools):
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
         except Exception as error:  # a missing tool is reported, not hidden
             return f"unknown ({error})"
-    return {"keel": first_line([tools["keel"], "version"]), "ansible": first_line([tools["ansible"], "--version"]),
+    # A debug build is several times slower per task than the release build bench/run makes: say which ran.
+    build = " (debug build)" if "/debug/" in tools["keel"] else ""
+    return {"keel": first_line([tools["keel"], "version"]) + build, "ansible": first_line([tools["ansible"], "--version"]),
             "pyinfra": first_line([tools["pyinfra"], "--version"])}
 
 
