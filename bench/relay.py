@@ -71,10 +71,12 @@ async def delayed_copy(reader, writer_ready, hold, direction, lateness):
         writer = await writer_ready
         while True:
             due, data = await queue.get()
-            if due - loop.time() > EARLY:
-                await asyncio.sleep(due - loop.time() - EARLY)
-            if due - loop.time() > 0:
-                time.sleep(due - loop.time())
+            remaining = due - loop.time()
+            if remaining > EARLY:
+                await asyncio.sleep(remaining - EARLY)
+                remaining = due - loop.time()
+            if remaining > 0:
+                time.sleep(remaining)
             if data is None:  # this side broke: drop the other one too
                 writer.close()
                 return
