@@ -39,20 +39,24 @@ class Lateness:
         self.samples = []
         self.bytes = {"to_target": 0, "from_target": 0}
         self.connections = 0
+        # Each time the target starts answering after the client last spoke: a round trip for a protocol
+        # that waits for each answer (SSH's requests do); the benchmark reports it per host.
+        self.exchanges = 0
 
     def summary(self):
         late = sorted(self.samples)
 
         def at(share):
             return round(late[min(len(late) - 1, int(share * len(late)))] * 1000, 3) if late else 0.0
-        return {"connections": self.connections, "chunks": len(late), "bytes": dict(self.bytes),
+        return {"connections": self.connections, "exchanges": self.exchanges, "chunks": len(late), "bytes": dict(self.bytes),
                 "late_ms": {"median": at(0.5), "p99": at(0.99), "max": at(1.0)}}
 
 
-async def delayed_copy(reader, writer_ready, hold, direction, lateness):
+async def delayed_copy(reader, writer_ready, hold, direction, lateness, turn):
     """Copies reader to writer (a future: the target connection may still be opening), each chunk written
     `hold` seconds after it was read, in order. Reading never waits for writing, so one chunk's delay does
-    not hold back the next one's."""
+    not hold back the next one's. `turn` (shared by both directions of a connection) holds the direction
+    that delivered last."""
     loop = asyncio.get_running_loop()
     queue = asyncio.Queue()  # unbounded: the benchmark's traffic is small; holding must not throttle reading
 
@@ -86,6 +90,9 @@ async def delayed_copy(reader, writer_ready, hold, direction, lateness):
                     writer.write_eof()
                 return
             lateness.bytes[direction] += len(data)
+            if turn["last"] != direction:
+                lateness.exchanges += direction == "from_target"
+                turn["last"] = direction
             writer.write(data)
             await writer.drain()
     finally:
@@ -103,8 +110,9 @@ async def relay_connection(client_reader, client_writer, target, rtt, lateness):
     lateness.connections += 1
     loop = asyncio.get_running_loop()
     target_writer = loop.create_future()
+    turn = {"last": None}
     # Bytes the client sends before the target is connected are read (and timed) now, written once it is.
-    upstream = asyncio.ensure_future(delayed_copy(client_reader, target_writer, rtt / 2, "to_target", lateness))
+    upstream = asyncio.ensure_future(delayed_copy(client_reader, target_writer, rtt / 2, "to_target", lateness, turn))
     try:
         # TCP's handshake: the first byte cannot reach the target before one round trip has passed.
         await asyncio.sleep(rtt)
@@ -117,7 +125,7 @@ async def relay_connection(client_reader, client_writer, target, rtt, lateness):
     target_writer.set_result(writer)
     client_ready = loop.create_future()
     client_ready.set_result(client_writer)
-    downstream = asyncio.ensure_future(delayed_copy(target_reader, client_ready, rtt / 2, "from_target", lateness))
+    downstream = asyncio.ensure_future(delayed_copy(target_reader, client_ready, rtt / 2, "from_target", lateness, turn))
     try:
         await asyncio.gather(upstream, downstream)
     except (ConnectionError, OSError):

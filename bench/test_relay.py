@@ -74,6 +74,8 @@ class RelayTest(unittest.IsolatedAsyncioTestCase):
                     if attempt == 0:
                         # A new connection also pays the handshake's round trip before its first byte arrives.
                         self.assertGreaterEqual(answered - connecting, 1.5 * RTT)
+                stats = await asyncio.to_thread(running.stats)
+                self.assertEqual(stats["exchanges"], 4, "each ping and its pong is one exchange")
                 writer.close()
 
     async def test_bytes_pass_intact_and_in_order_both_ways(self):
