@@ -328,6 +328,13 @@ def times(ratio):
     return "" if ratio is None else f"{ratio['median']:.1f}x"
 
 
+def exchanges_per_host(data, size):
+    counts = [stats.get("exchanges") for stats in data.get("relay", [])]
+    if not counts or None in counts:
+        return ""
+    return f"{statistics.median(counts) / int(size):.0f}"
+
+
 def markdown(report):
     names = {"keel": "Keel", "ansible": "ansible-playbook", "pyinfra": "pyinfra"}
     cores = report['machine']['cores']
@@ -340,9 +347,12 @@ def markdown(report):
     lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({cores} cores), {network}, "
              f"{report['tasks_per_host']} tasks per host, {report['repeat']} run{'s' if report['repeat'] != 1 else ''} each; median (min-max) seconds. "
              f"CPU s is the tool's own (with its children); machine busy is the whole machine's busy CPU over the "
-             f"run, lab hosts included, as a share of {cores} cores x wall.{load_note}", "",
-             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel | machine busy |",
-             "|---:|---|---|---|---|---:|---:|---:|"]
+             f"run, lab hosts included, as a share of {cores} cores x wall.{load_note}"
+             + (" Exchanges per host: the relay's count of the host answering after the tool spoke (one round trip "
+                "each when the tool waits for the answer), per run, divided by the hosts." if rtt else ""), "",
+             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel | machine busy |"
+             + (" exchanges per host |" if rtt else ""),
+             "|---:|---|---|---|---|---:|---:|---:|" + ("---:|" if rtt else "")]
     for size, scenarios in report["sizes"].items():
         for scenario, tools in scenarios.items():
             for tool, data in tools.items():
@@ -350,7 +360,8 @@ def markdown(report):
                 load = "" if busy is None else f"{busy['median'] / (data['wall']['median'] * cores) * 100:.0f}%"
                 lines.append(
                     f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {spread(data['wall'])} | {spread(data['cpu'])} | "
-                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} | {load} |")
+                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} | {load} |"
+                    + (f" {exchanges_per_host(data, size)} |" if rtt else ""))
     sizes = sorted(report["sizes"], key=int)
     if len(sizes) >= 2 and int(sizes[-1]) > 5 and "5" in report["sizes"]:
         big = sizes[-1]
@@ -359,7 +370,7 @@ def markdown(report):
             small_run = report["sizes"]["5"].get("converged", {}).get(tool)
             big_run = report["sizes"][big].get("converged", {}).get(tool)
             if small_run and big_run:
-                growth.append(f"{names[tool]} {big_run['wall']['median'] / small_run['wall']['median']:.1f}x")
+                growth.append(f"{names[tool]} {big_run['wall']['median'] / small_run['wall']['median']:.2f}x")
         if growth:
             lines += ["", f"Growth of the converged re-run's wall time from 5 to {big} hosts: " + ", ".join(growth) + "."]
     if report.get("scale"):

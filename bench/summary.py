@@ -3,7 +3,7 @@
     python3 bench/summary.py bench/results/bench-<date>.json bench/results/bench-<date>-rtt25.json ...
 
 Rows: round trip, hosts, scenario; wall seconds (median) per tool and each tool's ratio to Keel (the median
-of the per-repetition ratios, as bench.py computes them). Below it, per round trip, the growth of the
+of the per-repetition ratios, as bench.py computes them); in latency runs, each tool's exchanges per host. Below it, per round trip, the growth of the
 converged wall time from 5 hosts to the largest count, and the load seen during each result's runs.
 """
 import json
@@ -18,19 +18,31 @@ def network(report):
     return f"{rtt:g} ms" if rtt else "loopback"
 
 
+def exchanges(results, tools, size):
+    """The relay's exchanges (round trips of a tool that waits for each answer) per host, median over runs."""
+    counts = []
+    for tool in tools:
+        runs = [stats.get("exchanges") for stats in results.get(tool, {}).get("relay", [])]
+        if not runs or None in runs:
+            return ""
+        counts.append(f"{sorted(runs)[len(runs) // 2] / int(size):.0f}")
+    return " / ".join(counts)
+
+
 def table(reports):
     tools = [t for t in NAMES if any(t in r["tools"] for r in reports)]
     others = [t for t in tools if t != "keel"]
     header = (["round trip", "hosts", "scenario"] + [f"{NAMES[t]} s" for t in tools]
-              + [f"{NAMES[t]} / Keel" for t in others])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 3 + "---:|" * (len(tools) + len(others))]
+              + [f"{NAMES[t]} / Keel" for t in others] + ["exchanges per host: " + " / ".join(NAMES[t] for t in tools)])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 3 + "---:|" * (len(tools) + len(others) + 1)]
     for report in reports:
         for size in sorted(report["sizes"], key=int):
             for scenario, results in report["sizes"][size].items():
                 walls = [f"{results[t]['wall']['median']:.2f}" if t in results else "" for t in tools]
                 ratios = [f"{results[t]['wall_ratio_to_keel']['median']:.1f}x"
                           if t in results and "wall_ratio_to_keel" in results[t] else "" for t in others]
-                lines.append("| " + " | ".join([network(report), size, SCENARIOS[scenario]] + walls + ratios) + " |")
+                lines.append("| " + " | ".join([network(report), size, SCENARIOS[scenario]] + walls + ratios
+                                               + [exchanges(results, tools, size)]) + " |")
     notes = []
     for report in reports:
         sizes = sorted(report["sizes"], key=int)
