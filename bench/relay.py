@@ -73,6 +73,9 @@ async def delayed_copy(reader, writer_ready, hold, direction, lateness, turn):
     receiving = asyncio.ensure_future(receive())
     try:
         writer = await writer_ready
+        # Chunks read while the target connection was being set up are due when it is (the handshake's
+        # round trip is modelled, not late).
+        ready_at = loop.time()
         while True:
             due, data = await queue.get()
             remaining = due - loop.time()
@@ -84,7 +87,7 @@ async def delayed_copy(reader, writer_ready, hold, direction, lateness, turn):
             if data is None:  # this side broke: drop the other one too
                 writer.close()
                 return
-            lateness.samples.append(max(0.0, loop.time() - due))
+            lateness.samples.append(max(0.0, loop.time() - max(due, ready_at)))
             if not data:  # end of stream: pass the half-close on, as TCP would
                 if writer.can_write_eof():
                     writer.write_eof()
