@@ -7,6 +7,9 @@ Every run must really do the work: after (a) each host's /srv/bench is listed (t
 of every file) over plain OpenSSH and must match the expected set and be identical across tools; (b) and
 (c) must report zero changes. A tool that fails either check fails the benchmark.
 
+Latency mode (--rtt MS): every tool reaches every host through bench/relay.py, which holds each chunk for
+half the round trip in each direction; the state checks still go straight to the hosts.
+
 Run through bench/run, which builds Keel and the Python tools first.
 """
 import argparse
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 
+import relay
 import workload
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -70,17 +74,48 @@ class Lab:
             capture_output=True, text=True, check=True).stdout
 
 
-def write_inventories(workdir, lab, hosts):
-    host_lines = "".join(f"{name} ansible_host={address}\n" for name, address in hosts)
+class Endpoints:
+    """Where the tools connect to each host: straight to its sshd, or (latency mode) to its relay listener on
+    loopback, with a known_hosts file that records each host's key under `[127.0.0.1]:port`."""
+
+    def __init__(self, lab, hosts, workdir, rtt_ms):
+        self.relay = None
+        self.known_hosts = lab.known_hosts
+        self.by_name = {name: (address, 22) for name, address in hosts}
+        if not rtt_ms:
+            return
+        keys = {}
+        for line in pathlib.Path(lab.known_hosts).read_text().splitlines():
+            fields = line.split(None, 1)
+            if len(fields) == 2:
+                keys[fields[0]] = fields[1]
+        self.relay = relay.start(rtt_ms, [f"{address}:22" for _, address in hosts])
+        self.by_name = {name: self.relay.listeners[f"{address}:22"] for name, address in hosts}
+        self.known_hosts = str(workdir / "relay_known_hosts")
+        pathlib.Path(self.known_hosts).write_text("".join(
+            f"[{host}]:{port} {keys[address]}\n" for (name, address), (host, port) in zip(hosts, self.by_name.values())))
+
+    def relay_stats(self):
+        return self.relay.stats() if self.relay else None
+
+    def close(self):
+        if self.relay:
+            self.relay.close()
+
+
+def write_inventories(workdir, lab, hosts, endpoints):
+    host_lines = "".join(f"{name} ansible_host={endpoints.by_name[name][0]} ansible_port={endpoints.by_name[name][1]}\n"
+                         for name, _ in hosts)
     (workdir / "inventory.ini").write_text(
         "[bench]\n" + host_lines + "\n[bench:vars]\nansible_user=root\n"
         f"ansible_ssh_private_key_file={lab.key}\n"
-        f"ansible_ssh_common_args='-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes'\n"
+        f"ansible_ssh_common_args='-o UserKnownHostsFile={endpoints.known_hosts} -o StrictHostKeyChecking=yes'\n"
         "ansible_python_interpreter=/usr/bin/python3\n")
     entries = ",\n".join(
-        f"    ({name!r}, {{'ssh_hostname': {address!r}, 'ssh_user': 'root', 'ssh_key': {lab.key!r}, "
-        f"'ssh_known_hosts_file': {lab.known_hosts!r}, 'ssh_strict_host_key_checking': 'yes'}})"
-        for name, address in hosts)
+        f"    ({name!r}, {{'ssh_hostname': {endpoints.by_name[name][0]!r}, 'ssh_port': {endpoints.by_name[name][1]}, "
+        f"'ssh_user': 'root', 'ssh_key': {lab.key!r}, "
+        f"'ssh_known_hosts_file': {endpoints.known_hosts!r}, 'ssh_strict_host_key_checking': 'yes'}})"
+        for name, _ in hosts)
     (workdir / "inventory.py").write_text(f"bench = [\n{entries},\n]\n")
     # Ansible at its fastest: pipelining, a persistent ControlMaster, forks = hosts, no fact gathering.
     (workdir / "ansible.cfg").write_text(
@@ -178,7 +213,9 @@ def versions(tools):
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
         except Exception as error:  # a missing tool is reported, not hidden
             return f"unknown ({error})"
-    return {"keel": first_line([tools["keel"], "version"]), "ansible": first_line([tools["ansible"], "--version"]),
+    # A debug build is several times slower per task than the release build bench/run makes: say which ran.
+    build = " (debug build)" if "/debug/" in tools["keel"] else ""
+    return {"keel": first_line([tools["keel"], "version"]) + build, "ansible": first_line([tools["ansible"], "--version"]),
             "pyinfra": first_line([tools["pyinfra"], "--version"])}
 
 
@@ -197,11 +234,21 @@ def run_size(count, args, tools, lab, env):
     (workdir / "site.yml").write_text(workload.playbook(n))
     (workdir / "templates" / "bench.conf.j2").write_text(workload.TEMPLATE)
     (workdir / "deploy.py").write_text(workload.pyinfra_deploy(n))
-    write_inventories(workdir, lab, hosts)
+    endpoints = Endpoints(lab, hosts, workdir, args.rtt)
+    try:
+        write_inventories(workdir, lab, hosts, endpoints)
+        return measure_size(count, args, tools, lab, env, hosts, workdir, endpoints)
+    finally:
+        endpoints.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_size(count, args, tools, lab, env, hosts, workdir, endpoints):
+    n = workload.counts(args.tasks)
     env = dict(env, ANSIBLE_CONFIG=str(workdir / "ansible.cfg"), NO_COLOR="1", ANSIBLE_NOCOLOR="1")
     expected = workload.expected_files(n)
     results = {}
-    for scenario in SCENARIOS:
+    for scenario in args.scenarios:
         runs = {tool: [] for tool in args.tools}
         reference = {}
         for repetition in range(args.repeat):
@@ -210,7 +257,9 @@ def run_size(count, args, tools, lab, env):
                 if scenario == "first":
                     for _, address in hosts:
                         lab.ssh(address, "rm -rf /srv/bench")
+                endpoints.relay_stats()  # counts from here: this run's traffic only
                 result = timed(command_for(tool, scenario, tools, workdir, count), workdir, env)
+                relayed = endpoints.relay_stats()
                 if result["rc"] != 0:
                     raise RuntimeError(f"{tool} failed ({scenario}, {count} hosts), exit {result['rc']}:\n{result['output'][-3000:]}")
                 changes = changes_reported(tool, result["output"])
@@ -219,21 +268,26 @@ def run_size(count, args, tools, lab, env):
                 elif changes != 0:
                     raise RuntimeError(f"{tool} reported {changes} changes on converged hosts ({scenario}):\n{result['output'][-3000:]}")
                 runs[tool].append({"wall": result["wall"], "cpu": result["cpu"], "changes": changes,
-                                   "maxrss_mb": result["maxrss_mb"], "machine_busy": result["machine_busy"]})
+                                   "maxrss_mb": result["maxrss_mb"], "machine_busy": result["machine_busy"],
+                                   "load_1min": os.getloadavg()[0], "relay": relayed})
+                late = f"  relay late p99 {relayed['late_ms']['p99']:.1f} ms" if relayed else ""
                 print(f"  {count:>3} hosts  {scenario:<9} {tool:<8} wall {result['wall']:7.2f} s  cpu {result['cpu']:7.2f} s"
-                      f"  machine busy {result['machine_busy']:7.2f} s  changes {changes}", flush=True)
+                      f"  machine busy {result['machine_busy']:7.2f} s  changes {changes}  load {os.getloadavg()[0]:.1f}{late}",
+                      flush=True)
         summary = {}
         for tool, tool_runs in runs.items():
             summary[tool] = {"wall": summarise([r["wall"] for r in tool_runs]), "cpu": summarise([r["cpu"] for r in tool_runs]),
                              "machine_busy": summarise([r["machine_busy"] for r in tool_runs]),
+                             "load_1min": summarise([r["load_1min"] for r in tool_runs]),
                              "changes": [r["changes"] for r in tool_runs]}
+            if tool_runs[0]["relay"]:
+                summary[tool]["relay"] = [r["relay"] for r in tool_runs]
             if tool != "keel" and "keel" in runs:
                 summary[tool]["wall_ratio_to_keel"] = summarise(
                     [r["wall"] / k["wall"] for r, k in zip(tool_runs, runs["keel"])])
                 summary[tool]["cpu_ratio_to_keel"] = summarise(
                     [r["cpu"] / k["cpu"] for r, k in zip(tool_runs, runs["keel"]) if k["cpu"] > 0])
         results[scenario] = summary
-    shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
@@ -245,17 +299,21 @@ def scale_run(count, args, tools, lab, env):
     (workdir / "templates").mkdir()
     (workdir / "site.yml").write_text(workload.playbook(n))
     (workdir / "templates" / "bench.conf.j2").write_text(workload.TEMPLATE)
-    write_inventories(workdir, lab, hosts)
     env = dict(env, NO_COLOR="1")
     forks = min(count, args.scale_forks)
-    first = timed(command_for("keel", "first", tools, workdir, forks), workdir, env)
-    if first["rc"] != 0:
-        raise RuntimeError(f"keel failed on {count} hosts:\n{first['output'][-3000:]}")
-    again = timed(command_for("keel", "converged", tools, workdir, forks), workdir, env)
-    changes = changes_reported("keel", again["output"])
-    if again["rc"] != 0 or changes != 0:
-        raise RuntimeError(f"keel converged re-run on {count} hosts: exit {again['rc']}, {changes} changes")
-    shutil.rmtree(workdir, ignore_errors=True)
+    endpoints = Endpoints(lab, hosts, workdir, args.rtt)
+    try:
+        write_inventories(workdir, lab, hosts, endpoints)
+        first = timed(command_for("keel", "first", tools, workdir, forks), workdir, env)
+        if first["rc"] != 0:
+            raise RuntimeError(f"keel failed on {count} hosts:\n{first['output'][-3000:]}")
+        again = timed(command_for("keel", "converged", tools, workdir, forks), workdir, env)
+        changes = changes_reported("keel", again["output"])
+        if again["rc"] != 0 or changes != 0:
+            raise RuntimeError(f"keel converged re-run on {count} hosts: exit {again['rc']}, {changes} changes")
+    finally:
+        endpoints.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"  scale: {count} hosts, forks {forks}: first {first['wall']:.2f} s, converged {again['wall']:.2f} s, "
           f"cpu {again['cpu']:.2f} s, peak RSS {again['maxrss_mb']:.0f} MB", flush=True)
     return {"hosts": count, "forks": forks, "first_wall": first["wall"], "wall": again["wall"], "cpu": again["cpu"],
@@ -270,15 +328,31 @@ def times(ratio):
     return "" if ratio is None else f"{ratio['median']:.1f}x"
 
 
+def exchanges_per_host(data, size):
+    counts = [stats.get("exchanges") for stats in data.get("relay", [])]
+    if not counts or None in counts:
+        return ""
+    return f"{statistics.median(counts) / int(size):.0f}"
+
+
 def markdown(report):
     names = {"keel": "Keel", "ansible": "ansible-playbook", "pyinfra": "pyinfra"}
     cores = report['machine']['cores']
-    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({cores} cores), "
-             f"{report['tasks_per_host']} tasks per host, {report['repeat']} runs each; median (min-max) seconds. "
+    rtt = report.get("rtt_ms", 0)
+    network = (f"every host {rtt:g} ms round trip away through bench/relay.py" if rtt
+               else "hosts on loopback (about 0.5 ms round trip)")
+    load = [size_load for size_load in report.get("load_1min", {}).values()]
+    load_note = (f" Load average (1 min) seen during the run: {min(min(l) for l in load):.1f}-{max(max(l) for l in load):.1f}"
+                 f" (the machine is shared)." if load else "")
+    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({cores} cores), {network}, "
+             f"{report['tasks_per_host']} tasks per host, {report['repeat']} run{'s' if report['repeat'] != 1 else ''} each; median (min-max) seconds. "
              f"CPU s is the tool's own (with its children); machine busy is the whole machine's busy CPU over the "
-             f"run, lab hosts included, as a share of {cores} cores x wall.", "",
-             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel | machine busy |",
-             "|---:|---|---|---|---|---:|---:|---:|"]
+             f"run, lab hosts included, as a share of {cores} cores x wall.{load_note}"
+             + (" Exchanges per host: the relay's count of the host answering after the tool spoke (one round trip "
+                "each when the tool waits for the answer), per run, divided by the hosts." if rtt else ""), "",
+             "| hosts | scenario | tool | wall s | CPU s | wall ratio tool/Keel | CPU ratio tool/Keel | machine busy |"
+             + (" exchanges per host |" if rtt else ""),
+             "|---:|---|---|---|---|---:|---:|---:|" + ("---:|" if rtt else "")]
     for size, scenarios in report["sizes"].items():
         for scenario, tools in scenarios.items():
             for tool, data in tools.items():
@@ -286,7 +360,8 @@ def markdown(report):
                 load = "" if busy is None else f"{busy['median'] / (data['wall']['median'] * cores) * 100:.0f}%"
                 lines.append(
                     f"| {size} | {SCENARIOS[scenario]} | {names[tool]} | {spread(data['wall'])} | {spread(data['cpu'])} | "
-                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} | {load} |")
+                    f"{times(data.get('wall_ratio_to_keel'))} | {times(data.get('cpu_ratio_to_keel'))} | {load} |"
+                    + (f" {exchanges_per_host(data, size)} |" if rtt else ""))
     sizes = sorted(report["sizes"], key=int)
     if len(sizes) >= 2 and int(sizes[-1]) > 5 and "5" in report["sizes"]:
         big = sizes[-1]
@@ -295,7 +370,7 @@ def markdown(report):
             small_run = report["sizes"]["5"].get("converged", {}).get(tool)
             big_run = report["sizes"][big].get("converged", {}).get(tool)
             if small_run and big_run:
-                growth.append(f"{names[tool]} {big_run['wall']['median'] / small_run['wall']['median']:.1f}x")
+                growth.append(f"{names[tool]} {big_run['wall']['median'] / small_run['wall']['median']:.2f}x")
         if growth:
             lines += ["", f"Growth of the converged re-run's wall time from 5 to {big} hosts: " + ", ".join(growth) + "."]
     if report.get("scale"):
@@ -303,6 +378,12 @@ def markdown(report):
         lines += ["", f"Scale: Keel alone on {s['hosts']} hosts (forks {s['forks']}), converged re-run "
                       f"{s['wall']:.2f} s wall, {s['cpu']:.2f} s CPU, peak controller RSS {s['peak_rss_mb']:.0f} MB "
                       f"(first run {s['first_wall']:.2f} s)."]
+    relayed = [stats for scenarios in report["sizes"].values() for tools in scenarios.values()
+               for data in tools.values() for stats in data.get("relay", [])]
+    if relayed:
+        lines += ["", f"The relay delivered 99% of chunks at most {max(r['late_ms']['p99'] for r in relayed):.1f} ms later than "
+                      f"due in every run (worst single chunk {max(r['late_ms']['max'] for r in relayed):.1f} ms): the round "
+                      f"trips were {report['rtt_ms']:g} ms, plus that much at most."]
     lines += ["", "Versions: " + ", ".join(f"{k} `{v}`" for k, v in report["versions"].items())]
     return "\n".join(lines) + "\n"
 
@@ -320,8 +401,18 @@ def main():
     parser.add_argument("--lab-dir", default="/var/lib/keel/bench")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--keep-hosts", action="store_true")
+    parser.add_argument("--rtt", type=float, default=0,
+                        help="round trip in ms added between the tools and every host by bench/relay.py (0: loopback)")
+    parser.add_argument("--scenarios", default=None,
+                        help="comma separated, of first,converged,check (default: all; with --rtt: first,converged)")
     args = parser.parse_args()
     args.tools = args.tools.split(",")
+    if args.rtt < 0:
+        parser.error(f"--rtt is a round trip in milliseconds, 0 or more; found {args.rtt:g}")
+    args.scenarios = (args.scenarios or ("first,converged" if args.rtt else ",".join(SCENARIOS))).split(",")
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"--scenarios takes {', '.join(SCENARIOS)}; found {', '.join(unknown)}")
     # The tools run in a work directory of their own: relative paths would point nowhere there.
     args.keel, args.venv = os.path.abspath(args.keel), os.path.abspath(args.venv)
     tools = {"keel": args.keel, "ansible": f"{args.venv}/bin/ansible-playbook", "pyinfra": f"{args.venv}/bin/pyinfra"}
@@ -330,20 +421,26 @@ def main():
     n = workload.counts(args.tasks)
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "versions": versions(tools), "tasks_per_host": sum(n.values()) + 1, "repeat": args.repeat,
-              "tools": args.tools, "sizes": {}}
+              "tools": args.tools, "rtt_ms": args.rtt, "scenarios": args.scenarios, "load_1min": {}, "sizes": {}}
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = report["date"].replace(":", "").replace("+00:00", "Z")
+    # Each round trip has its own latest table: a latency run does not replace the loopback one.
+    suffix = f"-rtt{args.rtt:g}" if args.rtt else ""
 
     def save():
         """Written after every size, so a long run stopped half-way keeps what it measured."""
-        (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (out / "latest.md").write_text(markdown(report))
+        (out / f"bench-{stamp}{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / f"latest{suffix}.md").write_text(markdown(report))
 
     try:
         for count in [int(c) for c in args.hosts.split(",")]:
-            print(f"== {count} hosts", flush=True)
+            print(f"== {count} hosts" + (f", {args.rtt:g} ms round trip" if args.rtt else ""), flush=True)
+            loads = [os.getloadavg()[0]]
             report["sizes"][str(count)] = run_size(count, args, tools, lab, env)
+            loads.append(os.getloadavg()[0])
+            report["load_1min"][str(count)] = loads + [run["load_1min"]["median"] for scenario in report["sizes"][str(count)].values()
+                                                       for run in scenario.values()]
             save()
         if args.scale:
             print(f"== scale", flush=True)
