@@ -165,6 +165,15 @@ import Testing
         let redirect = try Deployment.shell("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Host: \(Self.domain)' http://\(vps.vps.address)/auth/")
         #expect(redirect == "301 https://\(Self.domain)/auth/")
 
+        // The base: SSH hardened (the controller still gets in), fail2ban running, the deploy user's sudo
+        // rule, containers finding each other by name on the internal network (as they find vps-postgres).
+        #expect(try vps.onVPS("sshd -T | grep -E '^(passwordauthentication|permitrootlogin) ' | sort")
+                == "passwordauthentication no\npermitrootlogin without-password\n")
+        #expect(try vps.onVPS("systemctl is-active fail2ban ssh") == "active\nactive\n")
+        #expect(try vps.onVPS("sudo -l -U deploy").contains("NOPASSWD: /usr/bin/podman *"))
+        #expect(try vps.onVPS("podman exec vps-gateway-blue nslookup vps-auth-blue 2>&1").contains("Address: 10.89.10."))
+        #expect(try vps.onVPS("journalctl -u haproxy --no-pager | grep -c 'GET https://\(Self.domain)/auth/' || true") != "0\n", "no access log line")
+
         // Past the rate limit (inventory/lab: 50 requests per 10 s per address), HAProxy answers 429.
         let burst = try Deployment.shell("for i in $(seq 70); do curl -s -o /dev/null -w '%{http_code}\\n' http://\(vps.vps.address)/; done | sort | uniq -c")
         #expect(burst.contains(" 301\n") && burst.contains(" 429\n"), "\(burst)")
