@@ -119,23 +119,23 @@ import Testing
             return result.stdout
         }
 
+        /// Runs a command with its output in temporary files (not pipes: a daemon the command starts may
+        /// keep a pipe open long after the command is done).
         static func run(_ argv: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("keel-vps-run-\(UUID().uuidString)").path
+            FileManager.default.createFile(atPath: base + ".out", contents: nil)
+            FileManager.default.createFile(atPath: base + ".err", contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: argv[0])
             process.arguments = Array(argv.dropFirst())
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
+            process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+            process.standardError = FileHandle(forWritingAtPath: base + ".err")
             process.standardInput = FileHandle.nullDevice
             try process.run()
-            // Both pipes read at once: a full stderr pipe must not stall the process.
-            nonisolated(unsafe) var errors = Data()
-            let reader = Thread { errors = err.fileHandleForReading.readDataToEndOfFile() }
-            reader.start()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            while !reader.isFinished { usleep(10_000) }
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+            let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+            return (process.terminationStatus, read(base + ".out"), read(base + ".err"))
         }
 
         func finish() {
@@ -200,8 +200,8 @@ import Testing
         let predicted = try vps.play(check: true)
         #expect(predicted.status == 0, "\(predicted.failures)")
         #expect(predicted.changed == drift)
-        #expect(try vps.onVPS("tail -1 /etc/haproxy/haproxy.cfg; systemctl is-active container-vps-auth-blue; firewall-cmd --list-ports")
-                == "# edited by hand\ninactive\n8080/tcp\n", "check mode changed the host")
+        #expect(try vps.onVPS("tail -1 /etc/haproxy/haproxy.cfg; systemctl is-active container-vps-auth-blue || true; firewall-cmd --list-ports")
+                .split(separator: "\n").filter { $0 != "failed" && $0 != "inactive" } == ["# edited by hand", "8080/tcp"], "check mode changed the host")
         let repaired = try vps.play()
         #expect(repaired.changed == drift)
         #expect(try vps.play().changed == [])
@@ -246,7 +246,8 @@ import Testing
         #expect(try !vps.lab.isRunning(vps.vps.name), "the host did not power off")
         _ = try vps.lab.up(names: [vps.vps.name], flavor: .systemd)
         var answer = ""
-        for _ in 0..<60 {
+        let booted = Date().addingTimeInterval(90)
+        while Date() < booted {
             answer = (try? vps.https("/scheduling/").body) ?? ""
             if answer == "scheduling release 2" { break }
             try await Task.sleep(nanoseconds: 1_000_000_000)
