@@ -26,6 +26,11 @@ import Testing
             }
             return names
         }
+        /// Seconds the tasks of one role took (their results' durations added up).
+        func seconds(ofRole role: String) -> Double {
+            results.filter { (($0["task"] as? [String: Any])?["name"] as? String)?.hasPrefix(role + " : ") == true }
+                .compactMap { $0["duration"] as? Double }.reduce(0, +)
+        }
         var failures: [String] {
             results.filter { $0["status"] as? String == "failed" }.map { "\(($0["task"] as? [String: Any])?["name"] ?? "?"): \($0["msg"] ?? "")" }
         }
@@ -217,7 +222,7 @@ import Testing
         let counted = try await loop.value
         #expect(deploy.status == 0, "\(deploy.failures)")
         #expect(counted == "requests=120 failed=0\n", "\(counted)")
-        print("VPS: release switch (whole run) in \(String(format: "%.1f", deploy.seconds)) s; outside loop: \(counted)")
+        print("VPS: release deployed (whole run) in \(String(format: "%.1f", deploy.seconds)) s, of which the HAProxy switch of the three backends \(String(format: "%.1f", deploy.seconds(ofRole: "haproxy_switch"))) s; outside loop: \(counted)")
         #expect(try vps.https("/auth/").body == "auth release 2")
         #expect(try vps.onVPS("cat /srv/vps/shared/active-color; grep -c 'migrated to release' /srv/vps/shared/migrations.log") == "green\n2\n")
         #expect(try vps.play().changed == [], "the run after a deploy changed something")
