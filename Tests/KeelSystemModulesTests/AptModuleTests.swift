@@ -91,6 +91,19 @@ import Testing
         #expect(try host.inspect(Self.packages).contains("installed 1.0") == false)
     }
 
+    /// A package only a source added just before knows (the lists have not read it yet) is installed by the
+    /// same task's update, not reported ok without it.
+    @Test func aPackageOnlyTheUpdateRevealsIsInstalled() async throws {
+        let host = try await host()
+        try await configureRepository(host)
+        try build(host, "keel-test-gamma", "1.0")
+        try index(host)
+        defer { _ = try? host.inspect("dpkg --purge keel-test-gamma >/dev/null 2>&1; rm -f \(Self.repo)/keel-test-gamma_1.0_all.deb; true") }
+        let result = try await host.converges(AptModule.self, ["name": ["keel-test-gamma"], "update_cache": true], fingerprint: Self.packages)
+        #expect(try host.inspect(Self.packages) == "keel-test-gamma installed 1.0\n")
+        #expect(result.diffs.first?.after == "package lists: updated\nkeel-test-gamma: (candidate)\n")
+    }
+
     /// policy_rc_d: while apt-get runs, policy-rc.d answers with the given code (what a package's
     /// maintainer script asks before starting its service); the host's own file is back afterwards.
     @Test func policyRcDAnswersDuringTheInstallOnly() async throws {

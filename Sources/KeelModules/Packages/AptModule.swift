@@ -246,7 +246,9 @@ public struct AptModule: Module {
                 if a.only_upgrade && !isInstalled { continue }
                 var target: String?
                 if !isInstalled {
-                    target = r.version ?? p.candidate
+                    // No candidate yet but the lists are about to be updated: the update may bring it
+                    // (a source added just before), so apt decides after updating ("" = the candidate then).
+                    target = r.version ?? p.candidate ?? ""
                     if p.candidate == nil && r.version == nil && !cacheStale {
                         throw KeelError("\(host.name): no package matching '\(r.package)' is available",
                                         expected: "a package name known to apt (apt-cache policy \(r.package))", found: "no candidate",
