@@ -73,8 +73,8 @@ import Testing
             _ = try lab.exec(outside.name, "cat > /root/vps-root.pem <<'EOF'\n\(try String(contentsOfFile: state + "/pebble-root.pem", encoding: .utf8))EOF")
         }
 
-        func play(check: Bool = false, extraVars: [String] = []) throws -> Run {
-            var arguments = ["play", VPSReferenceLabTests.repository + "/playbooks/vps.yml", "-i", directory + "/hosts.yml",
+        func play(_ playbook: String = "vps.yml", check: Bool = false, extraVars: [String] = []) throws -> Run {
+            var arguments = ["play", VPSReferenceLabTests.repository + "/playbooks/" + playbook, "-i", directory + "/hosts.yml",
                              "--vault-password-file", VPSReferenceLabTests.repository + "/inventory/lab/vault-password.txt", "--output", "json"]
             if check { arguments += ["--check", "--diff"] }
             for variable in extraVars { arguments += ["-e", variable] }
@@ -106,6 +106,11 @@ import Testing
         }
 
         func onVPS(_ script: String) throws -> String { try lab.exec(vps.name, script).stdout }
+
+        /// psql in the database container, as the application's user over the container's local socket.
+        func sql(_ query: String, database: String = "app") throws -> String {
+            try onVPS("podman exec -i vps-postgres psql -X -q -At -v ON_ERROR_STOP=1 -U app -d \(database) <<'SQL'\n\(query)\nSQL")
+        }
 
         /// A new commit on main of the application repository, made in a scratch clone and pushed.
         func commit(_ message: String, _ change: String) throws {
@@ -173,6 +178,17 @@ import Testing
         #expect(try vps.onVPS("podman exec vps-gateway-blue nslookup vps-auth-blue 2>&1").contains("Address: 10.89.10."))
         #expect(try vps.onVPS("journalctl -u haproxy --no-pager | grep -c 'GET https://\(Self.domain)/auth/' || true") != "0\n", "no access log line")
 
+        // The database: healthy, found by name from the application's containers, and its backup restores.
+        #expect(try vps.onVPS("podman healthcheck run vps-postgres && echo healthy") == "healthy\n")
+        #expect(try vps.onVPS("podman exec vps-gateway-blue nslookup vps-postgres 2>&1").contains("Address: 10.89.10.10"))
+        #expect(try vps.sql("create table notes (id int primary key, body text); insert into notes select i, 'note ' || i from generate_series(1, 500) i; select count(*) from notes;") == "500\n")
+        _ = try vps.onVPS("systemctl start vps-backup.service")
+        let backups = try vps.onVPS("ls /srv/vps/backups")
+        #expect(!backups.isEmpty, "no backup written")
+        #expect(try vps.onVPS("cat /srv/vps/backups/* | grep -c 'note 250' || true") == "0\n", "the backup is readable without its key")
+        let backupCheck = try vps.play("vps-backup-check.yml")
+        #expect(backupCheck.status == 0, "\(backupCheck.failures)")
+
         // Past the rate limit (inventory/lab: 50 requests per 10 s per address), HAProxy answers 429.
         let burst = try Deployment.shell("for i in $(seq 70); do curl -s -o /dev/null -w '%{http_code}\\n' http://\(vps.vps.address)/; done | sort | uniq -c")
         #expect(burst.contains(" 301\n") && burst.contains(" 429\n"), "\(burst)")
@@ -233,7 +249,7 @@ import Testing
         #expect(broken.status != 0)
         #expect(broken.failures.contains { $0.contains("was not deployed and was rolled back") }, "\(broken.failures)")
         #expect(try vps.https("/").body == "gateway release 2")
-        #expect(try vps.onVPS("podman ps -a --format '{{.Names}}' | sort | tr '\\n' ' '") == "vps-auth-green vps-gateway-green vps-scheduling-green ")
+        #expect(try vps.onVPS("podman ps -a --format '{{.Names}}' | sort | tr '\\n' ' '") == "vps-auth-green vps-gateway-green vps-postgres vps-scheduling-green ")
         // HAProxy's session count of the blue server (the broken release's colour) since the last reload: 0.
         let stat = try vps.onVPS("echo 'show stat' | socat stdio unix-connect:/run/haproxy/admin.sock | grep '^gateway,blue,' | cut -d, -f8")
         #expect(stat == "0\n", "the broken release got requests: stot \(stat)")
@@ -253,6 +269,14 @@ import Testing
             try await Task.sleep(nanoseconds: 1_000_000_000)
         }
         #expect(answer == "gateway release 2, auth release 2, scheduling release 2")
+        var rows = ""
+        let databaseBack = Date().addingTimeInterval(60)
+        while Date() < databaseBack {
+            rows = (try? vps.sql("select count(*) from notes")) ?? ""
+            if rows == "500\n" { break }
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+        }
+        #expect(rows == "500\n", "the database did not come back with its rows")
         #expect(try vps.connectFromOutside(3000) != 0, "the firewall did not come back")
     }
 }
