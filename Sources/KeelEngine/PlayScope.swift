@@ -13,6 +13,10 @@ final class PlayScope: @unchecked Sendable {
     let hosts: [String]
     let playbookDirectory: String
     let adjacent: [AdjacentVariables]
+    /// The defaults and vars of the play's public roles (`roles:`, import_role), which Ansible exposes to
+    /// every task of the play (DEFAULT_PRIVATE_ROLE_VARS off): below a task's own role's.
+    let publicRoleDefaults: OrderedDictionary<String, Value>
+    let publicRoleVars: OrderedDictionary<String, Value>
     private let lock = NSLockLike()
     private var varsFilesByHost: [String: OrderedDictionary<String, Value>] = [:]
 
@@ -22,6 +26,13 @@ final class PlayScope: @unchecked Sendable {
         self.hosts = hosts
         self.playbookDirectory = playbookDirectory
         self.adjacent = adjacent
+        var defaults = OrderedDictionary<String, Value>(), vars = OrderedDictionary<String, Value>()
+        for role in play.publicRoles {
+            defaults.merge(role.defaults) { _, new in new }
+            vars.merge(role.vars) { _, new in new }
+        }
+        publicRoleDefaults = defaults
+        publicRoleVars = vars
     }
 
     /// The layers every task of this play on `host` starts from, lowest first.
@@ -47,11 +58,15 @@ final class PlayScope: @unchecked Sendable {
     /// The scope of `entry` on `host`.
     func scope(for host: String, entry: TaskEntry) throws -> VariableScope {
         var precedence = baseLayers(for: host)
+        // Every public role's defaults and vars, then the task's own role's above them (Ansible's order).
+        var defaults = publicRoleDefaults, vars = publicRoleVars
         if let role = entry.role {
-            precedence.set(.roleDefaults, role.defaults)
-            precedence.set(.roleVars, role.vars)
+            defaults.merge(role.defaults) { _, own in own }
+            vars.merge(role.vars) { _, own in own }
             precedence.set(.roleParams, role.params)
         }
+        precedence.set(.roleDefaults, defaults)
+        precedence.set(.roleVars, vars)
         precedence.set(.blockVars, entry.blockVars)
         precedence.set(.taskVars, entry.keywords.vars)
         var magic = magicVariables(for: host)

@@ -80,6 +80,20 @@ public struct Play: Sendable, Hashable {
         return fromRoles + handlers
     }
 
+    /// Ansible's public roles: those of `roles:` and of import_role (static, public by default), with their
+    /// dependencies. Their defaults and vars are exposed to every task of the play, before and after them;
+    /// include_role's (dynamic) stay private to the role.
+    public var publicRoles: [Role] {
+        func imported(_ nodes: [TaskNode]) -> [Role] {
+            nodes.flatMap { node -> [Role] in
+                guard case .block(let b) = node else { return [] }
+                let own = b.importedRole.map { role in flattenDependencies(role) } ?? []
+                return own + imported(b.block + b.rescue + b.always)
+            }
+        }
+        return roleRuns + imported(preTasks + tasks + postTasks)
+    }
+
     private func flattenDependencies(_ role: Role) -> [Role] {
         role.dependencies.flatMap(flattenDependencies) + [role]
     }
