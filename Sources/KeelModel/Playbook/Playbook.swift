@@ -67,15 +67,7 @@ public struct Play: Sendable, Hashable {
     /// first, then its own. Each role's handler file counts once.
     public var allHandlers: [TaskNode] {
         var seen = Set<String>()
-        func imported(_ nodes: [TaskNode]) -> [Role] {
-            nodes.flatMap { node -> [Role] in
-                guard case .block(let b) = node else { return [] }
-                let own = b.importedRole.map { role in flattenDependencies(role) } ?? []
-                return own + imported(b.block + b.rescue + b.always)
-            }
-        }
-        let roles = roleRuns + imported(preTasks + tasks + postTasks)
-        let fromRoles = roles.filter { seen.insert($0.path + "|" + ($0.handlersFrom ?? "main")).inserted }
+        let fromRoles = publicRoles.filter { seen.insert($0.path + "|" + ($0.handlersFrom ?? "main")).inserted }
             .flatMap(\.handlers)
         return fromRoles + handlers
     }
