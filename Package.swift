@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "KeelPodmanImageTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
                                                                  "KeelEngine", "KeelReport"]),
         .testTarget(name: "KeelACMETests", dependencies: ["KeelACME", "KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
-                                                          "KeelEngine", "KeelReport", .product(name: "Crypto", package: "swift-crypto"),
+                                                          "KeelEngine", "KeelReport", "KeelModel", .product(name: "Crypto", package: "swift-crypto"),
                                                           .product(name: "X509", package: "swift-certificates"),
                                                           .product(name: "SwiftASN1", package: "swift-asn1")]),
     ]

@@ -84,6 +84,27 @@ struct ACMELabHost: Sendable {
         """
     }
 
+    /// HAProxy with the HTTPS frontend too (its `crt` is /etc/haproxy/certs/site.pem), restarted, answering on :443.
+    func serveHTTPS() throws {
+        try exec("""
+            cat > /etc/haproxy/haproxy.cfg <<'CFG'
+            \(Self.haproxyConfig(tls: true))
+            CFG
+            haproxy -c -q -f /etc/haproxy/haproxy.cfg && systemctl restart haproxy
+            for i in $(seq 1 100); do curl -fsk -o /dev/null https://127.0.0.1/ && exit 0; sleep 0.1; done; exit 1
+            """)
+    }
+
+    /// How often HAProxy's master reloaded since it started (`show proc` on the master socket of Debian's unit).
+    func haproxyReloads() throws -> Int {
+        let text = try exec("echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock")
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("master") }),
+              let reloads = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst(2).first.flatMap({ Int($0) }) else {
+            throw PebbleCA.Failure("HAProxy's master did not say how often it reloaded: \(text)")
+        }
+        return reloads
+    }
+
     /// A clean slate: no certificate files, HAProxy stopped.
     func reset() throws {
         try exec("systemctl stop haproxy || true; rm -rf /etc/haproxy/certs /etc/ssl/keel-acme /var/www/html/.well-known; rm -f /etc/haproxy/acme-challenge.map")

@@ -25,7 +25,8 @@ extension ACMELabTests {
         let (host, ca, rootFile) = try await ACMELab.shared.get()
         try host.reset()
         try host.startHTTPOnly()
-        let arguments = webrootArguments(ca)
+        // The combined file is what the HTTPS frontend of ACMELabHost.haproxyConfig serves.
+        let arguments = webrootArguments(ca, ["combined_dest": "/etc/haproxy/certs/site.pem"])
 
         let predicted = try await host.run(ACMECertificateModule.self, arguments, .check)
         #expect(predicted.changed && !predicted.failed)
@@ -43,10 +44,15 @@ extension ACMELabTests {
         let root = try String(contentsOfFile: rootFile, encoding: .utf8)
         #expect(try host.verify(certificate: certificate, chain: chain, root: root).contains("cert.pem: OK"))
         #expect(try ACMELabHost.namesAndKeyType(certificate).names == ["web.acme.test", "www.acme.test"])
-        #expect(try host.exec("stat -c %a \(Self.keyPath)") == "600\n")
+        #expect(try host.exec("stat -c %a \(Self.keyPath) /etc/haproxy/certs/site.pem") == "600\n600\n")
         #expect(try host.exec("stat -c %a \(Self.certPath)") == "644\n")
         #expect(try host.exec("ls -A /var/www/html/.well-known/acme-challenge | wc -l") == "0\n", "the challenge answers were left behind")
         #expect(try host.exec("find /etc/ssl/keel-acme -name '.keel-tmp*' | wc -l") == "0\n")
+
+        // HAProxy serves it: curl trusting pebble's root only.
+        try host.serveHTTPS()
+        let served = host.curlHTTPS(name: "www.acme.test", rootFile: rootFile)
+        #expect(served.ok && served.output == "home\n", "\(served.output)")
 
         let key = try host.exec("cat \(Self.keyPath)")
         let again = try await host.run(ACMECertificateModule.self, arguments)
@@ -63,7 +69,7 @@ extension ACMELabTests {
         #expect(try host.exec("cat \(Self.fullchainPath)") == certificate + chain)
 
         // New names: a new certificate, the same key.
-        let more = ca.arguments(["web.acme.test", "www.acme.test", "api.acme.test"], webrootArguments(ca).filter { $0.key != "domains" })
+        let more = ca.arguments(["web.acme.test", "www.acme.test", "api.acme.test"], arguments.filter { $0.key != "domains" })
         let reissuePrediction = try await host.run(ACMECertificateModule.self, more, .check)
         #expect(reissuePrediction.values["msg"]?.stringValue?.hasPrefix("would reissue (names") == true)
         let reissued = try await host.run(ACMECertificateModule.self, more)

@@ -50,6 +50,7 @@ enum ACMECertificateDocumentation {
             "Only http-01 (no dns-01, tls-alpn-01); no IP identifiers, no wildcards (they need dns-01).",
             "The account key stays on the controller: `account_key_src`/`account_key_content`, or one Keel keeps per directory in its state directory; it must be a P-256 key (ES256).",
             "`combined_dest` (certificate, chain and key in one 0600 file, HAProxy's format) is Keel's; `select_crypto_backend`, `modify_account`, `account_uri`, `retrieve_all_alternates`, `deactivate_authzs` and `data` do not exist.",
+            "The files are written as the connecting user, the key and `combined_dest` 0600, the others 0644: no mode, owner or group options.",
             "ARI (RFC 9773) is asked when the CA offers it and renews inside its window, in addition to remaining_days; orders for a renewal carry `replaces`.",
         ])
 }

@@ -18,7 +18,7 @@ public struct OpenSSLCSRInfoModule: Module {
             - openssl_csr_info: path=/etc/ssl/site.csr
               register: csr
             """,
-        deviations: ["Extensions subjectAltName and basic constraints only.", "public_key_data has size (RSA), curve and exponent_size (ECC); not x, y, modulus, exponent (integers beyond 64 bits)."])
+        deviations: ["Compared with community.crypto.openssl_csr_info: extensions subjectAltName and basic constraints only.", "public_key_data has size (RSA), curve and exponent_size (ECC); not x, y, modulus, exponent (integers beyond 64 bits)."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, help: "The CSR file on the host.") var path: String?

@@ -22,7 +22,7 @@ public struct OpenSSLCSRModule: Module {
                 common_name: www.example.com
                 subject_alt_name: ["DNS:www.example.com", "DNS:example.com"]
             """,
-        deviations: ["Subject fields common_name, organization_name and country_name only; extensions subjectAltName (DNS:, IP: (v4), email:) and basic_constraints (CA:TRUE/CA:FALSE, always critical) only; no passphrase."])
+        deviations: ["Compared with community.crypto.openssl_csr: subject fields common_name, organization_name and country_name only; extensions subjectAltName (DNS:, IP: (v4), email:) and basic_constraints (CA:TRUE/CA:FALSE, always critical) only; no passphrase.", "The CSR file is written 0644 as the connecting user: no mode, owner, group or backup options."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, help: "The CSR file on the host.") var path: String

@@ -21,7 +21,7 @@ public struct OpenSSLCSRPipeModule: Module {
                 content: "{{ lookup('file', 'site.csr', errors='ignore') }}"
               register: csr
             """,
-        deviations: ["The same subject fields and extensions as openssl_csr."])
+        deviations: ["Compared with community.crypto.openssl_csr_pipe: the same subject fields and extensions as openssl_csr (see `keel doc openssl_csr`); no passphrase."])
 
     public struct Arguments: ModuleArguments {
         @Option("content", .string, help: "The current CSR (PEM), if any.") var content: String?

@@ -18,7 +18,7 @@ public struct OpenSSLDHParamModule: Module {
                 path: /etc/haproxy/dhparams.pem
                 size: 2048
             """,
-        deviations: ["Needs openssl on the host (community.crypto can also use Python's cryptography); no backup, no return_content."])
+        deviations: ["Compared with community.crypto.openssl_dhparam: needs openssl on the host (community.crypto can also use Python's cryptography); no backup, no return_content, no select_crypto_backend; the file is written 0644 as the connecting user (no mode, owner, group)."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, help: "The parameters file on the host.") var path: String

@@ -16,7 +16,7 @@ public struct OpenSSLPrivateKeyInfoModule: Module {
             - openssl_privatekey_info: path=/etc/ssl/private/site.key
               register: key
             """,
-        deviations: ["No passphrase, no private data (`return_private_key_data`); key_is_consistent is always true for a key that parses (swift-crypto checks keys as it loads them).", "public_data has size (RSA), curve and exponent_size (ECC); not x, y, modulus, exponent (integers beyond 64 bits)."])
+        deviations: ["Compared with community.crypto.openssl_privatekey_info: no passphrase, no private data (`return_private_key_data`); key_is_consistent is always true for a key that parses (swift-crypto checks keys as it loads them).", "public_data has size (RSA), curve and exponent_size (ECC); not x, y, modulus, exponent (integers beyond 64 bits)."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, help: "The key file on the host.") var path: String?

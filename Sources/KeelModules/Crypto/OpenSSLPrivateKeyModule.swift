@@ -29,7 +29,7 @@ public struct OpenSSLPrivateKeyModule: Module {
                 size: 2048
             """,
         deviations: [
-            "Types RSA (2048 bits or more), ECC (secp256r1, secp384r1, secp521r1) and Ed25519 only; no DSA, X25519, X448, Ed448, no passphrase.",
+            "Compared with community.crypto.openssl_privatekey: types RSA (2048 bits or more), ECC (secp256r1, secp384r1, secp521r1) and Ed25519 only; no DSA, X25519, X448, Ed448, no passphrase.",
             "RSA keys are written as PKCS#1, ECC and Ed25519 keys as PKCS#8 (`format` other than auto/auto_ignore is refused).",
             "`backup` and `select_crypto_backend` do not exist; the key is made on the controller, so the host needs no Python cryptography.",
         ])

@@ -21,7 +21,7 @@ public struct X509CertificateInfoModule: Module {
               register: cert
             - assert: {that: cert.valid_at.in_a_month}
             """,
-        deviations: ["`valid_at` takes +Nd/+Nh/+Nm/+Ns offsets or ASN.1 times (YYYYMMDDHHMMSSZ); no extensions beyond subjectAltName, key identifiers and basic constraints are returned."])
+        deviations: ["Compared with community.crypto.x509_certificate_info: `valid_at` takes +Nd/+Nh/+Nm/+Ns offsets or ASN.1 times (YYYYMMDDHHMMSSZ); no extensions beyond subjectAltName, key identifiers and basic constraints are returned."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, help: "The PEM file on the host.") var path: String?

@@ -30,7 +30,7 @@ public struct X509CertificateModule: Module {
                 ownca_privatekey_path: /etc/ssl/private/ca.key
                 ownca_not_after: +365d
             """,
-        deviations: ["Providers selfsigned and ownca only (acme: use the `acme` module; entrust: none).", "Times as +Nd/+Nh/+Nm/+Ns or ASN.1 (YYYYMMDDHHMMSSZ); the serial is random (128 bits)."])
+        deviations: ["Compared with community.crypto.x509_certificate: providers selfsigned and ownca only (acme: use the `acme` module; entrust: none).", "Times as +Nd/+Nh/+Nm/+Ns or ASN.1 (YYYYMMDDHHMMSSZ); the serial is random (128 bits).", "The certificate file is written 0644 as the connecting user: no mode, owner, group or backup options."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, help: "The certificate file on the host.") var path: String

@@ -21,7 +21,7 @@ public struct X509CertificatePipeModule: Module {
                 content: "{{ lookup('file', 'site.crt', errors='ignore') }}"
               register: cert
             """,
-        deviations: ["Providers selfsigned and ownca only, as x509_certificate."])
+        deviations: ["Compared with community.crypto.x509_certificate_pipe: providers selfsigned and ownca only, and the same times and serial as x509_certificate (see `keel doc x509_certificate`)."])
 
     public struct Arguments: ModuleArguments {
         @Option("provider", .string, required: true, choices: ["selfsigned", "ownca"], help: "Who signs: the CSR's own key, or your CA.") var provider: String
