@@ -29,8 +29,10 @@ extension ACMELabTests {
 
         try host.reset()
         try host.startHTTPOnly()
+        let started = Date()
         let result = try await host.run(ACMECertificateModule.self, ca.arguments(Self.names, [
             "challenge_responder": "haproxy", "privatekey_path": "/etc/haproxy/certs/lego.key", "fullchain_dest": "/etc/haproxy/certs/lego.pem"]))
+        print("acme haproxy: issuance for 2 names (account, order, 2 HTTP-01 through HAProxy's map, finalize, download, 2 files) took \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         #expect(result.changed && !result.failed, "\(result.message ?? "")")
         let keelCertificate = try host.exec("cat /etc/haproxy/certs/lego.pem")
 
