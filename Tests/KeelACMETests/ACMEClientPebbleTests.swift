@@ -81,6 +81,19 @@ extension ACMELabTests {
         }
     }
 
+    /// Every nonce refused: the task fails with the CA's badNonce problem once its retries ran out, and writes nothing.
+    @Test func theModuleFailsClearlyAgainstACARejectingEveryNonceAndWritesNothing() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        let rejecting = try PebbleCA(defaultAddress: host.address, environment: ["PEBBLE_WFE_NONCEREJECT": "100"])
+        defer { rejecting.stop() }
+        try host.reset()
+        try host.startHTTPOnly()
+        let error = await host.failure(ACMECertificateModule.self, rejecting.arguments(["nonce.acme.test"], [
+            "webroot": "/var/www/html", "privatekey_path": "/etc/ssl/keel-acme/nonce.key", "dest": "/etc/ssl/keel-acme/nonce.crt"]))
+        #expect(error?.contains("urn:ietf:params:acme:error:badNonce") == true, "\(error ?? "no error")")
+        #expect(try host.exec("ls /etc/ssl/keel-acme 2>/dev/null | wc -l") == "0\n", "a failed run left files")
+    }
+
     @Test func theModuleGetsItsCertificateFromACARejectingNonces() async throws {
         let (host, _, _) = try await ACMELab.shared.get()
         let rejecting = try PebbleCA(defaultAddress: host.address, environment: ["PEBBLE_WFE_NONCEREJECT": "25"])
