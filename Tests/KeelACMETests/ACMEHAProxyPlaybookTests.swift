@@ -98,8 +98,10 @@ extension ACMELabTests {
         let bootstrapTasks = ["The map HAProxy answers HTTP-01 from (empty until a challenge)", "HAProxy configuration (HTTPS once the certificate exists)",
                               "HAProxy runs", "Certificate", "HAProxy configuration (HTTPS once the certificate exists)", "reload haproxy"]
 
-        // Check mode on the fresh host: everything predicted, nothing done.
+        // Check mode on the fresh host: everything predicted, nothing done, nothing sent to the CA but GETs.
+        let postsBefore = ca.posts()
         let (checkStatus, predicted) = try await play(host, ca, accountKey: accountKey, check: true)
+        #expect(ca.posts() == postsBefore, "check mode sent the CA a POST")
         #expect(checkStatus == .ok, "\(failures(predicted))")
         #expect(changed(predicted) == bootstrapTasks)
         #expect(predicted.first { $0.task.name == "Certificate" }?.values["msg"] == "would issue")
@@ -107,6 +109,7 @@ extension ACMELabTests {
 
         let started = Date()
         let (status, results) = try await play(host, ca, accountKey: accountKey)
+        #expect(ca.posts() > postsBefore, "pebble's log shows no POST of the real run: the check above proves nothing")
         let bootstrapSeconds = Date().timeIntervalSince(started)
         #expect(status == .ok, "\(failures(results))")
         #expect(changed(results) == bootstrapTasks)
@@ -137,7 +140,9 @@ extension ACMELabTests {
 
         // remaining_days above the lifetime: exactly one renewal, one reload, predicted, and no failed request meanwhile.
         let lifetime = leaf.daysLeft() + 1
+        let postsBeforeRenewalCheck = ca.posts()
         let (_, renewalPredicted) = try await play(host, ca, accountKey: accountKey, remainingDays: lifetime + 10, check: true)
+        #expect(ca.posts() == postsBeforeRenewalCheck, "check mode sent the CA a POST")
         #expect(changed(renewalPredicted) == ["Certificate", "reload haproxy"])
         let prediction = renewalPredicted.first { $0.task.name == "Certificate" }?.values["msg"]?.stringValue ?? ""
         #expect(prediction == "would renew (expires in \(leaf.daysLeft()) days)", "\(prediction)")

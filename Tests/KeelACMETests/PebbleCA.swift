@@ -93,6 +93,10 @@ final class PebbleCA: @unchecked Sendable {
 
     func log() -> String { (try? String(contentsOfFile: workDirectory + "/pebble.log", encoding: .utf8)) ?? "" }
 
+    /// The POSTs pebble has served so far (it logs every request as "METHOD PATH -> calling handler()"):
+    /// every ACME request that can change something is a POST, so check mode must add none.
+    func posts() -> Int { log().split(separator: "\n").filter { $0.contains(" POST /") }.count }
+
     private func waitUntilServing() throws {
         for _ in 0..<100 {
             if (try? Self.shell("curl -fsS -o /dev/null --cacert \(listenerCAPath) \(directory)")) != nil { return }
