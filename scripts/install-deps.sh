@@ -25,6 +25,8 @@ PACKAGES+=(binutils lintian)
 PACKAGES+=(docker-registry apache2-utils openssl)
 # pebble, lego: the acme tests' CA and the differential client; libcurl4-openssl-dev: KeelACME's HTTP (CKeelCurl).
 PACKAGES+=(pebble lego libcurl4-openssl-dev)
+# curl: the acme tests talk to pebble's directory and management API, and to the lab host's HTTPS, from the controller.
+PACKAGES+=(curl)
 # postgresql-15: the postgresql_* module tests run its cluster on light hosts; scripts/build-postgres-lab-image
 # builds the VPS tests' offline PostgreSQL image from its files.
 PACKAGES+=(postgresql-15)

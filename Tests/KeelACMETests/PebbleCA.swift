@@ -19,8 +19,8 @@ final class PebbleCA: @unchecked Sendable {
     /// Starts pebble; `environment` adds PEBBLE_* settings (PEBBLE_WFE_NONCEREJECT for badNonce tests).
     /// `macKeys` (kid -> base64url MAC key): external account binding required, with these keys.
     init(defaultAddress: String, environment: [String: String] = [:], macKeys: [String: String] = [:]) throws {
-        for tool in ["/usr/bin/pebble", "/usr/bin/pebble-challtestsrv", "/usr/bin/openssl"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw Failure("\(tool) is missing: run scripts/install-deps.sh (Debian packages pebble, openssl)")
+        for tool in ["/usr/bin/pebble", "/usr/bin/pebble-challtestsrv", "/usr/bin/openssl", "/usr/bin/curl"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw Failure("\(tool) is missing: run scripts/install-deps.sh (Debian packages pebble, openssl, curl)")
         }
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pebble-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
