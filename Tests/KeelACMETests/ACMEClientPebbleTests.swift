@@ -57,6 +57,25 @@ extension ACMELabTests {
         #expect(account.status == "valid")
     }
 
+    /// The module's `external_account_binding` argument reaches the CA: refused without it, issued with it.
+    @Test func theModulePassesTheExternalAccountBinding() async throws {
+        let (host, _, _) = try await ACMELab.shared.get()
+        let macKey = Base64URL.encode(Data((0..<32).map { UInt8(255 - $0) }))
+        let binding = try PebbleCA(defaultAddress: host.address, macKeys: ["kid-module": macKey])
+        defer { binding.stop() }
+        try host.reset()
+        try host.startHTTPOnly()
+        let arguments = binding.arguments(["eab.acme.test"], ["webroot": "/var/www/html", "privatekey_path": "/etc/ssl/keel-acme/eab.key",
+                                                              "dest": "/etc/ssl/keel-acme/eab.crt", "account_key_content": .string(ACMEAccountKey.generate().pem)])
+        let refused = await host.failure(ACMECertificateModule.self, arguments)
+        #expect(refused?.contains("requires external account binding") == true, "\(refused ?? "no error")")
+        var bound = arguments
+        bound["external_account_binding"] = ["kid": "kid-module", "key": .string(macKey)]
+        let issued = try await host.run(ACMECertificateModule.self, bound)
+        #expect(issued.changed && !issued.failed, "\(issued.message ?? "")")
+        #expect(try host.exec("test -s /etc/ssl/keel-acme/eab.crt && echo yes") == "yes\n")
+    }
+
     @Test func badNoncesAreRetriedAndReportedWhenRetriesRunOut() async throws {
         let (host, _, _) = try await ACMELab.shared.get()
         let rejecting = try PebbleCA(defaultAddress: host.address, environment: ["PEBBLE_WFE_NONCEREJECT": "20"])
