@@ -61,7 +61,7 @@ import Testing
         return results
     }
 
-    static func tasks(repo: String, scpRepo: String, tag: String, first: String) -> String {
+    static func tasks(repo: String, scpRepo: String, tag: String, first: String, pull: String) -> String {
         """
           - name: clone main
             ansible.builtin.git: {repo: "\(repo)", dest: "{{ base }}/main", key_file: /root/.ssh/deploy_key}
@@ -91,6 +91,10 @@ import Testing
             git: {repo: "\(repo)", dest: "{{ base }}/bare.git", bare: true, key_file: /root/.ssh/deploy_key}
           - name: bare mirror again
             git: {repo: "\(repo)", dest: "{{ base }}/bare.git", bare: true, key_file: /root/.ssh/deploy_key}
+          - name: a pull request's commit by refspec, from a remote named upstream
+            git: {repo: "\(repo)", dest: "{{ base }}/pr", version: "\(pull)", remote: upstream, refspec: "+refs/pull/*:refs/remotes/upstream/pull/*", key_file: /root/.ssh/deploy_key}
+          - name: the pull request again
+            git: {repo: "\(repo)", dest: "{{ base }}/pr", version: "\(pull)", remote: upstream, refspec: "+refs/pull/*:refs/remotes/upstream/pull/*", key_file: /root/.ssh/deploy_key}
         """
     }
 
@@ -102,6 +106,14 @@ import Testing
         try git.commit("VERSION", "v-diff-\(tag)", tag: tag, in: repository)
         try git.commit("VERSION", "v-after-\(tag)", in: repository)
         let first = try git.onServer("git -C \(repository.bare) rev-list --max-parents=0 main").trimmingCharacters(in: .whitespacesAndNewlines)
+        // A pull request: a commit only a ref outside refs/heads and refs/tags has (what refspec is for).
+        let pull = try git.onServer("""
+            set -e
+            cd \(repository.work) && git checkout -q -b pr-\(tag) main
+            printf 'pull request\\n' > PR && git add PR && git commit -q -m 'pull request'
+            git push -q origin HEAD:refs/pull/1/head && chown -R git:git /srv/git
+            git rev-parse HEAD && git checkout -q main
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
         let scpRepo = "git@\(git.server.address):\(repository.bare)"
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -109,7 +121,7 @@ import Testing
         let bases = ["ansible": "\(git.client.root)/by-ansible", "keel": "\(git.client.root)/by-keel"]
         for (tool, base) in bases {
             let playbook = "- hosts: web\n  gather_facts: false\n  vars: {base: \(base)}\n  tasks:\n"
-                + Self.tasks(repo: git.url(of: repository.bare), scpRepo: scpRepo, tag: tag, first: first)
+                + Self.tasks(repo: git.url(of: repository.bare), scpRepo: scpRepo, tag: tag, first: first, pull: pull)
             try playbook.write(toFile: "\(dir)/\(tool).yml", atomically: true, encoding: .utf8)
         }
         let (status, output) = try AnsibleTool.run("ansible-playbook", ["-v", "-i", inventory, "\(dir)/ansible.yml"], home: dir + "/.ansible")
@@ -120,7 +132,7 @@ import Testing
         let byKeel = results.map { ($0.task.name, $0.status.rawValue) }
         #expect(byKeel.map { "\($0.0): \($0.1)" } == byAnsible.map { "\($0.task): \($0.status)" })
         // The results register sees: before, after and remote_url_changed wherever Ansible reports them.
-        #expect(byAnsible.filter { $0.result["after"] != nil }.count == 13, "ansible-playbook -v results were not read")
+        #expect(byAnsible.filter { $0.result["after"] != nil }.count == 15, "ansible-playbook -v results were not read")
         for (keelResult, ansible) in zip(results, byAnsible) where keelResult.task.name != "a local modification" {
             for key in ["before", "after", "remote_url_changed"] {
                 guard let expected = ansible.result[key] else { continue }
@@ -128,9 +140,9 @@ import Testing
             }
         }
 
-        let inspect = "for d in main shallow tag commit bare.git; do printf '%s %s %s %s\\n' $d \"$(git -C $d rev-parse HEAD)\" "
+        let inspect = "for d in main shallow tag commit bare.git pr; do printf '%s %s %s %s\\n' $d \"$(git -C $d rev-parse HEAD)\" "
             + "\"$(git -C $d symbolic-ref -q --short HEAD || echo detached)\" \"$(git -C $d status --porcelain --untracked-files=no | wc -l)\"; done; "
-            + "git -C main config --get remote.origin.url; git -C shallow rev-list --count HEAD"
+            + "git -C main config --get remote.origin.url; git -C shallow rev-list --count HEAD; git -C pr remote; cat pr/PR"
         let ansibleCheckouts = try git.client.sh("cd \(bases["ansible"]!) && \(inspect)")
         let keelCheckouts = try git.client.sh("cd \(bases["keel"]!) && \(inspect)")
         #expect(keelCheckouts == ansibleCheckouts)
@@ -170,13 +182,19 @@ import Testing
         let (checkStatus, predicted) = await keel(dir + "/deploy.yml", inventory: inventory, check: true)
         #expect(checkStatus == .ok, "\(predicted.filter { $0.status == .failed }.map { $0.message ?? "" })")
         #expect(try git.client.sh("[ -e \(path) ] && echo exists || echo absent") == "absent\n", "check mode wrote to the host")
+        // Timed for docs/git-releases.md (printed, never judged: the machine's load decides them).
+        let clock = ContinuousClock()
+        let deployStart = clock.now
         let (status, deployed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        let deployTime = clock.now - deployStart
         #expect(status == .ok, "\(deployed.filter { $0.status == .failed }.map { $0.message ?? "" })")
         // Check mode predicts every change, the reload command's included (as Ansible reports commands there).
         #expect(changed(deployed) == changed(predicted))
         #expect(changed(deployed).contains("git_release : Run the reload command"))
         #expect(try git.client.sh("readlink \(path)/current; cat \(path)/current/HEALTH") == "releases/\(goodID)\nok\n")
+        let againStart = clock.now
         let (againStatus, again) = await keel(dir + "/deploy.yml", inventory: inventory)
+        let againTime = clock.now - againStart
         #expect(againStatus == .ok && changed(again) == [], "second deploy changed: \(changed(again))")
 
         let bad = try git.commit("HEALTH", "broken", branch: "staging", in: repository)
@@ -185,10 +203,20 @@ import Testing
         #expect(changed(badPredicted).contains("git_release : Validate releases/\(bad.prefix(12)) and switch current to it"), "\(changed(badPredicted))")
         #expect(try git.client.sh("ls \(path)/releases") == "\(goodID)\n", "check mode cloned")
 
+        let failedStart = clock.now
         let (failedStatus, failed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        let failedTime = clock.now - failedStart
         #expect(failedStatus != .ok, "a deploy that failed its health gate reported success")
         #expect(failed.contains { $0.task.name == "git_release : Roll back to the previous release" && $0.status == .changed })
         #expect(try git.client.sh("readlink \(path)/current; cat \(path)/current/HEALTH") == "releases/\(goodID)\nok\n")
         #expect(try git.client.sh("cut -d' ' -f2,3 \(path)/history") == "switch \(goodID)\nswitch \(bad.prefix(12))\nrollback \(goodID)\n")
+
+        func seconds(_ duration: Duration) -> String { String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) }
+        func task(_ results: [HostTaskResult], _ prefix: String) -> String {
+            results.first { $0.task.name.hasPrefix("git_release : " + prefix) }.map { String(format: "%.3f s", $0.elapsedSeconds) } ?? "-"
+        }
+        print("git_release timings: deploy \(seconds(deployTime)) (switch task \(task(deployed, "Validate"))), converged re-run \(seconds(againTime)), "
+              + "failed deploy with automatic rollback \(seconds(failedTime)) (switch task \(task(failed, "Validate")), "
+              + "rollback task \(task(failed, "Roll back")))")
     }
 }
