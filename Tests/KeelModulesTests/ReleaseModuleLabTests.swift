@@ -48,7 +48,10 @@ import Testing
             """)
         try git.onServer("""
             rm -f \(requests).log \(requests).stop \(requests).finished
-            nohup sh -c 'i=0; while [ $i -lt 20000 ] && [ ! -e \(requests).stop ]; do curl -fsS --max-time 10 \(url) 2>/dev/null || echo MISSING; i=$((i+1)); done > \(requests).log; touch \(requests).finished' >/dev/null 2>&1 </dev/null &
+            # The loop starts once the server answers (before, curl would only find nothing listening).
+            for i in $(seq 300); do curl -fsS --max-time 10 \(url) >/dev/null 2>&1 && break; sleep 0.1; done
+            # A failed request is logged with curl's exit status (22: an HTTP error such as 404, 7: refused).
+            nohup sh -c 'i=0; while [ $i -lt 20000 ] && [ ! -e \(requests).stop ]; do curl -fsS --max-time 10 \(url) 2>/dev/null || echo "FAILED curl exit $?"; i=$((i+1)); done > \(requests).log; touch \(requests).finished' >/dev/null 2>&1 </dev/null &
             # The switches start once a request was answered.
             for i in $(seq 300); do grep -q '^release' \(requests).log 2>/dev/null && exit 0; sleep 0.1; done; exit 1
             """)
