@@ -30,11 +30,13 @@ import Testing
         let host = git.client
         let path = try layout(host, releases: 3)
         _ = try await host.run(ReleaseModule.self, switched(path, "r1"))
-        // Two bounded readers through current while it switches. On the host, `cat` as fast as the shell
-        // goes (at most 500000 reads). Over the network, from the other lab host to this one's lab address
-        // (nothing else is asked), HTTP requests to a web server on this host serving PATH, which resolves
-        // current on every request as a real one would (at most 20000 requests; the server ends after 15
-        // minutes at the latest). Both stop when told.
+        // Three bounded readers through current while it switches. On the host, `cat` as fast as the shell
+        // goes (at most 500000 reads), and a Python loop opening current/VERSION without starting a process
+        // per read (at most 20 million reads, 10 minutes): dense enough to land between the two system calls
+        // of a switch that removes the link before making the new one. Over the network, from the other lab
+        // host to this one's lab address (nothing else is asked), HTTP requests to a web server on this host
+        // serving PATH, which resolves current on every request as a real one would (at most 20000 requests;
+        // the server ends after 15 minutes at the latest). All stop when told.
         let port = 18000 + Int.random(in: 0..<1000)
         let url = "http://\(host.lab.address):\(port)/current/VERSION"
         let requests = "/tmp/keel-requests-\(port)"
@@ -43,8 +45,25 @@ import Testing
             nohup sh -c 'i=0; while [ $i -lt 500000 ] && [ ! -e stop ]; do cat current/VERSION 2>/dev/null || echo MISSING; i=$((i+1)); done > reads.log; touch finished' >/dev/null 2>&1 </dev/null &
             nohup timeout 900 /usr/bin/python3 -m http.server \(port) --bind \(host.lab.address) --directory \(path) >/dev/null 2>&1 </dev/null &
             echo $! > http.pid
-            # The switches start once the reader reads.
-            for i in $(seq 300); do [ -s reads.log ] && exit 0; sleep 0.1; done; exit 1
+            cat > fast-reader.py <<'EOF'
+            import collections, os
+            seen, n = collections.Counter(), 0
+            open("fast.started", "w").close()
+            while n < 20000000 and (n % 1000 or not os.path.exists("stop")):
+                try:
+                    with open("current/VERSION") as f:
+                        seen[f.read().strip()] += 1
+                except OSError:
+                    seen["MISSING"] += 1
+                n += 1
+            with open("fast.log", "w") as f:
+                f.writelines(f"{value}\\t{count}\\n" for value, count in seen.items())
+            open("fast.finished", "w").close()
+            EOF
+            rm -f fast.log fast.finished fast.started
+            nohup timeout 600 /usr/bin/python3 fast-reader.py >/dev/null 2>&1 </dev/null &
+            # The switches start once the readers read.
+            for i in $(seq 300); do [ -s reads.log ] && [ -e fast.started ] && exit 0; sleep 0.1; done; exit 1
             """)
         try git.onServer("""
             rm -f \(requests).log \(requests).stop \(requests).finished
@@ -67,7 +86,18 @@ import Testing
             }
         }
         try git.onServer("touch \(requests).stop; for i in $(seq 300); do [ -e \(requests).finished ] && exit 0; sleep 0.1; done; exit 1")
-        try host.sh("touch \(path)/stop; kill $(cat \(path)/http.pid); for i in $(seq 100); do [ -e \(path)/finished ] && exit 0; sleep 0.1; done; exit 1")
+        try host.sh("""
+            touch \(path)/stop; kill $(cat \(path)/http.pid)
+            for i in $(seq 300); do [ -e \(path)/finished ] && [ -e \(path)/fast.finished ] && exit 0; sleep 0.1; done; exit 1
+            """)
+        // The fast reader counts what it saw (VALUE<TAB>COUNT): no release may be missing.
+        let fast = Dictionary(uniqueKeysWithValues: try host.sh("cat \(path)/fast.log").split(separator: "\n").compactMap { line -> (String, Int)? in
+            let fields = line.split(separator: "\t").map(String.init)
+            return fields.count == 2 ? (fields[0], Int(fields[1]) ?? 0) : nil
+        })
+        #expect(Set(fast.keys).isSubset(of: ["release r1", "release r2", "release r3"]), "the fast reader saw: \(fast)")
+        #expect(fast.count >= 2, "the fast reader saw only \(fast) while \(switches) switches ran")
+        print("release switch readers: open() in a loop on the host: \(fast.values.reduce(0, +)) reads during \(switches) switches: \(fast)")
         let logs = [("cat on the host", try host.sh("cat \(path)/reads.log")),
                     ("HTTP requests from \(git.server.name)", try git.onServer("cat \(requests).log"))]
         for (reader, log) in logs {
