@@ -1,6 +1,7 @@
 import Foundation
 import KeelBase
 import KeelEngine
+import KeelLab
 import KeelReport
 import KeelTestSupport
 import Synchronization
@@ -218,5 +219,80 @@ import Testing
         print("git_release timings: deploy \(seconds(deployTime)) (switch task \(task(deployed, "Validate"))), converged re-run \(seconds(againTime)), "
               + "failed deploy with automatic rollback \(seconds(failedTime)) (switch task \(task(failed, "Validate")), "
               + "rollback task \(task(failed, "Roll back")))")
+    }
+
+    /// The recipe with a real service: a systemd unit serving PATH over HTTP on a systemd lab host, reloaded
+    /// by the role's `systemd: state=reloaded` after the switch and after the rollback, the health gate an
+    /// HTTP request to it through current.
+    @Test func theRecipeReloadsASystemdServiceAndItsHealthGateAsksTheService() async throws {
+        let git = try await GitLab.shared.lab()
+        let repository = try git.copyOfRepository("service-\(UUID().uuidString.prefix(6).lowercased())")
+        let good = try git.commit("HEALTH", "ok", branch: "main", in: repository)
+        let host = try await LabFixture.shared.hosts(1, flavor: .systemd, prefix: "gitsd")[0]
+        let lab = LabFixture.shared.lab
+        func onHost(_ script: String) throws -> String {
+            let result = try lab.exec(host.name, script)
+            guard result.status == 0 else { throw KeelError("`\(script)` exited \(result.status) on \(host.name): \(result.stderr)\(result.stdout)") }
+            return result.stdout
+        }
+        // The client's deploy key and the git server's host key on this host too; the service reloads by
+        // recording it (a reload the test can count).
+        let deployKey = try git.client.sh("cat \(GitLab.deployKey)")
+        let path = "/srv/shop-\(UUID().uuidString.prefix(6).lowercased())"
+        try onHost("""
+            set -e
+            mkdir -p /root/.ssh && chmod 700 /root/.ssh
+            printf '%s' '\(deployKey)' > \(GitLab.deployKey) && chmod 600 \(GitLab.deployKey)
+            printf '%s %s\\n' '\(git.server.address)' '\(git.server.hostKey)' > /root/.ssh/known_hosts
+            mkdir -p \(path)
+            cat > /etc/systemd/system/shop.service <<'EOF'
+            [Service]
+            ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory \(path)
+            ExecReload=/bin/sh -c 'echo reload >> \(path)/reloads'
+            EOF
+            systemctl daemon-reload && systemctl restart shop
+            """)
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inventory = dir + "/inventory.ini"
+        try LabInventory.ini([host], group: "web", lab: lab, hostVars: [host.name: "ansible_python_interpreter=/usr/bin/python3"])
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
+        try """
+            - hosts: web
+              gather_facts: false
+              roles:
+                - role: git_release
+                  vars:
+                    git_release_repo: "\(git.url(of: repository.bare))"
+                    git_release_path: \(path)
+                    git_release_key_file: \(GitLab.deployKey)
+                    git_release_service: shop
+                    git_release_health_command: "curl -fsS http://127.0.0.1:8080/current/HEALTH"
+                    git_release_health_retries: 3
+                    git_release_health_delay: 1
+            """.write(toFile: dir + "/deploy.yml", atomically: true, encoding: .utf8)
+        func changed(_ results: [HostTaskResult]) -> [String] { results.filter { $0.status == .changed }.map(\.task.name) }
+
+        let (status, deployed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(status == .ok, "\(deployed.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" })")
+        #expect(changed(deployed).contains("git_release : Reload the service"), "\(changed(deployed))")
+        #expect(try onHost("readlink \(path)/current; cat \(path)/reloads; curl -fsS http://127.0.0.1:8080/current/HEALTH")
+                == "releases/\(good.prefix(12))\nreload\nok\n")
+        let (againStatus, again) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(againStatus == .ok && changed(again) == [], "second deploy changed: \(changed(again))")
+
+        // A bad commit: the service answers 404 for its health check.
+        let bad = try git.onServer("""
+            set -e
+            cd \(repository.work) && git checkout -q main && git rm -q HEALTH && git commit -q -m 'no health'
+            git push -q origin main && chown -R git:git /srv/git && git rev-parse HEAD
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (failedStatus, failed) = await keel(dir + "/deploy.yml", inventory: inventory)
+        #expect(failedStatus != .ok, "a deploy that failed its health gate reported success")
+        #expect(failed.contains { $0.task.name == "git_release : Reload the service on the previous release" && $0.status == .changed },
+                "\(failed.map { "\($0.task.name): \($0.status)" })")
+        #expect(try onHost("readlink \(path)/current; cat \(path)/reloads; curl -fsS http://127.0.0.1:8080/current/HEALTH")
+                == "releases/\(good.prefix(12))\nreload\nreload\nreload\nok\n", "the bad release \(bad.prefix(12)) is still served")
+        try onHost("systemctl stop shop; rm -rf \(path) /etc/systemd/system/shop.service; systemctl daemon-reload")
     }
 }
