@@ -212,6 +212,23 @@ import Testing
         #expect(try git.client.sh("readlink \(path)/current; cat \(path)/current/HEALTH") == "releases/\(goodID)\nok\n")
         #expect(try git.client.sh("cut -d' ' -f2,3 \(path)/history") == "switch \(goodID)\nswitch \(bad.prefix(12))\nrollback \(goodID)\n")
 
+        // A failure inside the switch task after it switched (keep: 0 must remove the old bad release, and a
+        // file system mounted in it cannot be removed) is rolled back too, to the release served before.
+        let next = try git.commit("HEALTH", "ok", branch: "staging", in: repository)
+        let mount = "\(path)/releases/\(bad.prefix(12))/mnt"
+        try git.client.sh("mkdir -p \(mount) && mount -t tmpfs tmpfs \(mount)")
+        try playbook.replacingOccurrences(of: "git_release_health_delay: 0", with: "git_release_health_delay: 0\n        git_release_keep: 0")
+            .write(toFile: dir + "/deploy-keep0.yml", atomically: true, encoding: .utf8)
+        let (pruneStatus, pruneFailed) = await keel(dir + "/deploy-keep0.yml", inventory: inventory)
+        try git.client.sh("umount \(mount)")
+        #expect(pruneStatus != .ok, "a deploy whose switch task failed reported success")
+        #expect(pruneFailed.contains { $0.task.name == "git_release : Roll back to the previous release" && $0.status == .changed },
+                "\(pruneFailed.map { "\($0.task.name): \($0.status)" })")
+        let failure = pruneFailed.first { $0.task.name == "git_release : The deploy failed" }?.message ?? ""
+        #expect(failure.contains("rolled back to \(goodID)") && failure.contains("cannot remove"), "\(failure)")
+        #expect(try git.client.sh("readlink \(path)/current; cut -d' ' -f2,3 \(path)/history | tail -n 2")
+                == "releases/\(goodID)\nswitch \(next.prefix(12))\nrollback \(goodID)\n")
+
         func seconds(_ duration: Duration) -> String { String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) }
         func task(_ results: [HostTaskResult], _ prefix: String) -> String {
             results.first { $0.task.name.hasPrefix("git_release : " + prefix) }.map { String(format: "%.3f s", $0.elapsedSeconds) } ?? "-"
