@@ -16,6 +16,10 @@ for kind in rename busybox; do
   touch stop; wait
   echo "$kind: $(wc -l < reads) reads, $(grep -c MISSING reads) missing"
 done
+# the switch as the module runs it (ln -s + mv -T: two process starts), without readers
+start=$(date +%s%N)
+for i in $(seq 500); do ln -s releases/b .n && mv -T .n current; ln -s releases/a .n && mv -T .n current; done
+echo "ln -s + mv -T switch: $(( ($(date +%s%N) - start) / 1000 / 1000 )) us each (1000 switches)"
 # the rename alone, without process start-up: python's os.replace
 python3 - <<'PY'
 import os, time

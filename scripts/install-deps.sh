@@ -19,6 +19,9 @@ PACKAGES=(libssh2-1-dev openssh-server openssh-client iproute2 tini debootstrap 
 PACKAGES+=(libsqlite3-dev)
 # git: the git module's tests (a bare repository on one light host, cloned over SSH by another).
 PACKAGES+=(git)
+# gnupg (gpg, gpg-agent): the git module's verify_commit test signs a commit; curl: the release test's request loop
+# from one light host to another through `current`.
+PACKAGES+=(gnupg curl)
 # binutils (objdump, strip) and lintian: scripts/package and its test.
 PACKAGES+=(binutils lintian)
 # docker-registry, apache2-utils (htpasswd -B), openssl: the podman image tests' local registry (TLS from a test CA, htpasswd auth).
