@@ -1,0 +1,127 @@
+import Foundation
+import KeelBase
+import KeelEngine
+import KeelReport
+import KeelTestSupport
+import Synchronization
+import Testing
+@testable import KeelModules
+
+/// community.mysql's modules in one playbook on MariaDB: Keel's check run predicts exactly the tasks its
+/// real run changes and writes nothing, a second run changes nothing, and ansible-playbook (community.mysql
+/// from the venv, PyMySQL on the host) running the same playbook on a second host reports the same
+/// changed/ok/skipped per task and leaves the same databases, accounts, password hashes and grants.
+@Suite("mysql_* playbook: check, converge, idempotence, Ansible differential", .serialized) struct MySQLPlaybookLabTests {
+    static let password = "s3cret-Keel-pw"
+
+    final class Recorder: ReportSink, Sendable {
+        private let store = Mutex<[HostTaskResult]>([])
+        private let all = Mutex<[String]>([])
+        var results: [HostTaskResult] { store.withLock { $0 } }
+        var events: [String] { all.withLock { $0 } }
+        func handle(_ event: RunEvent) async {
+            all.withLock { $0.append("\(event)") }
+            if case .hostResult(let result) = event { store.withLock { $0.append(result) } }
+        }
+    }
+
+    static let playbook = """
+        - hosts: db
+          gather_facts: false
+          vars:
+            app_password: \(password)
+          tasks:
+            - name: app database
+              community.mysql.mysql_db: {name: keelapp, encoding: utf8mb4, collation: utf8mb4_unicode_ci}
+            - name: two databases, one of them existing
+              community.mysql.mysql_db: {name: [keelapp, keelother], encoding: latin1}
+            - name: the test database is removed
+              mysql_db: {name: test, state: absent}
+            - name: a database that never existed stays absent
+              mysql_db: {name: never_there, state: absent}
+            - name: app user
+              community.mysql.mysql_user:
+                name: keelapp
+                host: localhost
+                password: "{{ app_password }}"
+                priv: "keelapp.*:ALL/keelother.*:SELECT,INSERT"
+                column_case_sensitive: false
+                tls_requires: {}
+            - name: reporting user with the grant option
+              mysql_user: {name: report, host: "%", password: other-pw, priv: "*.*:SELECT,PROCESS,GRANT/keelother.*:UPDATE", column_case_sensitive: true}
+            - name: append a privilege
+              mysql_user: {name: appender, host: "%", priv: "keelother.*:INSERT", append_privs: true, column_case_sensitive: true}
+            - name: replace an account's privileges
+              mysql_user: {name: legacy, host: localhost, priv: "keelapp.*:SELECT,INSERT", column_case_sensitive: false}
+            - name: a new password only on create
+              mysql_user: {name: legacy, host: localhost, password: another-pw, update_password: on_create, column_case_sensitive: false}
+            - name: the stale account is removed
+              mysql_user: {name: stale, host: localhost, state: absent, column_case_sensitive: false}
+            - name: primary status
+              community.mysql.mysql_replication: {mode: getprimary}
+              register: primary
+            - name: read a variable
+              community.mysql.mysql_variables: {variable: max_connections}
+              register: connections
+            - name: what they returned
+              assert:
+                that:
+                  - not primary.Is_Primary
+                  - connections.msg | int > 0
+              when: not ansible_check_mode
+        """
+
+    func keel(_ playbook: String, inventory: String, check: Bool = false) async -> (PlaybookRunner.ExitStatus, Recorder) {
+        var options = RunOptions()
+        options.inventorySources = [inventory]
+        options.checkMode = check
+        options.diffMode = true
+        let recorder = Recorder()
+        let status = await PlaybookRunner(options: options, sinks: [recorder]).run([playbook])
+        return (status, recorder)
+    }
+
+    @Test func checkConvergeIdempotenceAndTheSameResultAsAnsible() async throws {
+        let hosts = try await LabFixture.shared.hosts(2, prefix: "mysql")
+        let (keelHost, ansibleHost) = (hosts[0], hosts[1])
+        for host in hosts { try MySQLLabHost.prepare(host) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keel-mysql-play-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.playbook.write(toFile: dir + "/site.yml", atomically: true, encoding: .utf8)
+        for (name, host) in [("keel", keelHost), ("ansible", ansibleHost)] {
+            let inventory = LabInventory.ini([host], group: "db", lab: LabFixture.shared.lab,
+                                             hostVars: [host.name: "ansible_python_interpreter=/usr/bin/python3"])
+            try inventory.write(toFile: "\(dir)/\(name).ini", atomically: true, encoding: .utf8)
+        }
+        func changed(_ results: [HostTaskResult]) -> [String] { results.filter { $0.status == .changed }.map(\.task.name) }
+        func failures(_ results: [HostTaskResult]) -> [String] { results.filter { $0.status == .failed }.map { "\($0.task.name): \($0.message ?? "")" } }
+
+        let initial = try MySQLLabHost.state(keelHost)
+        let (checkStatus, check) = await keel(dir + "/site.yml", inventory: dir + "/keel.ini", check: true)
+        #expect(checkStatus == .ok, "\(failures(check.results))")
+        #expect(try MySQLLabHost.state(keelHost) == initial, "the check run changed the server")
+
+        let (status, real) = await keel(dir + "/site.yml", inventory: dir + "/keel.ini")
+        #expect(status == .ok, "\(failures(real.results))")
+        #expect(changed(real.results) == changed(check.results), "check mode predicted \(changed(check.results)), the run changed \(changed(real.results))")
+        #expect(changed(real.results) == ["app database", "two databases, one of them existing", "the test database is removed", "app user",
+                                          "reporting user with the grant option", "append a privilege", "replace an account's privileges",
+                                          "the stale account is removed"])
+        #expect(!real.events.joined().contains(Self.password) && !check.events.joined().contains(Self.password), "the password appears in the run's events")
+
+        let (againStatus, again) = await keel(dir + "/site.yml", inventory: dir + "/keel.ini")
+        #expect(againStatus == .ok && changed(again.results) == [], "second run changed: \(changed(again.results)) \(failures(again.results))")
+
+        let (ansibleStatus, output) = try AnsibleTool.run("ansible-playbook", ["-i", dir + "/ansible.ini", dir + "/site.yml"], home: dir + "/.ansible")
+        #expect(ansibleStatus == 0, "ansible-playbook failed:\n\(output.suffix(3000))")
+        let byAnsible = GitPlaybookLabTests.ansibleResults(output).map { "\($0.task): \($0.status)" }
+        let byKeel = real.results.map { "\($0.task.name): \($0.status.rawValue)" }
+        #expect(byKeel == byAnsible)
+        let keelState = try MySQLLabHost.state(keelHost), ansibleState = try MySQLLabHost.state(ansibleHost)
+        #expect(keelState == ansibleState)
+        #expect(keelState.contains("GRANT SELECT, INSERT ON `keelapp`.* TO `legacy`@`localhost`") && !keelState.contains("legacydb")
+                && keelState.contains("GRANT SELECT, INSERT ON `keelother`.* TO `appender`@`%`") && !keelState.contains("stale@"), "\(keelState)")
+        #expect(keelState.contains(MySQLAccount.nativeHash(Self.password)), "the app user's password hash")
+    }
+}
