@@ -3,6 +3,7 @@ import KeelBase
 import KeelEngine
 import KeelReport
 import KeelTestSupport
+import OrderedCollections
 import Synchronization
 import Testing
 @testable import KeelModules
@@ -123,5 +124,57 @@ import Testing
         #expect(keelState.contains("GRANT SELECT, INSERT ON `keelapp`.* TO `legacy`@`localhost`") && !keelState.contains("legacydb")
                 && keelState.contains("GRANT SELECT, INSERT ON `keelother`.* TO `appender`@`%`") && !keelState.contains("stale@"), "\(keelState)")
         #expect(keelState.contains(MySQLAccount.nativeHash(Self.password)), "the app user's password hash")
+    }
+
+    /// The modules one by one on the same server: a login with a password (never in a message), password
+    /// changes, variables (no check mode, as the collection), replication status on a server that is none.
+    @Test func loginsPasswordsVariablesAndReplicationStatus() async throws {
+        let host = try await LabModuleHost.make(prefix: "mysql")
+        try MySQLLabHost.prepare(host.lab)
+        try MySQLLabHost.sh(host.lab, "mariadb --no-defaults --socket=\(MySQLLabHost.socket) -e \"DROP USER IF EXISTS 'km_admin'@'localhost'; DROP DATABASE IF EXISTS km_db\"")
+        let secret = "km-Secret-1"
+        let admin: [String: Value] = ["name": "km_admin", "password": .string(secret), "priv": .dict(["*.*": "ALL,GRANT"]), "column_case_sensitive": false]
+        let created = try await host.run(MySQLUserModule.self, .init(uniqueKeysWithValues: admin.sorted { $0.key < $1.key }))
+        #expect(created.changed && created.values["msg"] == "User added" && created.values["password_changed"] == .bool(true))
+
+        // As that account, over the socket with a password and no option file.
+        let asAdmin: [(String, Value)] = [("login_user", "km_admin"), ("login_password", .string(secret)), ("config_file", "/nonexistent.cnf")]
+        let database = try await host.run(MySQLDBModule.self, .init(uniqueKeysWithValues: [("name", "km_db")] + asAdmin))
+        #expect(database.changed && database.values["executed_commands"] == .list(["CREATE DATABASE `km_db`"]), "\(database.values)")
+        let wrong = await host.outcome(MySQLDBModule.self, ["name": "km_db", "login_user": "km_admin", "login_password": "km-Wrong-2", "config_file": "/nonexistent.cnf"])
+        #expect(wrong.failed && (wrong.message ?? "").contains("Access denied") && !(wrong.message ?? "").contains("km-Wrong-2"), "\(wrong.message ?? "")")
+
+        // A new password: check mode predicts it without showing it, the run changes the stored hash, then ok.
+        var changedPassword: [String: Value] = admin
+        changedPassword["password"] = "km-Secret-3"
+        let args = OrderedDictionary(uniqueKeysWithValues: changedPassword.sorted { $0.key < $1.key })
+        let predicted = try await host.run(MySQLUserModule.self, args, .check)
+        #expect(predicted.changed && !"\(predicted)".contains("km-Secret-3") && !"\(predicted)".contains(MySQLAccount.nativeHash("km-Secret-3")))
+        let changed = try await host.run(MySQLUserModule.self, args)
+        #expect(changed.changed && changed.values["msg"] == "Password updated (new style)")
+        let hash = try MySQLLabHost.sh(host.lab, "mariadb --no-defaults --socket=\(MySQLLabHost.socket) -N -B -e \"SELECT authentication_string FROM mysql.user WHERE User = 'km_admin'\"")
+        #expect(hash == MySQLAccount.nativeHash("km-Secret-3") + "\n")
+        #expect(try await host.run(MySQLUserModule.self, args).changed == false)
+
+        // mysql_variables: skipped in check mode (no check mode, as the collection); set, then ok.
+        let variable: OrderedDictionary<String, Value> = ["variable": "max_connections", "value": "171"]
+        #expect(try await host.run(MySQLVariablesModule.self, variable, .check).skipped)
+        let set = try await host.run(MySQLVariablesModule.self, variable)
+        #expect(set.changed && set.values["queries"] == .list(["SET GLOBAL `max_connections` = 171"]), "\(set.values)")
+        #expect(try await host.run(MySQLVariablesModule.self, variable).changed == false)
+        #expect(try await host.run(MySQLVariablesModule.self, ["variable": "max_connections"]).values["msg"] == "171")
+        #expect(try await host.run(MySQLVariablesModule.self, ["variable": "max_connections", "value": "151"]).changed)
+        #expect(await host.outcome(MySQLVariablesModule.self, ["variable": "no_such_variable", "value": "1"]).failed)
+
+        // Replication status of a server that is neither primary nor replica.
+        let replica = try await host.run(MySQLReplicationModule.self, ["mode": "getreplica"])
+        #expect(replica.values["Is_Replica"] == .bool(false) && !replica.changed)
+        let primary = try await host.run(MySQLReplicationModule.self, ["mode": "getprimary"])
+        #expect(primary.values["Is_Primary"] == .bool(false))
+        #expect(await host.outcome(MySQLReplicationModule.self, ["mode": "changeprimary"]).failed)
+
+        let dropped = try await host.run(MySQLUserModule.self, ["name": "km_admin", "host_all": true, "state": "absent"])
+        #expect(dropped.changed && dropped.values["msg"] == "User deleted")
+        #expect(try await host.run(MySQLDBModule.self, ["name": "km_db", "state": "absent"]).changed)
     }
 }
