@@ -179,7 +179,16 @@ import Testing
         #expect(replica.values["Is_Replica"] == .bool(false) && !replica.changed)
         let primary = try await host.run(MySQLReplicationModule.self, ["mode": "getprimary"])
         #expect(primary.values["Is_Primary"] == .bool(false))
-        #expect(await host.outcome(MySQLReplicationModule.self, ["mode": "changeprimary"]).failed)
+        #expect(await host.outcome(MySQLReplicationModule.self, ["mode": "resetprimary"]).failed)
+
+        // changeprimary as geerlingguy.mysql's replica path writes it (not started: there is no primary).
+        let change = try await host.run(MySQLReplicationModule.self, ["mode": "changeprimary", "master_host": "192.0.2.10", "master_user": "repl",
+                                                                      "master_password": "km-Repl-4", "master_log_file": "mysql-bin.000001", "master_log_pos": 4])
+        #expect(change.changed && !"\(change)".contains("km-Repl-4"), "\(change)")
+        let configured = try await host.run(MySQLReplicationModule.self, ["mode": "getreplica"])
+        #expect(configured.values["Is_Replica"] == .bool(true) && configured.values["Master_Host"] == "192.0.2.10"
+                && configured.values["Master_User"] == "repl" && configured.values["Read_Master_Log_Pos"] == 4, "\(configured.values)")
+        try MySQLLabHost.sh(host.lab, "mariadb --no-defaults --socket=\(MySQLLabHost.socket) -e 'STOP SLAVE; RESET SLAVE ALL'")
 
         let dropped = try await host.run(MySQLUserModule.self, ["name": "km_admin", "host_all": true, "state": "absent"])
         #expect(dropped.changed && dropped.values["msg"] == "User deleted")
