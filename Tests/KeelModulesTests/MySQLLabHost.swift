@@ -11,7 +11,7 @@ enum MySQLLabHost {
     static let socket = "/run/mysqld/mysqld.sock"
 
     /// Starts the server when it is not running, and resets what the suite's playbook manages, so a reused
-    /// host starts from the same state: no app databases or users, a `test` database, a stale account, and the accounts whose privileges the playbook appends to and replaces.
+    /// host starts from the same state: no app databases or users, a `test` database, a stale account, and the accounts whose privileges and password the playbook changes.
     static func prepare(_ host: LabHost) throws {
         try sh(host, """
             mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
@@ -23,7 +23,8 @@ enum MySQLLabHost {
             mariadb-admin --no-defaults --socket=\(socket) ping >/dev/null || { tail -20 /var/log/keel-mariadbd.log >&2; exit 1; }
             printf '[client]\\nuser=root\\nsocket=\(socket)\\n' > /root/.my.cnf && chmod 600 /root/.my.cnf
             mariadb --no-defaults --socket=\(socket) -e "DROP DATABASE IF EXISTS keelapp; DROP DATABASE IF EXISTS keelother; CREATE DATABASE IF NOT EXISTS test; \
-              DROP USER IF EXISTS 'keelapp'@'localhost', 'report'@'%', 'stale'@'localhost', 'appender'@'%', 'legacy'@'localhost'; \
+              DROP USER IF EXISTS 'keelapp'@'localhost', 'report'@'%', 'stale'@'localhost', 'appender'@'%', 'legacy'@'localhost', 'rotate'@'localhost'; \
+              CREATE USER 'rotate'@'localhost' IDENTIFIED BY 'rotate-old'; \
               CREATE USER 'stale'@'localhost'; CREATE USER 'appender'@'%' IDENTIFIED BY 'appender-pw'; GRANT SELECT ON keelother.* TO 'appender'@'%'; \
               CREATE USER 'legacy'@'localhost' IDENTIFIED BY 'legacy-pw'; GRANT ALL ON legacydb.* TO 'legacy'@'localhost'; GRANT SELECT ON keelapp.* TO 'legacy'@'localhost'"
             """)

@@ -56,6 +56,8 @@ import Testing
               mysql_user: {name: legacy, host: localhost, priv: "keelapp.*:SELECT,INSERT", column_case_sensitive: false}
             - name: a new password only on create
               mysql_user: {name: legacy, host: localhost, password: another-pw, update_password: on_create, column_case_sensitive: false}
+            - name: a password rotated
+              mysql_user: {name: rotate, host: localhost, password: rotate-new, column_case_sensitive: false}
             - name: the stale account is removed
               mysql_user: {name: stale, host: localhost, state: absent, column_case_sensitive: false}
             - name: primary status
@@ -108,11 +110,23 @@ import Testing
         #expect(changed(real.results) == changed(check.results), "check mode predicted \(changed(check.results)), the run changed \(changed(real.results))")
         #expect(changed(real.results) == ["app database", "two databases, one of them existing", "the test database is removed", "app user",
                                           "reporting user with the grant option", "append a privilege", "replace an account's privileges",
-                                          "the stale account is removed"])
+                                          "a password rotated", "the stale account is removed"])
         #expect(!real.events.joined().contains(Self.password) && !check.events.joined().contains(Self.password), "the password appears in the run's events")
 
         let (againStatus, again) = await keel(dir + "/site.yml", inventory: dir + "/keel.ini")
         #expect(againStatus == .ok && changed(again.results) == [], "second run changed: \(changed(again.results)) \(failures(again.results))")
+
+        // ansible-playbook --check on its fresh host predicts what Keel's check run predicted, with the same results.
+        let (ansibleCheckStatus, checkOutput) = try AnsibleTool.run("ansible-playbook", ["--check", "-v", "-i", dir + "/ansible.ini", dir + "/site.yml"], home: dir + "/.ansible")
+        #expect(ansibleCheckStatus == 0, "ansible-playbook --check failed:\n\(checkOutput.suffix(3000))")
+        let ansibleCheck = GitPlaybookLabTests.ansibleResults(checkOutput)
+        #expect(check.results.map { "\($0.task.name): \($0.status.rawValue)" } == ansibleCheck.map { "\($0.task): \($0.status)" })
+        for (keelResult, theirs) in zip(check.results, ansibleCheck) where keelResult.status != .skipped {
+            for key in ["msg", "db", "db_list", "user", "password_changed"] {
+                guard let expected = theirs.result[key] else { continue }
+                #expect(keelResult.values[key] == expected, "check: \(theirs.task): \(key): Keel \(keelResult.values[key] ?? .null), Ansible \(expected)")
+            }
+        }
 
         let (ansibleStatus, output) = try AnsibleTool.run("ansible-playbook", ["-v", "-i", dir + "/ansible.ini", dir + "/site.yml"], home: dir + "/.ansible")
         #expect(ansibleStatus == 0, "ansible-playbook failed:\n\(output.suffix(3000))")

@@ -234,8 +234,10 @@ public struct MySQLUserModule: Module {
         let secrets = [newHash, a.password, a.plugin_auth_string, a.plugin_hash_string].compactMap { $0 }.filter { !$0.isEmpty }
         var plan = Plan(steps: [Step(target: a.target, statements: statements, shown: shown, secrets: secrets)],
                         diffs: [Diff(label: "account '\(a.name)'@'\(self.host(a))'", before: before, after: after)], values: values)
-        // As the collection: a new account's password_changed is not known in check mode.
-        if a.state == .present && observed.accounts.isEmpty { plan.checkModeValues = ["password_changed": .null] }
+        // As the collection: a new account's password_changed is not known in check mode, and a password
+        // that would change is "Password updated" without the style the real run reports.
+        if a.state == .present && observed.accounts.isEmpty { plan.checkModeValues["password_changed"] = .null }
+        if msg == "Password updated (new style)" { plan.checkModeValues["msg"] = "Password updated" }
         return plan
     }
 
