@@ -166,6 +166,14 @@ import Testing
         let wrong = await host.outcome(MySQLDBModule.self, ["name": "km_db", "login_user": "km_admin", "login_password": "km-Wrong-2", "config_file": "/nonexistent.cnf"])
         #expect(wrong.failed && (wrong.message ?? "").contains("Access denied") && !(wrong.message ?? "").contains("km-Wrong-2"), "\(wrong.message ?? "")")
 
+        // check_implicit_admin: root through the socket first, whatever login the task names.
+        let implicit: OrderedDictionary<String, Value> = ["name": "km_db2", "check_implicit_admin": true, "login_user": "nobody",
+                                                          "login_password": "km-Bad-5", "config_file": "/nonexistent.cnf"]
+        #expect(try await host.run(MySQLDBModule.self, implicit).changed)
+        var dropImplicit = implicit
+        dropImplicit["state"] = "absent"
+        #expect(try await host.run(MySQLDBModule.self, dropImplicit).changed)
+
         // A new password: check mode predicts it without showing it, the run changes the stored hash, then ok.
         var changedPassword: [String: Value] = admin
         changedPassword["password"] = "km-Secret-3"
