@@ -33,6 +33,9 @@ PACKAGES+=(curl)
 # postgresql-15: the postgresql_* module tests run its cluster on light hosts; scripts/build-postgres-lab-image
 # builds the VPS tests' offline PostgreSQL image from its files.
 PACKAGES+=(postgresql-15)
+# mariadb-server, python3-pymysql: the mysql_* module tests run a MariaDB server on light hosts; ansible-playbook's
+# community.mysql side of their differential needs PyMySQL on the host.
+PACKAGES+=(mariadb-server python3-pymysql)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -81,6 +81,10 @@ public enum StandardModules {
         PodmanVolumeModule.self,
         PodmanPodModule.self,
         PodmanLoginModule.self,
+        MySQLDBModule.self,
+        MySQLUserModule.self,
+        MySQLVariablesModule.self,
+        MySQLReplicationModule.self,
     ]
 
     public static let controlActions: [any ControlAction.Type] = [

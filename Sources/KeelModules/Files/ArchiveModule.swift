@@ -11,7 +11,7 @@ import OrderedCollections
 public struct ArchiveModule: Module {
     public static let name = "archive"
     public static let aliases = ["community.general.archive"]
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Create a tar/zip archive or a compressed file on the host",
         description: """
@@ -34,6 +34,7 @@ public struct ArchiveModule: Module {
                 exclusion_patterns: ["*.bak"]
             """,
         deviations: [
+            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
             "The archive is written only when its members differ from the sources (Ansible rewrites it and compares), and check mode predicts that exactly (Ansible's always predicts a change for an archive).",
             "tar archives are GNU tar's format (Ansible's Python writes PAX); members, modes, owners and times are the same.",
         ])

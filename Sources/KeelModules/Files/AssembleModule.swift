@@ -8,7 +8,7 @@ import OrderedCollections
 /// like copy converges content: compared by SHA-256, written atomically after `validate`, optional backup.
 public struct AssembleModule: Module {
     public static let name = "assemble"
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self).acceptingSecurityContextOptions()
         .readingControllerFile(ControllerSource(option: "src", kind: "files", unless: "remote_src", unlessByDefault: true))
     public static let documentation = ModuleDocumentation(
         summary: "Put together a file on the host from a directory of fragments",
@@ -29,6 +29,7 @@ public struct AssembleModule: Module {
               assemble: src=motd.d dest=/etc/motd remote_src=false regexp='\\.txt$' delimiter='### fragment'
             """,
         deviations: [
+            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
             "Fragments on the host are read through the controller (the joined file is then sent back), not joined on the host.",
             "The result has `checksum` as SHA-256 (Ansible: SHA-1) and no md5sum.",
             "--diff shows the change for fragments on the host too (Ansible's module gives no diff).",

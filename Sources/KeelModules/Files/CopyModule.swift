@@ -8,7 +8,7 @@ import OrderedCollections
 /// attributes; written through FileWrite (atomic, validated, optional backup).
 public struct CopyModule: Module {
     public static let name = "copy"
-    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]]).acceptingSecurityContextOptions()
         .readingControllerFile(ControllerSource(option: "src", kind: "files", unless: "remote_src"))
     public static let documentation = ModuleDocumentation(
         summary: "Put a file (or a directory tree) with exactly this content on the host",
@@ -25,7 +25,7 @@ public struct CopyModule: Module {
         deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
                      "A directory tree is copied file by file (each file atomically), not as one archive.",
                      "The `checksum` return value is SHA-256, not SHA-1.",
-                     "local_follow, follow, checksum, unsafe_writes and attributes are not supported."])
+                     "local_follow, follow, checksum and attributes are not supported. SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."])
 
     public struct Arguments: ModuleArguments {
         @Option("dest", .path, required: true, help: "Where the file goes; an existing directory (or a path ending in /) receives src's file name.") var dest: String

@@ -19,7 +19,11 @@ public struct FileModule: Module {
                 dest: /srv/app/current
                 state: link
             - file: path=/tmp/stale state=absent
-            """)
+            """,
+        deviations: [
+            "SELinux: seuser, serole, setype and selevel change nothing on a host without SELinux (no /sys/fs/selinux/enforce), as in Ansible. With SELinux enabled the context is read with `stat -c %C` and the fields that differ are set with `chcon`; `_default` keeps the current field (Ansible asks the policy with matchpathcon). The enabled path is not tested in Keel's CI (its lab hosts have no SELinux).",
+            "unsafe_writes is accepted and ignored (nothing is written through a temporary file here).",
+        ])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest", "name"], help: "Path to manage.") var path: String
@@ -34,6 +38,12 @@ public struct FileModule: Module {
         @Option(FileAttributes.owner) var owner: String?
         @Option(FileAttributes.group) var group: String?
         var attributes: FileAttributes { FileAttributes(mode: mode, owner: owner, group: group) }
+        @Option(SecurityContextOptions.seuser) var seuser: String?
+        @Option(SecurityContextOptions.serole) var serole: String?
+        @Option(SecurityContextOptions.setype) var setype: String?
+        @Option(SecurityContextOptions.selevel) var selevel: String?
+        @Option(SecurityContextOptions.unsafeWrites) var unsafe_writes: Bool
+        var securityContext: SecurityContextOptions { SecurityContextOptions(seuser: seuser, serole: serole, setype: setype, selevel: selevel) }
 
         public init() {}
     }
@@ -60,6 +70,9 @@ public struct FileModule: Module {
         /// For state=hard: whether path and src are the same inode. For recurse: whether anything below differs.
         var sameInodeAsSource: Bool
         var childrenDiffer: Bool
+        /// The path's SELinux context ("" when it has none yet), observed only when the task asks for one
+        /// and the host has SELinux; nil otherwise (the options then change nothing, as in Ansible).
+        var securityContext: String? = nil
     }
 
     public enum Action: Sendable, Equatable, Codable {
@@ -68,6 +81,8 @@ public struct FileModule: Module {
         case link(source: String, hard: Bool, replace: Bool)
         case touch(createOnly: Bool)
         case attribute(AttributeChange, recursive: Bool)
+        /// `chcon` with these flags (-u/-r/-t/-l and their values, already quoted).
+        case securityContext([String])
     }
 
     /// One action on the task's path, with the flags that shape its command.
@@ -86,6 +101,7 @@ public struct FileModule: Module {
             case .link(let source, let hard, let replace): return "\(replace ? "replace" : "make") \(path) as a \(hard ? "hard" : "symbolic") link to \(source)"
             case .touch: return "touch \(path)"
             case .attribute(let change, let recursive): return "set \(change.diffLine) on \(path)\(recursive ? " recursively" : "")"
+            case .securityContext(let flags): return "set SELinux context \(flags.joined(separator: " ")) on \(path)"
             }
         }
     }
@@ -112,11 +128,13 @@ public struct FileModule: Module {
         if a.recurse, a.state == .directory || a.state == nil {
             script += "\n" + recursiveMismatchProbe(a)
         }
+        if !a.securityContext.isEmpty { script += "\n" + SecurityContextOptions.probe }
         let result = try await host.run(script)
         guard result.status == 0 || !result.stdout.isEmpty else {
             throw KeelError("\(host.name): cannot inspect \(a.path): \(result.stderrText)")
         }
         var text = result.stdout
+        let securityContext = SecurityContextOptions.extract(from: &text)
         let same = removeMarker("KEEL_SAME_INODE", from: &text)
         let differ = removeMarker("KEEL_CHILD_DIFFERS", from: &text)
         var followed: String?
@@ -125,7 +143,7 @@ public struct FileModule: Module {
             followed = String(decoding: text[text.startIndex + marker.count..<end], as: UTF8.self)
             text = Data(text[text.index(after: end)...])
         }
-        return State(path: try RemotePath.parse(text), followed: followed, sameInodeAsSource: same, childrenDiffer: differ)
+        return State(path: try RemotePath.parse(text), followed: followed, sameInodeAsSource: same, childrenDiffer: differ, securityContext: securityContext)
     }
 
     public func plan(_ a: Arguments, observed: State, on host: HostContext) throws -> Plan<Step> {
@@ -176,6 +194,10 @@ public struct FileModule: Module {
         if fresh && a.mode == nil { attributes.removeAll { if case .mode = $0 { return true }; return false } }
         if a.recurse && observed.childrenDiffer {
             for change in a.attributes.changes(for: RemotePath(kind: .absent)) where !attributes.contains(change) { attributes.append(change) }
+        }
+        if let context = observed.securityContext {
+            let flags = a.securityContext.chconFlags(current: fresh ? "" : context)
+            if !flags.isEmpty { steps.append(.securityContext(flags)) }
         }
         return plan(steps, a, path, current, state: state, attributes: attributes)
     }
@@ -232,6 +254,8 @@ public struct FileModule: Module {
                 script.append("touch\(flags) -- \(p)")
             case .attribute(let change, let recursive):
                 script.append(change.command(for: step.path, recursive: recursive, link: step.onLink))
+            case .securityContext(let flags):
+                script.append("chcon \(step.onLink ? "-h " : "")\(flags.joined(separator: " ")) -- \(p)")
             }
         }
         try await host.runChecked(script.joined(separator: "\n"), failure: "file \(plan.steps.first?.path ?? "")")

@@ -16,7 +16,7 @@ import OrderedCollections
 /// host (zip goes to a temporary file for unzip, which must be installed there).
 public struct UnarchiveModule: Module {
     public static let name = "unarchive"
-    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["copy", "remote_src"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["copy", "remote_src"]]).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Unpack an archive from the controller into a directory on the host",
         description: """
@@ -36,6 +36,7 @@ public struct UnarchiveModule: Module {
               register: unpacked
             """,
         deviations: [
+            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
             "URLs as src are not supported.",
             "include, io_buffer_size, decrypt and validate_certs are not supported.",
             "With extra_opts that rename paths (--strip-components, --transform) the listing no longer names what lands in dest: such tasks report changed on every run; use creates.",

@@ -9,7 +9,7 @@ import OrderedCollections
 public struct IniFileModule: Module {
     public static let name = "ini_file"
     public static let aliases = ["community.general.ini_file"]
-    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["value", "values"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["value", "values"]]).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Manage options and sections of INI files",
         description: """
@@ -29,7 +29,7 @@ public struct IniFileModule: Module {
                 mode: "0644"
             - ini_file: path=/etc/conf.ini section=drinks option=fav state=absent
             """,
-        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `attributes`, `unsafe_writes` or SELinux options."])
+        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `attributes`.", "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest"], help: "The INI file.") var path: String

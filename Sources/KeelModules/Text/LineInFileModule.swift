@@ -8,7 +8,7 @@ import OrderedCollections
 public struct LineInFileModule: Module {
     public static let name = "lineinfile"
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"], ["backrefs", "search_string"]],
-        requiredIf: [RequiredIf("state", is: "present", requires: ["line"]), RequiredIf("backrefs", is: true, requires: ["regexp"])])
+        requiredIf: [RequiredIf("state", is: "present", requires: ["line"]), RequiredIf("backrefs", is: true, requires: ["regexp"])]).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Make sure a particular line is in a file, or not",
         description: "Reads the file and its attributes in one round trip, edits it on the controller, and writes it back atomically (validated) only when the text changed.",

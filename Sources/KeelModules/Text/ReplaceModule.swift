@@ -7,7 +7,7 @@ import OrderedCollections
 /// `before`) replaced by a template, Python's re.sub in multi-line mode (ansible.builtin.replace).
 public struct ReplaceModule: Module {
     public static let name = "replace"
-    public static let spec = ArgumentSpec(Arguments.self)
+    public static let spec = ArgumentSpec(Arguments.self).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Replace every match of a regular expression in a file",
         description: """
@@ -30,7 +30,7 @@ public struct ReplaceModule: Module {
             """,
         deviations: [
             "Regular expressions run on ICU (Foundation) after translating Python's (?P<name>) syntax: rare constructs may differ.",
-            "Only UTF-8 files; no `unsafe_writes`, `attributes` or SELinux options.",
+            "Only UTF-8 files; no `attributes`. SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
         ])
 
     public struct Arguments: ModuleArguments {

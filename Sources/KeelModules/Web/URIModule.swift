@@ -9,7 +9,7 @@ import OrderedCollections
 /// reports a change only when `dest` was written, and does not run in check mode.
 public struct URIModule: Module {
     public static let name = "uri"
-    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["body", "src"]])
+    public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["body", "src"]]).acceptingSecurityContextOptions()
     public static let supportsCheckMode = false
     public static let documentation = ModuleDocumentation(
         summary: "Make an HTTP request from the host (curl or GNU wget) and return Ansible's result",
@@ -39,6 +39,7 @@ public struct URIModule: Module {
                 headers: {Authorization: "Bearer {{ token }}"}
             """,
         deviations: [
+            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
             "The request leaves from the host through curl (else GNU wget), not Python's urllib: TLS, proxies (environment variables) and the messages of a failed connection are those of the tool.",
             "With dest, the task is changed only when the saved bytes or the file's attributes changed (Ansible reports a change on every 200 that writes dest).",
             "Without force_basic_auth, credentials are sent after a challenge (curl --anyauth, wget's default), as Ansible does for Basic; Digest and NTLM are whatever the tool negotiates.",
