@@ -15,14 +15,34 @@ actor ConnectionPool {
     /// The counters of connections already closed, per host, so the run's totals keep them.
     private var retired: [String: TransportUsage] = [:]
     private let batching: Bool
+    /// The run's --control-persist (nil: the hosts' ssh_args decide) and the binary masters run.
+    private let controlPersist: ConnectionPersistence.IdleTime?
+    private let masterExecutable: String?
 
-    init(batching: Bool = true) { self.batching = batching }
+    init(batching: Bool = true, controlPersist: ConnectionPersistence.IdleTime? = nil, masterExecutable: String? = nil) {
+        self.batching = batching
+        self.controlPersist = controlPersist
+        self.masterExecutable = masterExecutable
+    }
+
+    /// Where a connection master is used for these settings (docs/connection-persistence.md), nil: connect directly.
+    private func persistence(for settings: HostConnectionSettings) -> ConnectionPersistence? {
+        guard let masterExecutable else { return nil }
+        switch controlPersist ?? settings.controlPersist ?? .off {
+        case .off: return nil
+        case .unlimited: return ConnectionPersistence(idleSeconds: nil, executable: masterExecutable)
+        case .seconds(let seconds): return ConnectionPersistence(idleSeconds: seconds, executable: masterExecutable)
+        }
+    }
 
     func connection(host: String, settings: HostConnectionSettings) async throws -> any Connection {
         let key = host + "\u{0}" + settings.cacheKey
         if let entry = entries[key] { return try await entry.opening.value }
         let batching = self.batching
-        let opening = Task<any Connection, any Error> { PrefetchingConnection(try await settings.connect(), enabled: batching) }
+        let persistence = persistence(for: settings)
+        let opening = Task<any Connection, any Error> {
+            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching)
+        }
         entries[key] = Entry(host: host, opening: opening)
         do {
             return try await opening.value
