@@ -195,6 +195,30 @@ import Testing
         #expect(waitUntil(30) { scratch.masters().isEmpty && scratch.sockets().isEmpty }, "the master that failed its login is gone")
     }
 
+    @Test func theEnvironmentAndSshArgsTurnItOnAndKeelConnectionsListsAndStops() async throws {
+        let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
+        let scratch = try Scratch([host])
+        defer { scratch.cleanUp() }
+        let environment = ["KEEL_CONTROL_DIR": scratch.controlDirectory]
+        let byEnvironment = try scratch.keel([], environment: ["KEEL_CONTROL_PERSIST": "60"])
+        #expect(byEnvironment.status == 0, "\(byEnvironment.output)")
+        #expect(scratch.masters().count == 1, "KEEL_CONTROL_PERSIST=60")
+        let listed = try KeelCLI.run(["connections"], in: scratch.path, environment: environment)
+        #expect(listed.output.contains("\(host.name) root@\(host.address):22"), "\(listed.output)")
+        #expect(listed.output.contains("of 60 s"), "\(listed.output)")
+        let stopped = try KeelCLI.run(["connections", "--stop"], in: scratch.path, environment: environment)
+        #expect(stopped.status == 0 && stopped.output.contains("stopped"), "\(stopped.output)")
+        #expect(waitUntil(30) { scratch.masters().isEmpty && scratch.sockets().isEmpty }, "--stop ends the master")
+        // The flag wins over the environment: 0 is off.
+        let off = try scratch.keel(["--control-persist", "0"], environment: ["KEEL_CONTROL_PERSIST": "60"])
+        #expect(off.status == 0 && scratch.masters().isEmpty, "\(off.output)")
+        // ansible.cfg's ssh_args (here ANSIBLE_SSH_ARGS) with ControlPersist, as ansible-playbook's defaults have it.
+        let byConfig = try scratch.keel([], environment: ["ANSIBLE_SSH_ARGS": "-C -o ControlMaster=auto -o ControlPersist=60s"])
+        #expect(byConfig.status == 0, "\(byConfig.output)")
+        #expect(scratch.masters().count == 1, "ControlPersist=60s in ssh_args")
+        #expect(!byConfig.output.contains("ControlPersist"), "no longer reported as ignored: \(byConfig.output)")
+    }
+
     @Test func aMasterExitsAfterItsIdleTime() async throws {
         let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
         let scratch = try Scratch([host])

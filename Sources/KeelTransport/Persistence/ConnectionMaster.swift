@@ -133,19 +133,21 @@ public final class ConnectionMaster: @unchecked Sendable {
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             state.withLock { $0.clients += 1 }
             let handler = Thread { [self] in
-                serveClient(client)
+                let wasRun = serveClient(client)
                 close(client)
                 state.withLock {
                     $0.clients -= 1
-                    if $0.clients == 0 { $0.idleSince = Date() }
+                    // `keel connections` asking for the status does not keep a master alive.
+                    if $0.clients == 0 && wasRun { $0.idleSince = Date() }
                 }
             }
             handler.start()
         }
     }
 
-    private func serveClient(_ fd: Int32) {
-        guard let request = try? ControlFrames.read(fd, json: ControlRequest.self) else { return }
+    /// Serves one connection; true when it was a run's (hello or command), which restarts the idle time.
+    private func serveClient(_ fd: Int32) -> Bool {
+        guard let request = try? ControlFrames.read(fd, json: ControlRequest.self) else { return false }
         switch request.kind {
         case .status:
             let (clients, idleSince) = state.withLock { ($0.clients, $0.idleSince) }
@@ -162,9 +164,12 @@ public final class ConnectionMaster: @unchecked Sendable {
             try? ControlFrames.write(fd, json: ControlAnswer())
         case .hello:
             serveHello(fd)
+            return true
         case .run:
             serveRun(fd, request)
+            return true
         }
+        return false
     }
 
     private func waitForLogin() -> Result<SSHConnection, any Error> {
