@@ -54,10 +54,16 @@ actor ConnectionPool {
     }
 
     /// Closes and forgets the host's connections (meta: reset_connection, or after it became unreachable).
-    func drop(host: String) async {
+    /// `endKeptSessions` (reset_connection): a connection master's session ends too, so the next task logs in anew.
+    func drop(host: String, endKeptSessions: Bool = false) async {
         let dropped = entries.filter { $0.value.host == host }
         for key in dropped.keys { entries[key] = nil }
-        for entry in dropped.values { if let connection = try? await entry.opening.value { await retire(connection, host: entry.host) } }
+        for entry in dropped.values {
+            guard let connection = try? await entry.opening.value else { continue }
+            let kept = (connection as? PrefetchingConnection)?.inner ?? connection
+            if endKeptSessions, let kept = kept as? any SessionKeepingConnection { await kept.endKeptSession() }
+            await retire(connection, host: entry.host)
+        }
     }
 
     func closeAll() async {

@@ -130,6 +130,32 @@ import Testing
         }
     }
 
+    @Test func resetConnectionEndsTheMastersSession() async throws {
+        let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
+        let scratch = try Scratch([host], play: """
+            - hosts: lab
+              gather_facts: false
+              tasks:
+                - name: before
+                  command: "true"
+                - meta: reset_connection
+                - name: after
+                  command: "true"
+            """)
+        defer { scratch.cleanUp() }
+        let first = try scratch.keel(["--control-persist", "60"])
+        #expect(first.status == 0, "\(first.output)")
+        // The first run reset its own first master too: that one is on its way out.
+        #expect(waitUntil(30) { scratch.masters().count == 1 }, "\(scratch.masters())")
+        let old = scratch.masters()
+        let second = try scratch.keel(["--control-persist", "60"])
+        #expect(second.status == 0, "\(second.output)")
+        // The second run began on the old master, reset it, and logged in again through a new one.
+        #expect((Self.transport(second.output, host.name)?.login ?? 0) > 0, "\(second.output)")
+        #expect(waitUntil(30) { let now = scratch.masters(); return now.count == 1 && !now.contains(where: old.contains) },
+                "a new master replaced the reset one: \(scratch.masters()), old \(old)")
+    }
+
     @Test func aSocketDirectoryOpenToOthersIsRefused() async throws {
         let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
         let scratch = try Scratch([host])

@@ -33,6 +33,11 @@ public enum ConnectionMasters {
         return running
     }
 
+    /// Ends the master behind one socket; false when none answered.
+    static func stop(socket: String) -> Bool {
+        ask(socket, .stop) != nil
+    }
+
     private static func sockets(in directory: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".sock") }.sorted()
             .map { directory + "/" + $0 }

@@ -9,7 +9,7 @@ import Glibc
 /// (so commands of one run can overlap, as on a direct connection), answered with the host's status,
 /// stdout and stderr byte for byte. The run's session socket (its hello) stays open until close(): the
 /// master counts the run as a client while it lasts.
-final class MasterConnection: Connection, @unchecked Sendable {
+final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
     // @unchecked: `session` is set once in init and closed once (guarded by `closed`).
     let hostName: String
     let counters: TransportCounters? = TransportCounters()
@@ -165,6 +165,11 @@ final class MasterConnection: Connection, @unchecked Sendable {
         if let error = answer.error { throw error }
         if let failure = answer.failure { throw TransportError.channelFailed(host: hostName, detail: failure) }
         return CommandResult(status: answer.status ?? -1, stdout: stdout, stderr: stderr, signal: answer.signal)
+    }
+
+    /// Ends the master (reset_connection): runs using it at the moment lose their session, as with ssh -O exit.
+    func endKeptSession() async {
+        _ = try? await BlockingCall.run { [socketPath] in ConnectionMasters.stop(socket: socketPath) }
     }
 
     func close() async {
