@@ -56,12 +56,16 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
             }
             flock(lock, LOCK_UN)
             let answer: ControlAnswer?
+            // The answer waits for the master's login (or its check of the session), both bounded by the
+            // target's timeouts; a wedged master must not hang the run beyond them.
+            setReceiveTimeout(fd, seconds: target.connectTimeout * Double(target.jumps.count + 1) + target.handshakeTimeout + 30)
             do {
                 try ControlFrames.write(fd, json: ControlRequest(kind: .hello))
                 answer = try ControlFrames.read(fd, json: ControlAnswer.self)
             } catch {
                 answer = nil
             }
+            setReceiveTimeout(fd, seconds: 0)
             guard let answer, !answer.dead else {
                 // The master ended between our connect and its answer, or its session is gone.
                 Glibc.close(fd)
@@ -72,6 +76,12 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
             return (fd, answer.usage ?? TransportUsage())
         }
         throw TransportError.connectionLost(host: target.hostName, detail: "no connection master could be started at \(socketPath) (see its .log file)")
+    }
+
+    /// 0: no timeout.
+    private static func setReceiveTimeout(_ fd: Int32, seconds: Double) {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Starts `keel connection-master` detached (its own session, stdio on /dev/null) and waits for its socket.
