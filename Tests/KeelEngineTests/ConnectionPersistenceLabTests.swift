@@ -156,6 +156,30 @@ import Testing
                 "a new master replaced the reset one: \(scratch.masters()), old \(old)")
     }
 
+    @Test func runsAtOnceShareOneMaster() async throws {
+        let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
+        let scratch = try Scratch([host], play: """
+            - hosts: lab
+              gather_facts: false
+              tasks:
+                - name: work
+                  shell: "for i in 1 2 3 4 5; do echo $i; done"
+                  changed_when: false
+            """)
+        defer { scratch.cleanUp() }
+        // Three runs start together with no master: one master serves them all, concurrently.
+        let outcomes = try await withThrowingTaskGroup(of: (status: Int32, output: String).self) { group in
+            for _ in 0..<3 { group.addTask { try scratch.keel(["--control-persist", "60"]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for outcome in outcomes {
+            #expect(outcome.status == 0, "\(outcome.output)")
+            #expect(Self.recap(outcome.output, host.name)?.contains("ok=1 ") == true, "\(outcome.output)")
+        }
+        #expect(outcomes.filter { (Self.transport($0.output, host.name)?.login ?? 0) > 0 }.count == 1, "one login for the three runs")
+        #expect(scratch.masters().count == 1)
+    }
+
     @Test func aSocketDirectoryOpenToOthersIsRefused() async throws {
         let host = try await LabFixture.shared.hosts(1, prefix: "persist")[0]
         let scratch = try Scratch([host])
