@@ -103,6 +103,12 @@ class Endpoints:
             self.relay.close()
 
 
+# Both tools keep their SSH logins between runs for the same time: ansible-playbook through OpenSSH's
+# ControlPersist, Keel through its connection masters (--control-persist). Their masters live through a
+# size's scenarios and repetitions alike, and are stopped together when the size is done (stop_masters).
+CONTROL_PERSIST_SECONDS = 120
+
+
 def write_inventories(workdir, lab, hosts, endpoints):
     host_lines = "".join(f"{name} ansible_host={endpoints.by_name[name][0]} ansible_port={endpoints.by_name[name][1]}\n"
                          for name, _ in hosts)
@@ -121,13 +127,14 @@ def write_inventories(workdir, lab, hosts, endpoints):
     (workdir / "ansible.cfg").write_text(
         f"[defaults]\nforks = {len(hosts)}\nretry_files_enabled = False\nstdout_callback = default\n"
         "[ssh_connection]\npipelining = True\n"
-        "ssh_args = -o ControlMaster=auto -o ControlPersist=120s\n"
+        f"ssh_args = -o ControlMaster=auto -o ControlPersist={CONTROL_PERSIST_SECONDS}s\n"
         f"control_path_dir = {workdir}/cp\ncontrol_path = %(directory)s/%%h-%%p-%%r\n")
 
 
 def command_for(tool, scenario, tools, workdir, forks):
     if tool == "keel":
-        cmd = [tools["keel"], "play", "site.yml", "-i", "inventory.ini", "--forks", str(forks)]
+        cmd = [tools["keel"], "play", "site.yml", "-i", "inventory.ini", "--forks", str(forks),
+               "--control-persist", str(CONTROL_PERSIST_SECONDS)]
         return cmd + (["--check", "--diff"] if scenario == "check" else [])
     if tool == "ansible":
         cmd = [tools["ansible"], "site.yml", "-i", "inventory.ini"]
@@ -136,6 +143,21 @@ def command_for(tool, scenario, tools, workdir, forks):
     if scenario == "check":
         return [tools["pyinfra"], "inventory.py", "deploy.py", "--dry", "--diff"]
     return [tools["pyinfra"], "inventory.py", "deploy.py", "-y"]
+
+
+def keel_env(env, workdir):
+    """Keel's connection masters get a socket directory inside the size's work directory."""
+    return dict(env, KEEL_CONTROL_DIR=str(workdir / "keel-cp"))
+
+
+def stop_masters(tools, workdir, env):
+    """Ends both tools' kept SSH sessions: Keel's with `keel connections --stop`, ansible's with ssh -O exit."""
+    subprocess.run([tools["keel"], "connections", "--stop"], env=keel_env(env, workdir),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    control = workdir / "cp"
+    for socket in (sorted(control.iterdir()) if control.is_dir() else []):
+        subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "bench-master"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def machine_busy_seconds():
@@ -239,13 +261,14 @@ def run_size(count, args, tools, lab, env):
         write_inventories(workdir, lab, hosts, endpoints)
         return measure_size(count, args, tools, lab, env, hosts, workdir, endpoints)
     finally:
+        stop_masters(tools, workdir, env)
         endpoints.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def measure_size(count, args, tools, lab, env, hosts, workdir, endpoints):
     n = workload.counts(args.tasks)
-    env = dict(env, ANSIBLE_CONFIG=str(workdir / "ansible.cfg"), NO_COLOR="1", ANSIBLE_NOCOLOR="1")
+    env = keel_env(dict(env, ANSIBLE_CONFIG=str(workdir / "ansible.cfg"), NO_COLOR="1", ANSIBLE_NOCOLOR="1"), workdir)
     expected = workload.expected_files(n)
     results = {}
     for scenario in args.scenarios:
@@ -299,7 +322,7 @@ def scale_run(count, args, tools, lab, env):
     (workdir / "templates").mkdir()
     (workdir / "site.yml").write_text(workload.playbook(n))
     (workdir / "templates" / "bench.conf.j2").write_text(workload.TEMPLATE)
-    env = dict(env, NO_COLOR="1")
+    env = keel_env(dict(env, NO_COLOR="1"), workdir)
     forks = min(count, args.scale_forks)
     endpoints = Endpoints(lab, hosts, workdir, args.rtt)
     try:
@@ -312,6 +335,7 @@ def scale_run(count, args, tools, lab, env):
         if again["rc"] != 0 or changes != 0:
             raise RuntimeError(f"keel converged re-run on {count} hosts: exit {again['rc']}, {changes} changes")
     finally:
+        stop_masters(tools, workdir, env)
         endpoints.close()
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"  scale: {count} hosts, forks {forks}: first {first['wall']:.2f} s, converged {again['wall']:.2f} s, "

@@ -15,14 +15,34 @@ actor ConnectionPool {
     /// The counters of connections already closed, per host, so the run's totals keep them.
     private var retired: [String: TransportUsage] = [:]
     private let batching: Bool
+    /// The run's --control-persist (nil: the hosts' ssh_args decide) and the binary masters run.
+    private let controlPersist: ConnectionPersistence.IdleTime?
+    private let masterExecutable: String?
 
-    init(batching: Bool = true) { self.batching = batching }
+    init(batching: Bool = true, controlPersist: ConnectionPersistence.IdleTime? = nil, masterExecutable: String? = nil) {
+        self.batching = batching
+        self.controlPersist = controlPersist
+        self.masterExecutable = masterExecutable
+    }
+
+    /// Where a connection master is used for these settings (docs/connection-persistence.md), nil: connect directly.
+    private func persistence(for settings: HostConnectionSettings) -> ConnectionPersistence? {
+        guard let masterExecutable else { return nil }
+        switch controlPersist ?? settings.controlPersist ?? .off {
+        case .off: return nil
+        case .unlimited: return ConnectionPersistence(idleSeconds: nil, executable: masterExecutable)
+        case .seconds(let seconds): return ConnectionPersistence(idleSeconds: seconds, executable: masterExecutable)
+        }
+    }
 
     func connection(host: String, settings: HostConnectionSettings) async throws -> any Connection {
         let key = host + "\u{0}" + settings.cacheKey
         if let entry = entries[key] { return try await entry.opening.value }
         let batching = self.batching
-        let opening = Task<any Connection, any Error> { PrefetchingConnection(try await settings.connect(), enabled: batching) }
+        let persistence = persistence(for: settings)
+        let opening = Task<any Connection, any Error> {
+            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching)
+        }
         entries[key] = Entry(host: host, opening: opening)
         do {
             return try await opening.value
@@ -34,10 +54,16 @@ actor ConnectionPool {
     }
 
     /// Closes and forgets the host's connections (meta: reset_connection, or after it became unreachable).
-    func drop(host: String) async {
+    /// `endKeptSessions` (reset_connection): a connection master's session ends too, so the next task logs in anew.
+    func drop(host: String, endKeptSessions: Bool = false) async {
         let dropped = entries.filter { $0.value.host == host }
         for key in dropped.keys { entries[key] = nil }
-        for entry in dropped.values { if let connection = try? await entry.opening.value { await retire(connection, host: entry.host) } }
+        for entry in dropped.values {
+            guard let connection = try? await entry.opening.value else { continue }
+            let kept = (connection as? PrefetchingConnection)?.inner ?? connection
+            if endKeptSessions, let kept = kept as? any SessionKeepingConnection { await kept.endKeptSession() }
+            await retire(connection, host: entry.host)
+        }
     }
 
     func closeAll() async {

@@ -187,7 +187,8 @@ public struct PlaybookRunner: Sendable {
             var counts: [HostTaskResult.Status: Int] = [:]
             for (key, value) in state.recap { if let status = HostTaskResult.Status(rawValue: key) { counts[status] = max(0, value) } }
             let transport = usage[name].map { TransportSummary(roundTrips: $0.roundTrips, commands: $0.commands,
-                                                               bytesSent: $0.bytesSent, bytesReceived: $0.bytesReceived) }
+                                                               bytesSent: $0.bytesSent, bytesReceived: $0.bytesReceived,
+                                                               loginRoundTrips: $0.loginRoundTrips) }
             return HostRecap(host: name, counts: counts, transport: transport)
         }
         await context.emit(.recap(recaps, elapsedSeconds: Date().timeIntervalSince(started)))

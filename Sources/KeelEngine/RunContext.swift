@@ -37,7 +37,8 @@ final class RunContext: Sendable {
         self.sinks = sinks
         self.sshConfig = .userDefault()
         self.startAt = StartAtTask(pattern: options.startAtTask)
-        self.connections = ConnectionPool(batching: options.batchObservations)
+        self.connections = ConnectionPool(batching: options.batchObservations, controlPersist: options.controlPersist,
+                                          masterExecutable: options.connectionMasterExecutable)
     }
 
     func emit(_ event: RunEvent) async {

@@ -50,6 +50,11 @@ public struct RunOptions: Sendable {
     /// something changes the host. Off with `--no-batch` or KEEL_BATCH_OBSERVATIONS=0: one round trip per
     /// observation, as before (results are the same either way).
     public var batchObservations = ProcessInfo.processInfo.environment["KEEL_BATCH_OBSERVATIONS"] != "0"
+    /// `--control-persist` / KEEL_CONTROL_PERSIST: keep SSH logins in connection masters that later runs
+    /// reuse (docs/connection-persistence.md); nil: as the hosts' ssh_args say (ControlPersist=), else off.
+    public var controlPersist: ConnectionPersistence.IdleTime?
+    /// The keel binary that connection masters run; nil (an embedding that is not the CLI): no masters.
+    public var connectionMasterExecutable: String?
 
     public init() {}
 }

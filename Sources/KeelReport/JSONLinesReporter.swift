@@ -66,7 +66,8 @@ public actor JSONLinesReporter: ReportSink {
             for recap in recaps {
                 guard let usage = recap.transport else { continue }
                 transport[recap.host] = ["round_trips": .int(usage.roundTrips), "commands": .int(usage.commands),
-                                         "bytes_sent": .int(usage.bytesSent), "bytes_received": .int(usage.bytesReceived)]
+                                         "bytes_sent": .int(usage.bytesSent), "bytes_received": .int(usage.bytesReceived),
+                                         "login_round_trips": .int(usage.loginRoundTrips)]
             }
             if !transport.isEmpty { o["transport"] = .dict(transport) }
             o["duration"] = .double((elapsed * 1000).rounded() / 1000)

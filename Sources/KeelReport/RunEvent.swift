@@ -135,17 +135,22 @@ public struct TransportSummary: Sendable, Equatable {
     public var commands: Int
     public var bytesSent: Int
     public var bytesReceived: Int
+    /// The login's round trips (0 when the run reused a connection master's session).
+    public var loginRoundTrips: Int
 
-    public init(roundTrips: Int, commands: Int, bytesSent: Int, bytesReceived: Int) {
+    public init(roundTrips: Int, commands: Int, bytesSent: Int, bytesReceived: Int, loginRoundTrips: Int = 0) {
         self.roundTrips = roundTrips
         self.commands = commands
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
+        self.loginRoundTrips = loginRoundTrips
     }
 
-    /// `round_trips=12 commands=48 sent=20.1kB received=3.2kB`: the -v line after the recap.
+    /// `round_trips=12 commands=48 sent=20.1kB received=3.2kB login_round_trips=7`: the -v line after the
+    /// recap (the login part only when the run logged in).
     public var line: String {
         "round_trips=\(roundTrips) commands=\(commands) sent=\(Self.bytes(bytesSent)) received=\(Self.bytes(bytesReceived))"
+            + (loginRoundTrips > 0 ? " login_round_trips=\(loginRoundTrips)" : "")
     }
 
     static func bytes(_ count: Int) -> String {

@@ -56,6 +56,12 @@ public protocol Connection: AnyObject, Sendable {
     var counters: TransportCounters? { get }
 }
 
+/// A connection whose session outlives close() (a connection master's): reset_connection ends that session
+/// too, so the next connection logs in anew, as it would without persistence.
+public protocol SessionKeepingConnection: Connection {
+    func endKeptSession() async
+}
+
 extension Connection {
     public var counters: TransportCounters? { nil }
 

@@ -12,6 +12,8 @@ public struct HostConnectionSettings: Sendable {
     public enum Kind: Sendable, Equatable { case ssh(SSHTarget), local(becomePassword: String?) }
 
     public var kind: Kind
+    /// ControlPersist= from the hosts' ssh argument strings (ansible.cfg's ssh_args): nil when not given.
+    public var controlPersist: ConnectionPersistence.IdleTime?
 
     /// - Parameter becomePassword: the sudo password given on the command line (-K); a host's
     ///   `ansible_become_password` wins over it, as in Ansible.
@@ -46,6 +48,12 @@ public struct HostConnectionSettings: Sendable {
             ssh.hostKeyPolicy = policy
         }
         if try values.bool("ansible_host_key_checking") == false { ssh.hostKeyPolicy = .off }
+        if let value = extra["controlpersist"] {
+            guard let idle = ConnectionPersistence.idleTime(sshValue: value) else {
+                throw values.invalid("ansible_ssh_args", .string("ControlPersist=\(value)"), expected: "yes, no, or a time (60, 60s, 10m)")
+            }
+            controlPersist = idle
+        }
         if let value = extra["identitiesonly"] { ssh.identitiesOnly = ["yes", "true"].contains(value.lowercased()) }
         if let value = extra["connecttimeout"] {
             ssh.connectTimeout = try values.seconds(.string(value), "ansible_ssh_common_args (ConnectTimeout)")
@@ -108,12 +116,16 @@ public struct HostConnectionSettings: Sendable {
         return options
     }
 
-    /// Opens the connection these settings describe.
-    public func connect() async throws -> any Connection {
+    /// Opens the connection these settings describe: through a connection master when `persistence` is
+    /// given and the target is eligible (no login or sudo password: those never leave this process).
+    public func connect(persistence: ConnectionPersistence? = nil) async throws -> any Connection {
         switch kind {
         case .local(let becomePassword):
             return LocalConnection(becomePassword: becomePassword)
         case .ssh(let target):
+            if let persistence, PersistedTarget.isEligible(target) {
+                return try await MasterConnection.connect(target, persistence: persistence)
+            }
             return try await SSHConnection.connect(target)
         }
     }

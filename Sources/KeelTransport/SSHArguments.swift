@@ -1,11 +1,11 @@
 /// What Keel's SSH transport takes from ssh argument strings (ansible.cfg's ssh_args, ssh_common_args,
 /// ssh_extra_args and the ansible_ssh_*_args variables): `-o` options it implements and `-J`. Everything
-/// else (ControlMaster, ControlPersist, -C, ...) has no meaning for its libssh2 sessions; this names them
-/// so they can be reported instead of silently dropped.
+/// else (ControlMaster, -C, ...) has no meaning for its libssh2 sessions; this names them so they can be
+/// reported instead of silently dropped. ControlPersist turns on Keel's own connection masters.
 public enum SSHArguments {
     /// `-o` keys (lowercased) HostConnectionSettings applies.
     public static let understoodOptions: Set<String> = [
-        "userknownhostsfile", "stricthostkeychecking", "identitiesonly", "connecttimeout", "serveraliveinterval", "proxyjump",
+        "userknownhostsfile", "stricthostkeychecking", "identitiesonly", "connecttimeout", "serveraliveinterval", "proxyjump", "controlpersist",
     ]
 
     /// The options and flags in these strings that Keel ignores, as written ("ControlMaster", "-C"), each once.

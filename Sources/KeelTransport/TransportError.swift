@@ -1,6 +1,6 @@
 /// Why a host could not be reached or could not run something. Each case names the host, since these
 /// surface in a recap covering many hosts.
-public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum TransportError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     case connectFailed(host: String, address: String, port: Int, reason: String)
     case timedOut(host: String, operation: String, seconds: Double)
     case handshakeFailed(host: String, reason: String)

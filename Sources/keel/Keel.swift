@@ -7,7 +7,7 @@ struct Keel: AsyncParsableCommand {
         commandName: "keel",
         abstract: "Converge hosts to the state your Ansible playbooks describe, over SSH, fast.",
         version: KeelVersion.string,
-        subcommands: [PlayCommand.self, CheckCommand.self, ApplyCommand.self, DriftCommand.self, HistoryCommand.self, RunCommand.self, InventoryCommand.self, ConfigCommand.self, VaultCommand.self, ModulesCommand.self, DocCommand.self, LabCommand.self, VersionCommand.self]
+        subcommands: [PlayCommand.self, CheckCommand.self, ApplyCommand.self, DriftCommand.self, HistoryCommand.self, RunCommand.self, InventoryCommand.self, ConfigCommand.self, VaultCommand.self, ModulesCommand.self, DocCommand.self, LabCommand.self, VersionCommand.self, ConnectionsCommand.self, ConnectionMasterCommand.self]
     )
 
     /// Refuses arguments that are not UTF-8 before parsing (a usage error: exit 1), then runs as usual.

@@ -121,7 +121,7 @@ import Testing
             """)
         #expect(cfg.ignored == ["[defaults]nocows", "[defaults]retry_files_enabled", "[colors]ok"])
         #expect(cfg.warnings.contains("ignored ansible.cfg settings: [defaults]nocows, [defaults]retry_files_enabled, [colors]ok"))
-        #expect(cfg.warnings.contains("ignored ssh options from ssh_args/ssh_common_args/ssh_extra_args: -C, ControlMaster, ControlPersist"))
+        #expect(cfg.warnings.contains("ignored ssh options from ssh_args/ssh_common_args/ssh_extra_args: -C, ControlMaster"))
         #expect(cfg.warnings.contains { $0.contains("stdout_callback 'community.general.unixy_fancy'") })
         #expect(cfg.withoutEffect == ["pipelining"])
     }

@@ -7,7 +7,7 @@ public final class SSHConnection: Connection, @unchecked Sendable {
     public let hostName: String
     public let target: SSHTarget
     private let thread: SessionThread
-    private let core: SSHSessionCore
+    let core: SSHSessionCore
     private let jump: SSHConnection?
     private let privilege: PrivilegeEscalation
     private var tunnels: [SSHTunnel] = []
@@ -31,7 +31,12 @@ public final class SSHConnection: Connection, @unchecked Sendable {
             jump = try await connectDirect(hop, through: jump)
         }
         do {
-            return try await connectDirect(target, through: jump)
+            let connection = try await connectDirect(target, through: jump)
+            var hop = connection.jump
+            var waits = connection.core.loginWaits
+            while let current = hop { waits += current.core.loginWaits; hop = current.jump }
+            connection.counters?.recordLogin(roundTrips: waits)
+            return connection
         } catch {
             await jump?.close()
             throw error
@@ -101,6 +106,7 @@ public final class SSHConnection: Connection, @unchecked Sendable {
             }
         }
         counters?.recordExchange(sent: script.utf8.count + (stdin?.count ?? 0), received: result.stdout.count + result.stderr.count)
+        TransportCounters.request?.recordExchange(sent: script.utf8.count + (stdin?.count ?? 0), received: result.stdout.count + result.stderr.count)
         return result
     }
 
@@ -113,6 +119,11 @@ public final class SSHConnection: Connection, @unchecked Sendable {
             tunnels.forEach { $0.finish() }
             core.teardown()
         })
+    }
+
+    /// Whether the session broke (a failed keepalive or command): a connection master ends with it.
+    var isLost: Bool {
+        get async { (try? await thread.perform { [core] in core.lostReason != nil || core.session == nil }) ?? true }
     }
 
     public func close() async {

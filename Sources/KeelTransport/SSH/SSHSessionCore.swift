@@ -15,6 +15,9 @@ final class SSHSessionCore: @unchecked Sendable {
     private(set) var lostReason: String?
     /// How long a single wait for the server may last before we give up (handshake/auth phase).
     private var phaseDeadline: Date?
+    /// How often the login waited for the server (the TCP connect counts one): its round trips.
+    private(set) var loginWaits = 0
+    private var loggingIn = false
 
     init(target: SSHTarget) {
         self.target = target
@@ -31,6 +34,9 @@ final class SSHSessionCore: @unchecked Sendable {
     func connect(tunnelSocket: Int32? = nil) throws {
         precondition(LibSSH2.initialized, "libssh2_init failed")
         socket = try tunnelSocket ?? openSocket()
+        loginWaits = 1
+        loggingIn = true
+        defer { loggingIn = false }
         guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else {
             throw TransportError.handshakeFailed(host: host, reason: "libssh2 could not allocate a session")
         }
@@ -170,6 +176,7 @@ final class SSHSessionCore: @unchecked Sendable {
         if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
         if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
         if events == 0 { events = Int16(POLLIN) }
+        if loggingIn && events & Int16(POLLIN) != 0 { loginWaits += 1 }
         var pfd = pollfd(fd: socket, events: events, revents: 0)
         SSHSessionCore.acknowledgeQuickly(socket)
         _ = poll(&pfd, 1, maxWaitMs)
