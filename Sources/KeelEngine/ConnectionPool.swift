@@ -22,7 +22,7 @@ actor ConnectionPool {
         let key = host + "\u{0}" + settings.cacheKey
         if let entry = entries[key] { return try await entry.opening.value }
         let batching = self.batching
-        let opening = Task<any Connection, any Error> { PrefetchingConnection(try await settings.connect(), enabled: batching) }
+        let opening = Task<any Connection, any Error> { PrefetchingConnection(try await settings.connect(), enabled: batching, cacheKey: settings.cacheKey) }
         entries[key] = Entry(host: host, opening: opening)
         do {
             return try await opening.value

@@ -29,6 +29,9 @@ public final class PrefetchingConnection: Connection, Sendable {
     public let inner: any Connection
     /// False when batching is turned off (KEEL_BATCH_OBSERVATIONS=0, --no-batch): a plain pass-through.
     public let enabled: Bool
+    /// How this connection reaches its host (HostConnectionSettings.cacheKey): a task reaching it another
+    /// way is not looked at ahead over this connection.
+    public let cacheKey: String?
     private struct Store {
         var answers: [ReadRequest: (result: CommandResult, uses: Int)] = [:]
         /// Lookahead keys (the engine's task positions) already prefetched since the last change.
@@ -43,12 +46,16 @@ public final class PrefetchingConnection: Connection, Sendable {
     }
     /// The most tasks one lookahead looks at.
     public static let maximumWindow = 64
+    /// The most tasks whose first reads a change carries along: on a first run most of them are wasted
+    /// (the next task changes the host again), so a few.
+    public static let maximumCarried = 8
     static let minimumWindow = 4
     private let store = Mutex(Store())
 
-    public init(_ inner: any Connection, enabled: Bool = true) {
+    public init(_ inner: any Connection, enabled: Bool = true, cacheKey: String? = nil) {
         self.inner = inner
         self.enabled = enabled
+        self.cacheKey = cacheKey
     }
 
     public var hostName: String { inner.hostName }
@@ -58,8 +65,30 @@ public final class PrefetchingConnection: Connection, Sendable {
         let reading = HostReads.readOnly
         // Only a read is answered ahead: a command that changes the host always runs.
         if enabled, reading, stdin == nil, let answer = take(ReadRequest(script: script, become: become)) { return answer }
-        if !reading { invalidate() }
+        if !reading {
+            invalidate()
+            if let piggybacked = try await runCarryingReads(script, stdin: stdin, become: become) { return piggybacked }
+        }
         return try await inner.run(script, stdin: stdin, become: become)
+    }
+
+    /// A command that changes the host, sent with the reads the next tasks' observations start with
+    /// (ReadPlanner.current), in one round trip: their answers describe the host after the change, so they
+    /// are stored as fresh ones after the invalidation. Nil when there is nothing to carry (no plan, no
+    /// read with this become, big input, cancelled): the command then runs alone, as it always did.
+    private func runCarryingReads(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult? {
+        guard enabled, let planner = ReadPlanner.current, (stdin?.count ?? 0) <= PiggybackedChange.maximumInput,
+              !_Concurrency.Task.isCancelled else { return nil }
+        let generation = self.generation
+        let plan = await planner.plan(for: self).reads(with: become)
+        guard !plan.requests.isEmpty, !_Concurrency.Task.isCancelled else { return nil }
+        let outcome = try await PiggybackedChange.run(script, stdin: stdin, then: plan.requests.map(\.script), become: become, on: inner)
+        if let reads = outcome.reads {
+            var answers: [ReadRequest: (CommandResult, Int)] = [:]
+            for (request, result) in zip(plan.requests, reads) { answers[request] = (result, plan.uses[request] ?? 1) }
+            store(answers, covering: plan.covering, generation: generation)
+        }
+        return outcome.change
     }
 
     public func close() async { await inner.close() }
@@ -79,6 +108,9 @@ public final class PrefetchingConnection: Connection, Sendable {
 
     /// How many tasks (the current one included) the next lookahead should look at.
     public var window: Int { store.withLock { $0.window } }
+
+    /// How many of the next tasks' first reads a change should carry along.
+    public var carriedWindow: Int { min(window, Self.maximumCarried) }
 
     /// Counts how many times each answer may be given; bumped on every invalidation, so answers taken
     /// before a change that happened during the batch are not stored.
