@@ -23,7 +23,9 @@ public struct ReadRequest: Hashable, Sendable {
 /// (the engine's lookahead over the next tasks), so a converged run costs a few round trips instead of one
 /// per task. Exactness: an answer is given only for the same script and become, at most as many times as
 /// it was asked for ahead; any command that reaches the host outside a read (an apply) forgets every answer,
-/// so what follows a change is observed again, after it. An answer differs from a one-by-one read only if
+/// so what follows a change is observed again, after it. A change may carry the next tasks' first reads
+/// (ReadPlanner, PiggybackedChange): they ran after it, so their answers are stored after the forgetting.
+/// An answer differs from a one-by-one read only if
 /// something other than this run changed the host in between.
 public final class PrefetchingConnection: Connection, Sendable {
     public let inner: any Connection
