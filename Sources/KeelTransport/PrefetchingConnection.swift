@@ -45,12 +45,17 @@ public final class PrefetchingConnection: Connection, Sendable {
         var window = PrefetchingConnection.maximumWindow
         var answersTaken = 0
         var changedSinceStore = false
+        /// How many of the next tasks a change carries the first reads of: about as many answers as the
+        /// last batch served before this change (2 on a first run, where each task changes the host and
+        /// the rest would be wasted, and rendering them costs CPU), up to maximumCarried.
+        var carried = PrefetchingConnection.maximumCarried
     }
     /// The most tasks one lookahead looks at.
     public static let maximumWindow = 64
     /// The most tasks whose first reads a change carries along: on a first run most of them are wasted
     /// (the next task changes the host again), so a few.
     public static let maximumCarried = 8
+    static let minimumCarried = 2
     static let minimumWindow = 4
     private let store = Mutex(Store())
 
@@ -100,6 +105,7 @@ public final class PrefetchingConnection: Connection, Sendable {
         store.withLock {
             if !$0.changedSinceStore {
                 $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
+                $0.carried = min(Self.maximumCarried, max(Self.minimumCarried, $0.answersTaken))
                 $0.changedSinceStore = true
             }
             $0.answers.removeAll()
@@ -112,7 +118,7 @@ public final class PrefetchingConnection: Connection, Sendable {
     public var window: Int { store.withLock { $0.window } }
 
     /// How many of the next tasks' first reads a change should carry along.
-    public var carriedWindow: Int { min(window, Self.maximumCarried) }
+    public var carriedWindow: Int { store.withLock { $0.carried } }
 
     /// Counts how many times each answer may be given; bumped on every invalidation, so answers taken
     /// before a change that happened during the batch are not stored.
