@@ -13,6 +13,8 @@ import OrderedCollections
 /// command that may change the host forgets the answers, and the next task looks ahead again: results
 /// are those of one-by-one execution. A guess that does not hold (a `when` or an argument that an
 /// earlier task changes) only costs a read: an answer serves only the very script it was taken for.
+/// A change carries the next tasks' first reads along (`planner`, PiggybackedChange), so on a first run a
+/// task costs one round trip, and a task whose reads are all answered already sends no batch.
 struct ObservationLookahead {
     let run: RunContext
     let play: PlayScope
