@@ -41,7 +41,7 @@ actor ConnectionPool {
         let batching = self.batching
         let persistence = persistence(for: settings)
         let opening = Task<any Connection, any Error> {
-            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching)
+            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching, cacheKey: settings.cacheKey)
         }
         entries[key] = Entry(host: host, opening: opening)
         do {

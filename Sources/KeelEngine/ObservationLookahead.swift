@@ -13,6 +13,8 @@ import OrderedCollections
 /// command that may change the host forgets the answers, and the next task looks ahead again: results
 /// are those of one-by-one execution. A guess that does not hold (a `when` or an argument that an
 /// earlier task changes) only costs a read: an answer serves only the very script it was taken for.
+/// A change carries the next tasks' first reads along (`planner`, PiggybackedChange), so on a first run a
+/// task costs one round trip, and a task whose reads are all answered already sends no batch.
 struct ObservationLookahead {
     let run: RunContext
     let play: PlayScope
@@ -21,6 +23,8 @@ struct ObservationLookahead {
     /// How many tasks ahead are listed (the benchmark's play is 41); the connection's window, which
     /// shrinks after changes, decides how many of them are looked at.
     static let window = PrefetchingConnection.maximumWindow
+    /// The most reads one change carries along (a long loop's items would otherwise all ride on each item's change).
+    static let maximumCarriedReads = 24
     /// An observation that needs the answer of its first command to build its second gets another batch,
     /// up to this many in all.
     static let passes = 3
@@ -58,6 +62,9 @@ struct ObservationLookahead {
         // Only a task that observes the host starts a lookahead (a set_fact or debug waits for the next one).
         guard let first = await probes(for: entry, on: nil), let connection = first.connection,
               connection.enabled, !connection.isCovered(Self.key(entry)) else { return }
+        // Every read this task's observation needs is answered already (an earlier batch, or the reads
+        // the last change carried along): no batch, its round trip would be for the tasks after it only.
+        guard await needsReads(first.probes, through: connection) else { return }
         await lookahead(first.probes, covering: [Self.key(entry)], upcoming: Array(upcoming.prefix(connection.window - 1)),
                         through: connection, key: first.key)
     }
@@ -68,6 +75,60 @@ struct ObservationLookahead {
     func prepareGathering(_ gather: Probe, through connection: PrefetchingConnection, key: String, upcoming: [TaskEntry]) async {
         guard run.options.batchObservations, connection.enabled else { return }
         await lookahead([gather], covering: [], upcoming: upcoming, through: connection, key: key)
+    }
+
+    /// Whether one of these probes needs a read the connection has no answer for.
+    private func needsReads(_ probes: [Probe], through connection: PrefetchingConnection) async -> Bool {
+        for probe in probes {
+            let recorder = ReadRecorder(hostName: host) { connection.peek($0) }
+            do {
+                try await probe.observe(recorder)
+            } catch is ReadRecorder.ReadDeferred {
+                if !recorder.takeRequests().isEmpty { return true }
+            } catch {
+                continue   // the task's own run reports its errors
+            }
+        }
+        return false
+    }
+
+    /// What the commands of `entry` that change the host carry along: the first reads of the next tasks'
+    /// observations (a loop's own items too: each item observes after the one before changed the host),
+    /// up to the connection's carried window. Rendered when the first change goes through, with what is
+    /// known then (the task's own register is not yet): a guess that does not hold costs only a read.
+    func planner(for entry: TaskEntry, upcoming: [TaskEntry]) -> ReadPlanner? {
+        guard run.options.batchObservations, entry.task.asyncSeconds == nil, entry.keywords.timeout == nil else { return nil }
+        let lookahead = self
+        return ReadPlanner { connection in
+            guard connection.enabled else { return ReadPlan() }
+            let positions = (entry.task.loop == nil ? [] : [entry]) + upcoming.prefix(connection.carriedWindow)
+            var plan = ReadPlan()
+            var budget = Self.maximumCarriedReads
+            for position in positions where budget > 0 {
+                guard let made = await lookahead.probes(for: position, on: (connection, connection.cacheKey)) else { continue }
+                var requests: [ReadRequest] = []
+                var complete = true
+                for probe in made.probes {
+                    let recorder = ReadRecorder(hostName: lookahead.host) { _ in nil }
+                    do {
+                        try await probe.observe(recorder)
+                    } catch is ReadRecorder.ReadDeferred {
+                        requests += recorder.takeRequests()
+                    } catch {
+                        complete = false
+                    }
+                }
+                if requests.count > budget {
+                    requests = Array(requests.prefix(budget))
+                    complete = false
+                }
+                budget -= requests.count
+                // The current task is not marked covered: its turn is over.
+                let covered = complete && position.id != entry.id
+                plan.positions.append(ReadPlan.Position(key: covered ? Self.key(position) : nil, requests: requests))
+            }
+            return plan
+        }
     }
 
     private func lookahead(_ initial: [Probe], covering initiallyCovered: [String], upcoming: [TaskEntry],

@@ -42,7 +42,8 @@ struct PlayRunner: Sendable {
             try await gatherFacts(scope: scope, hosts: batch.filter { run.state($0).isActive }, firstTasks: firstTasks(sections))
             var handlers = HandlerQueue(handlers: play.allHandlers)
             for (index, section) in sections.enumerated() {
-                let ended = try await runSection(section, id: "s\(index)", scope: scope, handlers: &handlers)
+                let ended = try await runSection(section, id: "s\(index)", scope: scope, handlers: &handlers,
+                                                 following: laterTasks(sections, after: index))
                 try await flush(&handlers, scope: scope)
                 if ended { break }
             }
@@ -55,10 +56,10 @@ struct PlayRunner: Sendable {
 
     /// Runs a task list on the play's active hosts in lockstep; true when the play was ended (meta: end_play).
     private func runSection(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue,
-                            isHandlers: Bool = false) async throws -> Bool {
+                            isHandlers: Bool = false, following: [TaskEntry] = []) async throws -> Bool {
         guard !tasks.isEmpty else { return false }
         if play.strategy == "free", !isHandlers {
-            return try await runSectionFree(tasks, id: id, scope: scope, handlers: &handlers)
+            return try await runSectionFree(tasks, id: id, scope: scope, handlers: &handlers, following: following)
         }
         var iterators: [String: HostIterator] = [:]
         let canRun = { (host: String) in isHandlers ? self.mayRunHandlers(on: host) : self.run.state(host).isActive }
@@ -83,7 +84,7 @@ struct PlayRunner: Sendable {
             guard let first = scope.hosts.first(where: { pending[$0] != nil }), let entry = pending[first] else { return false }
             let group = scope.hosts.filter { pending[$0]?.id == entry.id }
             for host in group { pending[host] = nil }
-            let endPlay = try await runTask(entry, on: group, scope: scope, iterators: iterators, handlers: &handlers)
+            let endPlay = try await runTask(entry, on: group, scope: scope, iterators: iterators, handlers: &handlers, following: following)
             if endPlay { return true }
             if isFatal(entry), group.contains(where: { !run.state($0).isActive }) {
                 for host in scope.hosts { run.state(host).failIfActive() }
@@ -96,7 +97,8 @@ struct PlayRunner: Sendable {
     /// once, without waiting for the others at each task. Notified handlers are collected per host and run
     /// together after the section, as in the linear strategy. A task's `throttle` is shared by the hosts
     /// that reach it; a failure under `any_errors_fatal` stops every host before its next task.
-    private func runSectionFree(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue) async throws -> Bool {
+    private func runSectionFree(_ tasks: [TaskNode], id: String, scope: PlayScope, handlers: inout HandlerQueue,
+                                following: [TaskEntry]) async throws -> Bool {
         let hosts = scope.hosts.filter { run.state($0).isActive }
         let initial = handlers.withoutNotifications()
         let runner = self
@@ -124,7 +126,8 @@ struct PlayRunner: Sendable {
                     }
                     let ended: Bool
                     do {
-                        ended = try await runner.runTask(entry, on: [host], scope: scope, iterators: [host: iterator], handlers: &local)
+                        ended = try await runner.runTask(entry, on: [host], scope: scope, iterators: [host: iterator], handlers: &local,
+                                                         following: following)
                     } catch {
                         if let limit, limit > 0 { await throttle.release(entry.id) }
                         throw error
@@ -168,7 +171,7 @@ struct PlayRunner: Sendable {
 
     /// One task on a group of hosts, in parallel; applies the outcomes. True when the play should end.
     private func runTask(_ entry: TaskEntry, on group: [String], scope: PlayScope, iterators: [String: HostIterator],
-                         handlers: inout HandlerQueue) async throws -> Bool {
+                         handlers: inout HandlerQueue, following: [TaskEntry] = []) async throws -> Bool {
         let runOnce = entry.keywords.runOnce?.literal == true
         // An action that bypasses the host loop (add_host) runs on the first host only, as under run_once,
         // but (unlike run_once) its result stays that host's: the others neither register nor count it.
@@ -186,6 +189,8 @@ struct PlayRunner: Sendable {
                 var next = iterators[host]?.upcoming(limit: ObservationLookahead.window) ?? []
                 // A handler is followed by the other handlers this flush runs for the host.
                 if entry.isHandler { next += handlers.upcomingEntries(for: host, keywords: play.keywords) }
+                // Near a section's end, the next section's tasks (pre_tasks into tasks): one batch, not one per section.
+                else if next.count < ObservationLookahead.window { next += following.prefix(ObservationLookahead.window - next.count) }
                 upcoming[host] = next.filter { tagFilter.selects($0.keywords.tags) }   // not admits(): --start-at-task's state must not move
             }
         }
@@ -193,11 +198,17 @@ struct PlayRunner: Sendable {
         let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
             // Interrupted before this host's turn (forks were busy): it does not start the task.
             if _Concurrency.Task.isCancelled { return nil }
+            var planner: ReadPlanner?
             if let next = ahead[host] {
-                await ObservationLookahead(run: run, play: scope, host: host).prepare(entry, upcoming: next)
+                let lookahead = ObservationLookahead(run: run, play: scope, host: host)
+                await lookahead.prepare(entry, upcoming: next)
                 if _Concurrency.Task.isCancelled { return nil }
+                planner = lookahead.planner(for: entry, upcoming: next)
             }
-            return (host, await TaskRunner(run: run, play: scope, entry: entry, host: host).execute())
+            // A change this task makes carries the next tasks' first reads along (one round trip for both).
+            return (host, await ReadPlanner.$current.withValue(planner) {
+                await TaskRunner(run: run, play: scope, entry: entry, host: host).execute()
+            })
         }.compactMap { $0 }
         var results = Dictionary(uniqueKeysWithValues: outcomes)
         if runOnce, let only = outcomes.first {
@@ -321,6 +332,19 @@ struct PlayRunner: Sendable {
                                          adjacent: scope.adjacent)
             _ = try await runSection([handler], id: "h\(handlers.generation)", scope: handlerScope, handlers: &handlers, isHandlers: true)
         }
+    }
+
+    /// The tasks of the sections after `index`, as runSection will start them (the same ids), so that a
+    /// lookahead near a section's end looks across into the next one. Handlers flushed in between are
+    /// commands like any other: one that changes the host forgets the answers.
+    private func laterTasks(_ sections: [[TaskNode]], after index: Int) -> [TaskEntry] {
+        guard run.options.batchObservations else { return [] }
+        var entries: [TaskEntry] = []
+        for later in sections.indices where later > index && !sections[later].isEmpty && entries.count < ObservationLookahead.window {
+            entries += HostIterator(tasks: sections[later], keywords: play.keywords, id: "s\(later)")
+                .upcoming(limit: ObservationLookahead.window - entries.count)
+        }
+        return entries
     }
 
     /// The tasks of the play's first non-empty section as its hosts will start them (the same ids as

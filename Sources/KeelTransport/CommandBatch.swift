@@ -11,25 +11,34 @@ public enum CommandBatch {
     /// short): the caller then runs the scripts one by one.
     public static func run(_ scripts: [String], become: Become?, on connection: any Connection) async throws -> [CommandResult]? {
         guard !scripts.isEmpty else { return [] }
-        let marker = "KEEL_BATCH_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let marker = newMarker()
         let result = try await connection.run(script(scripts, marker: marker), stdin: nil, become: become)
-        guard result.status == 0, let results = parse(stdout: result.stdout, stderr: result.stderr, marker: marker, count: scripts.count)
-        else { return nil }
+        let results = parse(stdout: result.stdout, stderr: result.stderr, marker: marker, count: scripts.count)
+        guard result.status == 0, results.count == scripts.count else { return nil }
         connection.counters?.recordBatchedCommands(scripts.count - 1)
         return results
     }
 
-    static func script(_ scripts: [String], marker: String) -> String {
+    /// With `firstReadsInput`, the first script reads the batch's own stdin (a change piggybacked with
+    /// the reads after it, PiggybackedChange); every other one reads nothing.
+    /// A marker no script's output contains by chance.
+    static func newMarker() -> String {
+        "KEEL_BATCH_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    static func script(_ scripts: [String], marker: String, firstReadsInput: Bool = false) -> String {
         var lines: [String] = []
         for (index, script) in scripts.enumerated() {
-            lines.append("( eval \(ShellQuote.quote(script)) ) </dev/null; printf '%s %d\\n' '\(marker)_\(index)' $?; printf '%s\\n' '\(marker)_\(index)' >&2")
+            let input = index == 0 && firstReadsInput ? "" : " </dev/null"
+            lines.append("( eval \(ShellQuote.quote(script)) )\(input); printf '%s %d\\n' '\(marker)_\(index)' $?; printf '%s\\n' '\(marker)_\(index)' >&2")
         }
         lines.append("exit 0")
         return lines.joined(separator: "\n")
     }
 
     /// Splits both streams at the markers: `<out><marker>_i <status>\n` on stdout, `<err><marker>_i\n` on stderr.
-    static func parse(stdout: Data, stderr: Data, marker: String, count: Int) -> [CommandResult]? {
+    /// The results of the scripts whose markers are all there, in order (fewer than `count` when cut short).
+    static func parse(stdout: Data, stderr: Data, marker: String, count: Int) -> [CommandResult] {
         var results: [CommandResult] = []
         var out = stdout.startIndex, err = stderr.startIndex
         for index in 0..<count {
@@ -37,7 +46,7 @@ public enum CommandBatch {
             guard let outMark = stdout.range(of: tag + Data(" ".utf8), in: out..<stdout.endIndex),
                   let lineEnd = stdout[outMark.upperBound...].firstIndex(of: 0x0A),
                   let status = Int32(String(decoding: stdout[outMark.upperBound..<lineEnd], as: UTF8.self)),
-                  let errMark = stderr.range(of: tag + Data("\n".utf8), in: err..<stderr.endIndex) else { return nil }
+                  let errMark = stderr.range(of: tag + Data("\n".utf8), in: err..<stderr.endIndex) else { return results }
             results.append(CommandResult(status: status, stdout: Data(stdout[out..<outMark.lowerBound]), stderr: Data(stderr[err..<errMark.lowerBound]),
                                          signal: status > 128 ? SSHShellRunner.signalName(status - 128) : nil))
             out = lineEnd + 1

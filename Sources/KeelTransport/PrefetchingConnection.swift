@@ -23,12 +23,17 @@ public struct ReadRequest: Hashable, Sendable {
 /// (the engine's lookahead over the next tasks), so a converged run costs a few round trips instead of one
 /// per task. Exactness: an answer is given only for the same script and become, at most as many times as
 /// it was asked for ahead; any command that reaches the host outside a read (an apply) forgets every answer,
-/// so what follows a change is observed again, after it. An answer differs from a one-by-one read only if
+/// so what follows a change is observed again, after it. A change may carry the next tasks' first reads
+/// (ReadPlanner, PiggybackedChange): they ran after it, so their answers are stored after the forgetting.
+/// An answer differs from a one-by-one read only if
 /// something other than this run changed the host in between.
 public final class PrefetchingConnection: Connection, Sendable {
     public let inner: any Connection
     /// False when batching is turned off (KEEL_BATCH_OBSERVATIONS=0, --no-batch): a plain pass-through.
     public let enabled: Bool
+    /// How this connection reaches its host (HostConnectionSettings.cacheKey): a task reaching it another
+    /// way is not looked at ahead over this connection.
+    public let cacheKey: String?
     private struct Store {
         var answers: [ReadRequest: (result: CommandResult, uses: Int)] = [:]
         /// Lookahead keys (the engine's task positions) already prefetched since the last change.
@@ -40,15 +45,24 @@ public final class PrefetchingConnection: Connection, Sendable {
         var window = PrefetchingConnection.maximumWindow
         var answersTaken = 0
         var changedSinceStore = false
+        /// How many of the next tasks a change carries the first reads of: about as many answers as the
+        /// last batch served before this change (2 on a first run, where each task changes the host and
+        /// the rest would be wasted, and rendering them costs CPU), up to maximumCarried.
+        var carried = PrefetchingConnection.maximumCarried
     }
     /// The most tasks one lookahead looks at.
     public static let maximumWindow = 64
+    /// The most tasks whose first reads a change carries along: on a first run most of them are wasted
+    /// (the next task changes the host again), so a few.
+    public static let maximumCarried = 8
+    static let minimumCarried = 2
     static let minimumWindow = 4
     private let store = Mutex(Store())
 
-    public init(_ inner: any Connection, enabled: Bool = true) {
+    public init(_ inner: any Connection, enabled: Bool = true, cacheKey: String? = nil) {
         self.inner = inner
         self.enabled = enabled
+        self.cacheKey = cacheKey
     }
 
     public var hostName: String { inner.hostName }
@@ -58,8 +72,30 @@ public final class PrefetchingConnection: Connection, Sendable {
         let reading = HostReads.readOnly
         // Only a read is answered ahead: a command that changes the host always runs.
         if enabled, reading, stdin == nil, let answer = take(ReadRequest(script: script, become: become)) { return answer }
-        if !reading { invalidate() }
+        if !reading {
+            invalidate()
+            if let piggybacked = try await runCarryingReads(script, stdin: stdin, become: become) { return piggybacked }
+        }
         return try await inner.run(script, stdin: stdin, become: become)
+    }
+
+    /// A command that changes the host, sent with the reads the next tasks' observations start with
+    /// (ReadPlanner.current), in one round trip: their answers describe the host after the change, so they
+    /// are stored as fresh ones after the invalidation. Nil when there is nothing to carry (no plan, no
+    /// read with this become, big input, cancelled): the command then runs alone, as it always did.
+    private func runCarryingReads(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult? {
+        guard enabled, let planner = ReadPlanner.current, (stdin?.count ?? 0) <= PiggybackedChange.maximumInput,
+              !_Concurrency.Task.isCancelled else { return nil }
+        let generation = self.generation
+        let plan = await planner.plan(for: self).reads(with: become)
+        guard !plan.requests.isEmpty, !_Concurrency.Task.isCancelled else { return nil }
+        let outcome = try await PiggybackedChange.run(script, stdin: stdin, then: plan.requests.map(\.script), become: become, on: inner)
+        if let reads = outcome.reads {
+            var answers: [ReadRequest: (CommandResult, Int)] = [:]
+            for (request, result) in zip(plan.requests, reads) { answers[request] = (result, plan.uses[request] ?? 1) }
+            store(answers, covering: plan.covering, generation: generation)
+        }
+        return outcome.change
     }
 
     public func close() async { await inner.close() }
@@ -69,6 +105,7 @@ public final class PrefetchingConnection: Connection, Sendable {
         store.withLock {
             if !$0.changedSinceStore {
                 $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
+                $0.carried = min(Self.maximumCarried, max(Self.minimumCarried, $0.answersTaken))
                 $0.changedSinceStore = true
             }
             $0.answers.removeAll()
@@ -79,6 +116,9 @@ public final class PrefetchingConnection: Connection, Sendable {
 
     /// How many tasks (the current one included) the next lookahead should look at.
     public var window: Int { store.withLock { $0.window } }
+
+    /// How many of the next tasks' first reads a change should carry along.
+    public var carriedWindow: Int { store.withLock { $0.carried } }
 
     /// Counts how many times each answer may be given; bumped on every invalidation, so answers taken
     /// before a change that happened during the batch are not stored.

@@ -63,4 +63,19 @@ import KeelTransport
         #expect(!connection.isCovered("t1"))
         #expect(try await HostReads.$readOnly.withValue(true) { try await connection.run(read) }.stdoutText == "changed\n")
     }
+
+    /// A change that ends the batch's own shell leaves no marker: it ran once, and what the host said is its
+    /// result, exactly as alone; no read is kept.
+    @Test func aChangeThatEndsTheBatchIsNeverRunTwiceAndKeepsItsOwnResult() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-carry-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let connection = LocalConnection()
+        let change = "echo ran >> \(directory)/log; echo partial; echo oops >&2; kill -KILL $$"
+        let alone = try await connection.run(change)
+        let outcome = try await PiggybackedChange.run(change, stdin: nil, then: ["echo read"], become: nil, on: connection)
+        #expect(outcome.change == alone, "alone \(alone); carried \(outcome.change)")
+        #expect(outcome.reads == nil)
+        #expect(try String(contentsOfFile: directory + "/log", encoding: .utf8) == "ran\nran\n", "once alone, once carried")
+    }
 }
