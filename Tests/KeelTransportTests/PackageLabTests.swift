@@ -95,6 +95,9 @@ import Testing
         #expect(labUp.status != 0, "\(labUp.stdout)")
         #expect(labUp.stderr.contains("keel lab cannot run on this machine: tini not found"), "\(labUp.stderr)")
         #expect(labUp.stderr.contains("apt-get install tini"), "\(labUp.stderr)")
+        let labAsUser = try lab.exec(installer.name, "cd /tmp && runuser -u nobody -- keel lab up 1")
+        #expect(labAsUser.status != 0, "\(labAsUser.stdout)")
+        #expect(labAsUser.stderr.contains("keel lab needs root"), "\(labAsUser.stderr)")
 
         // The tarball, as the README installs it: under /usr/local, with its completions and man pages.
         let unpacked = try LabTargets.inspect(installer, """
