@@ -106,7 +106,9 @@ class Endpoints:
 # Both tools keep their SSH logins between runs for the same time: ansible-playbook through OpenSSH's
 # ControlPersist, Keel through its connection masters (--control-persist). Their masters live through a
 # size's scenarios and repetitions alike, and are stopped together when the size is done (stop_masters).
-CONTROL_PERSIST_SECONDS = 120
+# 900 s: longer than any gap between two runs of one tool (the other tools run in between: ansible-playbook
+# alone takes over 120 s on 20 far-away hosts, and a shorter idle time let Keel's masters expire there).
+CONTROL_PERSIST_SECONDS = 900
 
 
 def write_inventories(workdir, lab, hosts, endpoints):
