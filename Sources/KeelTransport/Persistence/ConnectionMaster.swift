@@ -239,7 +239,7 @@ public final class ConnectionMaster: @unchecked Sendable {
 
     /// One round trip on the session; nil when it does not answer (within the connect timeout): the master
     /// then stops taking clients and ends.
-    private func proveSession(_ connection: SSHConnection) -> TransportUsage? {
+    fileprivate func proveSession(_ connection: SSHConnection) -> TransportUsage? {
         let counters = TransportCounters()
         let probe = AsyncOutcome<CommandResult> {
             try await TransportCounters.$request.withValue(counters) { try await connection.run(":") }
@@ -254,7 +254,7 @@ public final class ConnectionMaster: @unchecked Sendable {
     }
 
     /// New clients must start a new master: the socket goes now, the master ends at its next look.
-    private func sessionDied(_ reason: String) {
+    fileprivate func sessionDied(_ reason: String) {
         removeSocket()
         state.withLock { if $0.exitReason == nil { $0.exitReason = reason } }
     }
@@ -289,11 +289,10 @@ public final class ConnectionMaster: @unchecked Sendable {
             answer.signal = result.signal
             output = result
         case .failure(let error)?:
-            if error is CancellationError { answer.cancelled = true } else if sessionIsLost(connection) {
+            if error is CancellationError { answer.cancelled = true } else if sessionDiedDuring(error, connection, usage: &answer) {
                 // The session died while the command was sent or awaited: whether it ran is unknown. The
                 // client repeats a read on a new master, or reports the loss as a direct connection would.
                 log.write("the session died during a client's command: \(error)")
-                sessionDied("the SSH session ended during a command")
                 answer.dead = true
                 answer.error = self.answer(for: error).error
                 answer.failure = self.answer(for: error).failure
@@ -312,10 +311,17 @@ public final class ConnectionMaster: @unchecked Sendable {
 }
 
 extension ConnectionMaster {
-    fileprivate func sessionIsLost(_ connection: SSHConnection) -> Bool {
+    /// After a failed command: whether the session is gone (then the master ends). A broken session is not
+    /// always marked lost (the remote shell's channel may just see its end), so one that is not is proven
+    /// with a round trip, counted in the answer's usage.
+    fileprivate func sessionDiedDuring(_ error: any Error, _ connection: SSHConnection, usage answer: inout ControlAnswer) -> Bool {
         let lost = AsyncOutcome<Bool> { await connection.isLost }
-        guard case .success(let answer)? = lost.wait(seconds: 10) else { return true }
-        return answer
+        if case .success(false)? = lost.wait(seconds: 10), let proof = proveSession(connection) {
+            answer.usage = (answer.usage ?? TransportUsage()) + proof
+            return false
+        }
+        sessionDied("the SSH session ended during a command")
+        return true
     }
 }
 
