@@ -392,8 +392,10 @@ enum MasterFiles {
     /// hangs on its way out: in that race the .lock stays, and the successor's own end removes it.
     static func removeLeftovers(socket: String, keepLog: Bool) {
         let path = lockPath(socket: socket)
-        let lock = open(path, O_RDWR | O_CLOEXEC)
-        guard lock >= 0 else { return }   // the client that started this master created it: someone else removed it
+        // Taken as a client takes it (created when a predecessor already removed it), so no client is
+        // deciding about a successor while the files go.
+        let lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
         defer { close(lock) }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0, sameFile(lock, path) else { return }
         // A successor already listening (started while we ended) writes to the same .log: keep it.
