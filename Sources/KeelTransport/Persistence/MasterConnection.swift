@@ -168,7 +168,15 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
         let reading = HostReads.readOnly
         if !reading { try await proveSession() }
         let (epoch, proven) = try current()
-        let (answer, stdout, stderr) = try await send(script, stdin: stdin, become: become)
+        let answer: ControlAnswer, stdout: Data, stderr: Data
+        do {
+            (answer, stdout, stderr) = try await send(script, stdin: stdin, become: become)
+        } catch let gone as MasterGone {
+            // The master ended (its session died) before answering: as a dead answer.
+            guard reading, !proven else { throw TransportError.connectionLost(host: hostName, detail: gone.detail) }
+            try await replace(after: epoch)
+            return try await run(script, stdin: stdin, become: become)
+        }
         if answer.dead {
             // Nothing of the command was answered. A read on a session this run never saw answer (a reused
             // master whose host restarted since) runs again on a new master; anything else is the loss a
@@ -199,10 +207,9 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
     /// One command on a socket of its own; the answer's usage is counted.
     private func send(_ script: String, stdin: Data?, become: Become?) async throws -> (ControlAnswer, Data, Data) {
         guard case .connected(let fd) = UnixSocket.connect(socketPath) else {
-            throw TransportError.connectionLost(host: hostName, detail: "the connection master (\(socketPath)) is gone")
+            throw MasterGone(detail: "the connection master (\(socketPath)) is gone")
         }
         defer { Glibc.close(fd) }
-        let host = hostName
         let request = ControlRequest(script: script, stdin: stdin, become: become)
         // Cancelling closes our sending side: the master stops the command on the host, then answers.
         let reply = try await withTaskCancellationHandler {
@@ -217,7 +224,7 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
                     let err = try ControlFrames.read(fd) ?? Data()
                     return (answer, out, err)
                 } catch let error as ControlSocketError {
-                    throw TransportError.connectionLost(host: host, detail: "the connection master ended: \(error)")
+                    throw MasterGone(detail: "the connection master ended: \(error)")
                 }
             }
         } onCancel: {
@@ -225,6 +232,11 @@ final class MasterConnection: SessionKeepingConnection, @unchecked Sendable {
         }
         if let usage = reply.0.usage { counters?.record(usage) }
         return reply
+    }
+
+    /// The master could not be reached, or ended before its answer: nothing of the command was answered.
+    private struct MasterGone: Error {
+        var detail: String
     }
 
     /// Before a command that may change the host: the master proves its session answers (one round trip),
