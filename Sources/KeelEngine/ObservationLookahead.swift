@@ -178,8 +178,11 @@ struct ObservationLookahead {
             var groups: OrderedDictionary<Become?, [ReadRequest]> = [:]
             for request in asked { groups[request.become, default: []].append(request) }
             for (become, requests) in groups {
-                // A batch that could not run (or was interrupted): those tasks observe on their own.
-                guard let results = try? await CommandBatch.run(requests.map(\.script), become: become, on: connection.inner) else {
+                // A batch that could not run (or was interrupted): those tasks observe on their own. It only
+                // reads, so a connection may repeat it (a reused master whose session turned out dead).
+                guard let results = try? await HostReads.$readOnly.withValue(true, operation: {
+                    try await CommandBatch.run(requests.map(\.script), become: become, on: connection.inner)
+                }) else {
                     break passes
                 }
                 for (request, result) in zip(requests, results) { answers[request] = result }

@@ -115,6 +115,11 @@ import Testing
         #expect(Self.recap(first.output, host.name) == Self.recap(direct.output, host.name))
         let again = try scratch.keel(["--control-persist", "0"])
         #expect(Self.recap(second.output, host.name) == Self.recap(again.output, host.name))
+        // The reused session is not proven before the run (its first command, the batched observation, is
+        // a read): exactly the round trips of the same converged play on a direct connection, no extra one.
+        let directConverged = try #require(Self.transport(again.output, host.name), "\(again.output)")
+        #expect(two.roundTrips == directConverged.roundTrips, "reused master \(two), direct \(directConverged)")
+        #expect(directConverged.login > 0)
         #expect(Self.recap(second.output, host.name)?.contains("changed=0") == true)
         #expect(second.output.contains("\"msg\": \"hello\""), "\(second.output)")
         // The socket: 0600 in a 0700 directory of ours.
@@ -224,7 +229,64 @@ import Testing
         let second = try scratch.keel(["--control-persist", "60"])
         #expect(second.status == 0, "\(second.output)")
         #expect(Self.recap(second.output, host.name)?.contains("unreachable=0") == true, "\(second.output)")
+        let retried = try #require(Self.transport(second.output, host.name), "\(second.output)")
+        #expect(retried.login > 0, "the first read found the session dead and ran again after a new login: \(second.output)")
+        #expect(waitUntil(30) { !scratch.masters().contains(where: old.contains) }, "the dead session's master exits")
+        // Identical results to a direct converged run, at the same cost (the dead attempt got no answer).
+        let direct = try scratch.keel(["--control-persist", "0"])
+        #expect(Self.recap(second.output, host.name) == Self.recap(direct.output, host.name), "\(second.output)\n\(direct.output)")
+        #expect(Self.recap(second.output, host.name)?.contains("changed=0") == true, "\(second.output)")
+        #expect(second.output.contains("\"msg\": \"hello\""), "\(second.output)")
+        #expect(retried.roundTrips == Self.transport(direct.output, host.name)?.roundTrips, "\(second.output)\n\(direct.output)")
+        // The master that ended left nothing of its own: only the new master's socket and its log (the same
+        // name: the successor appends to it), and its lock unless the old master removed it.
+        let files = try FileManager.default.contentsOfDirectory(atPath: scratch.controlDirectory).sorted()
+        #expect(files.contains { $0.hasSuffix(".sock") } && files.contains { $0.hasSuffix(".log") }, "\(files)")
+        #expect(files.count <= 3 && Set(files.map { ($0 as NSString).deletingPathExtension }).count == 1, "\(files)")
+        #expect(try waitUntil(30) { (try ConnectionMastersProbe.stop(scratch)) && scratch.masters().isEmpty })
+        #expect(waitUntil(30) { ((try? FileManager.default.contentsOfDirectory(atPath: scratch.controlDirectory)) ?? ["?"]).isEmpty },
+                "a master stopped cleanly removes its socket, .lock and .log: \((try? FileManager.default.contentsOfDirectory(atPath: scratch.controlDirectory)) ?? [])")
+    }
+
+    /// `keel connections --stop` for this scratch directory.
+    enum ConnectionMastersProbe {
+        static func stop(_ scratch: Scratch) throws -> Bool {
+            try KeelCLI.run(["connections", "--stop"], in: scratch.path, environment: ["KEEL_CONTROL_DIR": scratch.controlDirectory]).status == 0
+        }
+    }
+
+    @Test func aFirstCommandThatIsNotAReadGetsTheSessionCheckedAndRunsOnce() async throws {
+        let host = try await LabFixture.shared.hosts(1, prefix: "persist-restart")[0]
+        _ = try lab.exec(host.name, "rm -f /srv/persist-count")
+        let scratch = try Scratch([host], play: """
+            - hosts: lab
+              gather_facts: false
+              tasks:
+                - name: append
+                  shell: echo run >> /srv/persist-count
+            """)
+        defer { scratch.cleanUp() }
+        let first = try scratch.keel(["--control-persist", "60"])
+        #expect(first.status == 0, "\(first.output)")
+        let old = scratch.masters()
+        #expect(old.count == 1)
+        // Reused while the session answers: the check before the first command costs one round trip.
+        let reused = try scratch.keel(["--control-persist", "60"])
+        #expect(reused.status == 0, "\(reused.output)")
+        let direct = try scratch.keel(["--control-persist", "0"])
+        let checked = try #require(Self.transport(reused.output, host.name), "\(reused.output)")
+        #expect(checked.login == 0, "\(reused.output)")
+        #expect(checked.roundTrips == (Self.transport(direct.output, host.name)?.roundTrips ?? 0) + 1, "\(reused.output)\n\(direct.output)")
+        // The host restarts: the check finds the session dead, a new master logs in, the command runs once.
+        try lab.stopSSH(host.name)
+        _ = try lab.up(names: [host.name], flavor: .light)
+        let second = try scratch.keel(["--control-persist", "60"])
+        #expect(second.status == 0, "\(second.output)")
+        #expect(Self.recap(second.output, host.name)?.contains("unreachable=0") == true, "\(second.output)")
+        #expect(Self.recap(second.output, host.name)?.contains("changed=1") == true, "\(second.output)")
         #expect((Self.transport(second.output, host.name)?.login ?? 0) > 0, "logged in anew: \(second.output)")
+        let lines = try lab.exec(host.name, "wc -l < /srv/persist-count").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(lines == "4", "four runs, each appended exactly once")
         #expect(waitUntil(30) { !scratch.masters().contains(where: old.contains) }, "the dead session's master exits")
     }
 

@@ -77,6 +77,8 @@ public final class ConnectionMaster: @unchecked Sendable {
             log.write("login failed: \(error)")
             await waitForClients(atMost: 10)
             finish("login failed")
+            // Its .log says why the login failed: kept.
+            MasterFiles.removeLeftovers(socket: socketPath, keepLog: true)
             return 0
         }
         while true {
@@ -98,6 +100,7 @@ public final class ConnectionMaster: @unchecked Sendable {
         finish(reason)
         await connection?.close()
         log.write("exited: \(reason)")
+        MasterFiles.removeLeftovers(socket: socketPath, keepLog: false)
     }
 
     private func finish(_ reason: String) {
@@ -163,7 +166,10 @@ public final class ConnectionMaster: @unchecked Sendable {
             removeSocket()
             try? ControlFrames.write(fd, json: ControlAnswer())
         case .hello:
-            serveHello(fd)
+            serveHello(fd, lazy: request.lazy ?? false)
+            return true
+        case .check:
+            serveCheck(fd)
             return true
         case .run:
             serveRun(fd, request)
@@ -185,10 +191,11 @@ public final class ConnectionMaster: @unchecked Sendable {
         return answer
     }
 
-    /// A client's run begins here: the login's outcome, or for a session already in use, proof that it
-    /// still answers (one round trip), checked before the client sends any command: a host restarted
-    /// since would otherwise take the run's first command with it.
-    private func serveHello(_ fd: Int32) {
+    /// A client's run begins here: the login's outcome. A session already in use is proven to answer (one
+    /// round trip) before the answer, unless the client asked for a lazy hello: such a client sends its
+    /// first command at once and handles a `dead` answer itself (it repeats a read on a new master, and
+    /// asks for a `check` before anything else), so a converged run pays no round trip for the proof.
+    private func serveHello(_ fd: Int32, lazy: Bool) {
         let connection: SSHConnection
         switch waitForLogin() {
         case .failure(let error):
@@ -204,25 +211,52 @@ public final class ConnectionMaster: @unchecked Sendable {
         }
         if first {
             answer.usage = TransportUsage(loginRoundTrips: connection.counters?.current.loginRoundTrips ?? 0)
-        } else {
-            let counters = TransportCounters()
-            let probe = AsyncOutcome<CommandResult> {
-                try await TransportCounters.$request.withValue(counters) { try await connection.run(":") }
-            }
-            let result = probe.wait(seconds: max(target.connectTimeout, 1))
-            guard case .success(let reply)? = result, reply.status == 0 else {
-                log.write("a new client found the session dead (\(result.map { "\($0)" } ?? "no answer in \(target.connectTimeout) s"))")
-                removeSocket()
-                state.withLock { if $0.exitReason == nil { $0.exitReason = "the SSH session no longer answers" } }
+            answer.fresh = true
+        } else if !lazy {
+            guard let usage = proveSession(connection) else {
                 answer.dead = true
                 try? ControlFrames.write(fd, json: answer)
                 return
             }
-            answer.usage = counters.current
+            answer.usage = usage
+            answer.fresh = true
         }
         guard (try? ControlFrames.write(fd, json: answer)) != nil else { return }
         // The client's run lasts as long as this socket: nothing more comes on it but its end.
         while (try? ControlFrames.read(fd)) != nil {}
+    }
+
+    /// A client about to send a command that is not a read, on a session it has not seen answer yet.
+    private func serveCheck(_ fd: Int32) {
+        guard case .success(let connection) = waitForLogin() else {
+            try? ControlFrames.write(fd, json: ControlAnswer(failure: "the connection master has no session"))
+            return
+        }
+        var answer = ControlAnswer()
+        if let usage = proveSession(connection) { answer.usage = usage } else { answer.dead = true }
+        try? ControlFrames.write(fd, json: answer)
+    }
+
+    /// One round trip on the session; nil when it does not answer (within the connect timeout): the master
+    /// then stops taking clients and ends.
+    fileprivate func proveSession(_ connection: SSHConnection) -> TransportUsage? {
+        let counters = TransportCounters()
+        let probe = AsyncOutcome<CommandResult> {
+            try await TransportCounters.$request.withValue(counters) { try await connection.run(":") }
+        }
+        let result = probe.wait(seconds: max(target.connectTimeout, 1))
+        guard case .success(let reply)? = result, reply.status == 0 else {
+            log.write("a client found the session dead (\(result.map { "\($0)" } ?? "no answer in \(target.connectTimeout) s"))")
+            sessionDied("the SSH session no longer answers")
+            return nil
+        }
+        return counters.current
+    }
+
+    /// New clients must start a new master: the socket goes now, the master ends at its next look.
+    fileprivate func sessionDied(_ reason: String) {
+        removeSocket()
+        state.withLock { if $0.exitReason == nil { $0.exitReason = reason } }
     }
 
     private func serveRun(_ fd: Int32, _ request: ControlRequest) {
@@ -255,7 +289,14 @@ public final class ConnectionMaster: @unchecked Sendable {
             answer.signal = result.signal
             output = result
         case .failure(let error)?:
-            if error is CancellationError { answer.cancelled = true } else {
+            if error is CancellationError { answer.cancelled = true } else if sessionDiedDuring(error, connection, usage: &answer) {
+                // The session died while the command was sent or awaited: whether it ran is unknown. The
+                // client repeats a read on a new master, or reports the loss as a direct connection would.
+                log.write("the session died during a client's command: \(error)")
+                answer.dead = true
+                answer.error = self.answer(for: error).error
+                answer.failure = self.answer(for: error).failure
+            } else {
                 let failed = self.answer(for: error)
                 answer.error = failed.error
                 answer.failure = failed.failure
@@ -266,6 +307,21 @@ public final class ConnectionMaster: @unchecked Sendable {
         guard (try? ControlFrames.write(fd, json: answer)) != nil else { return }
         try? ControlFrames.write(fd, output?.stdout ?? Data())
         try? ControlFrames.write(fd, output?.stderr ?? Data())
+    }
+}
+
+extension ConnectionMaster {
+    /// After a failed command: whether the session is gone (then the master ends). A broken session is not
+    /// always marked lost (the remote shell's channel may just see its end), so one that is not is proven
+    /// with a round trip, counted in the answer's usage.
+    fileprivate func sessionDiedDuring(_ error: any Error, _ connection: SSHConnection, usage answer: inout ControlAnswer) -> Bool {
+        let lost = AsyncOutcome<Bool> { await connection.isLost }
+        if case .success(false)? = lost.wait(seconds: 10), let proof = proveSession(connection) {
+            answer.usage = (answer.usage ?? TransportUsage()) + proof
+            return false
+        }
+        sessionDied("the SSH session ended during a command")
+        return true
     }
 }
 
@@ -313,6 +369,43 @@ enum MasterFiles {
     }
     static func lockPath(socket: String) -> String {
         (socket.hasSuffix(".sock") ? String(socket.dropLast(5)) : socket) + ".lock"
+    }
+
+    /// The lock a client holds while it decides whether to start a master (an fd to close to release it).
+    static func lock(socket: String) throws -> Int32 {
+        let path = lockPath(socket: socket)
+        while true {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw ControlSocketError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+            flock(fd, LOCK_EX)
+            // A master that ended may have removed the file between our open and our flock: a lock on a
+            // removed file guards nothing (the next client creates a new one), so take the current file's.
+            if sameFile(fd, path) { return fd }
+            close(fd)
+        }
+    }
+
+    /// Removes what an ended master leaves next to its socket: the .lock, and the .log unless `keepLog`
+    /// (a failed login: the log says why). Both stay while a client holds the lock: it is deciding whether
+    /// to start a successor, which appends to the same .log; removing the .lock under it is safe (clients
+    /// check they locked the current file) but the lock is only tried, never waited for, so a master never
+    /// hangs on its way out: in that race the .lock stays, and the successor's own end removes it.
+    static func removeLeftovers(socket: String, keepLog: Bool) {
+        let path = lockPath(socket: socket)
+        // Taken as a client takes it (created when a predecessor already removed it), so no client is
+        // deciding about a successor while the files go.
+        let lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0, sameFile(lock, path) else { return }
+        // A successor already listening (started while we ended) writes to the same .log: keep it.
+        if !keepLog, access(socket, F_OK) != 0 { unlink(logPath(socket: socket)) }
+        unlink(path)
+    }
+
+    private static func sameFile(_ fd: Int32, _ path: String) -> Bool {
+        var open = stat(), named = stat()
+        return fstat(fd, &open) == 0 && stat(path, &named) == 0 && open.st_ino == named.st_ino && open.st_dev == named.st_dev
     }
 }
 

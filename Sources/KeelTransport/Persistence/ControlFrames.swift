@@ -76,6 +76,9 @@ struct ControlRequest: Codable {
         /// Opens a client's session: answered once the master's login is done, with its outcome; the
         /// socket then stays open for the client's whole run (the master counts it as a client).
         case hello
+        /// Proves the session still answers (one round trip): asked before a run's first command that is
+        /// not a read, on a session the run has not seen answer yet.
+        case check
         /// Runs one command; a stdin frame follows.
         case run
         /// For `keel connections`: the target and idle time.
@@ -84,6 +87,8 @@ struct ControlRequest: Codable {
         case stop
     }
     var kind: Kind
+    /// hello: answer at once, without proving the session (the client checks, or repeats a read, itself).
+    var lazy: Bool?
     var script: String?
     var hasStdin = false
     var becomeUser: String?
@@ -117,8 +122,11 @@ struct ControlAnswer: Codable {
     var failure: String?
     /// The command was stopped because the client cancelled it.
     var cancelled = false
-    /// hello: the session is no longer usable (checked before anything runs): connect anew.
+    /// hello, check: the session is no longer usable: connect anew. run: the session died while the
+    /// command was sent or awaited; no result (whether it ran is unknown): the master is ending.
     var dead = false
+    /// hello: this client's hello got the master's login, so the session is known to answer.
+    var fresh: Bool?
     var status: Int32?
     var signal: String?
     /// What the request cost on the master's session (hello: the login, for the client that started it).
