@@ -5,7 +5,7 @@ import Testing
 
 /// --control-persist (issue 22): the real keel binary against lab hosts. Each test has a socket directory
 /// of its own (KEEL_CONTROL_DIR), so its masters are its own; they are stopped at its end.
-@Suite("Connection persistence on lab hosts") struct ConnectionPersistenceLabTests {
+@Suite("Connection persistence on lab hosts", .serialized) struct ConnectionPersistenceLabTests {
     let lab = Lab()
 
     static let play = """
