@@ -19,13 +19,13 @@ public enum CommandBatch {
         return results
     }
 
-    /// With `firstReadsInput`, the first script reads the batch's own stdin (a change piggybacked with
-    /// the reads after it, PiggybackedChange); every other one reads nothing.
     /// A marker no script's output contains by chance.
     static func newMarker() -> String {
         "KEEL_BATCH_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 
+    /// With `firstReadsInput`, the first script reads the batch's own stdin (a change piggybacked with
+    /// the reads after it, PiggybackedChange); every other one reads nothing.
     static func script(_ scripts: [String], marker: String, firstReadsInput: Bool = false) -> String {
         var lines: [String] = []
         for (index, script) in scripts.enumerated() {

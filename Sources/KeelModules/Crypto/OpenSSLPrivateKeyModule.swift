@@ -30,7 +30,7 @@ public struct OpenSSLPrivateKeyModule: Module {
             """,
         deviations: [
             "Compared with community.crypto.openssl_privatekey: types RSA (2048 bits or more), ECC (secp256r1, secp384r1, secp521r1) and Ed25519 only; no DSA, X25519, X448, Ed448, no passphrase.",
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "RSA keys are written as PKCS#1, ECC and Ed25519 keys as PKCS#8 (`format` other than auto/auto_ignore is refused).",
             "`backup` and `select_crypto_backend` do not exist; the key is made on the controller, so the host needs no Python cryptography.",
         ])

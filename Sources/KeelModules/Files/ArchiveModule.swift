@@ -34,7 +34,7 @@ public struct ArchiveModule: Module {
                 exclusion_patterns: ["*.bak"]
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "The archive is written only when its members differ from the sources (Ansible rewrites it and compares), and check mode predicts that exactly (Ansible's always predicts a change for an archive).",
             "tar archives are GNU tar's format (Ansible's Python writes PAX); members, modes, owners and times are the same.",
         ])

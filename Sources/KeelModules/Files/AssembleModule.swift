@@ -29,7 +29,7 @@ public struct AssembleModule: Module {
               assemble: src=motd.d dest=/etc/motd remote_src=false regexp='\\.txt$' delimiter='### fragment'
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "Fragments on the host are read through the controller (the joined file is then sent back), not joined on the host.",
             "The result has `checksum` as SHA-256 (Ansible: SHA-1) and no md5sum.",
             "--diff shows the change for fragments on the host too (Ansible's module gives no diff).",

@@ -25,7 +25,7 @@ public struct CopyModule: Module {
         deviations: ["A directory src works from the controller only: with remote_src, src must be a file.",
                      "A directory tree is copied file by file (each file atomically), not as one archive.",
                      "The `checksum` return value is SHA-256, not SHA-1.",
-                     "local_follow, follow, checksum and attributes are not supported. SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."])
+                     "local_follow, follow, checksum and attributes are not supported. " + SecurityContextOptions.deviation])
 
     public struct Arguments: ModuleArguments {
         @Option("dest", .path, required: true, help: "Where the file goes; an existing directory (or a path ending in /) receives src's file name.") var dest: String

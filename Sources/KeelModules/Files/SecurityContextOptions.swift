@@ -23,6 +23,9 @@ public struct SecurityContextOptions: Sendable, Equatable {
         self.selevel = selevel
     }
 
+    /// The difference from Ansible every module but `file` documents (`keel doc`), written once.
+    public static let deviation = "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."
+
     public static let seuser = OptionSpec("seuser", .string, help: "SELinux user of the path's context ('_default': the policy's). Ignored, as by Ansible, on a host without SELinux.")
     public static let serole = OptionSpec("serole", .string, help: "SELinux role of the path's context. Ignored on a host without SELinux.")
     public static let setype = OptionSpec("setype", .string, help: "SELinux type of the path's context (mysqld_db_t). Ignored on a host without SELinux.")

@@ -31,7 +31,7 @@ public struct TemplateModule: Module {
             - template: src=motd.j2 dest=/etc/motd lstrip_blocks=yes
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "A vault-encrypted file named by `{% include %}`, `{% import %}` or `{% extends %}` is decrypted; Ansible's Jinja2 loader reads it as it is stored.",
             "block_start_string, variable_start_string and the other delimiter options are not supported (an error names them).",
             "newline_sequence is applied to the whole result, including newlines that came from variables (Jinja2 converts only the template's own text).",

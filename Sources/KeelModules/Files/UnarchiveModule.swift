@@ -36,7 +36,7 @@ public struct UnarchiveModule: Module {
               register: unpacked
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "URLs as src are not supported.",
             "include, io_buffer_size, decrypt and validate_certs are not supported.",
             "With extra_opts that rename paths (--strip-components, --transform) the listing no longer names what lands in dest: such tasks report changed on every run; use creates.",

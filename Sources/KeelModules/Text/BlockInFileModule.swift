@@ -33,7 +33,7 @@ public struct BlockInFileModule: Module {
                 insertbefore: BOF
             - blockinfile: path=/etc/hosts marker="# {mark} lab" state=absent
             """,
-        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `encoding` or `attributes`.", "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."])
+        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `encoding` or `attributes`.", SecurityContextOptions.deviation])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest", "destfile", "name"], help: "The file to edit.") var path: String

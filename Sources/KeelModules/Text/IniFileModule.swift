@@ -29,7 +29,7 @@ public struct IniFileModule: Module {
                 mode: "0644"
             - ini_file: path=/etc/conf.ini section=drinks option=fav state=absent
             """,
-        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `attributes`.", "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic."])
+        deviations: ["The file must be UTF-8 text of at most 32 MiB.", "No `attributes`.", SecurityContextOptions.deviation])
 
     public struct Arguments: ModuleArguments {
         @Option("path", .path, required: true, aliases: ["dest"], help: "The INI file.") var path: String

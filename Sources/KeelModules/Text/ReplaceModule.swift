@@ -30,7 +30,7 @@ public struct ReplaceModule: Module {
             """,
         deviations: [
             "Regular expressions run on ICU (Foundation) after translating Python's (?P<name>) syntax: rare constructs may differ.",
-            "Only UTF-8 files; no `attributes`. SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            "Only UTF-8 files; no `attributes`. " + SecurityContextOptions.deviation,
         ])
 
     public struct Arguments: ModuleArguments {

@@ -28,7 +28,7 @@ public struct GetURLModule: Module {
                 mode: "0644"
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "Without checksum and force, an existing dest file is never fetched again (Ansible's documented behaviour; its code sends If-Modified-Since and may replace the file).",
             "In check mode no request is made: a download is predicted whenever one would be attempted (Ansible sends a HEAD request and also predicts a change).",
             "tmp_dest, unredirected_headers, client_cert/client_key, ciphers and use_gssapi are not supported; proxies come from the host's environment.",

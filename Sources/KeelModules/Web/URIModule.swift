@@ -39,7 +39,7 @@ public struct URIModule: Module {
                 headers: {Authorization: "Bearer {{ token }}"}
             """,
         deviations: [
-            "SELinux options (seuser, serole, setype, selevel) and unsafe_writes are accepted: on a host without SELinux they change nothing, as in Ansible; with SELinux enabled only `file` applies a context (chcon), this module leaves the policy's. Writes are always atomic.",
+            SecurityContextOptions.deviation,
             "The request leaves from the host through curl (else GNU wget), not Python's urllib: TLS, proxies (environment variables) and the messages of a failed connection are those of the tool.",
             "With dest, the task is changed only when the saved bytes or the file's attributes changed (Ansible reports a change on every 200 that writes dest).",
             "Without force_basic_auth, credentials are sent after a challenge (curl --anyauth, wget's default), as Ansible does for Basic; Digest and NTLM are whatever the tool negotiates.",
