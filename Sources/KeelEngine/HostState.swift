@@ -20,6 +20,11 @@ public final class HostState: @unchecked Sendable {
     private var _failed = false
     private var _unreachable = false
     private var _recap = [String: Int]()
+    private var _version = 0
+
+    /// Bumped whenever the host's facts or variables change (facts, set_fact, register, include_vars): what
+    /// was rendered ahead with the old ones (ProbeCache) is rendered again.
+    var version: Int { lock.withLock { _version } }
 
     public var failed: Bool {
         get { lock.withLock { _failed } }
@@ -47,15 +52,16 @@ public final class HostState: @unchecked Sendable {
         }
     }
 
-    func setFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { _facts = facts; _bareFactNames = [] } }
+    func setFacts(_ facts: OrderedDictionary<String, Value>) { lock.withLock { _facts = facts; _bareFactNames = []; _version += 1 } }
     /// Newly gathered or cached facts join what the host had (Ansible never forgets a fact in a run).
     func mergeFacts(_ facts: OrderedDictionary<String, Value>) {
-        lock.withLock { for (k, v) in facts { _facts[k] = v; _bareFactNames.remove(k) } }
+        lock.withLock { for (k, v) in facts { _facts[k] = v; _bareFactNames.remove(k) }; _version += 1 }
     }
     /// Facts under the names a module returned them: `ansible_x` is stored as `x` (a variable `ansible_x`),
     /// any other name as it is (and a variable of that bare name), as Ansible stores and injects them.
     func mergeReturnedFacts(_ facts: OrderedDictionary<String, Value>) {
         lock.withLock {
+            _version += 1
             for (k, v) in facts {
                 if k.hasPrefix("ansible_") {
                     let name = String(k.dropFirst(8))
@@ -68,8 +74,8 @@ public final class HostState: @unchecked Sendable {
             }
         }
     }
-    func setHostFact(_ name: String, _ value: Value) { lock.withLock { _hostFacts[name] = value } }
-    func setIncludeVar(_ name: String, _ value: Value) { lock.withLock { _includeVars[name] = value } }
+    func setHostFact(_ name: String, _ value: Value) { lock.withLock { _hostFacts[name] = value; _version += 1 } }
+    func setIncludeVar(_ name: String, _ value: Value) { lock.withLock { _includeVars[name] = value; _version += 1 } }
 
     /// Still in the play: neither failed nor unreachable.
     var isActive: Bool { lock.withLock { !_failed && !_unreachable } }

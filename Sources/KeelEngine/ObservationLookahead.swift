@@ -199,6 +199,19 @@ struct ObservationLookahead {
     /// `connection`, only probes that would run over that same connection.
     private func probes(for entry: TaskEntry, on connection: (PrefetchingConnection, String?)?) async
         -> (probes: [Probe], connection: PrefetchingConnection?, key: String?)? {
+        let cacheKey = "\(ObjectIdentifier(play))|\(host)|\(Self.key(entry))"
+        guard let rendered = await run.probeCache.probes(key: cacheKey, host: host, version: run.state(host).version, blockVars: entry.blockVars,
+                                                         render: { await render(entry) }) else { return nil }
+        guard let (wanted, wantedKey) = connection else { return (rendered.probes, rendered.connection, rendered.key) }
+        // No item ran: nothing to observe, over whichever connection.
+        guard let used = rendered.connection else { return ([], wanted, wantedKey) }
+        // Only probes over that same connection, reached the same way.
+        guard used === wanted, wantedKey == nil || rendered.key == wantedKey else { return nil }
+        return (rendered.probes, used, rendered.key)
+    }
+
+    /// Renders the probes of one task (ProbeCache keeps them): what `probes(for:on:)` filters.
+    private func render(_ entry: TaskEntry) async -> ProbeCache.Rendered? {
         let task = entry.task
         guard task.asyncSeconds == nil, let module = run.registry.runner(for: task.action), module.observesInBatch,
               !Self.mayRunLookups(task, when: entry.keywords.when) else { return nil }
@@ -209,8 +222,8 @@ struct ObservationLookahead {
             let items: [Value?] = try task.loop.map { try LoopItems.resolve($0, in: scope, action: task.writtenAction).map { Optional($0) } } ?? [nil]
             let runner = TaskRunner(run: run, play: play, entry: entry, host: host)
             var probes: [Probe] = []
-            var used = connection?.0
-            var usedKey = connection?.1
+            var used: PrefetchingConnection?
+            var usedKey: String?
             for (index, item) in items.enumerated() {
                 let (itemScope, _) = TaskRunner.itemScope(scope, task: task, item: item, index: index, count: items.count)
                 guard try itemScope.holds(entry.keywords.when) else { continue }
@@ -237,7 +250,7 @@ struct ObservationLookahead {
                     try await module.observe(arguments, on: context, mode: runMode)
                 })
             }
-            return (probes, used, usedKey)
+            return ProbeCache.Rendered(probes: probes, connection: used, key: usedKey)
         } catch {
             return nil
         }

@@ -304,7 +304,7 @@ struct PlayRunner: Sendable {
                 case "clear_facts": state.setFacts([:])
                 case "clear_host_errors": state.failed = false
                 case "reset_connection":
-                    await run.connections.drop(host: host, endKeptSessions: true)
+                    await run.dropConnections(host: host, endKeptSessions: true)
                 default: break
                 }
             case .cacheFacts(let facts):

@@ -26,6 +26,8 @@ final class RunContext: Sendable {
     /// One set of controller services for the whole run: the HTTP client, the run-wide state store and the
     /// per-host fact caches are shared by every task of every host.
     let services = ControllerServices()
+    /// The lookahead's rendered probes per host and task (ObservationLookahead).
+    let probeCache = ProbeCache()
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {
@@ -58,6 +60,12 @@ final class RunContext: Sendable {
     func connectionSettings(for host: String, variables: OrderedDictionary<String, Value>) throws -> HostConnectionSettings {
         try HostConnectionSettings(hostName: host, variables: ConnectionDefaults(options).filling(variables, host: host), becomePassword: options.becomePassword,
                                    config: sshConfig, defaultPolicy: options.hostKeyPolicy)
+    }
+
+    /// Closes and forgets the host's connections (ConnectionPool.drop), and the probes rendered over them.
+    func dropConnections(host: String, endKeptSessions: Bool = false) async {
+        await connections.drop(host: host, endKeptSessions: endKeptSessions)
+        probeCache.forget(host: host)
     }
 
     func closeConnections() async {

@@ -92,7 +92,7 @@ extension TaskRunner {
             }
             return try await status(job, on: context).attempt
         } catch let error as TransportError where error.isUnreachable {
-            await run.connections.drop(host: settings.target)
+            await run.dropConnections(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
     }

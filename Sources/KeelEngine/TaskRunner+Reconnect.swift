@@ -118,7 +118,7 @@ extension TaskRunner {
 
     private func freshResult(_ command: String, settings: TaskSettings, connectTimeout: Int?) async throws -> CommandResult {
         let access = try settings.access
-        await run.connections.drop(host: settings.target)
+        await run.dropConnections(host: settings.target)
         let host = settings.target, run = self.run
         let open = { @Sendable () async throws -> any Connection in try await run.connection(for: host, settings: access.connection) }
         let connection = try await TaskDeadline.run(seconds: connectTimeout, action: "connect", host: host, open)

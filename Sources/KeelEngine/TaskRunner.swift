@@ -311,6 +311,7 @@ struct TaskRunner {
         }
         var context = hostContext(scope: scope, state: state, settings: settings, connection: connection, become: become)
         context.approvePlan = approvePlan
+        context.recordsPlanDigest = run.options.planLedger != nil
         do {
             if let seconds = try int(task.asyncSeconds, scope), seconds > 0 {
                 var attempt = try await runAsync(module, arguments: arguments, context: context, check: settings.mode.check, seconds: seconds,
@@ -326,7 +327,7 @@ struct TaskRunner {
             attempt.planDigest = result.planDigest
             return attempt
         } catch let error as TransportError where error.isUnreachable {
-            await run.connections.drop(host: settings.target)
+            await run.dropConnections(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
     }
@@ -383,7 +384,7 @@ struct TaskRunner {
             outcome.effects[index] = .cacheFacts(named)
             outcome.values["ansible_facts"] = .dict(facts)
         } catch let error as TransportError where error.isUnreachable {
-            await run.connections.drop(host: settings.target)
+            await run.dropConnections(host: settings.target)
             return Attempt(status: .unreachable, message: "\(error)")
         }
         return nil

@@ -49,6 +49,11 @@ public final class PrefetchingConnection: Connection, Sendable {
         /// last batch served before this change (2 on a first run, where each task changes the host and
         /// the rest would be wasted, and rendering them costs CPU), up to maximumCarried.
         var carried = PrefetchingConnection.maximumCarried
+        /// For answers a change carried along: which carried tasks (by position) asked for each read, and
+        /// which of them were served before the next change. A first run serves exactly one (the next task
+        /// changes the host again), so the next change carries one task's reads, not two.
+        var carriedAskedBy: [ReadRequest: [Int]]?
+        var carriedServed: Set<Int> = []
     }
     /// The most tasks one lookahead looks at.
     public static let maximumWindow = 64
@@ -93,7 +98,7 @@ public final class PrefetchingConnection: Connection, Sendable {
         if let reads = outcome.reads {
             var answers: [ReadRequest: (CommandResult, Int)] = [:]
             for (request, result) in zip(plan.requests, reads) { answers[request] = (result, plan.uses[request] ?? 1) }
-            store(answers, covering: plan.covering, generation: generation)
+            store(answers, covering: plan.covering, generation: generation, carriedBy: plan.askedBy)
         }
         return outcome.change
     }
@@ -105,7 +110,13 @@ public final class PrefetchingConnection: Connection, Sendable {
         store.withLock {
             if !$0.changedSinceStore {
                 $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
-                $0.carried = min(Self.maximumCarried, max(Self.minimumCarried, $0.answersTaken))
+                if $0.carriedAskedBy != nil {
+                    // The change came while the last change's carried answers were still in use: carry as many
+                    // tasks as were served (on a first run one: the task after it changes the host again).
+                    $0.carried = min(Self.maximumCarried, max(1, $0.carriedServed.count))
+                } else {
+                    $0.carried = min(Self.maximumCarried, max(Self.minimumCarried, $0.answersTaken))
+                }
                 $0.changedSinceStore = true
             }
             $0.answers.removeAll()
@@ -129,9 +140,13 @@ public final class PrefetchingConnection: Connection, Sendable {
 
     /// Stores a batch's answers (each usable `uses` times) and marks the positions it looked at; ignored
     /// when the host changed since `generation` was read.
-    public func store(_ answers: [ReadRequest: (CommandResult, Int)], covering keys: [String], generation: Int) {
+    /// `carriedBy`: the answers are the reads a change carried (which carried position asked for each).
+    public func store(_ answers: [ReadRequest: (CommandResult, Int)], covering keys: [String], generation: Int,
+                      carriedBy: [ReadRequest: [Int]]? = nil) {
         store.withLock { store in
             guard store.generation == generation else { return }
+            store.carriedAskedBy = carriedBy
+            store.carriedServed = []
             // A batch used up without any change: the next one may look further.
             if !store.changedSinceStore, store.answersTaken > 0 { store.window = min(Self.maximumWindow, 2 * store.window) }
             store.changedSinceStore = false
@@ -153,6 +168,9 @@ public final class PrefetchingConnection: Connection, Sendable {
         store.withLock { store in
             guard let answer = store.answers[request] else { return nil }
             store.answersTaken += 1
+            if let askers = store.carriedAskedBy?[request], let first = askers.first(where: { !store.carriedServed.contains($0) }) {
+                store.carriedServed.insert(first)
+            }
             if answer.uses <= 1 { store.answers[request] = nil } else { store.answers[request] = (answer.result, answer.uses - 1) }
             return answer.result
         }

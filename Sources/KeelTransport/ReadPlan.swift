@@ -20,19 +20,23 @@ public struct ReadPlan: Sendable {
     public init(positions: [Position] = []) { self.positions = positions }
 
     /// The reads that run with `become` (a batch runs as one user), each once, in order; how many times
-    /// each is asked for; and the positions all of whose reads are among them.
-    public func reads(with become: Become?) -> (requests: [ReadRequest], uses: [ReadRequest: Int], covering: [String]) {
+    /// each is asked for; the positions all of whose reads are among them; and which positions (by index)
+    /// ask for each read, so the connection can tell how many of the carried tasks were served.
+    public func reads(with become: Become?) -> (requests: [ReadRequest], uses: [ReadRequest: Int], covering: [String],
+                                                askedBy: [ReadRequest: [Int]]) {
         var requests: [ReadRequest] = []
         var uses: [ReadRequest: Int] = [:]
         var covering: [String] = []
-        for position in positions {
+        var askedBy: [ReadRequest: [Int]] = [:]
+        for (index, position) in positions.enumerated() {
             for request in position.requests where request.become == become {
                 if uses[request] == nil { requests.append(request) }
                 uses[request, default: 0] += 1
+                askedBy[request, default: []].append(index)
             }
             if let key = position.key, position.requests.allSatisfy({ $0.become == become }) { covering.append(key) }
         }
-        return (requests, uses, covering)
+        return (requests, uses, covering, askedBy)
     }
 }
 

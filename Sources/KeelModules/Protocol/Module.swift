@@ -81,6 +81,9 @@ public struct HostContext: Sendable {
     /// Set by `keel apply`: called with the digest of the plan just made, before anything is applied;
     /// throws when the plan differs from the one that was reviewed, so nothing of it is applied.
     public var approvePlan: (@Sendable (String) throws -> Void)?
+    /// Whether the run records plan digests (`--plan-out`, `keel apply`): a digest encodes the whole plan,
+    /// so a run that keeps none does not pay for it.
+    public var recordsPlanDigest = false
 
     public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
                 files: ControllerFiles = ControllerFiles(searchPaths: []),

@@ -58,8 +58,8 @@ public struct ModuleRunner: Sendable {
             // observe only reads: the host's prefetching connection may answer it from a batch taken ahead.
             let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
             let plan = try module.plan(arguments, observed: observed, on: host)
-            let digest = PlanDigest.of(plan)
-            if mode == .apply { try host.approvePlan?(digest) }
+            let digest = host.recordsPlanDigest || host.approvePlan != nil ? PlanDigest.of(plan) : nil
+            if mode == .apply, let digest { try host.approvePlan?(digest) }
             if plan.isEmpty {
                 var result = ModuleResult(changed: false, values: mode == .check ? plan.valuesInCheckMode : plan.values)
                 result.planDigest = digest
