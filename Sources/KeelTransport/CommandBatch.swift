@@ -9,7 +9,33 @@ import Foundation
 public enum CommandBatch {
     /// The results in the order of `scripts`; nil when the batch's output cannot be read back (it was cut
     /// short): the caller then runs the scripts one by one.
+    /// Path observations among the scripts (PathObservation) are answered in bulk, by one script for all
+    /// of them; when that answer does not hold together, they run as scripts of their own in a second batch.
     public static func run(_ scripts: [String], become: Become?, on connection: any Connection) async throws -> [CommandResult]? {
+        let observed = scripts.enumerated().compactMap { index, script in PathObservation.recognise(script).map { (index, $0) } }
+        guard observed.count >= 2 else { return try await runEach(scripts, become: become, on: connection) }
+        let bulkIndices = Set(observed.map(\.0))
+        let others = scripts.indices.filter { !bulkIndices.contains($0) }
+        guard let results = try await runEach(others.map { scripts[$0] } + [PathObservationBulk.script(observed.map(\.1))],
+                                              become: become, on: connection) else { return nil }
+        guard let answers = PathObservationBulk.answers(observed.map(\.1), from: results[results.count - 1]) else {
+            guard let alone = try await runEach(observed.map { scripts[$0.0] }, become: become, on: connection) else { return nil }
+            return merge(others: Array(results.dropLast()), at: others, bulk: alone, at: observed.map(\.0), count: scripts.count)
+        }
+        connection.counters?.recordBatchedCommands(observed.count - 1)
+        return merge(others: Array(results.dropLast()), at: others, bulk: answers, at: observed.map(\.0), count: scripts.count)
+    }
+
+    private static func merge(others: [CommandResult], at otherIndices: [Int], bulk: [CommandResult], at bulkIndices: [Int],
+                              count: Int) -> [CommandResult] {
+        var merged = [CommandResult?](repeating: nil, count: count)
+        for (index, result) in zip(otherIndices, others) { merged[index] = result }
+        for (index, result) in zip(bulkIndices, bulk) { merged[index] = result }
+        return merged.compactMap { $0 }
+    }
+
+    /// The scripts as they are, each in its subshell.
+    private static func runEach(_ scripts: [String], become: Become?, on connection: any Connection) async throws -> [CommandResult]? {
         guard !scripts.isEmpty else { return [] }
         let marker = newMarker()
         let result = try await connection.run(script(scripts, marker: marker), stdin: nil, become: become)

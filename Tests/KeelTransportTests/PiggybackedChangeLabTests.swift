@@ -5,7 +5,7 @@ import KeelTransport
 /// A change and the next tasks' reads in one round trip (issue 22): over SSH to a lab host, the change's
 /// own result is byte for byte what it is alone (failing, with input read whole or in part, writing to
 /// stderr, killed by a signal), and the reads describe the host after the change.
-@Suite("Reads carried by a change") struct PiggybackedChangeLabTests {
+@Suite("Reads carried by a change", .serialized) struct PiggybackedChangeLabTests {
     /// Each case runs alone first, then the host is put back and it runs with reads after it.
     struct Case {
         var name: String

@@ -10,12 +10,8 @@ struct ContentDestination {
     var current: RemotePath
 
     static func observe(dest: String, sourceName: String, on host: HostContext) async throws -> ContentDestination {
-        let name = ShellQuote.quote(sourceName)
-        let script = """
-            d=\(ShellQuote.quote(dest))
-            case "$d" in */) d="$d"\(name);; *) if [ -d "$d" ] && [ ! -L "$d" ] && [ -n \(name) ]; then d="$d/"\(name); fi;; esac
-            echo "$d"
-            """ + "\n" + RemotePath.observationScript(shellWord: "\"$d\"", checksum: true, contentLimit: ContentConvergence.diffLimit)
+        let script = PathObservation(.destination(dest: dest, name: sourceName), checksum: true,
+                                     contentLimit: ContentConvergence.diffLimit).script
         let result = try await host.run(script)
         guard result.status == 0, let newline = result.stdout.firstIndex(of: 0x0A) else {
             throw KeelError("\(host.name): cannot inspect \(dest): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -115,13 +115,8 @@ public struct FileModule: Module {
 
     public func observe(_ a: Arguments, on host: HostContext) async throws -> State {
         var script: String
-        if follows(a) {
-            // Resolved on the host in the same round trip; the target is observed instead of the link.
-            script = "t=\(ShellQuote.quote(a.path)); if [ -L \"$t\" ] && [ -e \"$t\" ]; then t=$(readlink -f -- \"$t\"); echo \"KEEL_FOLLOWED $t\"; fi\n"
-            script += RemotePath.observationScript(shellWord: "\"$t\"", checksum: false, contentLimit: 0)
-        } else {
-            script = RemotePath.observationScript(a.path, checksum: false, contentLimit: 0)
-        }
+        // Followed: resolved on the host in the same round trip; the target is observed instead of the link.
+        script = PathObservation(follows(a) ? .following(a.path) : .path(a.path), checksum: false, contentLimit: 0).script
         if a.state == .hard, let src = a.src {
             script += "\n[ -e \(ShellQuote.quote(src)) ] && [ \"$(stat -c %d:%i -- \(ShellQuote.quote(src)))\" = \"$(stat -c %d:%i -- \"$p\" 2>/dev/null)\" ] && echo KEEL_SAME_INODE"
         }

@@ -20,44 +20,17 @@ public struct RemotePath: Sendable, Equatable {
     /// The current content, when asked for and no larger than the limit.
     public var content: Data?
 
-    /// A POSIX sh snippet printing one line `kind|mode|owner|group|size|uid|gid` (or `absent`), then the
-    /// link target (or an empty line), then, for a regular file, its content when asked for and no larger than
-    /// the limit, or else its SHA-256 when asked for. Used inside bigger observation scripts too.
-    ///
-    /// Every observation of a converged host runs this, so it spends as few processes as it can (each exec
-    /// costs about a millisecond of the host's CPU): one `stat`, then one `cat` or `sha256sum`; the checksum of
-    /// content that travels anyway is computed here, not on the host.
+    /// The script observing a path (PathObservation, which also says what it prints): one line
+    /// `kind|mode|owner|group|size|uid|gid` (or `absent`), the link target (or an empty line), and for a
+    /// regular file its content when asked for and no larger than the limit, or else its SHA-256 when asked
+    /// for. A batch of the engine's lookahead answers many of them at once.
     static func observationScript(_ path: String, checksum: Bool, contentLimit: Int) -> String {
-        observationScript(shellWord: ShellQuote.quote(path), checksum: checksum, contentLimit: contentLimit)
+        PathObservation(.path(path), checksum: checksum, contentLimit: contentLimit).script
     }
 
-    /// The same for a path given as a shell word (quoted text, or a variable such as "$d").
+    /// The same for a path given as a shell word (quoted text, or a variable such as "$d"), inside a bigger script.
     static func observationScript(shellWord p: String, checksum: Bool, contentLimit: Int) -> String {
-        let regularFile: String
-        switch (contentLimit > 0, checksum) {
-        case (true, _):
-            regularFile = """
-                  set -f; IFS='|'; set -- $s; unset IFS; set +f
-                  if [ "$4" -le \(contentLimit) ] 2>/dev/null; then echo content; cat -- "$p"
-                  elif [ \(checksum ? 1 : 0) = 1 ]; then printf 'sha256 '; sha256sum < "$p"; fi
-            """
-        case (false, true):
-            regularFile = "      printf 'sha256 '; sha256sum < \"$p\""
-        case (false, false):
-            regularFile = "      :"
-        }
-        return """
-            p=\(p)
-            if [ -L "$p" ]; then k=link; elif [ -d "$p" ]; then k=directory; elif [ -f "$p" ]; then k=file; elif [ -e "$p" ]; then k=other; else k=absent; fi
-            if [ "$k" = absent ]; then echo absent; else
-              s=$(stat -c '%a|%U|%G|%s|%u|%g' -- "$p")
-              printf '%s|%s\\n' "$k" "$s"
-              if [ "$k" = link ]; then readlink -- "$p"; else echo; fi
-              if [ "$k" = file ]; then
-            \(regularFile)
-              fi
-            fi
-            """
+        PathObservation.observationScript(shellWord: p, checksum: checksum, contentLimit: contentLimit)
     }
 
     /// Parses what `observationScript` printed.
