@@ -10,6 +10,7 @@ final class LiveInventory: @unchecked Sendable {
     private let lock = NSLockLike()
     private var current: Inventory
     private var states: [String: HostState]
+    private var changes = 0
 
     init(_ inventory: Inventory) {
         current = inventory
@@ -20,6 +21,9 @@ final class LiveInventory: @unchecked Sendable {
     }
 
     var inventory: Inventory { lock.withLock { current } }
+    /// The inventory with how many times add_host and group_by changed it: what is derived from one
+    /// version (PlayScope's per-host layers) holds until the count moves.
+    var versioned: (inventory: Inventory, version: Int) { lock.withLock { (current, changes) } }
     var hosts: [String: HostState] { lock.withLock { states } }
 
     func state(_ host: String) -> HostState? { lock.withLock { states[host] } }
@@ -30,6 +34,7 @@ final class LiveInventory: @unchecked Sendable {
             let (next, changed) = try current.addingHost(name, groups: groups, variables: variables)
             current = next
             if states[name] == nil { states[name] = HostState(name: name) }
+            if changed { changes += 1 }
             return changed
         }
     }
@@ -39,6 +44,7 @@ final class LiveInventory: @unchecked Sendable {
         try lock.withLock {
             let (next, changed) = try current.addingGroup(group, parents: parents, host: host)
             current = next
+            if changed { changes += 1 }
             return changed
         }
     }

@@ -48,8 +48,22 @@ struct ObservationLookahead {
         if let items = task.loop?.items { texts.append(items) }
         return texts.contains { value in
             let text = value.jsonString()
-            return text.contains("lookup(") || text.contains("query(") || text.range(of: #"\bq\("#, options: .regularExpression) != nil
+            return text.contains("lookup(") || text.contains("query(") || callsQ(text)
         }
+    }
+
+    /// Whether `q(` appears as a call of its own (not the end of a longer name such as `seq(`).
+    private static func callsQ(_ text: String) -> Bool {
+        let utf8 = Array(text.utf8)
+        guard utf8.count >= 2 else { return false }
+        for index in 0..<(utf8.count - 1) where utf8[index] == UInt8(ascii: "q") && utf8[index + 1] == UInt8(ascii: "(") {
+            guard index > 0 else { return true }
+            let before = utf8[index - 1]
+            let isWord = (before >= 0x30 && before <= 0x39) || (before >= 0x41 && before <= 0x5A) || (before >= 0x61 && before <= 0x7A)
+                || before == UInt8(ascii: "_") || before >= 0x80
+            if !isWord { return true }
+        }
+        return false
     }
 
     static func key(_ entry: TaskEntry) -> String {

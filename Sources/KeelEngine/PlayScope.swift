@@ -7,7 +7,8 @@ import OrderedCollections
 /// A play as it runs: its hosts, its vars and vars_files, and how to build the variable scope of a task
 /// on one of its hosts.
 final class PlayScope: @unchecked Sendable {
-    // @unchecked: immutable after init except `varsFiles`, which is filled per host before its first task.
+    // @unchecked: immutable after init except `varsFilesByHost` (filled per host before its first task) and
+    // the per-host caches, all read and written under `lock`.
     let run: RunContext
     let play: Play
     let hosts: [String]
@@ -19,6 +20,13 @@ final class PlayScope: @unchecked Sendable {
     let publicRoleVars: OrderedDictionary<String, Value>
     private let lock = NSLockLike()
     private var varsFilesByHost: [String: OrderedDictionary<String, Value>] = [:]
+    /// Per host, what the inventory gives every task (its variable layers and magic variables), for the
+    /// inventory version it was read from: every task of every host asks for them, and reading them anew
+    /// walks the host's groups and every group's members.
+    private var inventoryParts: [String: (version: Int, precedence: VariablePrecedence?, magic: OrderedDictionary<String, Value>)] = [:]
+    /// Ansible's playbook_dir for this play (resolved once: it depends on the play and the current directory).
+    private lazy var playbookDir: String = URL(fileURLWithPath: play.playbookDirectory.isEmpty ? playbookDirectory : play.playbookDirectory,
+                                                relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
 
     init(run: RunContext, play: Play, hosts: [String], playbookDirectory: String, adjacent: [AdjacentVariables]) {
         self.run = run
@@ -37,9 +45,7 @@ final class PlayScope: @unchecked Sendable {
 
     /// The layers every task of this play on `host` starts from, lowest first.
     func baseLayers(for host: String) -> VariablePrecedence {
-        var precedence = run.inventory.hostNames.contains(host)
-            ? run.inventory.precedence(for: host, playbookAdjacent: adjacent, extraVars: run.options.extraVars)
-            : VariablePrecedence([VariableLayer(.extraVars, run.options.extraVars)])
+        var precedence = inventoryParts(for: host).precedence ?? VariablePrecedence([VariableLayer(.extraVars, run.options.extraVars)])
         let state = run.state(host)
         var facts = OrderedDictionary<String, Value>()
         let gathered = state.facts
@@ -107,11 +113,22 @@ final class PlayScope: @unchecked Sendable {
                       hostvars: hostvarsProvider())
     }
 
-    func magicVariables(for host: String) -> OrderedDictionary<String, Value> {
-        var magic = run.inventory.hostNames.contains(host) ? run.inventory.magicVariables(of: host) : [
+    /// The inventory's layers (nil for a host it does not list) and magic variables of `host`, kept per inventory version.
+    private func inventoryParts(for host: String) -> (precedence: VariablePrecedence?, magic: OrderedDictionary<String, Value>) {
+        let (inventory, version) = run.live.versioned
+        if let kept = lock.withLock({ inventoryParts[host] }), kept.version == version { return (kept.precedence, kept.magic) }
+        let listed = inventory.hostNames.contains(host)
+        let precedence = listed ? inventory.precedence(for: host, playbookAdjacent: adjacent, extraVars: run.options.extraVars) : nil
+        let magic: OrderedDictionary<String, Value> = listed ? inventory.magicVariables(of: host) : [
             "inventory_hostname": .string(host), "inventory_hostname_short": .string(String(host.split(separator: ".").first ?? "")),
-            "group_names": [], "groups": .dict(run.inventory.groups.mapValues { .list($0.map(Value.string)) }),
+            "group_names": [], "groups": .dict(inventory.groups.mapValues { .list($0.map(Value.string)) }),
         ]
+        lock.withLock { inventoryParts[host] = (version, precedence, magic) }
+        return (precedence, magic)
+    }
+
+    func magicVariables(for host: String) -> OrderedDictionary<String, Value> {
+        var magic = inventoryParts(for: host).magic
         let active = hosts.filter { run.state($0).isActive }
         magic["play_hosts"] = .list(active.map(Value.string))
         magic["ansible_play_hosts"] = .list(active.map(Value.string))
@@ -119,8 +136,7 @@ final class PlayScope: @unchecked Sendable {
         magic["ansible_play_batch"] = .list(active.map(Value.string))
         magic["ansible_play_name"] = .string(play.name ?? play.hosts.joined(separator: ","))
         // Ansible's basedir for this play: an imported playbook's plays get its own directory.
-        magic["playbook_dir"] = .string(URL(fileURLWithPath: play.playbookDirectory.isEmpty ? playbookDirectory : play.playbookDirectory,
-                                            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path)
+        magic["playbook_dir"] = .string(lock.withLock { playbookDir })
         // The run's modes; a task's check_mode/diff keywords replace these in its scope (TaskSettings.scope).
         magic["ansible_check_mode"] = .bool(run.options.checkMode)
         magic["ansible_diff_mode"] = .bool(run.options.diffMode)

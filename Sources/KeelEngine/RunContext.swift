@@ -6,6 +6,7 @@ import KeelReport
 import KeelTemplate
 import KeelTransport
 import OrderedCollections
+import Synchronization
 
 /// What every part of one `keel play` run shares: options, inventory, modules, templates, the loader,
 /// each host's state, and where events go.
@@ -57,10 +58,21 @@ final class RunContext: Sendable {
     }
 
     /// Typed settings from a host's connection variables; a bad value (port 99999) throws, naming it.
+    /// Kept per host and variables: every task asks, and reading them resolves the ssh config and options anew.
     func connectionSettings(for host: String, variables: OrderedDictionary<String, Value>) throws -> HostConnectionSettings {
-        try HostConnectionSettings(hostName: host, variables: ConnectionDefaults(options).filling(variables, host: host), becomePassword: options.becomePassword,
-                                   config: sshConfig, defaultPolicy: options.hostKeyPolicy)
+        let key = SettingsKey(host: host, variables: variables)
+        if let known = settingsByVariables.withLock({ $0[key] }) { return known }
+        let settings = try HostConnectionSettings(hostName: host, variables: ConnectionDefaults(options).filling(variables, host: host),
+                                                  becomePassword: options.becomePassword, config: sshConfig, defaultPolicy: options.hostKeyPolicy)
+        settingsByVariables.withLock { $0[key] = settings }
+        return settings
     }
+
+    private struct SettingsKey: Hashable {
+        var host: String
+        var variables: OrderedDictionary<String, Value>
+    }
+    private let settingsByVariables = Mutex<[SettingsKey: HostConnectionSettings]>([:])
 
     /// Closes and forgets the host's connections (ConnectionPool.drop), and the probes rendered over them.
     func dropConnections(host: String, endKeptSessions: Bool = false) async {

@@ -339,9 +339,8 @@ struct TaskRunner {
                                   facts: .dict(state.facts), files: ControllerFiles(searchPaths: searchPaths()),
                                   renderTemplate: { [scope] source, path in
                                       try scope.templates.render(source, context: scope, origin: SourceLocation(file: path, line: 1, column: 1))
-                                  })
+                                  }, services: run.services)
         context.environment = settings.environment
-        context.services = run.services
         context.renderTemplateFile = { [scope] request in
             try scope.templates.render(request.source, context: LayeredTemplateContext(variables: request.variables, base: scope),
                                        origin: SourceLocation(file: request.path, line: 1, column: 1), options: request.options,

@@ -77,7 +77,7 @@ public struct HostContext: Sendable {
     /// The task's `environment:` keyword: exported for every command the module runs.
     public var environment: [String: String] = [:]
     /// The run's controller services (HTTP, shared state, fact caches); the engine passes one per run.
-    public var services = ControllerServices()
+    public var services: ControllerServices
     /// Set by `keel apply`: called with the digest of the plan just made, before anything is applied;
     /// throws when the plan differs from the one that was reviewed, so nothing of it is applied.
     public var approvePlan: (@Sendable (String) throws -> Void)?
@@ -87,7 +87,10 @@ public struct HostContext: Sendable {
 
     public init(name: String, connection: any Connection, become: Become? = nil, facts: Value = .dict([:]),
                 files: ControllerFiles = ControllerFiles(searchPaths: []),
-                renderTemplate: @escaping @Sendable (String, String) throws -> String = { source, _ in source }) {
+                renderTemplate: @escaping @Sendable (String, String) throws -> String = { source, _ in source },
+                services: ControllerServices? = nil) {
+        // Made only when none is given: a new one reads the environment, and the engine gives the run's.
+        self.services = services ?? ControllerServices()
         self.name = name
         self.connection = connection
         self.become = become
