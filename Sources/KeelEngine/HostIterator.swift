@@ -75,14 +75,30 @@ final class HostIterator {
     /// The tasks this host will run next if nothing fails and nothing is included, without moving: what
     /// the engine's lookahead observes ahead.
     func upcoming(limit: Int) -> [TaskEntry] {
-        let copy = HostIterator(copying: self)
-        var entries: [TaskEntry] = []
-        while entries.count < limit, let entry = copy.next() { entries.append(entry) }
-        return entries
+        if ahead == nil { ahead = (entries: [], cursor: HostIterator(copying: self), reachesEnd: false) }
+        while ahead!.entries.count < limit, !ahead!.reachesEnd {
+            if let entry = ahead!.cursor.nextEntry() { ahead!.entries.append(entry) } else { ahead!.reachesEnd = true }
+        }
+        return Array((ahead?.entries ?? []).prefix(limit))
     }
+
+    /// What `upcoming` found, and a copy of this iterator where it stopped (to find more from there), kept
+    /// while the host moves through it task by task (every task of every host asks for the next 64): `next`
+    /// drops the entry it returns; a failure or an insertion forgets it all.
+    private var ahead: (entries: [TaskEntry], cursor: HostIterator, reachesEnd: Bool)?
 
     /// The next task for this host, descending into blocks; nil when the list is done.
     func next() -> TaskEntry? {
+        let entry = nextEntry()
+        if let entry, ahead?.entries.first?.id == entry.id {
+            ahead?.entries.removeFirst()
+        } else {
+            ahead = nil
+        }
+        return entry
+    }
+
+    private func nextEntry() -> TaskEntry? {
         while var top = stack.last {
             let list = top.current
             if top.index < list.count {
@@ -126,6 +142,7 @@ final class HostIterator {
 
     /// The task just returned by `next()` failed.
     func fail() -> FailureOutcome {
+        ahead = nil
         let outcome = propagate()
         if outcome == .hostFailed { stack.removeAll(); hostFailed = true }
         return outcome
@@ -171,7 +188,8 @@ final class HostIterator {
     /// The includes of one task (one per loop item) run next, in the loop's order, each in its own frame
     /// made from the frame the including task is in (not from one another).
     func insert(_ insertions: [Insertion], group: String) {
-        guard let top = stack.last else { return }
+        guard !insertions.isEmpty, let top = stack.last else { return }
+        ahead = nil
         let frames = insertions.map { frame(for: $0, from: top, group: insertions.count > 1 ? group : nil) }
         stack.append(contentsOf: frames.reversed())
     }
@@ -207,7 +225,7 @@ final class HostIterator {
     }
 
     /// Ends this host's list (meta: end_play / end_host).
-    func stop() { stack.removeAll() }
+    func stop() { stack.removeAll(); ahead = nil }
 
     private func withoutVars(_ keywords: Keywords) -> Keywords {
         var k = keywords

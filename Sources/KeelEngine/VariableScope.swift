@@ -34,7 +34,7 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
         if name == "hostvars" { return hostvars() }
         if let value = magic[name] { return value }
         if name == "vars", precedence.level(of: "vars") == nil { return try allVariables() }
-        guard let level = precedence.level(of: name), let raw = precedence[name] else { return nil }
+        guard let (level, raw) = precedence.winner(of: name) else { return nil }
         // set_fact, register and gathered facts hold results, not templates: a file read by a lookup or a
         // command's output that contains "{{ }}" stays as it is, as in Ansible (lookup results and module
         // results are never templated again).

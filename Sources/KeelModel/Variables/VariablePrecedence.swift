@@ -17,7 +17,14 @@ public struct VariableLayer: Sendable, Equatable {
 /// Keeping levels apart (rather than one flat dict) lets the engine replace a level, e.g. block vars when it
 /// enters another block, without recomputing the rest.
 public struct VariablePrecedence: Sendable, Equatable {
-    public private(set) var layers: [VariableLevel: OrderedDictionary<String, Value>] = [:]
+    /// The levels that hold variables, lowest first. Every task's scope asks for names no level holds
+    /// (most connection variables): only these levels are searched, not every level there is.
+    private var stack: [VariableLayer] = []
+
+    /// Every level's variables, by level.
+    public var layers: [VariableLevel: OrderedDictionary<String, Value>] {
+        Dictionary(uniqueKeysWithValues: stack.map { ($0.level, $0.variables) })
+    }
 
     public init() {}
 
@@ -25,38 +32,62 @@ public struct VariablePrecedence: Sendable, Equatable {
         for layer in layers { add(layer.level, layer.variables) }
     }
 
+    private func index(of level: VariableLevel) -> (found: Bool, at: Int) {
+        for (index, layer) in stack.enumerated() {
+            if layer.level == level { return (true, index) }
+            if layer.level > level { return (false, index) }
+        }
+        return (false, stack.count)
+    }
+
     /// Replaces a level's variables.
     public mutating func set(_ level: VariableLevel, _ variables: OrderedDictionary<String, Value>) {
-        layers[level] = variables
+        let (found, at) = index(of: level)
+        if variables.isEmpty {
+            if found { stack.remove(at: at) }
+        } else if found {
+            stack[at].variables = variables
+        } else {
+            stack.insert(VariableLayer(level, variables), at: at)
+        }
     }
 
     /// Adds variables to a level; keys already at that level are replaced (later wins within a level too).
     public mutating func add(_ level: VariableLevel, _ variables: OrderedDictionary<String, Value>) {
-        var current = layers[level] ?? [:]
-        for (key, value) in variables { current[key] = value }
-        layers[level] = current
+        let (found, at) = index(of: level)
+        guard found else { return set(level, variables) }
+        for (key, value) in variables { stack[at].variables[key] = value }
     }
 
     public mutating func set(_ level: VariableLevel, key: String, to value: Value) {
-        layers[level, default: [:]][key] = value
+        let (found, at) = index(of: level)
+        if found { stack[at].variables[key] = value } else { stack.insert(VariableLayer(level, [key: value]), at: at) }
     }
 
     /// Every level's variables merged, higher levels replacing lower ones key by key.
     public func merged() -> OrderedDictionary<String, Value> {
         var result = OrderedDictionary<String, Value>()
-        for level in VariableLevel.allCases {
-            for (key, value) in layers[level] ?? [:] { result[key] = value }
+        for layer in stack {
+            for (key, value) in layer.variables { result[key] = value }
         }
         return result
     }
 
+    /// A variable's winning value and the level it comes from, in one search.
+    public func winner(of key: String) -> (level: VariableLevel, value: Value)? {
+        for layer in stack.reversed() {
+            if let value = layer.variables[key] { return (layer.level, value) }
+        }
+        return nil
+    }
+
     /// The level a variable's winning value comes from (for "where did this come from" diagnostics).
     public func level(of key: String) -> VariableLevel? {
-        VariableLevel.allCases.last { layers[$0]?[key] != nil }
+        winner(of: key)?.level
     }
 
     /// A variable's winning value.
     public subscript(key: String) -> Value? {
-        level(of: key).flatMap { layers[$0]?[key] }
+        winner(of: key)?.value
     }
 }

@@ -128,8 +128,13 @@ public struct RebootRequest: Sendable, Equatable {
 public struct ControlRunner: Sendable {
     public let name: String
     public let aliases: [String]
-    public let spec: ArgumentSpec
-    public let documentation: ModuleDocumentation
+    /// Spec and documentation are the action's own, read when first asked for: a run makes a registry of
+    /// every module and action, and building them all (reflection over each Arguments type) cost every
+    /// run several milliseconds.
+    public var spec: ArgumentSpec { specOf() }
+    public var documentation: ModuleDocumentation { documentationOf() }
+    private let specOf: @Sendable () -> ArgumentSpec
+    private let documentationOf: @Sendable () -> ModuleDocumentation
     public let unrenderedArguments: Set<String>
     /// True when the action accepts any keys (set_fact): nothing to check its arguments against.
     public let acceptsAnyArguments: Bool
@@ -141,8 +146,8 @@ public struct ControlRunner: Sendable {
     public init<A: ControlAction>(_ action: A.Type) {
         name = A.name
         aliases = A.aliases
-        spec = A.spec
-        documentation = A.documentation
+        specOf = { A.spec }
+        documentationOf = { A.documentation }
         unrenderedArguments = A.unrenderedArguments
         acceptsAnyArguments = A.acceptsAnyArguments
         bypassesHostLoop = A.bypassesHostLoop

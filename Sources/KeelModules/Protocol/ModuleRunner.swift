@@ -12,31 +12,37 @@ public enum RunMode: Sendable, Equatable {
 public struct ModuleRunner: Sendable {
     public let name: String
     public let aliases: [String]
-    public let spec: ArgumentSpec
-    public let documentation: ModuleDocumentation
+    /// Spec and documentation are the module's own, read when first asked for (ControlRunner says why).
+    public var spec: ArgumentSpec { specOf() }
+    public var documentation: ModuleDocumentation { documentationOf() }
+    private let specOf: @Sendable () -> ArgumentSpec
+    private let documentationOf: @Sendable () -> ModuleDocumentation
     public let supportsCheckMode: Bool
     /// False for modules that run on the controller only: the engine need not connect to the host.
     public let needsConnection: Bool
     /// Whether the engine may take this module's observation ahead, batched with other tasks' (Module.observesInBatch).
     public let observesInBatch: Bool
     /// For modules that are one script on the host (command, shell): how to run it detached for `async`.
-    public let detached: DetachedRunner?
+    public var detached: DetachedRunner? { detachedOf() }
+    private let detachedOf: @Sendable () -> DetachedRunner?
     /// The ports a task with these arguments makes the host use (for port-conflict detection); nil for
     /// modules that claim none.
-    public let portClaims: (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])?
+    public var portClaims: (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])? { portClaimsOf() }
+    private let portClaimsOf: @Sendable () -> (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])?
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
     private let observeOnly: @Sendable (OrderedDictionary<String, Value>, HostContext, RunMode) async throws -> Void
 
     public init<M: Module>(_ module: M.Type) {
         name = M.name
         aliases = M.aliases
-        spec = M.spec
-        documentation = M.documentation
+        specOf = { M.spec }
+        documentationOf = { M.documentation }
         supportsCheckMode = M.supportsCheckMode
         needsConnection = M.needsConnection
         observesInBatch = M.observesInBatch && M.needsConnection
-        detached = Self.detachedRunner(M.self)
-        portClaims = Self.portClaimer(M.self)
+        // Looked up when asked for: the casts behind them cost every run's registry (every module) time.
+        detachedOf = { Self.detachedRunner(M.self) }
+        portClaimsOf = { Self.portClaimer(M.self) }
         observeOnly = { raw, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
             let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
