@@ -79,10 +79,12 @@ import KeelTransport
         let host = try await LabTargets.hosts(1, prefix: "cmd")[0]
         let connection = try await LabTargets.connect(host)
         // The destination is a directory: the temporary file is written, then the replace is refused.
-        try LabTargets.inspect(host, "mkdir -p /root/a-directory")
+        // A folder of its own: the suite's other uploads into /root run at the same time and have
+        // temporary files of their own there while they are under way.
+        try LabTargets.inspect(host, "mkdir -p /root/failed-upload/a-directory")
         await #expect(throws: TransportError.self) {
-            try await connection.upload(Data("x".utf8), to: "/root/a-directory", mode: 0o644)
+            try await connection.upload(Data("x".utf8), to: "/root/failed-upload/a-directory", mode: 0o644)
         }
-        #expect(try LabTargets.inspect(host, "ls -A /root | grep -c keel-tmp || true") == "0\n")
+        #expect(try LabTargets.inspect(host, "ls -A /root/failed-upload") == "a-directory\n")
     }
 }
