@@ -33,6 +33,33 @@ struct ObservationLookahead {
     /// connection it is given.
     struct Probe: Sendable {
         var observe: @Sendable (any Connection) async throws -> Void
+        /// The task's rehearsal over a connection that answers from what the host answered before
+        /// (ChainedChange); nil when the task may not run ahead.
+        var rehearse: (@Sendable (any Connection) async -> ModuleRunner.Rehearsal?)?
+    }
+
+    /// The most reads one chain carries in all.
+    static let maximumChainReads = 96
+
+    /// Words whose templates give another value each time they render (random, now(), a fresh UUID or
+    /// salt): a task using one is not rehearsed, since its real turn would render something else.
+    static let unrepeatable = ["random", "now(", "shuffle", "uuid", "password_hash", "strftime", "lookup(", "query("]
+
+    /// Whether a task may be part of a chain (ChainedChange), as the change that carries it or as one run
+    /// ahead: what decides that the task after it runs next must not depend on this task's result beyond
+    /// its success (no register, failed_when, until, loop, delegation, run_once, any_errors_fatal, async or
+    /// timeout), and its own templates must render the same again.
+    static func mayChain(_ entry: TaskEntry) -> Bool {
+        let task = entry.task, keywords = entry.keywords
+        guard !entry.isHandler, task.loop == nil, task.register == nil, task.failedWhen.isEmpty, task.until.isEmpty,
+              task.retries == nil, task.asyncSeconds == nil, keywords.timeout == nil, keywords.delegateTo == nil,
+              keywords.runOnce == nil, keywords.anyErrorsFatal?.literal != true else { return false }
+        var texts: [Value] = [.dict(task.args), .dict(keywords.vars)] + keywords.when.map { .string($0.expression) }
+        if let environment = keywords.environment { texts.append(environment) }
+        return !texts.contains { value in
+            let text = value.jsonString()
+            return unrepeatable.contains { text.contains($0) } || callsQ(text)
+        }
     }
 
     /// `with_<lookup>` forms that only reshape data they are given; every other lookup may read or change
@@ -110,10 +137,17 @@ struct ObservationLookahead {
     /// observations (a loop's own items too: each item observes after the one before changed the host),
     /// up to the connection's carried window. Rendered when the first change goes through, with what is
     /// known then (the task's own register is not yet): a guess that does not hold costs only a read.
-    func planner(for entry: TaskEntry, upcoming: [TaskEntry]) -> ReadPlanner? {
+    /// With `chainable` > 0 (the engine's play-wide rules allow it, and that many of `upcoming` come next
+    /// whatever this task does, as long as it succeeds), a change that is the task's only command may also
+    /// carry the next tasks' changes (ChainedChange).
+    func planner(for entry: TaskEntry, upcoming: [TaskEntry], chainable: Int = 0) -> ReadPlanner? {
         guard run.options.batchObservations, entry.task.asyncSeconds == nil, entry.keywords.timeout == nil else { return nil }
         let lookahead = self
-        return ReadPlanner { connection in
+        let chains = chainable > 0 && Self.mayChain(entry)
+        return ReadPlanner(chains: chains, chain: { connection, known, length in
+            guard chains else { return [] }
+            return await lookahead.chain(upcoming, chainable: chainable, through: connection, known: known, length: length)
+        }) { connection in
             guard connection.enabled else { return ReadPlan() }
             let positions = (entry.task.loop == nil ? [] : [entry]) + upcoming.prefix(connection.carriedWindow)
             var plan = ReadPlan()
@@ -143,6 +177,62 @@ struct ObservationLookahead {
             }
             return plan
         }
+    }
+
+    /// The positions of a chain: the next tasks rehearsed from `known` (what the host answered before the
+    /// change that carries them) while they may run ahead, up to `length`; then up to `length` more whose
+    /// observations' first reads are only carried along (the next chain's rehearsals use them).
+    private func chain(_ upcoming: [TaskEntry], chainable: Int, through connection: PrefetchingConnection,
+                       known: [ReadRequest: CommandResult], length: Int) async -> [ChainedPosition] {
+        var positions: [ChainedPosition] = []
+        var budget = Self.maximumChainReads
+        var rehearsing = true
+        var rehearsed = 0, carried = 0
+        for (index, position) in upcoming.enumerated() {
+            guard budget > 0, carried < length else { break }
+            guard let made = await probes(for: position, on: (connection, connection.cacheKey)) else {
+                // Not a module over this connection (set_fact, include, another user): nothing runs ahead past it.
+                rehearsing = false
+                continue
+            }
+            let mayRunAhead = rehearsing && index < chainable && rehearsed < length && Self.mayChain(position)
+            if mayRunAhead, made.probes.isEmpty {
+                continue   // its `when` does not hold: skipped in its turn too, nothing to observe
+            }
+            if mayRunAhead, made.probes.count == 1, let rehearse = made.probes[0].rehearse {
+                let recorder = RehearsalConnection(hostName: host) { known[$0] }
+                if let rehearsal = await rehearse(recorder), recorder.reads.count <= budget {
+                    let reads = recorder.reads
+                    budget -= reads.count
+                    rehearsed += 1
+                    var change: ChangeRequest?
+                    if case .change(let request) = rehearsal { change = request }
+                    positions.append(ChainedPosition(key: Self.key(position), reads: reads.map(\.0), expected: reads.map(\.1), change: change))
+                    continue
+                }
+            }
+            rehearsing = false
+            var requests: [ReadRequest] = []
+            var complete = true
+            for probe in made.probes {
+                let recorder = ReadRecorder(hostName: host) { _ in nil }
+                do {
+                    try await probe.observe(recorder)
+                } catch is ReadRecorder.ReadDeferred {
+                    requests += recorder.takeRequests()
+                } catch {
+                    complete = false
+                }
+            }
+            if requests.count > budget {
+                requests = Array(requests.prefix(budget))
+                complete = false
+            }
+            budget -= requests.count
+            carried += 1
+            positions.append(ChainedPosition(key: complete ? Self.key(position) : nil, reads: requests))
+        }
+        return positions
     }
 
     private func lookahead(_ initial: [Probe], covering initiallyCovered: [String], upcoming: [TaskEntry],
@@ -258,11 +348,23 @@ struct ObservationLookahead {
                 let context = runner.hostContext(scope: itemScope, state: run.state(host), settings: settings, connection: opened,
                                                  become: access.become)
                 let runMode: RunMode = mode.check ? .check : .apply
-                probes.append(Probe { connection in
+                var rehearse: (@Sendable (any Connection) async -> ModuleRunner.Rehearsal?)?
+                if module.runsAhead, runMode == .apply, task.loop == nil, Self.mayChain(entry) {
+                    let nonces = run.scriptNonces, host = self.host, key = Self.key(entry)
+                    rehearse = { connection in
+                        var context = context
+                        context.connection = connection
+                        // The nonce the task's real run will have: its rehearsed change is the script it sends.
+                        return await ScriptNonce.$current.withValue(nonces.nonce(host: host, task: key, claim: false)) {
+                            await module.rehearse(arguments, on: context)
+                        }
+                    }
+                }
+                probes.append(Probe(observe: { connection in
                     var context = context
                     context.connection = connection
                     try await module.observe(arguments, on: context, mode: runMode)
-                })
+                }, rehearse: rehearse))
             }
             return ProbeCache.Rendered(probes: probes, connection: used, key: usedKey)
         } catch {

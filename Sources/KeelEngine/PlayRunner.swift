@@ -158,6 +158,14 @@ struct PlayRunner: Sendable {
         return endPlay || _Concurrency.Task.isCancelled
     }
 
+    /// Whether a change may carry the next tasks' changes at all in this play (ChainedChange): each host
+    /// goes its own way after a success (linear strategy, no any_errors_fatal or max_fail_percentage), and
+    /// no plan is being recorded or approved, nor a start task looked for.
+    private var mayChain: Bool {
+        play.strategy != "free" && play.keywords.anyErrorsFatal?.literal != true && play.maxFailPercentage == nil
+            && run.options.chainChanges && run.options.planLedger == nil && run.options.startAtTask == nil
+    }
+
     /// any_errors_fatal on the task, its blocks or the play.
     private func isFatal(_ entry: TaskEntry) -> Bool {
         entry.keywords.anyErrorsFatal?.literal == true || play.keywords.anyErrorsFatal?.literal == true
@@ -184,9 +192,14 @@ struct PlayRunner: Sendable {
         let throttle = try targets.first.flatMap { first in try TaskThrottle.value(entry.keywords.throttle) { try scope.scope(for: first, entry: entry) } }
         // What each host runs after this task, for the lookahead that batches their observations.
         var upcoming: [String: [TaskEntry]] = [:]
+        var chainable: [String: Int] = [:]
         if run.options.batchObservations {
             for host in targets {
                 var next = iterators[host]?.upcoming(limit: ObservationLookahead.window) ?? []
+                // The tasks that come next on this host whatever this task does, as long as it succeeds: its
+                // change may carry theirs (ChainedChange). Not across handlers or sections, not where one
+                // host's failure stops the others, not under a plan being recorded or approved.
+                if mayChain, !entry.isHandler { chainable[host] = next.filter { tagFilter.selects($0.keywords.tags) }.count }
                 // A handler is followed by the other handlers this flush runs for the host.
                 if entry.isHandler { next += handlers.upcomingEntries(for: host, keywords: play.keywords) }
                 // Near a section's end, the next section's tasks (pre_tasks into tasks): one batch, not one per section.
@@ -194,7 +207,7 @@ struct PlayRunner: Sendable {
                 upcoming[host] = next.filter { tagFilter.selects($0.keywords.tags) }   // not admits(): --start-at-task's state must not move
             }
         }
-        let ahead = upcoming
+        let ahead = upcoming, chained = chainable
         let outcomes = await concurrentMap(targets, limit: TaskThrottle.width(throttle, forks: run.options.forks)) { host -> (String, TaskOutcome)? in
             // Interrupted before this host's turn (forks were busy): it does not start the task.
             if _Concurrency.Task.isCancelled { return nil }
@@ -203,7 +216,7 @@ struct PlayRunner: Sendable {
                 let lookahead = ObservationLookahead(run: run, play: scope, host: host)
                 await lookahead.prepare(entry, upcoming: next)
                 if _Concurrency.Task.isCancelled { return nil }
-                planner = lookahead.planner(for: entry, upcoming: next)
+                planner = lookahead.planner(for: entry, upcoming: next, chainable: chained[host] ?? 0)
             }
             // A change this task makes carries the next tasks' first reads along (one round trip for both).
             return (host, await ReadPlanner.$current.withValue(planner) {

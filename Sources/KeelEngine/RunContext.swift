@@ -29,6 +29,8 @@ final class RunContext: Sendable {
     let services = ControllerServices()
     /// The lookahead's rendered probes per host and task (ObservationLookahead).
     let probeCache = ProbeCache()
+    /// Where each task run's temporary names come from (ScriptNonces).
+    let scriptNonces = ScriptNonces()
 
     init(options: RunOptions, inventory: Inventory, registry: ModuleRegistry, templates: TemplateEngine,
          loader: PlaybookLoader, sinks: [any ReportSink]) {

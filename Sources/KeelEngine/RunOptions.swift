@@ -50,6 +50,10 @@ public struct RunOptions: Sendable {
     /// something changes the host. Off with `--no-batch` or KEEL_BATCH_OBSERVATIONS=0: one round trip per
     /// observation, as before (results are the same either way).
     public var batchObservations = ProcessInfo.processInfo.environment["KEEL_BATCH_OBSERVATIONS"] != "0"
+    /// With batching on, a change that is its task's only command also carries the changes of the tasks
+    /// after it, rehearsed and guarded (ChainedChange, docs/observation-batching.md). Off with
+    /// KEEL_CHAIN_CHANGES=0 (results are the same either way; a first run takes about one round trip per task).
+    public var chainChanges = ProcessInfo.processInfo.environment["KEEL_CHAIN_CHANGES"] != "0"
     /// `--control-persist` / KEEL_CONTROL_PERSIST: keep SSH logins in connection masters that later runs
     /// reuse (docs/connection-persistence.md); nil: as the hosts' ssh_args say (ControlPersist=), else off.
     public var controlPersist: ConnectionPersistence.IdleTime?

@@ -320,7 +320,10 @@ struct TaskRunner {
                 if !settings.mode.diff { attempt.diffs = [] }
                 return attempt
             }
-            let result = try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
+            let nonce = run.scriptNonces.nonce(host: host, task: ObservationLookahead.key(entry), claim: true)
+            let result = try await ScriptNonce.$current.withValue(nonce) {
+                try await module.run(arguments, at: task.argsLocation, on: context, mode: settings.mode.check ? .check : .apply)
+            }
             let status: HostTaskResult.Status = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
             var attempt = Attempt(status: status, message: result.message, values: result.values, diffs: settings.mode.diff ? result.diffs : [],
                                   effects: Self.returnedFacts(result))

@@ -79,8 +79,9 @@ public struct AtomicReplacement: Sendable {
     /// Renames the verified temporary file over the destination (atomic within one file system).
     public static let commit = [#"mv -f -- "$tmp" "$dest""#, "trap - EXIT"]
 
-    /// 16 random hex digits for a temporary file's name.
+    /// 16 random hex digits for a temporary file's name; from the task's ScriptNonce when the engine set one.
     public static func randomSuffix() -> String {
+        if let nonce = ScriptNonce.current { return nonce.next() }
         var generator = SystemRandomNumberGenerator()
         return hexString((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }

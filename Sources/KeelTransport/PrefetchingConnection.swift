@@ -54,6 +54,18 @@ public final class PrefetchingConnection: Connection, Sendable {
         /// changes the host again), so the next change carries one task's reads, not two.
         var carriedAskedBy: [ReadRequest: [Int]]?
         var carriedServed: Set<Int> = []
+        /// Changes of the next tasks that already ran on the host, carried by a change (ChainedChange), in
+        /// order, each with the reads that ran after it: given to the tasks' own applies as they come.
+        var chained: [Chained] = []
+        /// How many tasks the next chain rehearses: doubles while chains run through, shrinks to what ran.
+        var chainLength = PrefetchingConnection.initialChain
+    }
+
+    private struct Chained {
+        var change: ChangeRequest
+        var result: CommandResult
+        var answers: [ReadRequest: (result: CommandResult, uses: Int)]
+        var covering: [String]
     }
     /// The most tasks one lookahead looks at.
     public static let maximumWindow = 64
@@ -62,6 +74,12 @@ public final class PrefetchingConnection: Connection, Sendable {
     public static let maximumCarried = 8
     static let minimumCarried = 2
     static let minimumWindow = 4
+    /// The most tasks one chain rehearses (and as many again whose reads it carries after them).
+    public static let maximumChain = 48
+    static let minimumChain = 4
+    static let initialChain = 16
+    /// The most input the changes run ahead in a chain carry in all (inline, base64).
+    static let maximumChainedInput = 256 * 1024
     private let store = Mutex(Store())
 
     public init(_ inner: any Connection, enabled: Bool = true, cacheKey: String? = nil) {
@@ -78,7 +96,10 @@ public final class PrefetchingConnection: Connection, Sendable {
         // Only a read is answered ahead: a command that changes the host always runs.
         if enabled, reading, stdin == nil, let answer = take(ReadRequest(script: script, become: become)) { return answer }
         if !reading {
-            invalidate()
+            // This task's change already ran, sent ahead by the change before it: its result, no round trip.
+            if enabled, let ran = takeChained(ChangeRequest(script: script, stdin: stdin, become: become)) { return ran }
+            let before = invalidate()
+            if let chained = try await runChaining(script, stdin: stdin, become: become, known: before) { return chained }
             if let piggybacked = try await runCarryingReads(script, stdin: stdin, become: become) { return piggybacked }
         }
         return try await inner.run(script, stdin: stdin, become: become)
@@ -103,11 +124,88 @@ public final class PrefetchingConnection: Connection, Sendable {
         return outcome.change
     }
 
+    /// The only command of a task's apply (ChainedChange.isOnlyCommand), sent with the changes of the tasks
+    /// after it that were rehearsed from what the host answered before it (`known`), in one round trip; nil
+    /// when nothing of the next tasks can run ahead (then it carries their reads, or runs alone).
+    private func runChaining(_ script: String, stdin: Data?, become: Become?, known: [ReadRequest: CommandResult]) async throws -> CommandResult? {
+        guard enabled, ChainedChange.isOnlyCommand, let planner = ReadPlanner.current, planner.chains, !known.isEmpty,
+              (stdin?.count ?? 0) <= PiggybackedChange.maximumInput, !_Concurrency.Task.isCancelled else { return nil }
+        let generation = self.generation
+        var positions = await planner.chain(for: self, known: known, length: store.withLock { $0.chainLength })
+        // One batch runs as one user; the inputs of the changes run ahead travel inside it, up to a limit.
+        var input = 0
+        if let cut = positions.firstIndex(where: { position in
+            input += position.change?.stdin?.count ?? 0
+            return input > Self.maximumChainedInput || position.reads.contains { $0.become != become } || position.change.map { $0.become != become } == true
+        }) {
+            positions = Array(positions.prefix(cut))
+        }
+        guard positions.contains(where: { $0.change != nil }), !_Concurrency.Task.isCancelled else { return nil }
+        let outcome = try await ChainedChange.run(script, stdin: stdin, then: positions, become: become, on: inner)
+        storeChain(positions, outcome: outcome, generation: generation)
+        return outcome.change
+    }
+
+    /// Keeps what a chain brought back: the reads before the first change that ran ahead are answers now;
+    /// each change that ran waits for its task's apply, with the reads that ran after it.
+    private func storeChain(_ positions: [ChainedPosition], outcome: ChainedChange.Outcome, generation: Int) {
+        var epochs: [(answers: [ReadRequest: (result: CommandResult, uses: Int)], covering: [String])] = [([:], [])]
+        var changes: [(ChangeRequest, CommandResult)] = []
+        var guarded = 0
+        for (position, out) in zip(positions, outcome.positions) {
+            if position.isGuarded { guarded += 1 }
+            for (request, result) in zip(position.reads, out.reads) {
+                let uses = (epochs[epochs.count - 1].answers[request]?.uses ?? 0) + 1
+                epochs[epochs.count - 1].answers[request] = (result, uses)
+            }
+            if out.reads.count == position.reads.count, let key = position.key { epochs[epochs.count - 1].covering.append(key) }
+            if let change = position.change, let result = out.change {
+                changes.append((change, result))
+                epochs.append(([:], []))
+            }
+        }
+        let ranThrough = changes.count == positions.filter { $0.change != nil }.count && guarded == positions.filter(\.isGuarded).count
+        store.withLock { store in
+            guard store.generation == generation else { return }
+            store.carriedAskedBy = nil
+            store.carriedServed = []
+            store.changedSinceStore = false
+            store.answersTaken = 0
+            store.answers = epochs[0].answers
+            store.covered = Set(epochs[0].covering)
+            store.chained = zip(changes, epochs.dropFirst()).map { Chained(change: $0.0.0, result: $0.0.1, answers: $0.1.answers, covering: $0.1.covering) }
+            // A chain that ran through may be longer next time; one that stopped early, as long as what ran.
+            store.chainLength = ranThrough ? min(Self.maximumChain, 2 * store.chainLength)
+                : min(Self.maximumChain, max(Self.minimumChain, 2 * changes.count))
+        }
+    }
+
+    /// The result of a change that already ran ahead, when `request` is the next one waiting: the reads
+    /// that ran after it become the answers.
+    private func takeChained(_ request: ChangeRequest) -> CommandResult? {
+        store.withLock { store in
+            guard let next = store.chained.first, next.change == request else { return nil }
+            store.chained.removeFirst()
+            store.answers = next.answers
+            store.covered = Set(next.covering)
+            store.generation += 1
+            store.carriedAskedBy = nil
+            store.carriedServed = []
+            store.changedSinceStore = false
+            store.answersTaken = 0
+            return next.result
+        }
+    }
+
     public func close() async { await inner.close() }
 
-    /// Forgets every prefetched answer: the host changed, or may have.
-    public func invalidate() {
+    /// Forgets every prefetched answer (the host changed, or may have) and every change that ran ahead and
+    /// was not asked for; returns the answers it forgot (what the host answered before this change).
+    @discardableResult
+    public func invalidate() -> [ReadRequest: CommandResult] {
         store.withLock {
+            let before = $0.answers.mapValues(\.result)
+            $0.chained.removeAll()
             if !$0.changedSinceStore {
                 $0.window = max(Self.minimumWindow, 2 * $0.answersTaken)
                 if $0.carriedAskedBy != nil {
@@ -122,6 +220,7 @@ public final class PrefetchingConnection: Connection, Sendable {
             $0.answers.removeAll()
             $0.covered.removeAll()
             $0.generation += 1
+            return before
         }
     }
 

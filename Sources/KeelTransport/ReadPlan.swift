@@ -49,9 +49,24 @@ public final class ReadPlanner: Sendable {
 
     private let make: @Sendable (PrefetchingConnection) async -> ReadPlan
     private let plans = Mutex<[ObjectIdentifier: ReadPlan]>([:])
+    /// Whether the task's change may carry the changes of the tasks after it (ChainedChange): the engine
+    /// says so only where one-by-one execution would run them next whatever this task's change answers
+    /// as long as it succeeds (ModuleRunner asks before it counts the apply's commands).
+    public let chains: Bool
+    private let makeChain: @Sendable (PrefetchingConnection, [ReadRequest: CommandResult], Int) async -> [ChainedPosition]
 
-    public init(_ make: @escaping @Sendable (PrefetchingConnection) async -> ReadPlan) {
+    public init(chains: Bool = false,
+                chain: @escaping @Sendable (PrefetchingConnection, [ReadRequest: CommandResult], Int) async -> [ChainedPosition] = { _, _, _ in [] },
+                _ make: @escaping @Sendable (PrefetchingConnection) async -> ReadPlan) {
         self.make = make
+        self.chains = chains
+        self.makeChain = chain
+    }
+
+    /// The next tasks (up to `length` rehearsed, then as many carried), rehearsed from `known`, what the
+    /// host answered before the change that carries them.
+    public func chain(for connection: PrefetchingConnection, known: [ReadRequest: CommandResult], length: Int) async -> [ChainedPosition] {
+        await makeChain(connection, known, length)
     }
 
     /// The plan for reads over `connection` (empty for a connection the next tasks do not use).

@@ -10,6 +10,8 @@ import OrderedCollections
 /// creates/removes guard says it would be skipped, so the prediction matches what a real run reports.
 public struct CommandModule: DetachableModule {
     public static let name = "command"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = commandSpec(shell: false)
     public static let documentation = ModuleDocumentation(
         summary: "Run a command without a shell",
@@ -194,6 +196,8 @@ public struct CommandModule: DetachableModule {
 /// `shell`: like command, through /bin/sh (pipes, redirections, variables, globs work).
 public struct ShellModule: DetachableModule {
     public static let name = "shell"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = CommandModule.commandSpec(shell: true)
     public static let documentation = ModuleDocumentation(
         summary: "Run a command line through the shell",

@@ -8,6 +8,8 @@ import OrderedCollections
 /// attributes; written through FileWrite (atomic, validated, optional backup).
 public struct CopyModule: Module {
     public static let name = "copy"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["content", "src"]], requiredOneOf: [["content", "src"]]).acceptingSecurityContextOptions()
         .readingControllerFile(ControllerSource(option: "src", kind: "files", unless: "remote_src"))
     public static let documentation = ModuleDocumentation(

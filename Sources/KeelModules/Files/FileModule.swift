@@ -7,6 +7,8 @@ import OrderedCollections
 /// mode and ownership (ansible.builtin.file).
 public struct FileModule: Module {
     public static let name = "file"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = ArgumentSpec(Arguments.self, requiredIf: [RequiredIf("state", is: "link", requires: ["src"]), RequiredIf("state", is: "hard", requires: ["src"])])
     public static let documentation = ModuleDocumentation(
         summary: "Manage files, directories, links and their attributes",

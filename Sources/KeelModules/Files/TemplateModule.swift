@@ -10,6 +10,8 @@ import OrderedCollections
 /// `copy` converges to inline content (same comparison, atomic write, validate, backup).
 public struct TemplateModule: Module {
     public static let name = "template"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = ArgumentSpec(Arguments.self).readingControllerFile(ControllerSource(option: "src", kind: "templates")).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(
         summary: "Render a Jinja2 template from the controller onto the host",

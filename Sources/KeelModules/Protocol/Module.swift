@@ -29,6 +29,11 @@ public protocol Module: Sendable {
     /// observation ahead, in one batch with the next tasks' (over the same round trip). False for modules
     /// whose observation waits for something to happen (wait_for) or must be taken at the task's moment.
     static var observesInBatch: Bool { get }
+    /// True when the engine may rehearse this module's change on the controller and send it ahead of its
+    /// turn (ChainedChange, a first run in a few round trips): the commands its apply sends depend only on
+    /// the plan (no answer of the host feeds a later command), and a command that answers status 0 never
+    /// fails the task. The change then runs only where the one-by-one run would send the same script.
+    static var runsAhead: Bool { get }
 
     init()
 
@@ -52,6 +57,7 @@ extension Module {
     public static var supportsCheckMode: Bool { true }
     public static var needsConnection: Bool { true }
     public static var observesInBatch: Bool { true }
+    public static var runsAhead: Bool { false }
 }
 
 /// What the engine hands a module for one host: the connection and what the module may read about the

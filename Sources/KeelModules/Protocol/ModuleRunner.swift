@@ -31,6 +31,16 @@ public struct ModuleRunner: Sendable {
     private let portClaimsOf: @Sendable () -> (@Sendable (OrderedDictionary<String, Value>) -> [PortClaim])?
     private let body: @Sendable (OrderedDictionary<String, Value>, SourceLocation?, HostContext, RunMode) async throws -> ModuleResult
     private let observeOnly: @Sendable (OrderedDictionary<String, Value>, HostContext, RunMode) async throws -> Void
+    private let rehearseOnly: @Sendable (OrderedDictionary<String, Value>, HostContext) async throws -> Rehearsal?
+    /// Whether a task of this module may be rehearsed and sent ahead (Module.runsAhead).
+    public let runsAhead: Bool
+
+    /// What a task's apply would send, found on the controller (ChainedChange): nothing (the plan is
+    /// empty), or its one command.
+    public enum Rehearsal: Sendable, Equatable {
+        case noChange
+        case change(ChangeRequest)
+    }
 
     public init<M: Module>(_ module: M.Type) {
         name = M.name
@@ -43,6 +53,18 @@ public struct ModuleRunner: Sendable {
         // Looked up when asked for: the casts behind them cost every run's registry (every module) time.
         detachedOf = { Self.detachedRunner(M.self) }
         portClaimsOf = { Self.portClaimer(M.self) }
+        runsAhead = M.runsAhead && M.needsConnection
+        rehearseOnly = { raw, host in
+            guard M.runsAhead else { return nil }
+            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
+            let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+            let module = M()
+            let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
+            let plan = try module.plan(arguments, observed: observed, on: host)
+            if plan.isEmpty { return .noChange }
+            guard let commands = try await Self.commands(of: module, applying: plan, on: host), commands.count == 1 else { return nil }
+            return .change(commands[0])
+        }
         observeOnly = { raw, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
             let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
@@ -78,7 +100,13 @@ public struct ModuleRunner: Sendable {
             }
             let applied: Applied
             do {
-                applied = try await module.apply(plan, on: host)
+                // A change that is its task's only command may carry the next tasks' changes (ChainedChange):
+                // counted first on a recording connection, which sends nothing.
+                var onlyCommand = false
+                if M.runsAhead, ReadPlanner.current?.chains == true {
+                    onlyCommand = (try? await Self.commands(of: module, applying: plan, on: host))?.count == 1
+                }
+                applied = try await ChainedChange.$isOnlyCommand.withValue(onlyCommand) { try await module.apply(plan, on: host) }
                 await host.services.facts.invalidate(host: host.connection.hostName)
             } catch let failure as ModuleFailure {
                 // The host may have changed before the failure: what was observed is stale.
@@ -93,6 +121,29 @@ public struct ModuleRunner: Sendable {
             return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
                                 values: plan.values.merging(applied.values) { $1 })
         }
+    }
+
+    /// The commands `module`'s apply of `plan` sends, answered as successes on a recording connection
+    /// (with the task's script names from their start); nil when the apply does something else (throws).
+    private static func commands<M: Module>(of module: M, applying plan: Plan<M.Step>, on host: HostContext) async throws -> [ChangeRequest]? {
+        let recorder = RehearsalConnection(hostName: host.connection.hostName) { _ in nil }
+        var dry = host
+        dry.connection = recorder
+        do {
+            _ = try await ScriptNonce.$current.withValue(ScriptNonce.current?.restarted()) {
+                try await HostReads.$readOnly.withValue(false) { try await module.apply(plan, on: dry) }
+            }
+        } catch {
+            return nil
+        }
+        return recorder.changes
+    }
+
+    /// Rehearses a task on `host` (whose connection answers the observation from what the host answered
+    /// before, RehearsalConnection): nil when its module may not run ahead, its observation needs a read
+    /// nobody answered, or its apply is not exactly one command.
+    public func rehearse(_ arguments: OrderedDictionary<String, Value>, on host: HostContext) async -> Rehearsal? {
+        try? await rehearseOnly(arguments, host)
     }
 
     /// The observation alone, its result dropped: what the engine's lookahead runs against a recording

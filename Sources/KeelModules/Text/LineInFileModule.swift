@@ -7,6 +7,8 @@ import OrderedCollections
 /// absent, in an otherwise untouched file (ansible.builtin.lineinfile).
 public struct LineInFileModule: Module {
     public static let name = "lineinfile"
+    /// Its apply is one command built from the plan alone, failing only by its status (Module.runsAhead).
+    public static let runsAhead = true
     public static let spec = ArgumentSpec(Arguments.self, mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"], ["backrefs", "search_string"]],
         requiredIf: [RequiredIf("state", is: "present", requires: ["line"]), RequiredIf("backrefs", is: true, requires: ["regexp"])]).acceptingSecurityContextOptions()
     public static let documentation = ModuleDocumentation(

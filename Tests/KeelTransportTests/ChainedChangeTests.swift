@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import KeelTransport
+
+/// A change carrying the next tasks' changes (ChainedChange), run for real by /bin/sh through a local
+/// connection: a guarded change runs only while every read answers as rehearsed and every change before it
+/// succeeded; reads always come back byte for byte; a change that did not run says so.
+@Suite("Chained changes") struct ChainedChangeTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-chain-\(UUID().uuidString)").path
+
+    func read(_ script: String) -> ReadRequest { ReadRequest(script: script, become: nil) }
+    func change(_ script: String, stdin: Data? = nil) -> ChangeRequest { ChangeRequest(script: script, stdin: stdin, become: nil) }
+    func answer(_ stdout: String, status: Int32 = 0, stderr: String = "") -> CommandResult {
+        CommandResult(status: status, stdout: Data(stdout.utf8), stderr: Data(stderr.utf8))
+    }
+
+    @Test func guardedChangesRunWhileTheirReadsAnswerAsRehearsed() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let f = folder
+        let positions = [
+            // Rehearsed with "absent": still absent after the first change, so its change runs, fed its input.
+            ChainedPosition(key: "a", reads: [read("[ -e \(f)/a ] && cat \(f)/a || echo absent")], expected: [answer("absent\n")],
+                            change: change("cat > \(f)/a", stdin: Data("A\u{0}\n".utf8))),
+            // Rehearsed with a stderr and a status of 3: answered the same, so it runs too.
+            ChainedPosition(key: "b", reads: [read("echo warn >&2; exit 3")], expected: [answer("", status: 3, stderr: "warn\n")],
+                            change: change("touch \(f)/b")),
+            // Rehearsed before the first change made `first`: no longer the same, so nothing from here on runs.
+            ChainedPosition(key: "c", reads: [read("ls \(f)")], expected: [answer("")], change: change("touch \(f)/c")),
+            ChainedPosition(key: "d", reads: [read("echo d")], expected: [answer("d\n")], change: change("touch \(f)/d")),
+            // Only carried: its read runs and comes back, after everything that ran.
+            ChainedPosition(key: "e", reads: [read("ls \(f)")]),
+        ]
+        let outcome = try await ChainedChange.run("touch \(f)/first", stdin: nil, then: positions, become: nil, on: connection)
+        #expect(outcome.change.status == 0)
+        #expect(outcome.positions.count == 5)
+        #expect(outcome.positions[0].change?.status == 0)
+        #expect(outcome.positions[1].reads == [answer("", status: 3, stderr: "warn\n")])
+        #expect(outcome.positions[1].change?.status == 0)
+        #expect(outcome.positions[2].reads == [answer("a\nb\nfirst\n")])
+        #expect(outcome.positions[2].change == nil, "the guard no longer held")
+        #expect(outcome.positions[3].reads == [answer("d\n")])
+        #expect(outcome.positions[3].change == nil, "nothing runs after a guard that did not hold")
+        #expect(outcome.positions[4].reads == [answer("a\nb\nfirst\n")])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/a")) == Data("A\u{0}\n".utf8))
+        #expect(!FileManager.default.fileExists(atPath: "\(f)/c") && !FileManager.default.fileExists(atPath: "\(f)/d"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix(".keel-chain.") }
+        #expect(leftovers.isEmpty, "the batch's private folder is removed: \(leftovers)")
+    }
+
+    @Test func aChangeThatFailsStopsEverythingAfterIt() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let f = folder
+        let positions = [
+            ChainedPosition(key: "a", reads: [read("echo same")], expected: [answer("same\n")], change: change("echo no >&2; exit 4")),
+            ChainedPosition(key: "b", reads: [read("echo same")], expected: [answer("same\n")], change: change("touch \(f)/b")),
+        ]
+        let outcome = try await ChainedChange.run("true", stdin: nil, then: positions, become: nil, on: connection)
+        #expect(outcome.positions[0].change == answer("", status: 4, stderr: "no\n"))
+        #expect(outcome.positions[1].reads == [answer("same\n")])
+        #expect(outcome.positions[1].change == nil)
+        #expect(!FileManager.default.fileExists(atPath: "\(f)/b"))
+        // A first change that fails: nothing runs ahead either.
+        let failedFirst = try await ChainedChange.run("exit 1", stdin: nil, then: [positions[1]], become: nil, on: connection)
+        #expect(failedFirst.change.status == 1)
+        #expect(failedFirst.positions[0].change == nil)
+        #expect(!FileManager.default.fileExists(atPath: "\(f)/b"))
+    }
+
+    @Test func aTasksNamesComeFromItsNonceSoARehearsalSendsTheSameScript() {
+        let nonce = ScriptNonce(seed: "run|host|task|0")
+        let first = ScriptNonce.$current.withValue(nonce) { [AtomicReplacement.randomSuffix(), AtomicReplacement.randomSuffix()] }
+        let again = ScriptNonce.$current.withValue(nonce.restarted()) { [AtomicReplacement.randomSuffix(), AtomicReplacement.randomSuffix()] }
+        let other = ScriptNonce.$current.withValue(ScriptNonce(seed: "run|host|task|1")) { AtomicReplacement.randomSuffix() }
+        #expect(first == again)
+        #expect(first[0] != first[1] && first[0] != other)
+        #expect(first.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isHexDigit) })
+        #expect(AtomicReplacement.randomSuffix() != AtomicReplacement.randomSuffix(), "random without a nonce")
+    }
+}
