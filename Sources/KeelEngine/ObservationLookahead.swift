@@ -185,6 +185,9 @@ struct ObservationLookahead {
     private func chain(_ upcoming: [TaskEntry], chainable: Int, through connection: PrefetchingConnection,
                        known: [ReadRequest: CommandResult], length: Int) async -> [ChainedPosition] {
         var positions: [ChainedPosition] = []
+        // What the host will answer when each next task's turn comes, as far as the controller can tell: what
+        // it answered before, with the files the changes ahead write (checked on the host all the same).
+        var known = known
         var budget = Self.maximumChainReads
         var rehearsing = true
         var rehearsed = 0, carried = 0
@@ -200,13 +203,17 @@ struct ObservationLookahead {
                 continue   // its `when` does not hold: skipped in its turn too, nothing to observe
             }
             if mayRunAhead, made.probes.count == 1, let rehearse = made.probes[0].rehearse {
-                let recorder = RehearsalConnection(hostName: host) { known[$0] }
+                let answers = known
+                let recorder = RehearsalConnection(hostName: host) { answers[$0] }
                 if let rehearsal = await rehearse(recorder), recorder.reads.count <= budget {
                     let reads = recorder.reads
                     budget -= reads.count
                     rehearsed += 1
                     var change: ChangeRequest?
-                    if case .change(let request) = rehearsal { change = request }
+                    if case .change(let request, let writes) = rehearsal {
+                        change = request
+                        for write in writes { PathObservation.predict(&known, after: write) }
+                    }
                     positions.append(ChainedPosition(key: Self.key(position), reads: reads.map(\.0), expected: reads.map(\.1), change: change))
                     continue
                 }

@@ -196,15 +196,24 @@ struct PlayRunner: Sendable {
         if run.options.batchObservations {
             for host in targets {
                 var next = iterators[host]?.upcoming(limit: ObservationLookahead.window) ?? []
-                // The tasks that come next on this host whatever this task does, as long as it succeeds: its
-                // change may carry theirs (ChainedChange). Not across handlers or sections, not where one
-                // host's failure stops the others, not under a plan being recorded or approved.
-                if mayChain, !entry.isHandler { chainable[host] = next.filter { tagFilter.selects($0.keywords.tags) }.count }
+                let own = next.count
                 // A handler is followed by the other handlers this flush runs for the host.
                 if entry.isHandler { next += handlers.upcomingEntries(for: host, keywords: play.keywords) }
                 // Near a section's end, the next section's tasks (pre_tasks into tasks): one batch, not one per section.
                 else if next.count < ObservationLookahead.window { next += following.prefix(ObservationLookahead.window - next.count) }
-                upcoming[host] = next.filter { tagFilter.selects($0.keywords.tags) }   // not admits(): --start-at-task's state must not move
+                let selected = next.indices.filter { tagFilter.selects(next[$0].keywords.tags) }   // not admits(): --start-at-task's state must not move
+                upcoming[host] = selected.map { next[$0] }
+                // The tasks that come next on this host whatever this task does, as long as it succeeds: its
+                // change may carry theirs (ChainedChange). Not where one host's failure stops the others, not
+                // under a plan being recorded or approved, not among handlers; into the next section only
+                // when no handler can run in between (none notified for the host, none notified by this task
+                // or the rest of its section).
+                if mayChain, !entry.isHandler {
+                    let section = selected.filter { $0 < own }.count
+                    let flushes = !entry.task.notify.isEmpty || selected.prefix(section).contains { !next[$0].task.notify.isEmpty }
+                        || !handlers.upcomingEntries(for: host, keywords: play.keywords).isEmpty
+                    chainable[host] = flushes ? section : selected.count
+                }
             }
         }
         let ahead = upcoming, chained = chainable

@@ -55,6 +55,9 @@ public enum ChainedChange {
     /// Set around a module's apply that sends exactly one command (ModuleRunner counts them first): only
     /// then may that command carry the changes of the tasks after it, since nothing of its task comes after.
     @TaskLocal public static var isOnlyCommand = false
+    /// The files that command writes (its rehearsal's WriteLog): the next tasks are rehearsed from what
+    /// their observations of those files will answer after it.
+    @TaskLocal public static var writes: [WriteLog.Write] = []
 
     public struct Outcome: Sendable {
         /// The first change's own result.

@@ -131,7 +131,9 @@ public final class PrefetchingConnection: Connection, Sendable {
         guard enabled, ChainedChange.isOnlyCommand, let planner = ReadPlanner.current, planner.chains, !known.isEmpty,
               (stdin?.count ?? 0) <= PiggybackedChange.maximumInput, !_Concurrency.Task.isCancelled else { return nil }
         let generation = self.generation
-        var positions = await planner.chain(for: self, known: known, length: store.withLock { $0.chainLength })
+        var expected = known
+        for write in ChainedChange.writes { PathObservation.predict(&expected, after: write) }
+        var positions = await planner.chain(for: self, known: expected, length: store.withLock { $0.chainLength })
         // One batch runs as one user; the inputs of the changes run ahead travel inside it, up to a limit.
         var input = 0
         if let cut = positions.firstIndex(where: { position in

@@ -32,7 +32,8 @@ import Testing
     }
 
     /// The benchmark's play (bench/workload.py) on a clean host: the same results and host all three ways,
-    /// and with chains at most 20 round trips per host where reads alone take one per task.
+    /// and with chains at most 8 round trips per host where reads alone take one per task (the ten edits of
+    /// one file go ahead too: each is rehearsed from the content the one before it writes).
     @Test func theBenchmarkPlaysFirstRunIsOneByOnesInAFewRoundTrips() async throws {
         let host = try await LabFixture.shared.hosts(1, prefix: "chainbench")[0]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-chainbench-\(UUID().uuidString)").path
@@ -63,13 +64,14 @@ import Testing
         #expect(hosts[.chained] == hosts[.oneByOne])
         #expect(hosts[.chained]?.hasSuffix("\n0\n") == true, "a chain's private folder is left behind: \(hosts[.chained] ?? "")")
         let chained = try #require(roundTrips[.chained]), readsOnly = try #require(roundTrips[.readsOnly])
-        #expect(chained <= 20, "chained \(chained), reads only \(readsOnly)")
+        #expect(chained <= 8, "chained \(chained), reads only \(readsOnly)")
         #expect(readsOnly >= 41, "reads only: one round trip per changed task, \(readsOnly)")
         print("round trips, first run of the benchmark play: one by one \(roundTrips[.oneByOne] ?? 0), reads carried \(readsOnly), chained \(chained)")
     }
 
-    /// What stops a chain: a later task observing what an earlier one changed (its guard), a set_fact and a
-    /// register feeding later arguments, a `when` on a result, a handler, check mode and a loop.
+    /// What stops a chain: a later task observing what an earlier one changed where no prediction says what
+    /// (its guard: a shell command's edit), a set_fact and a register feeding later arguments, a `when` on
+    /// a result, a handler, check mode and a loop.
     static let stoppers = """
         - hosts: lab
           gather_facts: false
@@ -81,6 +83,12 @@ import Testing
             - {name: seed, copy: {dest: /srv/chs/a.conf, content: "one\\n", mode: "0644"}}
             - {name: sees seed, lineinfile: {path: /srv/chs/a.conf, line: "two"}, notify: note}
             - {name: sees it again, lineinfile: {path: /srv/chs/a.conf, regexp: "^one", line: "ONE"}}
+            - name: edits behind the prediction
+              shell: "echo behind >> /srv/chs/a.conf; touch /srv/chs/behind"
+              args: {creates: /srv/chs/behind}
+            - {name: sees the edit, lineinfile: {path: /srv/chs/a.conf, line: "three"}}
+            - {name: mode, copy: {dest: /srv/chs/m.conf, content: "m\\n", mode: "0600"}}
+            - {name: sees the mode, lineinfile: {path: /srv/chs/m.conf, line: "n"}}
             - {name: d1, file: {path: /srv/chs/d1, state: directory}}
             - {name: name, set_fact: {where: d2}}
             - {name: d2, file: {path: "/srv/chs/{{ where }}", state: directory}}
@@ -118,7 +126,9 @@ import Testing
         let first = runs[.chained]?[0] ?? []
         #expect(first.contains { $0.hasPrefix("sees it again||changed|") }, "\(first)")
         #expect(first.contains { $0.hasPrefix("when changed||changed|") }, "\(first)")
-        #expect(try inspect(host, "cat /srv/chs/a.conf /srv/chs/log /srv/chs/last") == "ONE\ntwo\nran\nafter\nd2\n")
+        let files = try inspect(host, "cat /srv/chs/a.conf /srv/chs/log /srv/chs/last /srv/chs/m.conf; stat -c %a /srv/chs/m.conf")
+        #expect(files == "ONE\ntwo\nthree\nran\nafter\nd2\nm\nn\n600\n", "\(files)")
+        #expect(runs[.chained]?[0].contains { $0.hasPrefix("sees the edit||changed|") } == true)
     }
 
     /// A change that fails stops its chain: nothing after it runs ahead, so the failed host ends where it

@@ -70,6 +70,42 @@ import KeelTransport
         #expect(!FileManager.default.fileExists(atPath: "\(f)/b"))
     }
 
+    /// A prediction of what a path's observation answers after a write is checked against the observation
+    /// itself, run by /bin/sh before and after the same write: small content, content over the limit (its
+    /// SHA-256), a new mode, the path found by copy's destination rule; and none where it cannot be told.
+    @Test func aPredictedObservationIsWhatTheObservationAnswersAfterTheWrite() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let path = "\(folder)/app.conf"
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: path))
+        _ = try await connection.run("chmod 640 \(path)")
+        let observations = [
+            PathObservation(.path(path), checksum: false, contentLimit: 65536),
+            PathObservation(.path(path), checksum: true, contentLimit: 4),
+            PathObservation(.destination(dest: folder, name: "app.conf"), checksum: true, contentLimit: 65536),
+        ]
+        for (content, mode) in [(Data("new content\n".utf8), nil as Int?), (Data([0, 1, 2, 0xFF]), 0o600)] {
+            let before = try await observations.asyncMap { try await connection.run($0.script) }
+            let write = WriteLog.Write(path: path, content: content, mode: mode, owner: nil, group: nil)
+            try content.write(to: URL(fileURLWithPath: path))
+            if let mode { _ = try await connection.run("chmod \(String(mode, radix: 8)) \(path)") }
+            for (observation, answer) in zip(observations, before) {
+                let actual = try await connection.run(observation.script)
+                #expect(observation.answer(after: write, before: answer) == actual, "\(observation.locate)")
+            }
+        }
+        let current = try await connection.run(observations[0].script)
+        let owner = String(decoding: current.stdout, as: UTF8.self).split(separator: "|")[2]
+        #expect(observations[0].answer(after: WriteLog.Write(path: path, content: Data(), mode: nil, owner: "not-\(owner)", group: nil),
+                                       before: current) == nil, "an owner set by name: its id is unknown")
+        #expect(observations[0].answer(after: WriteLog.Write(path: path + ".other", content: Data(), mode: nil, owner: nil, group: nil),
+                                       before: current) == nil)
+        let absent = PathObservation(.path(path + ".new"), checksum: false, contentLimit: 100)
+        #expect(absent.answer(after: WriteLog.Write(path: path + ".new", content: Data(), mode: nil, owner: nil, group: nil),
+                              before: try await connection.run(absent.script)) == nil, "a new file: its owner is whoever writes it")
+    }
+
     @Test func aTasksNamesComeFromItsNonceSoARehearsalSendsTheSameScript() {
         let nonce = ScriptNonce(seed: "run|host|task|0")
         let first = ScriptNonce.$current.withValue(nonce) { [AtomicReplacement.randomSuffix(), AtomicReplacement.randomSuffix()] }
@@ -81,3 +117,4 @@ import KeelTransport
         #expect(AtomicReplacement.randomSuffix() != AtomicReplacement.randomSuffix(), "random without a nonce")
     }
 }
+

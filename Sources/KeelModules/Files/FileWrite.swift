@@ -33,6 +33,18 @@ public struct FileWrite: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Writes the file; returns the backup's path when one was made.
     public func perform(on host: HostContext) async throws -> String? {
+        // A rehearsal (ChainedChange) notes what this leaves at the destination, for the tasks after it.
+        if let log = WriteLog.current {
+            var mode: Int?, owner: String?, group: String?
+            for attribute in attributes {
+                switch attribute {
+                case .mode(let bits): mode = bits
+                case .owner(let name): owner = name
+                case .group(let name): group = name
+                }
+            }
+            log.record(WriteLog.Write(path: destination, content: content, mode: mode, owner: owner, group: group))
+        }
         // Receive into a temporary file and verify it (AtomicReplacement: byte count and SHA-256 against what
         // was sent, so a transfer cut short never reaches the rename; the temporary file goes on any exit).
         var lines = AtomicReplacement(destination: destination, content: content, createParentDirectories: createParentDirectories).receive()

@@ -36,10 +36,10 @@ public struct ModuleRunner: Sendable {
     public let runsAhead: Bool
 
     /// What a task's apply would send, found on the controller (ChainedChange): nothing (the plan is
-    /// empty), or its one command.
+    /// empty), or its one command, with the files it writes (what the next tasks will observe there).
     public enum Rehearsal: Sendable, Equatable {
         case noChange
-        case change(ChangeRequest)
+        case change(ChangeRequest, writes: [WriteLog.Write])
     }
 
     public init<M: Module>(_ module: M.Type) {
@@ -62,8 +62,10 @@ public struct ModuleRunner: Sendable {
             let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
             let plan = try module.plan(arguments, observed: observed, on: host)
             if plan.isEmpty { return .noChange }
-            guard let commands = try await Self.commands(of: module, applying: plan, on: host), commands.count == 1 else { return nil }
-            return .change(commands[0])
+            let log = WriteLog()
+            guard let commands = try await WriteLog.$current.withValue(log, operation: { try await Self.commands(of: module, applying: plan, on: host) }),
+                  commands.count == 1 else { return nil }
+            return .change(commands[0], writes: log.writes)
         }
         observeOnly = { raw, host, mode in
             let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
@@ -103,10 +105,13 @@ public struct ModuleRunner: Sendable {
                 // A change that is its task's only command may carry the next tasks' changes (ChainedChange):
                 // counted first on a recording connection, which sends nothing.
                 var onlyCommand = false
+                let log = WriteLog()
                 if M.runsAhead, ReadPlanner.current?.chains == true {
-                    onlyCommand = (try? await Self.commands(of: module, applying: plan, on: host))?.count == 1
+                    onlyCommand = await WriteLog.$current.withValue(log) { (try? await Self.commands(of: module, applying: plan, on: host))?.count == 1 }
                 }
-                applied = try await ChainedChange.$isOnlyCommand.withValue(onlyCommand) { try await module.apply(plan, on: host) }
+                applied = try await ChainedChange.$isOnlyCommand.withValue(onlyCommand) {
+                    try await ChainedChange.$writes.withValue(log.writes) { try await module.apply(plan, on: host) }
+                }
                 await host.services.facts.invalidate(host: host.connection.hostName)
             } catch let failure as ModuleFailure {
                 // The host may have changed before the failure: what was observed is stale.
