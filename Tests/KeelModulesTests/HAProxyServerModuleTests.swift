@@ -79,11 +79,13 @@ import Testing
 
     @Test func drainWithWaitReturnsOnlyAfterTheSessionInFlightFinished() async throws {
         let lab = try await haproxy()
-        // A backend that answers each request after three seconds: a session that is still open when the drain starts.
+        // A backend that answers each request after eight seconds: a session that is still open when the drain
+        // starts (three were too few on a loaded machine: the request could end before the poll saw it).
         try lab.exec("""
-            printf '#!/bin/sh\\nsleep 3\\nprintf "HTTP/1.0 200 OK\\\\r\\\\nContent-Length: 4\\\\r\\\\n\\\\r\\\\nslow"\\n' > /usr/local/bin/slow-answer
+            printf '#!/bin/sh\\nsleep 8\\nprintf "HTTP/1.0 200 OK\\\\r\\\\nContent-Length: 4\\\\r\\\\n\\\\r\\\\nslow"\\n' > /usr/local/bin/slow-answer
             chmod +x /usr/local/bin/slow-answer
             systemctl is-active --quiet slow-9203 || systemd-run --unit=slow-9203 --quiet socat TCP-LISTEN:9203,bind=127.0.0.1,fork,reuseaddr EXEC:/usr/local/bin/slow-answer
+            i=0; until ss -ltn | grep -q '127.0.0.1:9203 '; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done
             """)
         let request = Process()
         request.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
