@@ -154,22 +154,7 @@ struct ObservationLookahead {
             var budget = Self.maximumCarriedReads
             for position in positions where budget > 0 {
                 guard let made = await lookahead.probes(for: position, on: (connection, connection.cacheKey)) else { continue }
-                var requests: [ReadRequest] = []
-                var complete = true
-                for probe in made.probes {
-                    let recorder = ReadRecorder(hostName: lookahead.host) { _ in nil }
-                    do {
-                        try await probe.observe(recorder)
-                    } catch is ReadRecorder.ReadDeferred {
-                        requests += recorder.takeRequests()
-                    } catch {
-                        complete = false
-                    }
-                }
-                if requests.count > budget {
-                    requests = Array(requests.prefix(budget))
-                    complete = false
-                }
+                let (requests, complete) = await lookahead.firstReads(of: made.probes, budget: budget)
                 budget -= requests.count
                 // The current task is not marked covered: its turn is over.
                 let covered = complete && position.id != entry.id
@@ -219,27 +204,33 @@ struct ObservationLookahead {
                 }
             }
             rehearsing = false
-            var requests: [ReadRequest] = []
-            var complete = true
-            for probe in made.probes {
-                let recorder = ReadRecorder(hostName: host) { _ in nil }
-                do {
-                    try await probe.observe(recorder)
-                } catch is ReadRecorder.ReadDeferred {
-                    requests += recorder.takeRequests()
-                } catch {
-                    complete = false
-                }
-            }
-            if requests.count > budget {
-                requests = Array(requests.prefix(budget))
-                complete = false
-            }
+            let (requests, complete) = await firstReads(of: made.probes, budget: budget)
             budget -= requests.count
             carried += 1
             positions.append(ChainedPosition(key: complete ? Self.key(position) : nil, reads: requests))
         }
         return positions
+    }
+
+    /// The reads a task's observations start with (they depend on nothing the host answers), at most
+    /// `budget`; complete when they are all its observations need to start (none failed, none cut off).
+    private func firstReads(of probes: [Probe], budget: Int) async -> (requests: [ReadRequest], complete: Bool) {
+        var requests: [ReadRequest] = []
+        var complete = true
+        for probe in probes {
+            let recorder = ReadRecorder(hostName: host) { _ in nil }
+            do {
+                try await probe.observe(recorder)
+            } catch is ReadRecorder.ReadDeferred {
+                requests += recorder.takeRequests()
+            } catch {
+                complete = false
+            }
+        }
+        if requests.count > budget {
+            return (Array(requests.prefix(budget)), false)
+        }
+        return (requests, complete)
     }
 
     private func lookahead(_ initial: [Probe], covering initiallyCovered: [String], upcoming: [TaskEntry],

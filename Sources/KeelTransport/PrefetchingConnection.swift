@@ -153,9 +153,7 @@ public final class PrefetchingConnection: Connection, Sendable {
     private func storeChain(_ positions: [ChainedPosition], outcome: ChainedChange.Outcome, generation: Int) {
         var epochs: [(answers: [ReadRequest: (result: CommandResult, uses: Int)], covering: [String])] = [([:], [])]
         var changes: [(ChangeRequest, CommandResult)] = []
-        var guarded = 0
         for (position, out) in zip(positions, outcome.positions) {
-            if position.isGuarded { guarded += 1 }
             for (request, result) in zip(position.reads, out.reads) {
                 let uses = (epochs[epochs.count - 1].answers[request]?.uses ?? 0) + 1
                 epochs[epochs.count - 1].answers[request] = (result, uses)
@@ -166,7 +164,7 @@ public final class PrefetchingConnection: Connection, Sendable {
                 epochs.append(([:], []))
             }
         }
-        let ranThrough = changes.count == positions.filter { $0.change != nil }.count && guarded == positions.filter(\.isGuarded).count
+        let ranThrough = changes.count == positions.filter { $0.change != nil }.count
         store.withLock { store in
             guard store.generation == generation else { return }
             store.carriedAskedBy = nil

@@ -36,17 +36,7 @@ import Testing
     /// one file go ahead too: each is rehearsed from the content the one before it writes).
     @Test func theBenchmarkPlaysFirstRunIsOneByOnesInAFewRoundTrips() async throws {
         let host = try await LabFixture.shared.hosts(1, prefix: "chainbench")[0]
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-chainbench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        generator.arguments = [LabObservationBatchTests.repositoryRoot + "/bench/workload.py", directory]
-        try generator.run()
-        generator.waitUntilExit()
-        #expect(generator.terminationStatus == 0, "bench/workload.py failed")
-        let site = try String(contentsOfFile: directory + "/site.yml", encoding: .utf8).replacingOccurrences(of: "hosts: bench", with: "hosts: lab")
-        let template = try String(contentsOfFile: directory + "/templates/bench.conf.j2", encoding: .utf8)
-        let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini([host]), "site.yml": site, "templates/bench.conf.j2": template])
+        let harness = try LabObservationBatchTests.benchmarkHarness([host])
         var signatures: [Way: [String]] = [:], hosts: [Way: String] = [:], roundTrips: [Way: Int] = [:]
         for way in Way.allCases {
             _ = try inspect(host, "rm -rf /srv/bench")

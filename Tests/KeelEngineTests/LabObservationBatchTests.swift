@@ -64,17 +64,7 @@ import Testing
     @Test func aConvergedRunOfTheBenchmarkPlayTakesAtMostFiveRoundTripsPerHost() async throws {
         let all = try await hosts(2, "obsbench")
         for host in all { _ = try inspect(host, "rm -rf /srv/bench") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-obsbench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        generator.arguments = [Self.repositoryRoot + "/bench/workload.py", directory]
-        try generator.run()
-        generator.waitUntilExit()
-        #expect(generator.terminationStatus == 0, "bench/workload.py failed")
-        let site = try String(contentsOfFile: directory + "/site.yml", encoding: .utf8).replacingOccurrences(of: "hosts: bench", with: "hosts: lab")
-        let template = try String(contentsOfFile: directory + "/templates/bench.conf.j2", encoding: .utf8)
-        let harness = try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": site, "templates/bench.conf.j2": template])
+        let harness = try Self.benchmarkHarness(all)
         // A first run (everything changes) one by one, then again batched, from a clean host.
         let firstUnbatched = await harness.play(inventory: ["inventory.ini"]) { $0.batchObservations = false }
         #expect(firstUnbatched.status == .ok)
@@ -301,6 +291,21 @@ import Testing
         #expect(Double(batched.roundTrips) < 1.3 * Double(changes), "first run batched \(batched.line) for \(changes) changes; one by one \(single.line)")
         #expect(batched.roundTrips < single.roundTrips)
         print("round trips per host, first run where every task changes (\(changes) changes): one by one \(single.line); batched \(batched.line)")
+    }
+
+    /// The benchmark's play (bench/workload.py, written by the script itself) for these lab hosts.
+    static func benchmarkHarness(_ hosts: [LabHost]) throws -> PlaybookHarness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-play-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        generator.arguments = [repositoryRoot + "/bench/workload.py", directory]
+        try generator.run()
+        generator.waitUntilExit()
+        #expect(generator.terminationStatus == 0, "bench/workload.py failed")
+        let site = try String(contentsOfFile: directory + "/site.yml", encoding: .utf8).replacingOccurrences(of: "hosts: bench", with: "hosts: lab")
+        let template = try String(contentsOfFile: directory + "/templates/bench.conf.j2", encoding: .utf8)
+        return try PlaybookHarness(files: ["inventory.ini": LabInventory.ini(hosts), "site.yml": site, "templates/bench.conf.j2": template])
     }
 
     static var repositoryRoot: String {
