@@ -70,13 +70,15 @@ import Testing
     @Test func anyErrorsFatalUnderTheFreeStrategyStopsEveryHostBeforeItsNextTask() async throws {
         let all = try await hosts(3, "eng-fatal")
         for host in all { _ = try inspect(host, "rm -rf /srv/fatal && mkdir -p /srv/fatal") }
+        // `first` lasts long enough (6 s) that the third host's login and failure come before it ends even on a
+        // loaded machine (2 s were too few once: the others had finished `first` and gone on).
         let outcome = try await PlaybookHarness(files: ["inventory.ini": LabInventory.ini(all), "site.yml": """
             - hosts: lab
               gather_facts: false
               strategy: free
               tasks:
                 - name: first
-                  shell: "sleep 2; touch /srv/fatal/first"
+                  shell: "sleep 6; touch /srv/fatal/first"
                   when: inventory_hostname != '\(all[1].name)'
                 - name: breaks at once
                   command: "false"
