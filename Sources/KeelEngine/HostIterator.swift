@@ -5,15 +5,26 @@ import OrderedCollections
 /// One task as a host will run it: the task, the keywords it inherits from its blocks, the block vars
 /// gathered on the way down, and an identity that is the same for every host at the same task (so the
 /// linear strategy can run them together).
-struct TaskEntry: Sendable {
-    var task: Task
+final class TaskEntry: Sendable {
+    // A class, not a struct: an entry is handed to every host's turn, the lookahead and the reporter, and
+    // copying a struct of a task and its keywords retained and released every field each time.
+    let task: Task
     /// The task's keywords with everything its enclosing blocks and imports gave it.
-    var keywords: Keywords
+    let keywords: Keywords
     /// Vars of the enclosing blocks (Ansible's level 16); the task's own vars are in task.keywords.vars.
-    var blockVars: OrderedDictionary<String, Value>
-    var role: RoleRef?
-    var id: String
-    var isHandler: Bool
+    let blockVars: OrderedDictionary<String, Value>
+    let role: RoleRef?
+    let id: String
+    let isHandler: Bool
+
+    init(task: Task, keywords: Keywords, blockVars: OrderedDictionary<String, Value>, role: RoleRef?, id: String, isHandler: Bool) {
+        self.task = task
+        self.keywords = keywords
+        self.blockVars = blockVars
+        self.role = role
+        self.id = id
+        self.isHandler = isHandler
+    }
 }
 
 /// A host's position in a task list: a stack of blocks, each in its block, rescue or always section.

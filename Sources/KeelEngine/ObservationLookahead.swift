@@ -143,7 +143,7 @@ struct ObservationLookahead {
     func planner(for entry: TaskEntry, upcoming: [TaskEntry], chainable: Int = 0) -> ReadPlanner? {
         guard run.options.batchObservations, entry.task.asyncSeconds == nil, entry.keywords.timeout == nil else { return nil }
         let lookahead = self
-        let chains = chainable > 0 && Self.mayChain(entry)
+        let chains = chainable > 0 && play.taskTraits.mayChain(entry)
         return ReadPlanner(chains: chains, chain: { connection, known, length in
             guard chains else { return [] }
             return await lookahead.chain(upcoming, chainable: chainable, through: connection, known: known, length: length)
@@ -183,7 +183,7 @@ struct ObservationLookahead {
                 rehearsing = false
                 continue
             }
-            let mayRunAhead = rehearsing && index < chainable && rehearsed < length && Self.mayChain(position)
+            let mayRunAhead = rehearsing && index < chainable && rehearsed < length && play.taskTraits.mayChain(position)
             if mayRunAhead, made.probes.isEmpty {
                 continue   // its `when` does not hold: skipped in its turn too, nothing to observe
             }
@@ -316,7 +316,7 @@ struct ObservationLookahead {
     private func render(_ entry: TaskEntry) async -> ProbeCache.Rendered? {
         let task = entry.task
         guard task.asyncSeconds == nil, let module = run.registry.runner(for: task.action), module.observesInBatch,
-              !Self.mayRunLookups(task, when: entry.keywords.when) else { return nil }
+              !play.taskTraits.mayRunLookups(entry) else { return nil }
         do {
             let taskScope = try play.scope(for: host, entry: entry)
             let mode = try TaskSettings.mode(entry.keywords, scope: taskScope, options: run.options, at: task.location)
@@ -347,7 +347,7 @@ struct ObservationLookahead {
                                                  become: access.become)
                 let runMode: RunMode = mode.check ? .check : .apply
                 var rehearse: (@Sendable (any Connection) async -> ModuleRunner.Rehearsal?)?
-                if module.runsAhead, runMode == .apply, task.loop == nil, Self.mayChain(entry) {
+                if module.runsAhead, runMode == .apply, task.loop == nil, play.taskTraits.mayChain(entry) {
                     let nonces = run.scriptNonces, host = self.host, key = Self.key(entry)
                     rehearse = { connection in
                         var context = context

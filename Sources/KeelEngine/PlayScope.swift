@@ -18,12 +18,16 @@ final class PlayScope: @unchecked Sendable {
     /// every task of the play (DEFAULT_PRIVATE_ROLE_VARS off): below a task's own role's.
     let publicRoleDefaults: OrderedDictionary<String, Value>
     let publicRoleVars: OrderedDictionary<String, Value>
+    /// What each task's text says about it (may it chain, may it run lookups), worked out once per play.
+    let taskTraits = TaskTraits()
     private let lock = NSLockLike()
     private var varsFilesByHost: [String: OrderedDictionary<String, Value>] = [:]
     /// Per host, what the inventory gives every task (its variable layers and magic variables), for the
     /// inventory version it was read from: every task of every host asks for them, and reading them anew
     /// walks the host's groups and every group's members.
     private var inventoryParts: [String: (version: Int, precedence: VariablePrecedence?, magic: OrderedDictionary<String, Value>)] = [:]
+    /// Per host, its magic variables for the inventory version and the active hosts they were made with.
+    private var magicByHost: [String: (version: Int, active: [String], magic: OrderedDictionary<String, Value>)] = [:]
     /// Ansible's playbook_dir for this play (resolved once: it depends on the play and the current directory).
     private lazy var playbookDir: String = URL(fileURLWithPath: play.playbookDirectory.isEmpty ? playbookDirectory : play.playbookDirectory,
                                                 relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
@@ -128,8 +132,18 @@ final class PlayScope: @unchecked Sendable {
     }
 
     func magicVariables(for host: String) -> OrderedDictionary<String, Value> {
-        var magic = inventoryParts(for: host).magic
+        // Every task of every host asks for these; they change only with the inventory and with the
+        // hosts still active, so a host's last answer is reused while both are the same.
+        let version = run.live.versioned.version
         let active = hosts.filter { run.state($0).isActive }
+        if let kept = lock.withLock({ magicByHost[host] }), kept.version == version, kept.active == active { return kept.magic }
+        let magic = buildMagicVariables(for: host, active: active)
+        lock.withLock { magicByHost[host] = (version, active, magic) }
+        return magic
+    }
+
+    private func buildMagicVariables(for host: String, active: [String]) -> OrderedDictionary<String, Value> {
+        var magic = inventoryParts(for: host).magic
         magic["play_hosts"] = .list(active.map(Value.string))
         magic["ansible_play_hosts"] = .list(active.map(Value.string))
         magic["ansible_play_hosts_all"] = .list(hosts.map(Value.string))

@@ -38,9 +38,10 @@ struct PortConflicts {
                 var hosts = (try? run.inventory.select(pattern: play.hosts.joined(separator: ","), limit: run.options.limit)) ?? []
                 if hosts.isEmpty, play.hosts.contains("localhost") { hosts = ["localhost"] }
                 let scope = PlayScope(run: run, play: play, hosts: hosts, playbookDirectory: directory, adjacent: adjacent)
+                let claiming = claimingTasks(of: play)
                 for host in hosts {
                     try? scope.loadVarsFiles(for: host)
-                    uses[host, default: []] += claims(of: play, on: host, scope: scope)
+                    uses[host, default: []] += claims(of: claiming, on: host, scope: scope)
                     if declared[host] == nil { declared[host] = declaredPorts(of: host, scope: scope) }
                 }
             }
@@ -55,27 +56,45 @@ struct PortConflicts {
         return (errors.filter { seen.insert($0.description).inserted }, warnings.filter { seen.insert($0.description).inserted })
     }
 
-    /// Every claim the play's tasks (and handlers) make on one host.
-    private func claims(of play: Play, on host: String, scope: PlayScope) -> [Use] {
-        var uses: [Use] = []
+    /// A task whose module claims ports (PortClaiming), with what reads its claims from its arguments.
+    private struct ClaimingTask {
+        var entry: TaskEntry
+        var module: String
+        var claims: @Sendable (OrderedDictionary<String, Value>) -> [PortClaim]
+    }
+
+    /// The play's tasks (and handlers) whose modules claim ports: found once per play, since walking the
+    /// task lists is the same for every host and most tasks claim nothing.
+    private func claimingTasks(of play: Play) -> [ClaimingTask] {
+        var found: [ClaimingTask] = []
         let sections: [[TaskNode]] = [play.preTasks, play.roleRuns.map { .block($0.taskBlock) } + play.tasks, play.postTasks, play.allHandlers]
         for (index, section) in sections.enumerated() {
             let iterator = HostIterator(tasks: section, keywords: play.keywords, id: "ports\(index)", isHandlerList: index == 3)
             while let entry = iterator.next() {
-                guard let runner = run.registry.runner(for: entry.task.action), let claimsOf = runner.portClaims,
-                      let taskScope = try? scope.scope(for: host, entry: entry) else { continue }
-                let name = entry.task.name ?? runner.name
-                for (itemScope, item) in items(of: entry, scope: taskScope) {
-                    // Only tasks certain to run: a `when` that is false, or cannot be known yet, claims nothing.
-                    guard (try? itemScope.holds(entry.keywords.when)) == true,
-                          let rendered = try? itemScope.render(.dict(entry.task.args), origin: entry.task.argsLocation),
-                          let arguments = rendered.dictValue?.filter({ $0.value != .string(VariableScope.omitToken) }) else { continue }
-                    let user = runner.name + ":" + (arguments["name"]?.stringValue ?? arguments["path"]?.stringValue ?? "\(entry.task.location)") + (item.map { "[\($0)]" } ?? "")
-                    for claim in claimsOf(arguments) {
-                        uses.append(Use(claim: claim, user: user,
-                                        description: "\(claim.what) (task '\(name)' at \(Self.place(entry.task.location)))",
-                                        location: entry.task.location))
-                    }
+                guard let runner = run.registry.runner(for: entry.task.action), let claimsOf = runner.portClaims else { continue }
+                found.append(ClaimingTask(entry: entry, module: runner.name, claims: claimsOf))
+            }
+        }
+        return found
+    }
+
+    /// Every claim the play's claiming tasks make on one host.
+    private func claims(of tasks: [ClaimingTask], on host: String, scope: PlayScope) -> [Use] {
+        var uses: [Use] = []
+        for task in tasks {
+            let entry = task.entry
+            guard let taskScope = try? scope.scope(for: host, entry: entry) else { continue }
+            let name = entry.task.name ?? task.module
+            for (itemScope, item) in items(of: entry, scope: taskScope) {
+                // Only tasks certain to run: a `when` that is false, or cannot be known yet, claims nothing.
+                guard (try? itemScope.holds(entry.keywords.when)) == true,
+                      let rendered = try? itemScope.render(.dict(entry.task.args), origin: entry.task.argsLocation),
+                      let arguments = rendered.dictValue?.filter({ $0.value != .string(VariableScope.omitToken) }) else { continue }
+                let user = task.module + ":" + (arguments["name"]?.stringValue ?? arguments["path"]?.stringValue ?? "\(entry.task.location)") + (item.map { "[\($0)]" } ?? "")
+                for claim in task.claims(arguments) {
+                    uses.append(Use(claim: claim, user: user,
+                                    description: "\(claim.what) (task '\(name)' at \(Self.place(entry.task.location)))",
+                                    location: entry.task.location))
                 }
             }
         }

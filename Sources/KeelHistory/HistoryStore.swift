@@ -78,9 +78,15 @@ public struct HistoryStore: Sendable {
             var run = run
             try run.insert(db)
             guard let id = run.id else { throw DatabaseError(message: "the run was not given an id") }
-            for var task in tasks {
-                task.runId = id
-                try task.insert(db)
+            // One prepared statement for every task: a converged run of many hosts saves one row per task
+            // and host, and the record's generic encoding cost more than SQLite's insert.
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO task (runId, sequence, host, play, task, module, location, item, status, duration, diffLabels, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for task in tasks {
+                try insert.execute(arguments: [id, task.sequence, task.host, task.play, task.task, task.module, task.location,
+                                               task.item, task.status, task.duration, task.diffLabels, task.message])
             }
             return id
         }

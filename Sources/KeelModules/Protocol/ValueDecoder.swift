@@ -51,6 +51,29 @@ struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decodeNil(forKey key: Key) throws -> Bool { dict[key.stringValue] == nil || dict[key.stringValue] == .null }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try T(from: child(key)) }
+
+    // Every module's arguments are decoded for every task and host (twice when looked at ahead): the
+    // protocol's default decodeIfPresent and the generic path through `T(from:)` cost runtime type lookups
+    // per field, so the common field types are decoded here directly, with the same rules.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let value = dict[key.stringValue], value != .null else { return nil }
+        return try T(from: ValueDecoding(value: value, codingPath: codingPath + [key]))
+    }
+    private func single(_ key: Key) throws -> SingleValueContainer {
+        SingleValueContainer(value: try child(key).value, codingPath: codingPath + [key])
+    }
+    private func present(_ key: Key) -> SingleValueContainer? {
+        guard let value = dict[key.stringValue], value != .null else { return nil }
+        return SingleValueContainer(value: value, codingPath: codingPath + [key])
+    }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try single(key).decode(type) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try single(key).decode(type) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try single(key).decode(type) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key)?.decode(type) }
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try child(key).container(keyedBy: type)
     }
