@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import KeelBase
 import OrderedCollections
@@ -28,11 +29,11 @@ public final class HostState: @unchecked Sendable {
 
     public var failed: Bool {
         get { lock.withLock { _failed } }
-        set { lock.withLock { _failed = newValue } }
+        set { lock.withLock { _failed = newValue }; Self.noteActivityChange() }
     }
     public var unreachable: Bool {
         get { lock.withLock { _unreachable } }
-        set { lock.withLock { _unreachable = newValue } }
+        set { lock.withLock { _unreachable = newValue }; Self.noteActivityChange() }
     }
     /// Counts by status name, for the recap.
     var recap: [String: Int] { lock.withLock { _recap } }
@@ -84,7 +85,14 @@ public final class HostState: @unchecked Sendable {
     /// A failure that `rescue` handled leaves the failed count (never below zero in the recap).
     func uncount(_ status: String) { lock.withLock { _recap[status, default: 1] -= 1 } }
     /// Marks the host failed unless it already is, or is unreachable (a fatal failure elsewhere).
-    func failIfActive() { lock.withLock { _failed = _failed || !_unreachable } }
+    func failIfActive() { lock.withLock { _failed = _failed || !_unreachable }; Self.noteActivityChange() }
+
+    /// Counts every change of any host's failed or unreachable flag (in this process): what is made from
+    /// the list of active hosts (play_hosts) is kept while the count stays the same, instead of asking
+    /// every host for every task of every host.
+    static var activityChanges: Int { activityCounter.load(ordering: .acquiring) }
+    private static let activityCounter = Atomic<Int>(0)
+    private static func noteActivityChange() { activityCounter.add(1, ordering: .releasing) }
 }
 
 /// A small lock (Foundation's NSLock is not Sendable on every platform).

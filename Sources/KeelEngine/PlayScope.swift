@@ -26,8 +26,9 @@ final class PlayScope: @unchecked Sendable {
     /// inventory version it was read from: every task of every host asks for them, and reading them anew
     /// walks the host's groups and every group's members.
     private var inventoryParts: [String: (version: Int, precedence: VariablePrecedence?, magic: OrderedDictionary<String, Value>)] = [:]
-    /// Per host, its magic variables for the inventory version and the active hosts they were made with.
-    private var magicByHost: [String: (version: Int, active: [String], magic: OrderedDictionary<String, Value>)] = [:]
+    /// Per host, its magic variables for the inventory version and the count of activity changes
+    /// (HostState.activityChanges) they were made at.
+    private var magicByHost: [String: (version: Int, activity: Int, magic: OrderedDictionary<String, Value>)] = [:]
     /// Ansible's playbook_dir for this play (resolved once: it depends on the play and the current directory).
     private lazy var playbookDir: String = URL(fileURLWithPath: play.playbookDirectory.isEmpty ? playbookDirectory : play.playbookDirectory,
                                                 relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
@@ -133,12 +134,11 @@ final class PlayScope: @unchecked Sendable {
 
     func magicVariables(for host: String) -> OrderedDictionary<String, Value> {
         // Every task of every host asks for these; they change only with the inventory and with the
-        // hosts still active, so a host's last answer is reused while both are the same.
-        let version = run.live.versioned.version
-        let active = hosts.filter { run.state($0).isActive }
-        if let kept = lock.withLock({ magicByHost[host] }), kept.version == version, kept.active == active { return kept.magic }
-        let magic = buildMagicVariables(for: host, active: active)
-        lock.withLock { magicByHost[host] = (version, active, magic) }
+        // hosts still active, so a host's last answer is reused while neither changed.
+        let version = run.live.versioned.version, activity = HostState.activityChanges
+        if let kept = lock.withLock({ magicByHost[host] }), kept.version == version, kept.activity == activity { return kept.magic }
+        let magic = buildMagicVariables(for: host, active: hosts.filter { run.state($0).isActive })
+        lock.withLock { magicByHost[host] = (version, activity, magic) }
         return magic
     }
 
