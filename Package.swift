@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "KeelModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",
                                                              "KeelEngine", "KeelReport", "KeelVault"]),
         .testTarget(name: "KeelSystemModulesTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport"]),
-        .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase"]),
+        .testTarget(name: "KeelReportTests", dependencies: ["KeelReport", "KeelBase", "KeelHistory"]),
         .testTarget(name: "KeelEngineTests", dependencies: ["KeelEngine", "KeelReport", "KeelModules", "KeelBase", "KeelLab", "KeelTestSupport", "KeelVault"],
                     exclude: ["Parity"]),
         .testTarget(name: "KeelPodmanImageTests", dependencies: ["KeelModules", "KeelBase", "KeelTransport", "KeelLab", "KeelTestSupport",

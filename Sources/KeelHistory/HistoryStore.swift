@@ -79,7 +79,8 @@ public struct HistoryStore: Sendable {
             try run.insert(db)
             guard let id = run.id else { throw DatabaseError(message: "the run was not given an id") }
             // One prepared statement for every task: a converged run of many hosts saves one row per task
-            // and host, and the record's generic encoding cost more than SQLite's insert.
+            // and host, and the record's generic encoding cost more than SQLite's insert. Its columns are
+            // TaskRecord's (HistoryStoreTests reads every field back).
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO task (runId, sequence, host, play, task, module, location, item, status, duration, diffLabels, message)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -28,7 +28,8 @@ struct ValueDecoding: Decoder {
         return UnkeyedValueContainer(items: l, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> SingleValueDecodingContainer { SingleValueContainer(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> SingleValueDecodingContainer { single }
+    var single: SingleValueContainer { SingleValueContainer(value: value, codingPath: codingPath) }
 
     func mismatch(_ expected: String) -> DecodingError {
         .typeMismatch(Value.self, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.typeName)"))
@@ -56,24 +57,21 @@ struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     // protocol's default decodeIfPresent and the generic path through `T(from:)` cost runtime type lookups
     // per field, so the common field types are decoded here directly, with the same rules.
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try present(key).map { try T(from: $0) }
+    }
+    /// The key's value (nil when absent or null), with its coding path for errors.
+    private func present(_ key: Key) -> ValueDecoding? {
         guard let value = dict[key.stringValue], value != .null else { return nil }
-        return try T(from: ValueDecoding(value: value, codingPath: codingPath + [key]))
+        return ValueDecoding(value: value, codingPath: codingPath + [key])
     }
-    private func single(_ key: Key) throws -> SingleValueContainer {
-        SingleValueContainer(value: try child(key).value, codingPath: codingPath + [key])
-    }
-    private func present(_ key: Key) -> SingleValueContainer? {
-        guard let value = dict[key.stringValue], value != .null else { return nil }
-        return SingleValueContainer(value: value, codingPath: codingPath + [key])
-    }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try single(key).decode(type) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try single(key).decode(type) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try single(key).decode(type) }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key)?.decode(type) }
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key)?.decode(type) }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key)?.decode(type) }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key)?.decode(type) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try child(key).single.decode(type) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try child(key).single.decode(type) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try child(key).single.decode(type) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try child(key).single.decode(type) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key)?.single.decode(type) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key)?.single.decode(type) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key)?.single.decode(type) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key)?.single.decode(type) }
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try child(key).container(keyedBy: type)
     }
