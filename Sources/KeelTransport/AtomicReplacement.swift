@@ -48,8 +48,19 @@ public struct AtomicReplacement: Sendable {
             #"set -C; : > "$tmp"; set +C"#,
             #"trap 'rm -f -- "$tmp"' EXIT"#,
             Self.signalsExit,
-            #"cat > "$tmp""#,
+            Self.fill,
         ] + Self.verification(of: content, in: #""$tmp""#)
+    }
+
+    /// Fills "$tmp" from stdin, or, when a chain carries the content in its script (ChainedChange), from
+    /// the printf format in `$keel_inline_input` with the shell's builtin: no `cat` and no pipe started.
+    /// Either way the verification after it checks every byte.
+    public static let fill = #"if [ -n "${keel_inline_input+x}" ]; then printf "$keel_inline_input" > "$tmp"; else cat > "$tmp"; fi"#
+
+    /// Whether `script` takes its input from `$keel_inline_input` when that is set: its only reader of
+    /// stdin is `fill` (a file write), so the input may travel in the script instead.
+    public static func takesInlineInput(_ script: String) -> Bool {
+        script.contains(fill)
     }
 
     /// Makes the signals a dying connection or an interrupted run brings end the script through `exit`, so its

@@ -116,9 +116,11 @@ public enum ChainedChange {
     }
 
     /// The batch: `ok` stays 1 while every change succeeded and every guarded read answered as rehearsed.
-    /// A guarded read's output goes to a private folder first (binary-safe) and is compared there: when it
-    /// is what the rehearsal saw, only its marker comes back, with `=` for its status (the controller has
-    /// the answer already), else it is printed back from there. A change that does not run prints `-`.
+    /// A guarded read's output is compared on the host: a small path observation's in a shell variable
+    /// with the text the rehearsal saw (inlineExpectation), any other's in a private folder (binary-safe)
+    /// by SHA-256. When it is what the rehearsal saw, only its marker comes back, with `=` for its status
+    /// (the controller has the answer already), else its output is printed back. A change that does not
+    /// run prints `-`; a change's input travels in the script as a printf format (printfFormat).
     static func script(_ change: String, firstReadsInput: Bool, then positions: [ChainedPosition], marker: String) -> String {
         var lines: [String] = []
         var index = 0
@@ -127,7 +129,6 @@ public enum ChainedChange {
             return "printf '%s %s\\n' '\(marker)_\(index)' \(status); printf '%s\\n' '\(marker)_\(index)' >&2"
         }
         let guarded = positions.contains(where: \.isGuarded)
-        let inputs = positions.contains { $0.change?.stdin?.isEmpty == false }
         lines.append("ok=1")
         lines.append("( eval \(ShellQuote.quote(change)) )\(firstReadsInput ? "" : " </dev/null"); s=$?; \(mark("\"$s\"")); [ \"$s\" = 0 ] || ok=0")
         if guarded {
@@ -139,12 +140,23 @@ public enum ChainedChange {
             // sha256sum never matches, so nothing runs ahead there.
             lines.append(#"keel_same() { if [ -s "$1" ]; then [ -n "$2" ] && [ "$(sha256sum < "$1" 2>/dev/null)" = "$2  -" ]; else [ -z "$2" ]; fi; }"#)
         }
-        if inputs { lines.append(#"command -v base64 >/dev/null 2>&1 || ok=0"#) }
         for position in positions {
             for (readIndex, read) in position.reads.enumerated() {
                 let quoted = ShellQuote.quote(read.script)
                 guard let expected = position.expected?[readIndex] else {
                     lines.append("( eval \(quoted) ) </dev/null; s=$?; \(mark("\"$s\""))")
+                    continue
+                }
+                if let literal = inlineExpectation(of: read, expected) {
+                    // Compared in the shell itself: no sha256sum per read, and one process (the command
+                    // substitution; a path observation never exits early). On a mismatch the read runs
+                    // again to print its exact bytes (it only reads; the captured copy lost any NUL byte).
+                    lines.append("""
+                        if [ "$ok" = 1 ]; then o=$(eval \(quoted) </dev/null 2>"$k/e"; printf ' %s' "$?"); \
+                        if [ "$o" = \(literal) ] && [ ! -s "$k/e" ]; then s='='; \
+                        else ok=0; ( eval \(quoted) ) </dev/null; s=$?; fi; \
+                        else ( eval \(quoted) ) </dev/null; s=$?; fi; \(mark("\"$s\""))
+                        """)
                     continue
                 }
                 let out = expected.stdout.isEmpty ? "''" : "'\(hexString(SHA256.hash(data: expected.stdout)))'"
@@ -158,8 +170,12 @@ public enum ChainedChange {
             }
             guard let change = position.change else { continue }
             let run: String
-            if let input = change.stdin, !input.isEmpty {
-                run = "printf '%s' '\(input.base64EncodedString())' | base64 -d | ( eval \(ShellQuote.quote(change.script)) )"
+            if let input = change.stdin, !input.isEmpty, AtomicReplacement.takesInlineInput(change.script) {
+                // A file write takes its content from a variable, written with the builtin printf.
+                run = "( keel_inline_input='\(printfFormat(input))'; eval \(ShellQuote.quote(change.script)) ) </dev/null"
+            } else if let input = change.stdin, !input.isEmpty {
+                // Through a pipe, not a file: the content (a key, a password file) never rests in the temporary folder.
+                run = "printf '\(printfFormat(input))' | ( eval \(ShellQuote.quote(change.script)) )"
             } else {
                 run = "( eval \(ShellQuote.quote(change.script)) ) </dev/null"
             }
@@ -167,6 +183,40 @@ public enum ChainedChange {
         }
         lines.append("exit 0")
         return lines.joined(separator: "\n")
+    }
+
+    /// The largest answer of a guarded read compared as text in the script (a bigger one by its SHA-256).
+    static let maximumInlineExpectation = 4096
+
+    /// The shell word a guarded read's captured output (stdout, a space, the status) must equal, when the
+    /// comparison can be made with builtins and still be exact: a path observation's answer (its size
+    /// field makes a NUL byte that command substitution drops show as a difference), small, valid UTF-8
+    /// without NUL, and no stderr expected. Nil: the read is compared by SHA-256.
+    static func inlineExpectation(of read: ReadRequest, _ expected: CommandResult) -> String? {
+        guard expected.stderr.isEmpty, expected.stdout.count <= maximumInlineExpectation, !expected.stdout.contains(0),
+              PathObservation.recognise(read.script) != nil,
+              let text = String(data: expected.stdout, encoding: .utf8) else { return nil }
+        return ShellQuote.quote(text + " \(expected.status)")
+    }
+
+    /// `bytes` as a printf format that prints exactly them (any byte, NUL included, with POSIX escapes and
+    /// no single quote, so it fits between two): a change's input carried in the script with the shell's
+    /// builtin printf, where `base64 -d` cost a program per change.
+    static func printfFormat(_ bytes: Data) -> String {
+        var format = ""
+        format.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): format += "\\\\"
+            case UInt8(ascii: "%"): format += "%%"
+            case UInt8(ascii: "\n"): format += "\\n"
+            case 0x20...0x7E where byte != UInt8(ascii: "'"): format.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let octal = String(byte, radix: 8)
+                format += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            }
+        }
+        return format
     }
 
     /// Splits both streams at the markers, as CommandBatch.parse does; a status of `-` is a change that did

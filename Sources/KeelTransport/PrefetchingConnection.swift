@@ -78,7 +78,7 @@ public final class PrefetchingConnection: Connection, Sendable {
     public static let maximumChain = 48
     static let minimumChain = 4
     static let initialChain = 16
-    /// The most input the changes run ahead in a chain carry in all (inline, base64).
+    /// The most input the changes run ahead in a chain carry in all (inline, as a printf format: up to four bytes of script per byte).
     static let maximumChainedInput = 256 * 1024
     private let store = Mutex(Store())
 

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
-import KeelTransport
+@testable import KeelTransport
 
 /// A change carrying the next tasks' changes (ChainedChange), run for real by /bin/sh through a local
 /// connection: a guarded change runs only while every read answers as rehearsed and every change before it
-/// succeeded; reads always come back byte for byte; a change that did not run says so.
-@Suite("Chained changes") struct ChainedChangeTests {
+/// succeeded; reads always come back byte for byte; a change that did not run says so. One test at a
+/// time: each looks for chain folders left in the temporary folder, where a running one has its own.
+@Suite("Chained changes", .serialized) struct ChainedChangeTests {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-chain-\(UUID().uuidString)").path
 
     func read(_ script: String) -> ReadRequest { ReadRequest(script: script, become: nil) }
@@ -68,6 +69,45 @@ import KeelTransport
         #expect(failedFirst.change.status == 1)
         #expect(failedFirst.positions[0].change == nil)
         #expect(!FileManager.default.fileExists(atPath: "\(f)/b"))
+    }
+
+    /// Path observations are compared in the shell (no sha256sum): one that answers as rehearsed lets its
+    /// change run; one whose file differs only by a NUL byte (which command substitution drops) stops the
+    /// chain, and its read comes back byte for byte. A change's input travels as a printf format: every byte.
+    @Test func pathObservationsAreComparedInTheShellExactly() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let f = folder
+        try Data("ab".utf8).write(to: URL(fileURLWithPath: "\(f)/x"))
+        let same = PathObservation(.path("\(f)/same"), checksum: true, contentLimit: 4096)
+        let x = PathObservation(.path("\(f)/x"), checksum: true, contentLimit: 4096)
+        let sameBefore = try await connection.run(same.script), xBefore = try await connection.run(x.script)
+        #expect(ChainedChange.inlineExpectation(of: read(same.script), sameBefore) != nil)
+        #expect(ChainedChange.inlineExpectation(of: read("echo absent"), answer("absent\n")) == nil, "not a path observation")
+        let every = Data((0...255).map { UInt8($0) } + Array("100% \\n 'q' %s\n\n".utf8))
+        let positions = [
+            ChainedPosition(key: "s", reads: [read(same.script)], expected: [sameBefore],
+                            change: change("cat > \(f)/same.in", stdin: every)),
+            // A file write takes the same bytes from the script itself (no cat, no pipe), verified as ever.
+            ChainedPosition(key: "w", reads: [read(same.script)], expected: [sameBefore],
+                            change: change((AtomicReplacement(destination: "\(f)/w", content: every).receive() + AtomicReplacement.commit)
+                                .joined(separator: "\n"), stdin: every)),
+            ChainedPosition(key: "x", reads: [read(x.script)], expected: [xBefore], change: change("touch \(f)/ran")),
+        ]
+        // The first change puts a NUL byte into x: same text once the NUL is dropped, one byte longer.
+        let outcome = try await ChainedChange.run("printf 'a\\000b' > \(f)/x", stdin: nil, then: positions, become: nil, on: connection)
+        #expect(outcome.positions[0].reads == [sameBefore])
+        #expect(outcome.positions[0].change?.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/same.in")) == every, "the input arrives byte for byte")
+        #expect(outcome.positions[1].change?.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/w")) == every, "the write's content comes from its printf format")
+        #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[1]], marker: "M").contains("keel_inline_input="))
+        #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[0]], marker: "M").contains("keel_inline_input="))
+        #expect(outcome.positions[2].reads == [try await connection.run(x.script)], "read back exactly, NUL included")
+        #expect(outcome.positions[2].reads != [xBefore])
+        #expect(outcome.positions[2].change == nil, "the guard did not hold")
+        #expect(!FileManager.default.fileExists(atPath: "\(f)/ran"))
     }
 
     /// A prediction of what a path's observation answers after a write is checked against the observation

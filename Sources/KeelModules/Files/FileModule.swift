@@ -225,6 +225,11 @@ public struct FileModule: Module {
         return Plan(steps: all, diffs: [Diff(label: path, before: before, after: after)], values: values)
     }
 
+    /// `d=$(dirname -- "$d")` with parameter expansions only (trailing slashes, `/`, a relative name
+    /// give what dirname gives): the walk up to the first existing parent starts no program per level.
+    static let parentOfD = #"while [ "$d" != / ] && [ "${d%/}" != "$d" ]; do d=${d%/}; done; "#
+        + #"case $d in /) ;; */*) d=${d%/*}; while [ "$d" != / ] && [ "${d%/}" != "$d" ]; do d=${d%/}; done; d=${d:-/};; *) d=.;; esac"#
+
     public func apply(_ plan: Plan<Step>, on host: HostContext) async throws -> Applied {
         var script = ["set -e"]
         // Like Ansible, every directory this task creates (parents included) gets the requested mode
@@ -237,7 +242,7 @@ public struct FileModule: Module {
             case .makeDirectory:
                 script.append("""
                     set --; d=\(p)
-                    while [ ! -e "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; d=$(dirname -- "$d"); done
+                    while [ ! -e "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; \(Self.parentOfD); done
                     mkdir -p -- \(p)
                     """)
             case .attribute(let change, _) where makesDirectories:
