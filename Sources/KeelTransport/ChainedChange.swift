@@ -151,11 +151,12 @@ public enum ChainedChange {
                     // Compared in the shell itself: no sha256sum per read, and one process (the command
                     // substitution; a path observation never exits early). On a mismatch the read runs
                     // again to print its exact bytes (it only reads; the captured copy lost any NUL byte).
+                    // The read is written once, in `r`, whichever way it runs.
                     lines.append("""
-                        if [ "$ok" = 1 ]; then o=$(eval \(quoted) </dev/null 2>"$k/e"; printf ' %s' "$?"); \
+                        r=\(quoted); if [ "$ok" = 1 ]; then o=$(eval "$r" </dev/null 2>"$k/e"; printf ' %s' "$?"); \
                         if [ "$o" = \(literal) ] && [ ! -s "$k/e" ]; then s='='; \
-                        else ok=0; ( eval \(quoted) ) </dev/null; s=$?; fi; \
-                        else ( eval \(quoted) ) </dev/null; s=$?; fi; \(mark("\"$s\""))
+                        else ok=0; ( eval "$r" ) </dev/null; s=$?; fi; \
+                        else ( eval "$r" ) </dev/null; s=$?; fi; \(mark("\"$s\""))
                         """)
                     continue
                 }
