@@ -72,7 +72,8 @@ public enum ChainedChange {
     public static func run(_ script: String, stdin: Data?, then positions: [ChainedPosition], become: Become?,
                            on connection: any Connection) async throws -> Outcome {
         let marker = CommandBatch.newMarker()
-        let batch = Self.script(script, firstReadsInput: !(stdin?.isEmpty ?? true), then: positions, marker: marker)
+        // Under become the script reaches an argv (PrefetchingConnection.sendable): no content in it, only digests.
+        let batch = Self.script(script, firstReadsInput: !(stdin?.isEmpty ?? true), then: positions, marker: marker, inline: become == nil)
         let result = try await connection.run(batch, stdin: stdin, become: become)
         let count = 1 + positions.reduce(0) { $0 + $1.reads.count + ($1.change == nil ? 0 : 1) }
         let expected = positions.flatMap { position in
@@ -120,8 +121,10 @@ public enum ChainedChange {
     /// with the text the rehearsal saw (inlineExpectation), any other's in a private folder (binary-safe)
     /// by SHA-256. When it is what the rehearsal saw, only its marker comes back, with `=` for its status
     /// (the controller has the answer already), else its output is printed back. A change that does not
-    /// run prints `-`; a change's input travels in the script as a printf format (printfFormat).
-    static func script(_ change: String, firstReadsInput: Bool, then positions: [ChainedPosition], marker: String) -> String {
+    /// run prints `-`; a change's input travels in the script as a printf format (printfFormat). Without
+    /// `inline` (a become wrapper puts the script in an argv) no read's answer is written in the script.
+    static func script(_ change: String, firstReadsInput: Bool, then positions: [ChainedPosition], marker: String,
+                       inline: Bool = true) -> String {
         var lines: [String] = []
         var index = 0
         func mark(_ status: String) -> String {
@@ -147,7 +150,7 @@ public enum ChainedChange {
                     lines.append("( eval \(quoted) ) </dev/null; s=$?; \(mark("\"$s\""))")
                     continue
                 }
-                if let literal = inlineExpectation(of: read, expected) {
+                if inline, let literal = inlineExpectation(of: read, expected) {
                     // Compared in the shell itself: no sha256sum per read, and one process (the command
                     // substitution; a path observation never exits early). On a mismatch the read runs
                     // again to print its exact bytes (it only reads; the captured copy lost any NUL byte).

@@ -133,19 +133,27 @@ public final class PrefetchingConnection: Connection, Sendable {
         let generation = self.generation
         var expected = known
         for write in ChainedChange.writes { PathObservation.predict(&expected, after: write) }
-        var positions = await planner.chain(for: self, known: expected, length: store.withLock { $0.chainLength })
-        // One batch runs as one user; the inputs of the changes run ahead travel inside it, up to a limit.
-        var input = 0
-        if let cut = positions.firstIndex(where: { position in
-            input += position.change?.stdin?.count ?? 0
-            return input > Self.maximumChainedInput || position.reads.contains { $0.become != become } || position.change.map { $0.become != become } == true
-        }) {
-            positions = Array(positions.prefix(cut))
-        }
+        let positions = Self.sendable(await planner.chain(for: self, known: expected, length: store.withLock { $0.chainLength }), become: become)
         guard positions.contains(where: { $0.change != nil }), !_Concurrency.Task.isCancelled else { return nil }
         let outcome = try await ChainedChange.run(script, stdin: stdin, then: positions, become: become, on: inner)
         storeChain(positions, outcome: outcome, generation: generation)
         return outcome.change
+    }
+
+    /// The positions of a chain up to the first that may not go in the batch. One batch runs as one user;
+    /// the inputs of the changes run ahead travel inside its script, up to a limit, and only without become:
+    /// a become wrapper (sudo's or su's `/bin/sh -c SCRIPT`) puts the script in an argv, which any user of
+    /// the host can read in its process list, so there a change with input (a file's content) is not
+    /// carried: it goes on its own, its content on stdin.
+    static func sendable(_ positions: [ChainedPosition], become: Become?) -> [ChainedPosition] {
+        var input = 0
+        guard let cut = positions.firstIndex(where: { position in
+            let carried = position.change?.stdin?.count ?? 0
+            input += carried
+            return input > maximumChainedInput || (become != nil && carried > 0)
+                || position.reads.contains { $0.become != become } || position.change.map { $0.become != become } == true
+        }) else { return positions }
+        return Array(positions.prefix(cut))
     }
 
     /// Keeps what a chain brought back: the reads before the first change that ran ahead are answers now;

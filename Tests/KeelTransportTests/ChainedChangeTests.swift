@@ -104,10 +104,31 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/w")) == every, "the write's content comes from its printf format")
         #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[1]], marker: "M").contains("keel_inline_input="))
         #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[0]], marker: "M").contains("keel_inline_input="))
+        let expectedText = String(decoding: xBefore.stdout, as: UTF8.self)
+        #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[2]], marker: "M").contains(expectedText))
+        #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[2]], marker: "M", inline: false).contains(expectedText),
+                "under become no answer is written in the script (it reaches an argv)")
         #expect(outcome.positions[2].reads == [try await connection.run(x.script)], "read back exactly, NUL included")
         #expect(outcome.positions[2].reads != [xBefore])
         #expect(outcome.positions[2].change == nil, "the guard did not hold")
         #expect(!FileManager.default.fileExists(atPath: "\(f)/ran"))
+    }
+
+    /// With become the batch's script reaches an argv (sudo's `/bin/sh -c`), readable in the host's process
+    /// list: a change carrying input (a file's content) ends the chain there; without become it goes on.
+    @Test func underBecomeNoChangeCarriesItsInputInTheScript() {
+        let root = Become(user: "root")
+        func position(_ name: String, stdin: Data?, become: Become?) -> ChainedPosition {
+            ChainedPosition(key: name, reads: [ReadRequest(script: "echo \(name)", become: become)], expected: [answer("\(name)\n")],
+                            change: ChangeRequest(script: "cat > /srv/\(name)", stdin: stdin, become: become))
+        }
+        let plain = [position("a", stdin: nil, become: nil), position("b", stdin: Data("secret".utf8), become: nil),
+                     position("c", stdin: nil, become: nil)]
+        #expect(PrefetchingConnection.sendable(plain, become: nil).map(\.key) == ["a", "b", "c"])
+        let become = [position("a", stdin: nil, become: root), position("b", stdin: Data("secret".utf8), become: root),
+                      position("c", stdin: nil, become: root)]
+        #expect(PrefetchingConnection.sendable(become, become: root).map(\.key) == ["a"])
+        #expect(PrefetchingConnection.sendable(become, become: nil).isEmpty, "another user's reads: not in this batch")
     }
 
     /// A prediction of what a path's observation answers after a write is checked against the observation
