@@ -209,8 +209,10 @@ public enum ChainedChange {
     static func printfFormat(_ bytes: Data) -> String {
         var format = ""
         format.reserveCapacity(bytes.count + bytes.count / 8)
-        for byte in bytes {
+        for (index, byte) in bytes.enumerated() {
             switch byte {
+            // A leading `-` would be read as an option (dash: "printf: Illegal option -").
+            case UInt8(ascii: "-") where index == 0: format += "\\055"
             case UInt8(ascii: "\\"): format += "\\\\"
             case UInt8(ascii: "%"): format += "%%"
             case UInt8(ascii: "\n"): format += "\\n"

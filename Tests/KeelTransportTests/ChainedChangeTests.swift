@@ -86,6 +86,8 @@ import Testing
         #expect(ChainedChange.inlineExpectation(of: read(same.script), sameBefore) != nil)
         #expect(ChainedChange.inlineExpectation(of: read("echo absent"), answer("absent\n")) == nil, "not a path observation")
         let every = Data((0...255).map { UInt8($0) } + Array("100% \\n 'q' %s\n\n".utf8))
+        // A YAML list starts with `-`, which printf would take for an option.
+        let listing = Data("- hosts: all\n  tasks: []\n".utf8)
         let positions = [
             ChainedPosition(key: "s", reads: [read(same.script)], expected: [sameBefore],
                             change: change("cat > \(f)/same.in", stdin: every)),
@@ -93,6 +95,10 @@ import Testing
             ChainedPosition(key: "w", reads: [read(same.script)], expected: [sameBefore],
                             change: change((AtomicReplacement(destination: "\(f)/w", content: every).receive() + AtomicReplacement.commit)
                                 .joined(separator: "\n"), stdin: every)),
+            ChainedPosition(key: "l", reads: [read(same.script)], expected: [sameBefore],
+                            change: change((AtomicReplacement(destination: "\(f)/l", content: listing).receive() + AtomicReplacement.commit)
+                                .joined(separator: "\n"), stdin: listing)),
+            ChainedPosition(key: "p", reads: [read(same.script)], expected: [sameBefore], change: change("cat > \(f)/p", stdin: listing)),
             ChainedPosition(key: "x", reads: [read(x.script)], expected: [xBefore], change: change("touch \(f)/ran")),
         ]
         // The first change puts a NUL byte into x: same text once the NUL is dropped, one byte longer.
@@ -105,12 +111,15 @@ import Testing
         #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[1]], marker: "M").contains("keel_inline_input="))
         #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[0]], marker: "M").contains("keel_inline_input="))
         let expectedText = String(decoding: xBefore.stdout, as: UTF8.self)
-        #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[2]], marker: "M").contains(expectedText))
-        #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[2]], marker: "M", inline: false).contains(expectedText),
+        #expect(ChainedChange.script("true", firstReadsInput: false, then: [positions[4]], marker: "M").contains(expectedText))
+        #expect(!ChainedChange.script("true", firstReadsInput: false, then: [positions[4]], marker: "M", inline: false).contains(expectedText),
                 "under become no answer is written in the script (it reaches an argv)")
-        #expect(outcome.positions[2].reads == [try await connection.run(x.script)], "read back exactly, NUL included")
-        #expect(outcome.positions[2].reads != [xBefore])
-        #expect(outcome.positions[2].change == nil, "the guard did not hold")
+        #expect(outcome.positions[2].change?.status == 0 && outcome.positions[3].change?.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/l")) == listing, "content starting with - (inline)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(f)/p")) == listing, "content starting with - (piped)")
+        #expect(outcome.positions[4].reads == [try await connection.run(x.script)], "read back exactly, NUL included")
+        #expect(outcome.positions[4].reads != [xBefore])
+        #expect(outcome.positions[4].change == nil, "the guard did not hold")
         #expect(!FileManager.default.fileExists(atPath: "\(f)/ran"))
     }
 
