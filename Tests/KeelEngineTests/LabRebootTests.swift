@@ -27,8 +27,9 @@ import Testing
             - hosts: lab
               gather_facts: false
               tasks:
+                # A login may take longer than the default 5 s while the whole suite loads the machine.
                 - name: reachable
-                  wait_for_connection: {delay: 1, timeout: 20}
+                  wait_for_connection: {delay: 1, timeout: 60, connect_timeout: 30}
                   register: reachable
                 - name: predicted
                   reboot:
