@@ -72,8 +72,8 @@ public enum ChainedChange {
     public static func run(_ script: String, stdin: Data?, then positions: [ChainedPosition], become: Become?,
                            on connection: any Connection) async throws -> Outcome {
         let marker = CommandBatch.newMarker()
-        // Under become the script reaches an argv (PrefetchingConnection.sendable): no content in it, only digests.
-        let batch = Self.script(script, firstReadsInput: !(stdin?.isEmpty ?? true), then: positions, marker: marker, inline: become == nil)
+        let batch = Self.script(script, firstReadsInput: !(stdin?.isEmpty ?? true), then: positions, marker: marker,
+                                inline: scriptIsPrivate(become: become))
         let result = try await connection.run(batch, stdin: stdin, become: become)
         let count = 1 + positions.reduce(0) { $0 + $1.reads.count + ($1.change == nil ? 0 : 1) }
         let expected = positions.flatMap { position in
@@ -121,7 +121,7 @@ public enum ChainedChange {
     /// with the text the rehearsal saw (inlineExpectation), any other's in a private folder (binary-safe)
     /// by SHA-256. When it is what the rehearsal saw, only its marker comes back, with `=` for its status
     /// (the controller has the answer already), else its output is printed back. A change that does not
-    /// run prints `-`; a change's input travels in the script as a printf format (printfFormat). Without
+    /// run prints `-`; a change's input travels in the script as a printf format (ShellQuote.printfFormat). Without
     /// `inline` (a become wrapper puts the script in an argv) no read's answer is written in the script.
     static func script(_ change: String, firstReadsInput: Bool, then positions: [ChainedPosition], marker: String,
                        inline: Bool = true) -> String {
@@ -145,6 +145,7 @@ public enum ChainedChange {
         }
         for position in positions {
             for (readIndex, read) in position.reads.enumerated() {
+                // A guarded read is written once, in `r`, whichever way it runs.
                 let quoted = ShellQuote.quote(read.script)
                 guard let expected = position.expected?[readIndex] else {
                     lines.append("( eval \(quoted) ) </dev/null; s=$?; \(mark("\"$s\""))")
@@ -154,7 +155,6 @@ public enum ChainedChange {
                     // Compared in the shell itself: no sha256sum per read, and one process (the command
                     // substitution; a path observation never exits early). On a mismatch the read runs
                     // again to print its exact bytes (it only reads; the captured copy lost any NUL byte).
-                    // The read is written once, in `r`, whichever way it runs.
                     lines.append("""
                         r=\(quoted); if [ "$ok" = 1 ]; then o=$(eval "$r" </dev/null 2>"$k/e"; printf ' %s' "$?"); \
                         if [ "$o" = \(literal) ] && [ ! -s "$k/e" ]; then s='='; \
@@ -166,20 +166,20 @@ public enum ChainedChange {
                 let out = expected.stdout.isEmpty ? "''" : "'\(hexString(SHA256.hash(data: expected.stdout)))'"
                 let err = expected.stderr.isEmpty ? "''" : "'\(hexString(SHA256.hash(data: expected.stderr)))'"
                 lines.append("""
-                    if [ "$ok" = 1 ]; then ( eval \(quoted) ) </dev/null >"$k/o" 2>"$k/e"; s=$?; \
+                    r=\(quoted); if [ "$ok" = 1 ]; then ( eval "$r" ) </dev/null >"$k/o" 2>"$k/e"; s=$?; \
                     if [ "$s" = \(expected.status) ] && keel_same "$k/o" \(out) && keel_same "$k/e" \(err); then s='='; \
                     else ok=0; [ ! -s "$k/o" ] || cat -- "$k/o"; [ ! -s "$k/e" ] || cat -- "$k/e" >&2; fi; \
-                    else ( eval \(quoted) ) </dev/null; s=$?; fi; \(mark("\"$s\""))
+                    else ( eval "$r" ) </dev/null; s=$?; fi; \(mark("\"$s\""))
                     """)
             }
             guard let change = position.change else { continue }
             let run: String
             if let input = change.stdin, !input.isEmpty, AtomicReplacement.takesInlineInput(change.script) {
                 // A file write takes its content from a variable, written with the builtin printf.
-                run = "( keel_inline_input='\(printfFormat(input))'; eval \(ShellQuote.quote(change.script)) ) </dev/null"
+                run = "( keel_inline_input='\(ShellQuote.printfFormat(input))'; eval \(ShellQuote.quote(change.script)) ) </dev/null"
             } else if let input = change.stdin, !input.isEmpty {
                 // Through a pipe, not a file: the content (a key, a password file) never rests in the temporary folder.
-                run = "printf '\(printfFormat(input))' | ( eval \(ShellQuote.quote(change.script)) )"
+                run = "printf '\(ShellQuote.printfFormat(input))' | ( eval \(ShellQuote.quote(change.script)) )"
             } else {
                 run = "( eval \(ShellQuote.quote(change.script)) ) </dev/null"
             }
@@ -188,6 +188,12 @@ public enum ChainedChange {
         lines.append("exit 0")
         return lines.joined(separator: "\n")
     }
+
+    /// Whether a batch's script may hold content (a file's bytes, a read's answer): not under become,
+    /// whose wrapper (sudo's or su's `/bin/sh -c SCRIPT`) puts the script in an argv, which any user of
+    /// the host can read in its process list; there only digests go in it (PrefetchingConnection.sendable
+    /// ends a chain at a change with input).
+    static func scriptIsPrivate(become: Become?) -> Bool { become == nil }
 
     /// The largest answer of a guarded read compared as text in the script (a bigger one by its SHA-256).
     static let maximumInlineExpectation = 4096
@@ -201,28 +207,6 @@ public enum ChainedChange {
               PathObservation.recognise(read.script) != nil,
               let text = String(data: expected.stdout, encoding: .utf8) else { return nil }
         return ShellQuote.quote(text + " \(expected.status)")
-    }
-
-    /// `bytes` as a printf format that prints exactly them (any byte, NUL included, with POSIX escapes and
-    /// no single quote, so it fits between two): a change's input carried in the script with the shell's
-    /// builtin printf, where `base64 -d` cost a program per change.
-    static func printfFormat(_ bytes: Data) -> String {
-        var format = ""
-        format.reserveCapacity(bytes.count + bytes.count / 8)
-        for (index, byte) in bytes.enumerated() {
-            switch byte {
-            // A leading `-` would be read as an option (dash: "printf: Illegal option -").
-            case UInt8(ascii: "-") where index == 0: format += "\\055"
-            case UInt8(ascii: "\\"): format += "\\\\"
-            case UInt8(ascii: "%"): format += "%%"
-            case UInt8(ascii: "\n"): format += "\\n"
-            case 0x20...0x7E where byte != UInt8(ascii: "'"): format.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let octal = String(byte, radix: 8)
-                format += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
-            }
-        }
-        return format
     }
 
     /// Splits both streams at the markers, as CommandBatch.parse does; a status of `-` is a change that did

@@ -141,16 +141,15 @@ public final class PrefetchingConnection: Connection, Sendable {
     }
 
     /// The positions of a chain up to the first that may not go in the batch. One batch runs as one user;
-    /// the inputs of the changes run ahead travel inside its script, up to a limit, and only without become:
-    /// a become wrapper (sudo's or su's `/bin/sh -c SCRIPT`) puts the script in an argv, which any user of
-    /// the host can read in its process list, so there a change with input (a file's content) is not
-    /// carried: it goes on its own, its content on stdin.
+    /// the inputs of the changes run ahead travel inside its script, up to a limit, and only where the
+    /// script is private (ChainedChange.scriptIsPrivate: not under become); elsewhere a change with input
+    /// (a file's content) is not carried: it goes on its own, its content on stdin.
     static func sendable(_ positions: [ChainedPosition], become: Become?) -> [ChainedPosition] {
         var input = 0
         guard let cut = positions.firstIndex(where: { position in
             let carried = position.change?.stdin?.count ?? 0
             input += carried
-            return input > maximumChainedInput || (become != nil && carried > 0)
+            return input > maximumChainedInput || (!ChainedChange.scriptIsPrivate(become: become) && carried > 0)
                 || position.reads.contains { $0.become != become } || position.change.map { $0.become != become } == true
         }) else { return positions }
         return Array(positions.prefix(cut))

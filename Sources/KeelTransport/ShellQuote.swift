@@ -1,3 +1,5 @@
+import Foundation
+
 /// POSIX shell quoting: the one way strings enter remote command lines.
 public enum ShellQuote {
     /// `it's` -> `'it'\''s'`. Safe for any byte sequence except NUL, which no shell argument can hold.
@@ -33,5 +35,28 @@ public enum ShellQuote {
         default:
             return false
         }
+    }
+
+    /// `bytes` as a printf format that prints exactly them (any byte, NUL included, with POSIX escapes and
+    /// no single quote, so it fits between two): content carried in a script and written by the shell's builtin
+    /// printf (ChainedChange: no `base64 -d` per change). Three-digit octal escapes, so a digit after one
+    /// stays a digit.
+    static func printfFormat(_ bytes: Data) -> String {
+        var format = ""
+        format.reserveCapacity(bytes.count + bytes.count / 8)
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            // A leading `-` would be read as an option (dash: "printf: Illegal option -").
+            case UInt8(ascii: "-") where index == 0: format += "\\055"
+            case UInt8(ascii: "\\"): format += "\\\\"
+            case UInt8(ascii: "%"): format += "%%"
+            case UInt8(ascii: "\n"): format += "\\n"
+            case 0x20...0x7E where byte != UInt8(ascii: "'"): format.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let octal = String(byte, radix: 8)
+                format += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            }
+        }
+        return format
     }
 }
