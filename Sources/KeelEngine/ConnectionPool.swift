@@ -36,12 +36,13 @@ actor ConnectionPool {
     }
 
     func connection(host: String, settings: HostConnectionSettings) async throws -> any Connection {
-        let key = host + "\u{0}" + settings.cacheKey
+        let reachedBy = settings.cacheKey
+        let key = host + "\u{0}" + reachedBy
         if let entry = entries[key] { return try await entry.opening.value }
         let batching = self.batching
         let persistence = persistence(for: settings)
         let opening = Task<any Connection, any Error> {
-            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching, cacheKey: settings.cacheKey)
+            PrefetchingConnection(try await settings.connect(persistence: persistence), enabled: batching, cacheKey: reachedBy)
         }
         entries[key] = Entry(host: host, opening: opening)
         do {

@@ -16,6 +16,9 @@ final class TaskEntry: Sendable {
     let role: RoleRef?
     let id: String
     let isHandler: Bool
+    /// The entry's name for the observation lookahead and its prefetched answers (ObservationLookahead.key):
+    /// made once here, it was interpolated anew every time a task's answers were looked up.
+    let lookaheadKey: String
 
     init(task: Task, keywords: Keywords, blockVars: OrderedDictionary<String, Value>, role: RoleRef?, id: String, isHandler: Bool) {
         self.task = task
@@ -24,6 +27,7 @@ final class TaskEntry: Sendable {
         self.role = role
         self.id = id
         self.isHandler = isHandler
+        lookaheadKey = "\(id)@\(task.location.file):\(task.location.line):\(task.location.column)"
     }
 }
 

@@ -94,7 +94,7 @@ struct ObservationLookahead {
     }
 
     static func key(_ entry: TaskEntry) -> String {
-        "\(entry.id)@\(entry.task.location.file):\(entry.task.location.line):\(entry.task.location.column)"
+        entry.lookaheadKey
     }
 
     /// Before `entry` runs on the host, with `upcoming` the tasks after it.
@@ -336,8 +336,9 @@ struct ObservationLookahead {
                 let access = try settings.access
                 // A task that reaches the host another way (another remote_user) is not looked at: no
                 // connection is opened ahead for it.
-                if let usedKey, usedKey != access.connection.cacheKey { return nil }
-                usedKey = access.connection.cacheKey
+                let reachedBy = access.connection.cacheKey
+                if let usedKey, usedKey != reachedBy { return nil }
+                usedKey = reachedBy
                 let opened = try await run.connection(for: host, settings: access.connection) as? PrefetchingConnection
                 guard let opened, used == nil || used === opened else { return nil }
                 used = opened

@@ -178,9 +178,10 @@ final class PlayScope: @unchecked Sendable {
     /// variables leave unset, as in Ansible. A variable that fails to render fails the task, naming it.
     func connectionVariables(for host: String, keywords: Keywords? = nil, scope: VariableScope) throws -> OrderedDictionary<String, Value> {
         var result = OrderedDictionary<String, Value>()
+        let winners = scope.precedence.winners(of: Self.connectionNameSet)
         for key in Self.connectionNames {
             do {
-                if let value = try scope.lookup(key) { result[key] = value }
+                if let value = try scope.lookup(key, winner: winners[key]) { result[key] = value }
             } catch {
                 throw KeelError("the connection variable \(key) of \(host) cannot be rendered: \(TaskRunner.failureMessage(error))")
             }
@@ -206,6 +207,7 @@ final class PlayScope: @unchecked Sendable {
         "ansible_become", "ansible_become_user", "ansible_become_method", "ansible_become_flags", "ansible_become_exe",
         "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass",
     ]
+    static let connectionNameSet = Set(connectionNames)
 
     /// vars_files, read per host (their paths may use host variables); the first existing alternative wins.
     func loadVarsFiles(for host: String) throws {

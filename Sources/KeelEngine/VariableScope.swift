@@ -30,15 +30,32 @@ public final class VariableScope: TemplateContext, @unchecked Sendable {
     }
 
     public func lookup(_ name: String) throws -> Value? {
+        try lookup(name) { precedence.winner(of: name) }
+    }
+
+    /// Looks up `name` whose winning level and raw value were found already (VariablePrecedence.winners),
+    /// exactly as `lookup(_:)` would: the magic variables and what was rendered before still come first.
+    func lookup(_ name: String, winner: (level: VariableLevel, value: Value)?) throws -> Value? {
+        try lookup(name) { winner }
+    }
+
+    private func lookup(_ name: String, winner: () -> (level: VariableLevel, value: Value)?) throws -> Value? {
         if let cached = rendered[name] { return cached }
         if name == "hostvars" { return hostvars() }
         if let value = magic[name] { return value }
         if name == "vars", precedence.level(of: "vars") == nil { return try allVariables() }
-        guard let (level, raw) = precedence.winner(of: name) else { return nil }
+        guard let (level, raw) = winner() else { return nil }
         // set_fact, register and gathered facts hold results, not templates: a file read by a lookup or a
         // command's output that contains "{{ }}" stays as it is, as in Ansible (lookup results and module
         // results are never templated again).
         if level == .setFacts || level == .hostFacts { return raw }
+        // A value with nothing to render is itself: no loop guard and no memo (a task's settings look up
+        // some thirty connection variables, most of them plain strings or absent).
+        switch raw {
+        case .string(let text) where !TemplateEngine.containsTemplate(text): return raw
+        case .null, .bool, .int, .double: return raw
+        default: break
+        }
         guard resolving.insert(name).inserted else {
             throw KeelError("recursive loop detected in the template for variable '\(name)'")
         }

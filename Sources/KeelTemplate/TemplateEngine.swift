@@ -238,9 +238,16 @@ struct ParsedTemplate: Sendable {
 }
 
 struct CacheKey: Hashable, Sendable {
-    var source: String
+    /// By bytes: two canonically equivalent spellings of a text are two templates (their output differs).
+    var source: ExactText
     var bare: Bool
     var options: TemplateOptions
+
+    init(source: String, bare: Bool, options: TemplateOptions) {
+        self.source = ExactText(source)
+        self.bare = bare
+        self.options = options
+    }
 }
 
 /// The engine's mutable parts behind a lock: the library (changed only by registration) and the cache.

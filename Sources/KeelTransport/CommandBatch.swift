@@ -1,4 +1,5 @@
 import Foundation
+import KeelBase
 
 /// Several scripts run one after another on the host in ONE round trip, each as a request of the persistent
 /// shell would run it (`( eval script ) </dev/null`, its own subshell), with its own status, stdout and
@@ -47,7 +48,7 @@ public enum CommandBatch {
 
     /// A marker no script's output contains by chance.
     static func newMarker() -> String {
-        "KEEL_BATCH_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        "KEEL_BATCH_" + hexString((0..<8).map { _ in UInt8.random(in: 0...255) })
     }
 
     /// With `firstReadsInput`, the first script reads the batch's own stdin (a change piggybacked with

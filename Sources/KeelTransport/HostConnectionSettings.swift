@@ -81,6 +81,7 @@ public struct HostConnectionSettings: Sendable {
 
     /// What makes two settings reach the same place the same way: connections are shared between tasks
     /// (and plays) only when this is equal, so a later play's remote_user or port opens its own connection.
+    /// Plain strings only: it is built for every task, and interpolating an enum went through reflection.
     public var cacheKey: String {
         switch kind {
         case .local(let password):
@@ -89,7 +90,7 @@ public struct HostConnectionSettings: Sendable {
             let hops = t.jumps.map { "\($0.user)@\($0.address):\($0.port)" }.joined(separator: ",")
             return ["ssh", t.user, t.address, String(t.port), hops, t.identityFiles.joined(separator: ","),
                     t.password.map { String($0.hashValue) } ?? "", t.becomePassword.map { String($0.hashValue) } ?? "",
-                    t.knownHostsFiles.joined(separator: ","), "\(t.hostKeyPolicy)"].joined(separator: "|")
+                    t.knownHostsFiles.joined(separator: ","), t.hostKeyPolicy.rawValue].joined(separator: "|")
         }
     }
 

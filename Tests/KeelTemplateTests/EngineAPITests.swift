@@ -92,3 +92,18 @@ import Testing
         #expect(results.contains("h5-0;h5-5;h5-10;"))
     }
 }
+
+/// The engine keeps parsed templates by their text: by its bytes, since Swift's String equality takes
+/// canonically equivalent spellings ("caf\u{e9}", "cafe\u{301}") for equal and their output differs.
+@Suite struct ParsedTemplateCacheTests {
+    @Test func canonicallyEquivalentSpellingsAreTwoTemplates() throws {
+        let engine = TemplateEngine()
+        let context = DictionaryContext(["n": 7])
+        let composed = "caf\u{e9} {{ n }}", decomposed = "cafe\u{301} {{ n }}"
+        #expect(composed == decomposed)   // what made the cache hand out the other spelling's text
+        for _ in 0..<2 {
+            #expect(Array(try engine.render(composed, context: context, origin: nil).utf8) == Array("caf\u{e9} 7".utf8))
+            #expect(Array(try engine.render(decomposed, context: context, origin: nil).utf8) == Array("cafe\u{301} 7".utf8))
+        }
+    }
+}

@@ -81,6 +81,24 @@ public struct VariablePrecedence: Sendable, Equatable {
         return nil
     }
 
+    /// The winning values of several names in one pass over the levels (a task's settings ask for about
+    /// thirty connection variables, most of them held by no level): a small level is walked key by key
+    /// against the names, a big one (gathered facts) is asked name by name.
+    public func winners(of names: Set<String>) -> [String: (level: VariableLevel, value: Value)] {
+        var found: [String: (level: VariableLevel, value: Value)] = [:]
+        for layer in stack.reversed() {
+            guard found.count < names.count else { break }
+            if layer.variables.count <= names.count {
+                for (key, value) in layer.variables where found[key] == nil && names.contains(key) { found[key] = (layer.level, value) }
+            } else {
+                for name in names where found[name] == nil {
+                    if let value = layer.variables[name] { found[name] = (layer.level, value) }
+                }
+            }
+        }
+        return found
+    }
+
     /// The level a variable's winning value comes from (for "where did this come from" diagnostics).
     public func level(of key: String) -> VariableLevel? {
         winner(of: key)?.level

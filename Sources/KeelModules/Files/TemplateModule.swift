@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KeelBase
 import KeelVault
 import KeelTemplate
@@ -107,7 +108,7 @@ public struct TemplateModule: Module {
         var options = TemplateOptions.ansibleTemplateFile
         options.trimBlocks = a.trim_blocks
         options.lstripBlocks = a.lstrip_blocks
-        let owner = (try? FileManager.default.attributesOfItem(atPath: path)[.ownerAccountName] as? String) ?? ""
+        let owner = Self.ownerName(of: path)
         let variables: OrderedDictionary<String, Value> = [
             "ansible_managed": "Ansible managed",
             "template_host": .string(Self.controllerHostName),
@@ -140,6 +141,25 @@ public struct TemplateModule: Module {
         return paths
     }
 
+    /// The user name owning the controller file at `path` ("" when it cannot be told), for template_uid.
+    /// The names of uids are kept: FileManager's attributes looked the name up in the user database for
+    /// every host and every lookahead pass.
+    static func ownerName(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "" }
+        let uid = info.st_uid
+        if let known = userNames.withLock({ $0[uid] }) { return known }
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let name = getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0 && found != nil
+            ? String(cString: entry.pw_name) : String(uid)
+        userNames.withLock { $0[uid] = name }
+        return name
+    }
+
+    private static let userNames = Mutex<[uid_t: String]>([:])
+
     /// The controller's node name, as Python's platform.node() gives it (no DNS lookup, unlike ProcessInfo.hostName).
     static var controllerHostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -149,6 +169,8 @@ public struct TemplateModule: Module {
 
     /// Every line ending (\r\n, \r or \n) as `sequence`. Works on scalars: to Swift "\r\n" is one Character.
     static func replacingNewlines(in text: String, with sequence: String) -> String {
+        // Most templates are written with \n alone: nothing to replace, and no copy scalar by scalar.
+        if sequence == "\n", !text.utf8.contains(UInt8(ascii: "\r")) { return text }
         var out = String.UnicodeScalarView()
         var previousWasCR = false
         for scalar in text.unicodeScalars {

@@ -54,10 +54,12 @@ public struct ModuleRunner: Sendable {
         detachedOf = { Self.detachedRunner(M.self) }
         portClaimsOf = { Self.portClaimer(M.self) }
         runsAhead = M.runsAhead && M.needsConnection
+        let decoded = DecodedArguments<M.Arguments>()
         rehearseOnly = { raw, host in
             guard M.runsAhead else { return nil }
-            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
-            let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+            let arguments = try decoded.arguments(for: raw) {
+                try ValueDecoder().decode(M.Arguments.self, from: .dict(ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)))
+            }
             let module = M()
             let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
             let plan = try module.plan(arguments, observed: observed, on: host)
@@ -68,18 +70,20 @@ public struct ModuleRunner: Sendable {
             return .change(commands[0], writes: log.writes)
         }
         observeOnly = { raw, host, mode in
-            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)
-            let arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+            let arguments = try decoded.arguments(for: raw) {
+                try ValueDecoder().decode(M.Arguments.self, from: .dict(ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)))
+            }
             if mode == .check && !M.supportsCheckMode { return }
             _ = try await HostReads.$readOnly.withValue(true) { try await M().observe(arguments, on: host) }
         }
         body = { raw, location, host, mode in
-            let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
-            let arguments: M.Arguments
-            do {
-                arguments = try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
-            } catch {
-                throw KeelError("module '\(M.name)' could not read its arguments: \(error)", at: location)
+            let arguments = try decoded.arguments(for: raw) {
+                let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
+                do {
+                    return try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+                } catch {
+                    throw KeelError("module '\(M.name)' could not read its arguments: \(error)", at: location)
+                }
             }
             if mode == .check && !M.supportsCheckMode {
                 return ModuleResult(changed: false, skipped: true, message: "skipped in check mode: '\(M.name)' cannot predict its effect")

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBase
+import Synchronization
 
 /// Regular expressions as playbooks write them (Python's `re` syntax), run with Foundation's engine.
 /// Translates the Python-only spellings (`(?P<name>…)`, `(?P=name)`) and expands Python replacement
@@ -19,6 +20,12 @@ public struct PythonRegex: @unchecked Sendable {
 
     public init(_ pattern: String, option: String = "regexp", flags: Flags = []) throws {
         self.pattern = pattern
+        // A task's pattern is compiled again for every host and every lookahead pass (lineinfile's plan):
+        // the compiled expression, immutable, is kept by pattern and flags.
+        if let compiled = Self.compiled.withLock({ $0[Key(pattern: pattern, flags: flags.rawValue)] }) {
+            expression = compiled
+            return
+        }
         let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
             .replacingOccurrences(of: #"\(\?P=(\w+)\)"#, with: #"\\k<$1>"#, options: .regularExpression)
         do {
@@ -30,7 +37,25 @@ public struct PythonRegex: @unchecked Sendable {
         } catch {
             throw KeelError("invalid regular expression in '\(option)'", expected: "a Python-style regular expression", found: "'\(pattern)'")
         }
+        let expression = self.expression
+        Self.compiled.withLock { kept in
+            if kept.count >= 512 { kept.removeAll(keepingCapacity: true) }
+            kept[Key(pattern: pattern, flags: flags.rawValue)] = expression
+        }
     }
+
+    private struct Key: Hashable {
+        /// By bytes: canonically equivalent patterns are different expressions to the regex engine.
+        var pattern: ExactText
+        var flags: Int
+
+        init(pattern: String, flags: Int) {
+            self.pattern = ExactText(pattern)
+            self.flags = flags
+        }
+    }
+
+    private static let compiled = Mutex<[Key: NSRegularExpression]>([:])
 
     public func firstMatch(in text: String) -> NSTextCheckingResult? {
         expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))

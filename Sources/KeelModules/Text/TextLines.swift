@@ -18,9 +18,16 @@ public struct TextLines: Sendable, Equatable {
 
     /// The line without its terminator.
     public static func bare(_ line: String) -> String {
-        var s = line
-        while let last = s.unicodeScalars.last, last == "\n" || last == "\r" { s.unicodeScalars.removeLast() }
-        return s
+        // Over the UTF-8 bytes: \n and \r are one byte each, so the cut is on a scalar boundary. (Removing
+        // scalars one by one from a copy showed up in profiles: every line of every edited file is asked.)
+        let utf8 = line.utf8
+        var end = utf8.endIndex
+        while end > utf8.startIndex {
+            let before = utf8.index(before: end)
+            guard utf8[before] == UInt8(ascii: "\n") || utf8[before] == UInt8(ascii: "\r") else { break }
+            end = before
+        }
+        return end == utf8.endIndex ? line : String(line[..<end])
     }
 
     /// Whether a line has its terminator. (Not `hasSuffix("\n")`: Swift sees "\r\n" as one Character.)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KeelBase
 
 extension HostKeyPolicy: Codable {}
 
@@ -64,7 +65,7 @@ struct PersistedTarget: Codable, Equatable {
     /// The socket's name: a digest of everything that decides where and how the login goes (the inventory
     /// name included, since it is in every message the master sends back), like ssh's ControlPath %C.
     var digest: String {
-        SHA256.hash(data: json).prefix(16).map { String(format: "%02x", $0) }.joined()
+        hexString(SHA256.hash(data: json).prefix(16))
     }
 
     /// `user@address:port` (with its jumps), for listings.
