@@ -43,7 +43,7 @@ public struct AtomicReplacement: Sendable {
             "set -e",
             "dest=\(ShellQuote.quote(destination))",
             #"case $dest in */*) dir=${dest%/*}; dir=${dir:-/};; *) dir=.;; esac"#,
-            createParentDirectories ? #"mkdir -p -- "$dir""# : ":",
+            createParentDirectories ? #"[ -d "$dir" ] || mkdir -p -- "$dir""# : ":",
             #"tmp="$dir/.keel-tmp.\#(Self.randomSuffix())""#,
             #"set -C; : > "$tmp"; set +C"#,
             #"trap 'rm -f -- "$tmp"' EXIT"#,
