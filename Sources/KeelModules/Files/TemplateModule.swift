@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import KeelBase
 import KeelVault
 import KeelTemplate
@@ -108,7 +107,7 @@ public struct TemplateModule: Module {
         var options = TemplateOptions.ansibleTemplateFile
         options.trimBlocks = a.trim_blocks
         options.lstripBlocks = a.lstrip_blocks
-        let owner = Self.ownerName(of: path)
+        let owner = TemplateFileOwner.name(of: path)
         let variables: OrderedDictionary<String, Value> = [
             "ansible_managed": "Ansible managed",
             "template_host": .string(Self.controllerHostName),
@@ -140,25 +139,6 @@ public struct TemplateModule: Module {
         }
         return paths
     }
-
-    /// The user name owning the controller file at `path` ("" when it cannot be told), for template_uid.
-    /// The names of uids are kept: FileManager's attributes looked the name up in the user database for
-    /// every host and every lookahead pass.
-    static func ownerName(of path: String) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return "" }
-        let uid = info.st_uid
-        if let known = userNames.withLock({ $0[uid] }) { return known }
-        var entry = passwd()
-        var found: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let name = getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0 && found != nil
-            ? String(cString: entry.pw_name) : String(uid)
-        userNames.withLock { $0[uid] = name }
-        return name
-    }
-
-    private static let userNames = Mutex<[uid_t: String]>([:])
 
     /// The controller's node name, as Python's platform.node() gives it (no DNS lookup, unlike ProcessInfo.hostName).
     static var controllerHostName: String {

@@ -57,9 +57,7 @@ public struct ModuleRunner: Sendable {
         let decoded = DecodedArguments<M.Arguments>()
         rehearseOnly = { raw, host in
             guard M.runsAhead else { return nil }
-            let arguments = try decoded.arguments(for: raw) {
-                try ValueDecoder().decode(M.Arguments.self, from: .dict(ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)))
-            }
+            let arguments = try decoded.arguments(for: raw) { try Self.arguments(M.self, raw, at: nil) }
             let module = M()
             let observed = try await HostReads.$readOnly.withValue(true) { try await module.observe(arguments, on: host) }
             let plan = try module.plan(arguments, observed: observed, on: host)
@@ -70,21 +68,12 @@ public struct ModuleRunner: Sendable {
             return .change(commands[0], writes: log.writes)
         }
         observeOnly = { raw, host, mode in
-            let arguments = try decoded.arguments(for: raw) {
-                try ValueDecoder().decode(M.Arguments.self, from: .dict(ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: nil)))
-            }
+            let arguments = try decoded.arguments(for: raw) { try Self.arguments(M.self, raw, at: nil) }
             if mode == .check && !M.supportsCheckMode { return }
             _ = try await HostReads.$readOnly.withValue(true) { try await M().observe(arguments, on: host) }
         }
         body = { raw, location, host, mode in
-            let arguments = try decoded.arguments(for: raw) {
-                let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
-                do {
-                    return try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
-                } catch {
-                    throw KeelError("module '\(M.name)' could not read its arguments: \(error)", at: location)
-                }
-            }
+            let arguments = try decoded.arguments(for: raw) { try Self.arguments(M.self, raw, at: location) }
             if mode == .check && !M.supportsCheckMode {
                 return ModuleResult(changed: false, skipped: true, message: "skipped in check mode: '\(M.name)' cannot predict its effect")
             }
@@ -129,6 +118,17 @@ public struct ModuleRunner: Sendable {
             }
             return ModuleResult(changed: applied.changed, diffs: applied.changed ? plan.diffs : [],
                                 values: plan.values.merging(applied.values) { $1 })
+        }
+    }
+
+    /// The module's arguments validated against its spec and decoded; `location` (the task's) goes into the errors.
+    private static func arguments<M: Module>(_ module: M.Type, _ raw: OrderedDictionary<String, Value>,
+                                             at location: SourceLocation?) throws -> M.Arguments {
+        let validated = try ArgumentValidator(module: M.name, spec: M.spec).validate(raw, at: location)
+        do {
+            return try ValueDecoder().decode(M.Arguments.self, from: .dict(validated))
+        } catch {
+            throw KeelError("module '\(M.name)' could not read its arguments: \(error)", at: location)
         }
     }
 

@@ -22,7 +22,8 @@ public struct PythonRegex: @unchecked Sendable {
         self.pattern = pattern
         // A task's pattern is compiled again for every host and every lookahead pass (lineinfile's plan):
         // the compiled expression, immutable, is kept by pattern and flags.
-        if let compiled = Self.compiled.withLock({ $0[Key(pattern: pattern, flags: flags.rawValue)] }) {
+        let key = Key(pattern: pattern, flags: flags.rawValue)
+        if let compiled = Self.compiled.withLock({ $0[key] }) {
             expression = compiled
             return
         }
@@ -40,7 +41,7 @@ public struct PythonRegex: @unchecked Sendable {
         let expression = self.expression
         Self.compiled.withLock { kept in
             if kept.count >= 512 { kept.removeAll(keepingCapacity: true) }
-            kept[Key(pattern: pattern, flags: flags.rawValue)] = expression
+            kept[key] = expression
         }
     }
 

@@ -32,7 +32,7 @@ enum TemplateLookup {
                 throw KeelError("the template file \(name) could not be found for the lookup",
                                 expected: "one of " + (try SearchPath.candidates(name, in: "templates", paths: environment.searchPath(), base: environment.baseDirectory())).joined(separator: ", "))
             }
-            let owner = (try? FileManager.default.attributesOfItem(atPath: path)[.ownerAccountName] as? String) ?? ""
+            let owner = TemplateFileOwner.name(of: path)
             var extra: OrderedDictionary<String, Value> = [
                 "template_host": .string(nodeName), "template_path": .string(name), "template_uid": .string(owner),
                 "template_destpath": .null, "template_fullpath": .string(path),
