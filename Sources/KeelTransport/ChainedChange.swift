@@ -4,6 +4,7 @@ import KeelBase
 import Synchronization
 
 /// A command that changes the host, as the persistent shell receives it: what a task's apply sends.
+/// Equal only byte for byte (as ReadRequest): a change that ran ahead is handed only to the very script.
 public struct ChangeRequest: Sendable, Equatable {
     public var script: String
     public var stdin: Data?
@@ -13,6 +14,10 @@ public struct ChangeRequest: Sendable, Equatable {
         self.script = script
         self.stdin = stdin
         self.become = become
+    }
+
+    public static func == (lhs: ChangeRequest, rhs: ChangeRequest) -> Bool {
+        lhs.become == rhs.become && lhs.stdin == rhs.stdin && ExactText.sameBytes(lhs.script, rhs.script)
     }
 }
 
@@ -75,10 +80,11 @@ public enum ChainedChange {
         let batch = Self.script(script, firstReadsInput: !(stdin?.isEmpty ?? true), then: positions, marker: marker,
                                 inline: scriptIsPrivate(become: become))
         let result = try await connection.run(batch, stdin: stdin, become: become)
-        let count = 1 + positions.reduce(0) { $0 + $1.reads.count + ($1.change == nil ? 0 : 1) }
-        let expected = positions.flatMap { position in
-            position.reads.indices.map { position.expected?[$0] } + (position.change == nil ? [] : [nil])
+        let shared = sharedReads(positions)
+        let expected = zip(positions, shared).flatMap { position, shared in
+            position.reads.indices.filter { shared[$0] == nil }.map { position.expected?[$0] } + (position.change == nil ? [] : [nil])
         }
+        let count = 1 + expected.count
         let parsed = parse(stdout: result.stdout, stderr: result.stderr, marker: marker, count: count, expected: [nil] + expected)
         guard let first = parsed.first, let change = first else {
             let markerBytes = Data(marker.utf8)
@@ -91,9 +97,13 @@ public enum ChainedChange {
         connection.counters?.recordBatchedCommands(parsed.dropFirst().filter { $0 != nil }.count)
         var outcomes: [(reads: [CommandResult], change: CommandResult?)] = []
         var index = 1
-        for position in positions {
+        for (position, shared) in zip(positions, shared) {
             var reads: [CommandResult] = []
-            for _ in position.reads {
+            for readIndex in position.reads.indices {
+                if let source = shared[readIndex] {
+                    reads.append(source.position == outcomes.count ? reads[source.read] : outcomes[source.position].reads[source.read])
+                    continue
+                }
                 guard index < parsed.count, let read = parsed[index] else { break }
                 reads.append(read)
                 index += 1
@@ -117,9 +127,10 @@ public enum ChainedChange {
     }
 
     /// The batch: `ok` stays 1 while every change succeeded and every guarded read answered as rehearsed.
-    /// A guarded read's output is compared on the host: a small path observation's in a shell variable
-    /// with the text the rehearsal saw (inlineExpectation), any other's in a private folder (binary-safe)
-    /// by SHA-256. When it is what the rehearsal saw, only its marker comes back, with `=` for its status
+    /// A guarded read's output is compared on the host: a small path observation's or builtin text read's
+    /// in a shell variable with the text the rehearsal saw (inlineExpectation), any other's in a private
+    /// folder (binary-safe) by SHA-256; the folder and its sha256sum are made only when some read needs them.
+    /// When it is what the rehearsal saw, only its marker comes back, with `=` for its status
     /// (the controller has the answer already), else its output is printed back. A change that does not
     /// run prints `-`; a change's input travels in the script as a printf format (ShellQuote.printfFormat). Without
     /// `inline` (a become wrapper puts the script in an argv) no read's answer is written in the script.
@@ -131,10 +142,15 @@ public enum ChainedChange {
             defer { index += 1 }
             return "printf '%s %s\\n' '\(marker)_\(index)' \(status); printf '%s\\n' '\(marker)_\(index)' >&2"
         }
-        let guarded = positions.contains(where: \.isGuarded)
+        let literals = positions.map { position in
+            position.reads.indices.map { i in position.expected.flatMap { inline ? inlineExpectation(of: position.reads[i], $0[i]) : nil } }
+        }
+        let digestCompared = zip(positions, literals).contains { position, literals in
+            position.isGuarded && literals.contains { $0 == nil }
+        }
         lines.append("ok=1")
         lines.append("( eval \(ShellQuote.quote(change)) )\(firstReadsInput ? "" : " </dev/null"); s=$?; \(mark("\"$s\"")); [ \"$s\" = 0 ] || ok=0")
-        if guarded {
+        if digestCompared {
             // A folder only this batch uses, removed when the batch ends however it ends.
             lines.append("k=\"${TMPDIR:-/tmp}/.keel-chain.\(AtomicReplacement.randomSuffix())\"")
             lines.append(#"if [ "$ok" = 1 ]; then mkdir -m 700 -- "$k" 2>/dev/null || ok=0; fi"#)
@@ -143,21 +159,23 @@ public enum ChainedChange {
             // sha256sum never matches, so nothing runs ahead there.
             lines.append(#"keel_same() { if [ -s "$1" ]; then [ -n "$2" ] && [ "$(sha256sum < "$1" 2>/dev/null)" = "$2  -" ]; else [ -z "$2" ]; fi; }"#)
         }
-        for position in positions {
-            for (readIndex, read) in position.reads.enumerated() {
+        for ((position, literals), shared) in zip(zip(positions, literals), sharedReads(positions)) {
+            for (readIndex, read) in position.reads.enumerated() where shared[readIndex] == nil {
                 // A guarded read is written once, in `r`, whichever way it runs.
                 let quoted = ShellQuote.quote(read.script)
                 guard let expected = position.expected?[readIndex] else {
                     lines.append("( eval \(quoted) ) </dev/null; s=$?; \(mark("\"$s\""))")
                     continue
                 }
-                if inline, let literal = inlineExpectation(of: read, expected) {
-                    // Compared in the shell itself: no sha256sum per read, and one process (the command
-                    // substitution; a path observation never exits early). On a mismatch the read runs
-                    // again to print its exact bytes (it only reads; the captured copy lost any NUL byte).
+                if let literal = literals[readIndex] {
+                    // Compared in the shell itself: no file, no sha256sum, one process (the command
+                    // substitution). Its EXIT trap appends the status, also when the read ends with `exit`
+                    // (creates guards do). stderr is captured with stdout: the rehearsal saw none, so any
+                    // makes the text differ. On a mismatch the read runs again to print its exact bytes
+                    // (it only reads; the captured copy lost any NUL byte and mixed the two streams).
                     lines.append("""
-                        r=\(quoted); if [ "$ok" = 1 ]; then o=$(eval "$r" </dev/null 2>"$k/e"; printf ' %s' "$?"); \
-                        if [ "$o" = \(literal) ] && [ ! -s "$k/e" ]; then s='='; \
+                        r=\(quoted); if [ "$ok" = 1 ]; then o=$(trap 'printf " %s" "$?"' EXIT; eval "$r" </dev/null 2>&1); \
+                        if [ "$o" = \(literal) ]; then s='='; \
                         else ok=0; ( eval "$r" ) </dev/null; s=$?; fi; \
                         else ( eval "$r" ) </dev/null; s=$?; fi; \(mark("\"$s\""))
                         """)
@@ -189,6 +207,23 @@ public enum ChainedChange {
         return lines.joined(separator: "\n")
     }
 
+    /// For each position's reads, where an unguarded read repeats an unguarded read made before it with
+    /// no change in between (the reads a chain carries after its changes: ten lineinfile tasks on one file
+    /// read it ten times), the read that runs: the repeat does not run again and is given its answer, as
+    /// a batch answers identical reads once. Nil for a read that runs.
+    static func sharedReads(_ positions: [ChainedPosition]) -> [[(position: Int, read: Int)?]] {
+        var made: [ReadRequest: (position: Int, read: Int)] = [:]
+        return positions.enumerated().map { index, position in
+            defer { if position.change != nil { made.removeAll() } }
+            return position.reads.enumerated().map { readIndex, read in
+                guard !position.isGuarded else { return nil }
+                if let earlier = made[read] { return earlier }
+                made[read] = (index, readIndex)
+                return nil
+            }
+        }
+    }
+
     /// Whether a batch's script may hold content (a file's bytes, a read's answer): not under become,
     /// whose wrapper (sudo's or su's `/bin/sh -c SCRIPT`) puts the script in an argv, which any user of
     /// the host can read in its process list; there only digests go in it (PrefetchingConnection.sendable
@@ -200,11 +235,12 @@ public enum ChainedChange {
 
     /// The shell word a guarded read's captured output (stdout, a space, the status) must equal, when the
     /// comparison can be made with builtins and still be exact: a path observation's answer (its size
-    /// field makes a NUL byte that command substitution drops show as a difference), small, valid UTF-8
-    /// without NUL, and no stderr expected. Nil: the read is compared by SHA-256.
+    /// field makes a NUL byte that command substitution drops show as a difference) or a builtin text
+    /// read's (it cannot print a NUL byte), small, valid UTF-8 without NUL, and no stderr expected. Nil:
+    /// the read is compared by SHA-256.
     static func inlineExpectation(of read: ReadRequest, _ expected: CommandResult) -> String? {
         guard expected.stderr.isEmpty, expected.stdout.count <= maximumInlineExpectation, !expected.stdout.contains(0),
-              PathObservation.recognise(read.script) != nil,
+              PathObservation.recognise(read.script) != nil || BuiltinTextRead.recognise(read.script),
               let text = String(data: expected.stdout, encoding: .utf8) else { return nil }
         return ShellQuote.quote(text + " \(expected.status)")
     }

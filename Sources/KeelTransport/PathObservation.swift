@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The observation of one path that most file tasks start with (file, copy, template, lineinfile, ...):
 /// its type, permissions, ownership and size, its link target, and for a regular file its content (when
@@ -94,25 +93,15 @@ public struct PathObservation: Hashable, Sendable {
 
     /// Scripts made by `script` lately, so a batch (which sees only scripts) knows which it may answer in
     /// bulk. Bounded: a script no longer remembered simply runs on its own.
-    private static let known = Mutex<(scripts: [String: PathObservation], order: [String])>(([:], []))
-    private static let rememberedMost = 4096
+    private static let known = RememberedScripts<PathObservation>(most: 4096)
 
     private static func remember(_ script: String, as observation: PathObservation) {
-        known.withLock { known in
-            guard known.scripts[script] == nil else { return }
-            known.scripts[script] = observation
-            known.order.append(script)
-            if known.order.count > rememberedMost {
-                let dropped = known.order.prefix(known.order.count / 2)
-                for script in dropped { known.scripts[script] = nil }
-                known.order.removeFirst(dropped.count)
-            }
-        }
+        known.remember(script, as: observation)
     }
 
     /// The observation a script was made for, when it is one of `script`'s.
     public static func recognise(_ script: String) -> PathObservation? {
-        known.withLock { $0.scripts[script] }
+        known.recognise(script)
     }
 
     /// A path the bulk answer's line-based output can carry (no newline): other ones run their own script.

@@ -1,4 +1,5 @@
 import Foundation
+import KeelBase
 import Synchronization
 
 /// Whether the commands run by the current task are reads only. A module's `observe` runs with this set
@@ -8,7 +9,9 @@ public enum HostReads {
     @TaskLocal public static var readOnly = false
 }
 
-/// What a script run with a become setting answers: the key of a prefetched answer.
+/// What a script run with a become setting answers: the key of a prefetched answer. Two requests are the
+/// same only byte for byte: Swift's String equality is canonical equivalence, and a path spelled in NFC
+/// and in NFD names two different files on a host.
 public struct ReadRequest: Hashable, Sendable {
     public var script: String
     public var become: Become?
@@ -16,6 +19,15 @@ public struct ReadRequest: Hashable, Sendable {
     public init(script: String, become: Become?) {
         self.script = script
         self.become = become
+    }
+
+    public static func == (lhs: ReadRequest, rhs: ReadRequest) -> Bool {
+        lhs.become == rhs.become && ExactText.sameBytes(lhs.script, rhs.script)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(script))
+        hasher.combine(become)
     }
 }
 

@@ -60,6 +60,51 @@ import Testing
         #expect(try await run(args, .check).changed == false)
     }
 
+    /// A directory that is the only one missing is made with `mkdir -m` (one program, not mkdir then
+    /// chmod): what it gets must be what mkdir then chmod give, whatever the shell's umask, under a setgid
+    /// parent (whose bit the new directory inherits and both keep), special bits included; several missing
+    /// levels still each get the mode.
+    @Test func aDirectoryMadeWithItsModeIsWhatMkdirThenChmodGive() async throws {
+        final class UmaskConnection: Connection {
+            let inner = LocalConnection()
+            let umask: String
+            init(umask: String) { self.umask = umask }
+            var hostName: String { "localhost" }
+            func run(_ script: String, stdin: Data?, become: Become?) async throws -> CommandResult {
+                try await inner.run("umask \(umask)\n" + script, stdin: stdin, become: become)
+            }
+            func close() async {}
+        }
+        func stat(_ path: String) throws -> String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return String((attributes[.posixPermissions] as! Int), radix: 8) + " " + (attributes[.groupOwnerAccountName] as? String ?? "")
+        }
+        var compared = 0
+        for umask in ["022", "077", "000"] {
+            let host = HostContext(name: "localhost", connection: UmaskConnection(umask: umask))
+            for setgid in [false, true] {
+                let parent = root + "/u\(umask)-\(setgid ? "g" : "n")"
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+                if setgid { _ = try await LocalConnection().run("chgrp nogroup \(parent) && chmod 2775 \(parent)") }
+                for mode in ["0755", "0700", "2770", "1777", "0555", "0750"] {
+                    let made = "\(parent)/m\(mode)", reference = "\(parent)/r\(mode)"
+                    // As the module wrote it before: `chmod 755`, `chmod 2770` (no leading zero).
+                    let digits = String(Int(mode, radix: 8)!, radix: 8)
+                    _ = try await LocalConnection().run("umask \(umask); mkdir \(reference) && chmod \(digits) \(reference)")
+                    let result = try await runner.run(["path": .string(made), "state": "directory", "mode": .string(mode)], at: nil, on: host, mode: .apply)
+                    #expect(result.changed)
+                    #expect(try stat(made) == stat(reference), "umask \(umask), setgid parent \(setgid), mode \(mode)")
+                    compared += 1
+                }
+                if setgid { #expect(try stat(parent + "/m0755").hasPrefix("2755"), "the setgid bit is inherited and kept") }
+                let nested = parent + "/n1/n2"
+                #expect(try await runner.run(["path": .string(nested), "state": "directory", "mode": "0750"], at: nil, on: host, mode: .apply).changed)
+                #expect(try mode(nested) & 0o777 == 0o750 && mode(parent + "/n1") & 0o777 == 0o750)
+            }
+        }
+        #expect(compared == 36)
+    }
+
     @Test func symbolicModesAreAppliedRelativeToTheCurrentMode() async throws {
         let path = root + "/f"
         FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o600])

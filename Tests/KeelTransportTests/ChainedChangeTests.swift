@@ -123,6 +123,79 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(f)/ran"))
     }
 
+    /// A builtin text read (a creates guard) is compared in the shell too, also when it ends with `exit`;
+    /// a stderr the rehearsal did not see makes it differ. With every guarded read compared so, the batch
+    /// makes no folder and starts no sha256sum.
+    @Test func builtinTextReadsAreComparedInTheShell() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let f = folder
+        func creates(_ path: String) -> ReadRequest {
+            read(BuiltinTextRead.script("for f in \(path); do [ -e \"$f\" ] && { echo creates; exit 0; }; done; echo run"))
+        }
+        #expect(BuiltinTextRead.recognise(creates("\(f)/x").script))
+        #expect(!BuiltinTextRead.recognise("for f in \(f)/y; do [ -e \"$f\" ] && { echo creates; exit 0; }; done; echo run"),
+                "only a script made through BuiltinTextRead")
+        let noisy = read(BuiltinTextRead.script("echo run; echo oops >&2"))
+        let positions = [
+            // Rehearsed as "run" and still so: its change runs.
+            ChainedPosition(key: "a", reads: [creates("\(f)/done-a")], expected: [answer("run\n")], change: change("touch \(f)/done-a")),
+            // Rehearsed as "creates" (it exits early) and still so: its change runs.
+            ChainedPosition(key: "b", reads: [creates("\(f)/first")], expected: [answer("creates\n")], change: change("touch \(f)/b")),
+            // Rehearsed before the first change made `first`: now "creates", so nothing from here on runs.
+            ChainedPosition(key: "c", reads: [creates("\(f)/first")], expected: [answer("run\n")], change: change("touch \(f)/c")),
+        ]
+        let script = ChainedChange.script("true", firstReadsInput: false, then: positions, marker: "M")
+        #expect(!script.contains(".keel-chain.") && !script.contains("sha256sum"), "no folder, no digest")
+        #expect(ChainedChange.script("true", firstReadsInput: false, then: [ChainedPosition(key: "d", reads: [read("echo run")],
+                                     expected: [answer("run\n")], change: change("true"))], marker: "M").contains(".keel-chain."),
+                "a read that is neither is compared by digest, in the folder")
+        let outcome = try await ChainedChange.run("touch \(f)/first", stdin: nil, then: positions, become: nil, on: connection)
+        #expect(outcome.positions[0].change?.status == 0)
+        #expect(outcome.positions[1].reads == [answer("creates\n")])
+        #expect(outcome.positions[1].change?.status == 0, "an early exit answers as rehearsed")
+        #expect(outcome.positions[2].reads == [answer("creates\n")])
+        #expect(outcome.positions[2].change == nil, "the guard no longer held")
+        #expect(FileManager.default.fileExists(atPath: "\(f)/b") && !FileManager.default.fileExists(atPath: "\(f)/c"))
+        let stderrOutcome = try await ChainedChange.run("true", stdin: nil, then: [
+            ChainedPosition(key: "n", reads: [noisy], expected: [answer("run\n")], change: change("touch \(f)/n")),
+        ], become: nil, on: connection)
+        #expect(stderrOutcome.positions[0].reads == [answer("run\n", stderr: "oops\n")], "read back with both streams apart")
+        #expect(stderrOutcome.positions[0].change == nil, "a stderr the rehearsal did not see")
+        #expect(!FileManager.default.fileExists(atPath: "\(f)/n"))
+    }
+
+    /// Reads carried after a chain's changes that repeat one another (ten lineinfile tasks on one file)
+    /// run once and each position gets the answer; a read after a change runs again; requests are the
+    /// same only byte for byte (a path in NFC and in NFD names two files).
+    @Test func repeatedCarriedReadsRunOnceBetweenChanges() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let connection = LocalConnection()
+        let f = folder
+        let counted = read("echo ran >> \(f)/count; echo same")
+        let nfc = read("echo nfc >> \(f)/count; echo caf\u{e9}"), nfd = read("echo nfd >> \(f)/count; echo cafe\u{301}")
+        #expect(nfc != nfd && ReadRequest(script: "x\u{e9}", become: nil) != ReadRequest(script: "xe\u{301}", become: nil))
+        #expect(ChangeRequest(script: "touch caf\u{e9}", stdin: nil, become: nil) != ChangeRequest(script: "touch cafe\u{301}", stdin: nil, become: nil))
+        let positions = [
+            ChainedPosition(key: "a", reads: [read("echo a")], expected: [answer("a\n")], change: change("touch \(f)/a")),
+            ChainedPosition(key: "b", reads: [counted]),
+            ChainedPosition(key: "c", reads: [counted, nfc, counted]),
+            ChainedPosition(key: "d", reads: [nfd, counted]),
+            ChainedPosition(key: "e", reads: [read("echo e")], expected: [answer("e\n")], change: change("touch \(f)/e")),
+            ChainedPosition(key: "f", reads: [counted]),
+        ]
+        #expect(ChainedChange.sharedReads(positions).map { $0.map { $0.map { [$0.position, $0.read] } } }
+                == [[nil], [nil], [[1, 0], nil, [1, 0]], [nil, [1, 0]], [nil], [nil]])
+        let outcome = try await ChainedChange.run("true", stdin: nil, then: positions, become: nil, on: connection)
+        #expect(outcome.positions.map(\.reads) == [[answer("a\n")], [answer("same\n")], [answer("same\n"), answer("caf\u{e9}\n"), answer("same\n")],
+                                                   [answer("cafe\u{301}\n"), answer("same\n")], [answer("e\n")], [answer("same\n")]])
+        #expect(outcome.positions[4].change?.status == 0)
+        #expect(try String(contentsOfFile: "\(f)/count", encoding: .utf8) == "ran\nnfc\nnfd\nran\n",
+                "once before the change, each spelling once, once after it")
+    }
+
     /// With become the batch's script reaches an argv (sudo's `/bin/sh -c`), readable in the host's process
     /// list: a change carrying input (a file's content) ends the chain there; without become it goes on.
     @Test func underBecomeNoChangeCarriesItsInputInTheScript() {

@@ -93,17 +93,24 @@ public struct CommandModule: DetachableModule {
 
     static func observeGuards(_ a: Arguments, on host: HostContext) async throws -> State {
         guard a.creates != nil || a.removes != nil else { return .mustRun }
-        var script = ""
-        if let chdir = a.chdir { script += "cd \(ShellQuote.quote(chdir)) 2>/dev/null; " }
-        if let creates = a.creates { script += "for f in \(globbable(creates)); do [ -e \"$f\" ] && { echo creates; exit 0; }; done; " }
-        if let removes = a.removes { script += "found=; for f in \(globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }; " }
-        script += "echo run"
-        let answer = try await host.run(script).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = try await host.run(guardScript(chdir: a.chdir, creates: a.creates, removes: a.removes))
+            .stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         switch answer {
         case "creates": return .skip(.creates(a.creates!))
         case "removes": return .skip(.removes(a.removes!))
         default: return .mustRun
         }
+    }
+
+    /// The read behind creates/removes (also the script module's): it prints `creates`, `removes` or `run`
+    /// with builtins only (cd, a `for` over the shell's own glob, test, echo), declared so as a
+    /// BuiltinTextRead, which lets a chain compare its answer in the shell instead of with a sha256sum.
+    static func guardScript(chdir: String?, creates: String?, removes: String?) -> String {
+        var script = ""
+        if let chdir { script += "cd \(ShellQuote.quote(chdir)) 2>/dev/null; " }
+        if let creates { script += "for f in \(globbable(creates)); do [ -e \"$f\" ] && { echo creates; exit 0; }; done; " }
+        if let removes { script += "found=; for f in \(globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }; " }
+        return BuiltinTextRead.script(script + "echo run")
     }
 
     /// creates/removes accept globs, as in Ansible: quote everything but the glob characters.

@@ -66,11 +66,7 @@ public struct ScriptModule: Module {
                             found: "nothing")
         }
         if a.creates != nil || a.removes != nil {
-            var guardScript = ""
-            if let chdir = a.chdir { guardScript += "cd \(ShellQuote.quote(chdir)) 2>/dev/null\n" }
-            if let creates = a.creates { guardScript += "for f in \(CommandModule.globbable(creates)); do [ -e \"$f\" ] && { echo creates; exit 0; }; done\n" }
-            if let removes = a.removes { guardScript += "found=; for f in \(CommandModule.globbable(removes)); do [ -e \"$f\" ] && found=1; done; [ -z \"$found\" ] && { echo removes; exit 0; }\n" }
-            guardScript += "echo run"
+            let guardScript = CommandModule.guardScript(chdir: a.chdir, creates: a.creates, removes: a.removes)
             switch try await host.run(guardScript).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) {
             case "creates": return .skip(.creates(a.creates!))
             case "removes": return .skip(.removes(a.removes!))

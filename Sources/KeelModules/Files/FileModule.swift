@@ -235,18 +235,25 @@ public struct FileModule: Module {
         // Like Ansible, every directory this task creates (parents included) gets the requested mode
         // and ownership, not only the last one: the missing ones are collected, outermost first, in "$@".
         let makesDirectories = plan.steps.contains { $0.action == .makeDirectory }
+        // When only the directory itself is missing (the usual case), `mkdir -m` gives it the mode as it
+        // makes it: one program, not two. The same result as mkdir then chmod, checked on every umask,
+        // under a setgid parent (whose bit both keep) and a default ACL.
+        let mode = plan.steps.lazy.compactMap { if case .attribute(.mode(let bits), _) = $0.action { bits } else { nil } }.first
         for step in plan.steps {
             let p = ShellQuote.quote(step.path)
             switch step.action {
             case .remove: script.append("rm -rf -- \(p)")
             case .makeDirectory:
+                let makeOne = mode.map { "mkdir -m \(String($0, radix: 8)) -- \(p)" } ?? "mkdir -p -- \(p)"
                 script.append("""
                     set --; d=\(p)
                     while [ ! -e "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; \(Self.parentOfD); done
-                    mkdir -p -- \(p)
+                    if [ $# = 1 ]; then \(makeOne); else mkdir -p -- \(p); fi
                     """)
-            case .attribute(let change, _) where makesDirectories:
-                script.append("for d in \"$@\"; do \(change.command(forShellWord: "\"$d\"")); done")
+            case .attribute(.mode, _) where makesDirectories:
+                script.append("[ $# = 1 ] || \(Self.forEachMade(step.action))")
+            case .attribute where makesDirectories:
+                script.append(Self.forEachMade(step.action))
             case .link(let source, let hard, let replace):
                 if replace { script.append("rm -rf -- \(p)") }
                 script.append("ln \(hard ? "" : "-s ")-- \(ShellQuote.quote(source)) \(p)")
@@ -262,6 +269,12 @@ public struct FileModule: Module {
         }
         try await host.runChecked(script.joined(separator: "\n"), failure: "file \(plan.steps.first?.path ?? "")")
         return .changed()
+    }
+
+    /// An attribute change for every directory the task made ("$@"), in one program.
+    private static func forEachMade(_ action: Action) -> String {
+        guard case .attribute(let change, _) = action else { return ":" }
+        return #"[ $# = 0 ] || "# + change.command(forShellWord: #""$@""#)
     }
 
     /// Prints KEEL_CHILD_DIFFERS when any path below differs from the wanted mode/owner/group.
