@@ -196,6 +196,20 @@ import Testing
                 "once before the change, each spelling once, once after it")
     }
 
+    /// A script is recognised as a path observation or a builtin text read only byte for byte: the same
+    /// path in NFD is another file, and must not be answered (in bulk) or compared as the NFC one's.
+    @Test func scriptsAreRecognisedByteForByte() {
+        let nfc = PathObservation(.path("/srv/caf\u{e9}"), checksum: true, contentLimit: 100)
+        let nfcScript = nfc.script
+        #expect(PathObservation.recognise(nfcScript) == nfc)
+        // The same observation of the NFD path, written out (never made here): equal as a Swift String.
+        let nfdScript = "p=" + ShellQuote.quote("/srv/cafe\u{301}") + String(nfcScript.drop { $0 != "\n" })
+        #expect(nfdScript == nfcScript && !nfdScript.utf8.elementsEqual(nfcScript.utf8))
+        #expect(PathObservation.recognise(nfdScript) == nil, "never made: not the NFC one's")
+        let text = BuiltinTextRead.script("echo caf\u{e9}")
+        #expect(BuiltinTextRead.recognise(text) && !BuiltinTextRead.recognise("echo cafe\u{301}"))
+    }
+
     /// With become the batch's script reaches an argv (sudo's `/bin/sh -c`), readable in the host's process
     /// list: a change carrying input (a file's content) ends the chain there; without become it goes on.
     @Test func underBecomeNoChangeCarriesItsInputInTheScript() {
