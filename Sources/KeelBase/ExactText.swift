@@ -1,3 +1,5 @@
+import Foundation
+
 /// A string compared and hashed by its UTF-8 bytes. Swift's String equality is Unicode canonical
 /// equivalence ("caf\u{e9}" == "cafe\u{301}"), right for names and wrong for a cache whose hit stands for
 /// the bytes themselves: a template parsed from one spelling would print its text for the other, a file's
@@ -19,7 +21,9 @@ public struct ExactText: Hashable, Sendable {
         var lhs = lhs, rhs = rhs
         return lhs.withUTF8 { left in
             rhs.withUTF8 { right in
-                left.count == right.count && (left.baseAddress == right.baseAddress || left.elementsEqual(right))
+                // memcmp: these are whole scripts (a batch's reads are looked up by them), compared often.
+                left.count == right.count && (left.baseAddress == right.baseAddress || left.count == 0
+                    || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
             }
         }
     }

@@ -37,7 +37,9 @@ public struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord, Sen
     }
 
     static func json(_ list: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(list), as: UTF8.self)) ?? "[]"
+        // Most task results have no diff: no encoder is made for each of them (one per task and host).
+        guard !list.isEmpty else { return "[]" }
+        return (try? String(decoding: JSONEncoder().encode(list), as: UTF8.self)) ?? "[]"
     }
 }
 

@@ -7,7 +7,9 @@ import Testing
 /// modules and arguments Keel does not have. Ansible reads such a file only when the include runs, so the
 /// role must load and run; the problems are still listed (as warnings) by --syntax-check, and the include
 /// fails if it does run. A module the role ships in library/ (Python, which Keel does not run) is the same. Literal arguments that may render to `omit` do not conflict at load time either.
-@Suite("Problems in dynamically included files") struct LabDynamicIncludeProblemsTests {
+/// One test at a time: two of them empty and check /srv/dyninc on the same lab host (run at once, one
+/// removed the marker the other had just written).
+@Suite("Problems in dynamically included files", .serialized) struct LabDynamicIncludeProblemsTests {
     func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
