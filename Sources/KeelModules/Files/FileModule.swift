@@ -250,10 +250,10 @@ public struct FileModule: Module {
                     while [ ! -e "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; \(Self.parentOfD); done
                     if [ $# = 1 ]; then \(makeOne); else mkdir -p -- \(p); fi
                     """)
-            case .attribute(.mode, _) where makesDirectories:
-                script.append("[ $# = 1 ] || \(Self.forEachMade(step.action))")
-            case .attribute where makesDirectories:
-                script.append(Self.forEachMade(step.action))
+            case .attribute(let change, _) where makesDirectories:
+                // For all made at once; the mode only when mkdir -m did not already give it.
+                let all = #"[ $# = 0 ] || "# + change.command(forShellWord: #""$@""#)
+                if case .mode = change { script.append("[ $# = 1 ] || \(all)") } else { script.append(all) }
             case .link(let source, let hard, let replace):
                 if replace { script.append("rm -rf -- \(p)") }
                 script.append("ln \(hard ? "" : "-s ")-- \(ShellQuote.quote(source)) \(p)")
@@ -269,12 +269,6 @@ public struct FileModule: Module {
         }
         try await host.runChecked(script.joined(separator: "\n"), failure: "file \(plan.steps.first?.path ?? "")")
         return .changed()
-    }
-
-    /// An attribute change for every directory the task made ("$@"), in one program.
-    private static func forEachMade(_ action: Action) -> String {
-        guard case .attribute(let change, _) = action else { return ":" }
-        return #"[ $# = 0 ] || "# + change.command(forShellWord: #""$@""#)
     }
 
     /// Prints KEEL_CHILD_DIFFERS when any path below differs from the wanted mode/owner/group.
